@@ -1,0 +1,131 @@
+//! Per-request state of the Studios domain: the viewer, their memberships (loaded at most once
+//! per request) and the tenant scope derived from them.
+
+use async_graphql::Context;
+use sea_orm::{DatabaseConnection, Select};
+use std::sync::Arc;
+use studiogate_entities_studios::{
+    card_field_definitions, companies, files, kanban_boards, kanban_cards, kanban_stages, scope,
+    studios, user_companies, user_profiles, workflow_executions, workflow_templates, TenantScope,
+};
+use studiogate_graph::loader::Visible;
+use studiogate_graph::{GraphError, PlatformRole, Viewer};
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+use crate::enums::MembershipStatus;
+use crate::loaders::Loaders;
+
+pub struct StudiosCtx {
+    pub db: DatabaseConnection,
+    pub viewer: Viewer,
+    memberships: OnceCell<Vec<user_companies::Model>>,
+}
+
+impl StudiosCtx {
+    pub fn new(db: DatabaseConnection, viewer: Viewer) -> Self {
+        Self {
+            db,
+            viewer,
+            memberships: OnceCell::new(),
+        }
+    }
+
+    pub fn account_id(&self) -> Result<Uuid, GraphError> {
+        self.viewer
+            .account_id
+            .ok_or_else(GraphError::unauthenticated)
+    }
+
+    /// The viewer's memberships of every status; one statement, then cached for the request.
+    pub async fn memberships(&self) -> Result<&[user_companies::Model], GraphError> {
+        let account_id = self.account_id()?;
+        let rows = self
+            .memberships
+            .get_or_try_init(|| async {
+                scope::memberships_of(account_id)
+                    .all(&self.db)
+                    .await
+                    .map_err(GraphError::from)
+            })
+            .await?;
+        Ok(rows)
+    }
+
+    /// Only approved memberships open a company's data.
+    pub async fn scope(&self) -> Result<TenantScope, GraphError> {
+        let approved = MembershipStatus::Approved.as_db();
+        let company_ids = self
+            .memberships()
+            .await?
+            .iter()
+            .filter(|m| m.status == approved)
+            .map(|m| m.company_id)
+            .collect();
+        Ok(TenantScope {
+            account_id: self.account_id()?,
+            company_ids,
+        })
+    }
+
+    /// The viewer's role in a company where they are an approved member.
+    pub async fn role_in(&self, company_id: Uuid) -> Result<Option<String>, GraphError> {
+        let approved = MembershipStatus::Approved.as_db();
+        Ok(self
+            .memberships()
+            .await?
+            .iter()
+            .find(|m| m.company_id == company_id && m.status == approved)
+            .map(|m| m.role.clone()))
+    }
+}
+
+/// The domain's per-request data, as resolvers reach it.
+pub fn studios_ctx<'a>(ctx: &Context<'a>) -> &'a Arc<StudiosCtx> {
+    ctx.data_unchecked::<Arc<StudiosCtx>>()
+}
+
+pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
+    ctx.data_unchecked::<Loaders>()
+}
+
+/// Each entity's visible rows come from the matching [`TenantScope`] select.
+macro_rules! visible {
+    ($($entity:ident => $scope:ident),+ $(,)?) => {$(
+        #[async_trait::async_trait]
+        impl Visible<$entity::Entity> for StudiosCtx {
+            fn db(&self) -> &DatabaseConnection {
+                &self.db
+            }
+            async fn visible(&self) -> Result<Select<$entity::Entity>, GraphError> {
+                Ok(self.scope().await?.$scope())
+            }
+        }
+    )+};
+}
+
+visible!(
+    companies => companies,
+    studios => studios,
+    workflow_executions => executions,
+    files => files,
+    kanban_boards => kanban_boards,
+    kanban_stages => kanban_stages,
+    kanban_cards => kanban_cards,
+    card_field_definitions => card_field_definitions,
+    user_companies => memberships,
+    user_profiles => profiles,
+);
+
+#[async_trait::async_trait]
+impl Visible<workflow_templates::Entity> for StudiosCtx {
+    fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+    async fn visible(&self) -> Result<Select<workflow_templates::Entity>, GraphError> {
+        self.account_id()?;
+        Ok(scope::templates(
+            self.viewer.role == PlatformRole::PlatformAdmin,
+        ))
+    }
+}

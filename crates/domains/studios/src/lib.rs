@@ -1,0 +1,27 @@
+//! The Studios platform (specs/studios.md): companies own studios, studios run workflow
+//! executions, executions use files; kanban boards organise work inside a studio.
+
+mod context;
+mod enums;
+mod loaders;
+mod objects;
+mod policies;
+mod query;
+
+use async_graphql::Request;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use studiogate_graph::Viewer;
+
+pub use context::StudiosCtx;
+pub use enums::*;
+pub use loaders::Loaders;
+pub use policies::policies;
+pub use query::StudiosQuery;
+
+/// Attaches this domain's per-request state (memberships cache, fresh dataloaders).
+pub fn request_data(request: Request, db: &DatabaseConnection, viewer: &Viewer) -> Request {
+    let ctx = Arc::new(StudiosCtx::new(db.clone(), viewer.clone()));
+    let loaders = Loaders::new(&ctx);
+    request.data(ctx).data(loaders)
+}

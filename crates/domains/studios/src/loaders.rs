@@ -1,0 +1,269 @@
+//! The domain's dataloaders, built fresh for every request. Each relation field is one
+//! `load_one`, each batch one statement, and every statement starts from the tenant scope.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::InputObject;
+use sea_orm::{ColumnTrait, DbBackend, QueryFilter, Select};
+use std::marker::PhantomData;
+use std::sync::Arc;
+use studiogate_entities_studios::{
+    card_field_definitions as field_defs, companies, files, kanban_boards, kanban_cards,
+    kanban_stages, studios, user_companies, user_profiles, workflow_executions as executions,
+    workflow_templates as templates,
+};
+use studiogate_graph::loader::{
+    ByIdLoader, CountLoader, Keys, ListFilter, ListLoader, PagedLoader, Relation, Visible,
+    MAX_BATCH,
+};
+
+use crate::context::StudiosCtx;
+use crate::enums::{BusinessArea, ExecutionStatus, MembershipStatus};
+
+/// Narrows a studio list.
+#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct StudioFilter {
+    /// Only studios of this business area.
+    pub business_area: Option<BusinessArea>,
+}
+
+impl ListFilter<studios::Entity> for StudioFilter {
+    fn apply(&self, select: Select<studios::Entity>, _: DbBackend) -> Select<studios::Entity> {
+        match self.business_area {
+            Some(area) => select.filter(studios::Column::BusinessArea.eq(area.as_db())),
+            None => select,
+        }
+    }
+}
+
+/// Narrows an execution list.
+#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct WorkflowExecutionFilter {
+    /// Only executions in one of these states.
+    pub status: Option<Vec<ExecutionStatus>>,
+}
+
+impl ListFilter<executions::Entity> for WorkflowExecutionFilter {
+    fn apply(
+        &self,
+        select: Select<executions::Entity>,
+        _: DbBackend,
+    ) -> Select<executions::Entity> {
+        match &self.status {
+            Some(statuses) => {
+                select.filter(executions::Column::Status.is_in(statuses.iter().map(|s| s.as_db())))
+            }
+            None => select,
+        }
+    }
+}
+
+/// Which memberships of a company to list. Only company admins see requests and revocations;
+/// everyone else is limited to approved members.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MembershipStatuses(pub Vec<MembershipStatus>);
+
+impl ListFilter<user_companies::Entity> for MembershipStatuses {
+    fn apply(
+        &self,
+        select: Select<user_companies::Entity>,
+        _: DbBackend,
+    ) -> Select<user_companies::Entity> {
+        select.filter(user_companies::Column::Status.is_in(self.0.iter().map(|s| s.as_db())))
+    }
+}
+
+type Paged<E, F> = Arc<DataLoader<PagedLoader<E, F>>>;
+type Counted<E, F> = Arc<DataLoader<CountLoader<E, F>>>;
+type ById<E> = DataLoader<ByIdLoader<E>>;
+type Listed<E> = DataLoader<ListLoader<E>>;
+
+pub struct Loaders {
+    pub company: ById<companies::Entity>,
+    pub studio: ById<studios::Entity>,
+    pub execution: ById<executions::Entity>,
+    pub file: ById<files::Entity>,
+    pub template: ById<templates::Entity>,
+    pub board: ById<kanban_boards::Entity>,
+    pub stage: ById<kanban_stages::Entity>,
+    pub profile: ById<user_profiles::Entity>,
+    pub studios_by_company: Paged<studios::Entity, StudioFilter>,
+    pub studio_count_by_company: Counted<studios::Entity, StudioFilter>,
+    pub members_by_company: Paged<user_companies::Entity, MembershipStatuses>,
+    pub member_count_by_company: Counted<user_companies::Entity, MembershipStatuses>,
+    pub executions_by_studio: Paged<executions::Entity, WorkflowExecutionFilter>,
+    pub execution_count_by_studio: Counted<executions::Entity, WorkflowExecutionFilter>,
+    pub executions_by_template: Paged<executions::Entity, WorkflowExecutionFilter>,
+    pub execution_count_by_template: Counted<executions::Entity, WorkflowExecutionFilter>,
+    pub files_by_studio: Paged<files::Entity, ()>,
+    pub file_count_by_studio: Counted<files::Entity, ()>,
+    pub boards_by_studio: Paged<kanban_boards::Entity, ()>,
+    pub board_count_by_studio: Counted<kanban_boards::Entity, ()>,
+    pub stages_by_board: Listed<kanban_stages::Entity>,
+    pub cards_by_stage: Listed<kanban_cards::Entity>,
+    pub field_defs_by_studio: Listed<field_defs::Entity>,
+}
+
+fn loader<T: Send + Sync + 'static>(inner: T) -> DataLoader<T> {
+    DataLoader::new(inner, tokio::spawn).max_batch_size(MAX_BATCH)
+}
+
+fn by_id<E>(ctx: &Arc<StudiosCtx>, id: E::Column, id_of: fn(&E::Model) -> uuid::Uuid) -> ById<E>
+where
+    E: sea_orm::EntityTrait,
+    StudiosCtx: Visible<E>,
+{
+    loader(ByIdLoader {
+        source: ctx.clone(),
+        keys: Keys { id, id_of },
+    })
+}
+
+fn paged<E, F>(ctx: &Arc<StudiosCtx>, relation: Relation<E>) -> (Paged<E, F>, Counted<E, F>)
+where
+    E: sea_orm::EntityTrait,
+    StudiosCtx: Visible<E>,
+    F: 'static,
+{
+    let parent = relation.parent;
+    let pages = loader(PagedLoader {
+        source: ctx.clone(),
+        relation,
+        _filter: PhantomData,
+    });
+    let counts = loader(CountLoader {
+        source: ctx.clone(),
+        parent,
+        _filter: PhantomData,
+    });
+    (Arc::new(pages), Arc::new(counts))
+}
+
+fn listed<E>(
+    ctx: &Arc<StudiosCtx>,
+    parent: E::Column,
+    parent_of: fn(&E::Model) -> uuid::Uuid,
+    order: E::Column,
+) -> Listed<E>
+where
+    E: sea_orm::EntityTrait,
+    StudiosCtx: Visible<E>,
+{
+    loader(ListLoader {
+        source: ctx.clone(),
+        parent,
+        parent_of,
+        order,
+    })
+}
+
+impl Loaders {
+    pub fn new(ctx: &Arc<StudiosCtx>) -> Self {
+        use executions::Column as E;
+        let (studios_by_company, studio_count_by_company) = paged(
+            ctx,
+            Relation {
+                parent: studios::Column::CompanyId,
+                parent_of: |m: &studios::Model| m.company_id,
+                time: studios::Column::CreatedAt,
+                id: studios::Column::Id,
+            },
+        );
+        let (members_by_company, member_count_by_company) = paged(
+            ctx,
+            Relation {
+                parent: user_companies::Column::CompanyId,
+                parent_of: |m: &user_companies::Model| m.company_id,
+                time: user_companies::Column::CreatedAt,
+                id: user_companies::Column::Id,
+            },
+        );
+        let (executions_by_studio, execution_count_by_studio) = paged(
+            ctx,
+            Relation {
+                parent: E::StudioId,
+                parent_of: |m: &executions::Model| m.studio_id,
+                time: E::CreatedAt,
+                id: E::Id,
+            },
+        );
+        let (executions_by_template, execution_count_by_template) = paged(
+            ctx,
+            Relation {
+                parent: E::TemplateId,
+                parent_of: |m: &executions::Model| m.template_id,
+                time: E::CreatedAt,
+                id: E::Id,
+            },
+        );
+        let (files_by_studio, file_count_by_studio) = paged(
+            ctx,
+            Relation {
+                parent: files::Column::StudioId,
+                parent_of: |m: &files::Model| m.studio_id,
+                time: files::Column::UploadTimestamp,
+                id: files::Column::Id,
+            },
+        );
+        let (boards_by_studio, board_count_by_studio) = paged(
+            ctx,
+            Relation {
+                parent: kanban_boards::Column::StudioId,
+                parent_of: |m: &kanban_boards::Model| m.studio_id,
+                time: kanban_boards::Column::CreatedAt,
+                id: kanban_boards::Column::Id,
+            },
+        );
+        Self {
+            company: by_id(ctx, companies::Column::Id, |m: &companies::Model| m.id),
+            studio: by_id(ctx, studios::Column::Id, |m: &studios::Model| m.id),
+            execution: by_id(ctx, E::Id, |m: &executions::Model| m.id),
+            file: by_id(ctx, files::Column::Id, |m: &files::Model| m.id),
+            template: by_id(ctx, templates::Column::Id, |m: &templates::Model| m.id),
+            board: by_id(
+                ctx,
+                kanban_boards::Column::Id,
+                |m: &kanban_boards::Model| m.id,
+            ),
+            stage: by_id(
+                ctx,
+                kanban_stages::Column::Id,
+                |m: &kanban_stages::Model| m.id,
+            ),
+            profile: by_id(
+                ctx,
+                user_profiles::Column::Id,
+                |m: &user_profiles::Model| m.id,
+            ),
+            studios_by_company,
+            studio_count_by_company,
+            members_by_company,
+            member_count_by_company,
+            executions_by_studio,
+            execution_count_by_studio,
+            executions_by_template,
+            execution_count_by_template,
+            files_by_studio,
+            file_count_by_studio,
+            boards_by_studio,
+            board_count_by_studio,
+            stages_by_board: listed(
+                ctx,
+                kanban_stages::Column::BoardId,
+                |m: &kanban_stages::Model| m.board_id,
+                kanban_stages::Column::Position,
+            ),
+            cards_by_stage: listed(
+                ctx,
+                kanban_cards::Column::StageId,
+                |m: &kanban_cards::Model| m.stage_id,
+                kanban_cards::Column::Position,
+            ),
+            field_defs_by_studio: listed(
+                ctx,
+                field_defs::Column::StudioId,
+                |m: &field_defs::Model| m.studio_id,
+                field_defs::Column::DisplayOrder,
+            ),
+        }
+    }
+}

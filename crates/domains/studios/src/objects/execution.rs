@@ -1,0 +1,153 @@
+use async_graphql::{Context, Json, Object};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use studiogate_entities_studios::{workflow_executions, workflow_templates};
+use studiogate_graph::error::GraphResult;
+use studiogate_graph::GraphError;
+use uuid::Uuid;
+
+use super::{utc, File, Studio, User, WorkflowTemplate};
+use crate::context::loaders;
+use crate::enums::{ExecutionStatus, FileUsageType};
+
+/// One run of a workflow template in a studio.
+pub struct WorkflowExecution(pub workflow_executions::Model);
+
+/// An entry of an execution's `files_used` list.
+#[derive(Deserialize)]
+struct FileUsage {
+    file_id: Uuid,
+    usage_type: String,
+}
+
+#[Object]
+impl WorkflowExecution {
+    /// Execution id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// Where the execution stands.
+    async fn status(&self) -> GraphResult<ExecutionStatus> {
+        Ok(ExecutionStatus::from_db(&self.0.status)?)
+    }
+
+    /// The input the execution was started with (valid against the template's input schema).
+    async fn input_data(&self) -> Json<serde_json::Value> {
+        Json(self.0.input_data.clone())
+    }
+
+    /// The workflow's results, once there are any.
+    async fn output_data(&self) -> Option<Json<serde_json::Value>> {
+        self.0.output_data.clone().map(Json)
+    }
+
+    /// The ActivePieces run, once the execution has one.
+    async fn activepieces_run_id(&self) -> Option<Uuid> {
+        self.0.activepieces_run_id
+    }
+
+    /// When the execution started running.
+    async fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.started_at.map(utc)
+    }
+
+    /// When the execution finished.
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at.map(utc)
+    }
+
+    /// Total run time in seconds.
+    async fn duration_seconds(&self) -> Option<i32> {
+        self.0.duration_seconds
+    }
+
+    /// Why the execution failed.
+    async fn error_message(&self) -> Option<&str> {
+        self.0.error_message.as_deref()
+    }
+
+    /// How many times the execution has been retried (at most 3).
+    async fn retry_count(&self) -> i32 {
+        self.0.retry_count
+    }
+
+    /// Log entries, oldest first.
+    async fn logs(&self) -> Json<serde_json::Value> {
+        Json(self.0.logs.clone())
+    }
+
+    /// When the execution was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        utc(self.0.created_at)
+    }
+
+    /// The studio the execution runs in.
+    async fn studio(&self, ctx: &Context<'_>) -> GraphResult<Studio> {
+        loaders(ctx)
+            .studio
+            .load_one(self.0.studio_id)
+            .await?
+            .map(Studio)
+            .ok_or_else(|| GraphError::not_found("Studio").into())
+    }
+
+    /// The template the execution runs (null if the template was retired from the catalog).
+    async fn template(&self, ctx: &Context<'_>) -> GraphResult<Option<WorkflowTemplate>> {
+        let template: Option<workflow_templates::Model> =
+            loaders(ctx).template.load_one(self.0.template_id).await?;
+        Ok(template.map(WorkflowTemplate))
+    }
+
+    /// Who started the execution.
+    async fn user(&self, ctx: &Context<'_>) -> GraphResult<Option<User>> {
+        Ok(loaders(ctx)
+            .profile
+            .load_one(self.0.user_id)
+            .await?
+            .map(User))
+    }
+
+    /// The files the execution used, with how it used them. Files the viewer may not see
+    /// (another member's private files) are left out.
+    async fn files(&self, ctx: &Context<'_>) -> GraphResult<Vec<ExecutionFile>> {
+        let usages: Vec<FileUsage> =
+            serde_json::from_value(self.0.files_used.clone()).unwrap_or_default();
+        let found = loaders(ctx)
+            .file
+            .load_many(usages.iter().map(|u| u.file_id))
+            .await?;
+        usages
+            .into_iter()
+            .filter_map(|u| {
+                let file = found.get(&u.file_id)?.clone();
+                Some(
+                    FileUsageType::from_db(&u.usage_type).map(|usage_type| ExecutionFile {
+                        usage_type,
+                        file: File(file),
+                    }),
+                )
+            })
+            .collect::<Result<_, _>>()
+            .map_err(Into::into)
+    }
+}
+
+/// A file as an execution used it.
+pub struct ExecutionFile {
+    usage_type: FileUsageType,
+    file: File,
+}
+
+#[Object]
+impl ExecutionFile {
+    /// Whether the file was an input or an output.
+    async fn usage_type(&self) -> FileUsageType {
+        self.usage_type
+    }
+
+    /// The file.
+    async fn file(&self) -> &File {
+        &self.file
+    }
+}

@@ -1,0 +1,75 @@
+use async_graphql::{Context, Json, Object};
+use chrono::{DateTime, Utc};
+use studiogate_entities_studios::files;
+use studiogate_graph::error::GraphResult;
+use studiogate_graph::GraphError;
+use uuid::Uuid;
+
+use super::{utc, Studio, User};
+use crate::context::loaders;
+use crate::enums::AccessLevel;
+
+/// A file uploaded to a studio. Private files are visible to their uploader only.
+pub struct File(pub files::Model);
+
+#[Object]
+impl File {
+    /// File id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The name the file was uploaded with.
+    async fn filename(&self) -> &str {
+        &self.0.filename
+    }
+
+    /// Size in bytes.
+    async fn file_size(&self) -> i32 {
+        self.0.file_size
+    }
+
+    /// MIME type, checked against the content at upload.
+    async fn mime_type(&self) -> &str {
+        &self.0.mime_type
+    }
+
+    /// Who may see the file.
+    async fn access_level(&self) -> GraphResult<AccessLevel> {
+        Ok(AccessLevel::from_db(&self.0.access_level)?)
+    }
+
+    /// When the upload completed.
+    async fn uploaded_at(&self) -> DateTime<Utc> {
+        utc(self.0.upload_timestamp)
+    }
+
+    /// When the file was last downloaded.
+    async fn last_accessed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_accessed.map(utc)
+    }
+
+    /// Free-form metadata.
+    async fn metadata(&self) -> Json<serde_json::Value> {
+        Json(self.0.metadata.clone())
+    }
+
+    /// The studio the file belongs to.
+    async fn studio(&self, ctx: &Context<'_>) -> GraphResult<Studio> {
+        loaders(ctx)
+            .studio
+            .load_one(self.0.studio_id)
+            .await?
+            .map(Studio)
+            .ok_or_else(|| GraphError::not_found("Studio").into())
+    }
+
+    /// Who uploaded the file.
+    async fn uploaded_by(&self, ctx: &Context<'_>) -> GraphResult<Option<User>> {
+        Ok(loaders(ctx)
+            .profile
+            .load_one(self.0.uploaded_by)
+            .await?
+            .map(User))
+    }
+}

@@ -1,0 +1,62 @@
+//! The access policy of every field this domain adds to the schema. A field missing here is
+//! refused at run time, and `every_field_has_a_policy` fails in the test suite.
+
+use studiogate_graph::{Policy, PolicyRegistry};
+
+pub fn policies() -> PolicyRegistry {
+    let mut p = PolicyRegistry::default();
+    p.field("Query", "viewer", Policy::Public)
+        .fields(
+            "Query",
+            &["companies", "workflowTemplates", "workflowTemplate"],
+            Policy::Authenticated,
+        )
+        .fields(
+            "Query",
+            &[
+                "company",
+                "studio",
+                "workflowExecution",
+                "file",
+                "kanbanBoard",
+            ],
+            Policy::TenantMember,
+        )
+        .field("Viewer", "*", Policy::Authenticated)
+        .field("WorkflowTemplate", "*", Policy::Authenticated)
+        // Executions of a template are tenant data, filtered by the executions loader.
+        .field("WorkflowTemplate", "executions", Policy::TenantMember);
+    // Rows of these types only exist in a response when the loaders' tenant scope let them
+    // through, so each field needs a signed-in member and nothing more.
+    for tenant_type in [
+        "Company",
+        "CompanyBranch",
+        "Membership",
+        "User",
+        "Studio",
+        "WorkflowExecution",
+        "ExecutionFile",
+        "File",
+        "KanbanBoard",
+        "KanbanStage",
+        "KanbanCard",
+        "CardFieldDefinition",
+    ] {
+        p.field(tenant_type, "*", Policy::TenantMember);
+    }
+    // `members` shows every status to admins only; the resolver checks the role per company.
+    p.field("Company", "members", Policy::TenantRole);
+    for node in [
+        "Company",
+        "Membership",
+        "Studio",
+        "WorkflowExecution",
+        "File",
+        "KanbanBoard",
+        "WorkflowTemplate",
+    ] {
+        p.connection(node);
+    }
+    p.field("PageInfo", "*", Policy::Inherit);
+    p
+}

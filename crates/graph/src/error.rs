@@ -1,0 +1,130 @@
+//! The closed set of error codes a client can see, and the one conversion into a GraphQL error.
+
+use async_graphql::ErrorExtensions;
+
+/// Every error a client receives carries exactly one of these in `extensions.code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadUserInput,
+    Conflict,
+    InvalidTransition,
+    RateLimited,
+    InternalServerError,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::Conflict => "CONFLICT",
+            Self::InvalidTransition => "INVALID_TRANSITION",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::InternalServerError => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+/// A client-facing error: a code, a message safe to show, and optionally the offending input
+/// field. Internal causes are logged where they are converted and never reach the client.
+///
+/// It deliberately does not implement `Display`: async-graphql converts any `Display` type
+/// into an error without extensions, and the code must never be lost on the way.
+#[derive(Debug, Clone)]
+pub struct GraphError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl GraphError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(ErrorCode::Unauthenticated, "Authentication required")
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(ErrorCode::Forbidden, "Not allowed")
+    }
+
+    /// The same answer for a missing row and for a row of another tenant.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorCode::NotFound, format!("{what} not found"))
+    }
+
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: ErrorCode::BadUserInput,
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+
+    /// Logs the cause once, here, and gives the client nothing but the code.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(ErrorCode::InternalServerError, "Internal server error")
+    }
+}
+
+impl From<sea_orm::DbErr> for GraphError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::internal(&err)
+    }
+}
+
+impl ErrorExtensions for GraphError {
+    fn extend(&self) -> async_graphql::Error {
+        let field = self.field.clone();
+        async_graphql::Error::new(self.message.clone()).extend_with(|_, ext| {
+            ext.set("code", self.code.as_str());
+            if let Some(field) = &field {
+                ext.set("field", field.as_str());
+            }
+        })
+    }
+}
+
+impl From<GraphError> for async_graphql::Error {
+    fn from(err: GraphError) -> Self {
+        err.extend()
+    }
+}
+
+/// Resolvers return this; `?` on a [`GraphError`] keeps the code.
+pub type GraphResult<T> = Result<T, async_graphql::Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_input_carries_code_and_field() {
+        let err: async_graphql::Error = GraphError::bad_input("first", "must be 1..100").into();
+        let ext = err.extensions.expect("extensions");
+        assert_eq!(
+            ext.get("code"),
+            Some(&async_graphql::Value::from("BAD_USER_INPUT"))
+        );
+        assert_eq!(ext.get("field"), Some(&async_graphql::Value::from("first")));
+    }
+
+    #[test]
+    fn internal_error_hides_its_cause() {
+        let err = GraphError::internal(&"relation \"x\" does not exist");
+        assert_eq!(err.message, "Internal server error");
+        assert_eq!(err.code, ErrorCode::InternalServerError);
+    }
+}

@@ -1,0 +1,16 @@
+//! Shared GraphQL machinery. Nothing here knows a domain by name: domains bring their own
+//! objects, loaders and policies and plug them into these parts.
+
+pub mod db_enum;
+pub mod error;
+pub mod loader;
+pub mod metrics;
+pub mod pagination;
+pub mod policy;
+pub mod viewer;
+
+pub use error::{ErrorCode, GraphError};
+pub use metrics::Metrics;
+pub use pagination::{Cursor, ListOrder, PageArgs};
+pub use policy::{Policy, PolicyRegistry, TenantGuard};
+pub use viewer::{AuthError, Claims, JwtKeys, PlatformRole, Viewer};

@@ -1,0 +1,247 @@
+//! Generic dataloaders over sea-orm entities. Each batch is exactly one SQL statement, and the
+//! statement always starts from the domain's tenant-scoped select ([`Visible`]), so no loader
+//! can return a row the viewer may not see.
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Arc;
+use uuid::Uuid;
+
+use crate::pagination::{connection, ListConnection, Page, PageArgs, TotalCount};
+use crate::GraphError;
+
+/// Most batches fit one statement; this keeps `IN (...)` well under every bind limit.
+pub const MAX_BATCH: usize = 500;
+
+/// The rows of one entity that the current request may see.
+#[async_trait::async_trait]
+pub trait Visible<E: EntityTrait>: Send + Sync + 'static {
+    fn db(&self) -> &DatabaseConnection;
+    /// A select carrying the tenant predicate; loaders only ever add conditions to it.
+    async fn visible(&self) -> Result<Select<E>, GraphError>;
+}
+
+/// A filter a list accepts, applied to the scoped select. `()` means none.
+pub trait ListFilter<E: EntityTrait>: Send + Sync + Hash + Eq + Clone + 'static {
+    fn apply(&self, select: Select<E>, backend: sea_orm::DbBackend) -> Select<E>;
+}
+
+impl<E: EntityTrait> ListFilter<E> for () {
+    fn apply(&self, select: Select<E>, _: sea_orm::DbBackend) -> Select<E> {
+        select
+    }
+}
+
+/// How to read the keys of an entity's rows.
+pub struct Keys<E: EntityTrait> {
+    pub id: E::Column,
+    pub id_of: fn(&E::Model) -> Uuid,
+}
+
+/// Rows by primary key: `SELECT ... WHERE <scope> AND id IN (...)`.
+pub struct ByIdLoader<E: EntityTrait> {
+    pub source: Arc<dyn Visible<E>>,
+    pub keys: Keys<E>,
+}
+
+impl<E> Loader<Uuid> for ByIdLoader<E>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + FromQueryResult,
+{
+    type Value = E::Model;
+    type Error = GraphError;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, GraphError> {
+        let rows = self
+            .source
+            .visible()
+            .await?
+            .filter(self.keys.id.is_in(ids.iter().copied()))
+            .all(self.source.db())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|m| ((self.keys.id_of)(&m), m))
+            .collect())
+    }
+}
+
+/// How an entity hangs off its parent and how its lists are ordered.
+pub struct Relation<E: EntityTrait> {
+    pub parent: E::Column,
+    pub parent_of: fn(&E::Model) -> Uuid,
+    pub time: E::Column,
+    pub id: E::Column,
+}
+
+/// One page of children for each parent: one windowed statement per distinct page/filter.
+pub struct PagedLoader<E: EntityTrait, F> {
+    pub source: Arc<dyn Visible<E>>,
+    pub relation: Relation<E>,
+    pub _filter: std::marker::PhantomData<fn() -> F>,
+}
+
+impl<E, F> Loader<(Uuid, PageArgs, F)> for PagedLoader<E, F>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + FromQueryResult,
+    F: ListFilter<E>,
+{
+    type Value = Page<E::Model>;
+    type Error = GraphError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, PageArgs, F)],
+    ) -> Result<HashMap<(Uuid, PageArgs, F), Page<E::Model>>, GraphError> {
+        let db = self.source.db();
+        let mut out = HashMap::with_capacity(keys.len());
+        // In a nested query every parent asks with the same arguments: one group, one statement.
+        for ((args, filter), parents) in group(keys, |(p, a, f)| ((a.clone(), f.clone()), *p)) {
+            let rel = &self.relation;
+            let select = filter
+                .apply(self.source.visible().await?, db.get_database_backend())
+                .filter(rel.parent.is_in(parents.iter().copied()));
+            let stmt = args.per_parent(
+                db.get_database_backend(),
+                select,
+                rel.parent,
+                rel.time,
+                rel.id,
+            );
+            let rows = E::find().from_raw_sql(stmt).all(db).await?;
+            let mut pages: HashMap<Uuid, Page<E::Model>> = HashMap::new();
+            for row in rows {
+                pages
+                    .entry((rel.parent_of)(&row))
+                    .or_default()
+                    .rows
+                    .push(row);
+            }
+            for parent in parents {
+                let page = pages.remove(&parent).unwrap_or_default();
+                out.insert((parent, args.clone(), filter.clone()), page);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `totalCount` of children per parent: `SELECT parent, COUNT(*) ... GROUP BY parent`.
+pub struct CountLoader<E: EntityTrait, F> {
+    pub source: Arc<dyn Visible<E>>,
+    pub parent: E::Column,
+    pub _filter: std::marker::PhantomData<fn() -> F>,
+}
+
+impl<E, F> Loader<(Uuid, F)> for CountLoader<E, F>
+where
+    E: EntityTrait,
+    F: ListFilter<E>,
+{
+    type Value = i64;
+    type Error = GraphError;
+
+    async fn load(&self, keys: &[(Uuid, F)]) -> Result<HashMap<(Uuid, F), i64>, GraphError> {
+        let db = self.source.db();
+        let mut out = HashMap::with_capacity(keys.len());
+        for (filter, parents) in group(keys, |(p, f)| (f.clone(), *p)) {
+            let counts: HashMap<Uuid, i64> = filter
+                .apply(self.source.visible().await?, db.get_database_backend())
+                .filter(self.parent.is_in(parents.iter().copied()))
+                .select_only()
+                .column(self.parent)
+                .column_as(Expr::cust("COUNT(*)"), "count")
+                .group_by(self.parent)
+                .into_tuple::<(Uuid, i64)>()
+                .all(db)
+                .await?
+                .into_iter()
+                .collect();
+            for parent in parents {
+                let n = counts.get(&parent).copied().unwrap_or(0);
+                out.insert((parent, filter.clone()), n);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// All children of each parent in a fixed order (for short lists such as board stages).
+pub struct ListLoader<E: EntityTrait> {
+    pub source: Arc<dyn Visible<E>>,
+    pub parent: E::Column,
+    pub parent_of: fn(&E::Model) -> Uuid,
+    pub order: E::Column,
+}
+
+impl<E> Loader<Uuid> for ListLoader<E>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + FromQueryResult,
+{
+    type Value = Vec<E::Model>;
+    type Error = GraphError;
+
+    async fn load(&self, parents: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, GraphError> {
+        let rows = self
+            .source
+            .visible()
+            .await?
+            .filter(self.parent.is_in(parents.iter().copied()))
+            .order_by_asc(self.order)
+            .all(self.source.db())
+            .await?;
+        let mut out: HashMap<Uuid, Vec<E::Model>> =
+            parents.iter().map(|p| (*p, Vec::new())).collect();
+        for row in rows {
+            out.entry((self.parent_of)(&row)).or_default().push(row);
+        }
+        Ok(out)
+    }
+}
+
+/// Groups keys by what must be equal within one statement, keeping the parents of each group.
+fn group<K, G: Hash + Eq>(keys: &[K], split: impl Fn(&K) -> (G, Uuid)) -> HashMap<G, Vec<Uuid>> {
+    let mut groups: HashMap<G, Vec<Uuid>> = HashMap::new();
+    for key in keys {
+        let (g, parent) = split(key);
+        groups.entry(g).or_default().push(parent);
+    }
+    groups
+}
+
+/// A connection field over a [`PagedLoader`], with a lazy `totalCount` from its [`CountLoader`].
+pub async fn paged_connection<E, F, N>(
+    pages: &Arc<DataLoader<PagedLoader<E, F>>>,
+    counts: &Arc<DataLoader<CountLoader<E, F>>>,
+    parent: Uuid,
+    args: PageArgs,
+    filter: F,
+    cursor: fn(&E::Model) -> crate::Cursor,
+    node: fn(E::Model) -> N,
+) -> crate::error::GraphResult<ListConnection<N>>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + FromQueryResult,
+    F: ListFilter<E>,
+    N: async_graphql::OutputType,
+{
+    let page = pages
+        .load_one((parent, args.clone(), filter.clone()))
+        .await?
+        .unwrap_or_default();
+    let counts = counts.clone();
+    let total = TotalCount::new(move || {
+        let (counts, filter) = (counts.clone(), filter.clone());
+        async move { Ok(counts.load_one((parent, filter)).await?.unwrap_or(0)) }
+    });
+    Ok(connection(&args, page, cursor, node, total))
+}

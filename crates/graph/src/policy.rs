@@ -1,0 +1,213 @@
+//! The third wall: every field of the schema declares who may resolve it, and a field without a
+//! declaration is refused. Row filtering (the first wall) happens in the loaders; per-object
+//! role checks (the second wall) are guards on the fields that need them.
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
+};
+use async_graphql::{ErrorExtensions, PathSegment, ServerError, ServerResult, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::{GraphError, PlatformRole, Viewer};
+
+/// Who may resolve a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Anyone, including anonymous callers.
+    Public,
+    /// Any signed-in caller; the rows they see are still filtered by tenant in the loaders.
+    Authenticated,
+    /// A signed-in caller reading tenant data: loaders return only rows of companies where the
+    /// caller's membership is approved, so reaching the field proves membership.
+    TenantMember,
+    /// A tenant role (such as company admin), checked by the field's guard against the object.
+    TenantRole,
+    /// Only callers whose token carries the platform admin role.
+    PlatformAdmin,
+    /// A structural field (connection edges, page info) whose parent field was already checked.
+    Inherit,
+}
+
+impl Policy {
+    fn check(self, viewer: Option<&Viewer>) -> Result<(), GraphError> {
+        let authenticated = viewer.is_some_and(Viewer::is_authenticated);
+        match self {
+            Self::Public | Self::Inherit => Ok(()),
+            Self::Authenticated | Self::TenantMember | Self::TenantRole if authenticated => Ok(()),
+            Self::PlatformAdmin
+                if viewer
+                    .is_some_and(|v| authenticated && v.role == PlatformRole::PlatformAdmin) =>
+            {
+                Ok(())
+            }
+            Self::PlatformAdmin if authenticated => Err(GraphError::forbidden()),
+            _ => Err(GraphError::unauthenticated()),
+        }
+    }
+}
+
+/// Policies by `(type, field)`; `"*"` as the field covers every field of a type.
+#[derive(Debug, Default, Clone)]
+pub struct PolicyRegistry {
+    fields: HashMap<(String, String), Policy>,
+}
+
+impl PolicyRegistry {
+    pub fn field(&mut self, type_name: &str, field: &str, policy: Policy) -> &mut Self {
+        self.fields
+            .insert((type_name.to_owned(), field.to_owned()), policy);
+        self
+    }
+
+    /// The same policy for several fields of one type.
+    pub fn fields(&mut self, type_name: &str, fields: &[&str], policy: Policy) -> &mut Self {
+        for field in fields {
+            self.field(type_name, field, policy);
+        }
+        self
+    }
+
+    /// `<Node>Connection` and `<Node>Edge`, as async-graphql names them, inherit their parent.
+    pub fn connection(&mut self, node: &str) -> &mut Self {
+        self.field(&format!("{node}Connection"), "*", Policy::Inherit)
+            .field(&format!("{node}Edge"), "*", Policy::Inherit)
+    }
+
+    pub fn merge(&mut self, other: PolicyRegistry) -> &mut Self {
+        self.fields.extend(other.fields);
+        self
+    }
+
+    pub fn get(&self, type_name: &str, field: &str) -> Option<Policy> {
+        self.fields
+            .get(&(type_name.to_owned(), field.to_owned()))
+            .or_else(|| self.fields.get(&(type_name.to_owned(), "*".to_owned())))
+            .copied()
+    }
+}
+
+/// The async-graphql extension that applies the [`PolicyRegistry`] to every resolved field.
+pub struct TenantGuard {
+    registry: Arc<PolicyRegistry>,
+}
+
+impl TenantGuard {
+    pub fn new(registry: PolicyRegistry) -> Self {
+        Self {
+            registry: Arc::new(registry),
+        }
+    }
+}
+
+impl ExtensionFactory for TenantGuard {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(TenantGuardExtension {
+            registry: self.registry.clone(),
+        })
+    }
+}
+
+struct TenantGuardExtension {
+    registry: Arc<PolicyRegistry>,
+}
+
+#[async_trait::async_trait]
+impl Extension for TenantGuardExtension {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        // List items resolve under a `[Type]` parent; the list field itself was checked.
+        if info.is_for_introspection
+            || info.name.starts_with("__")
+            || info.parent_type.starts_with('[')
+        {
+            return next.run(ctx, info).await;
+        }
+        let verdict = match self.registry.get(info.parent_type, info.name) {
+            Some(policy) => policy.check(ctx.data_opt::<Viewer>()),
+            None => {
+                tracing::error!(
+                    r#type = info.parent_type,
+                    field = info.name,
+                    "field has no access policy; refused"
+                );
+                Err(GraphError::forbidden())
+            }
+        };
+        match verdict {
+            Ok(()) => next.run(ctx, info).await,
+            Err(err) => Err(refusal(err, &info)),
+        }
+    }
+}
+
+fn refusal(err: GraphError, info: &ResolveInfo<'_>) -> ServerError {
+    // The path node serialises to the response's `path` array of names and indexes.
+    let path = serde_json::to_value(info.path_node)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|segment| match segment {
+            serde_json::Value::Number(n) => n.as_u64().map(|i| PathSegment::Index(i as usize)),
+            serde_json::Value::String(s) => Some(PathSegment::Field(s)),
+            _ => None,
+        })
+        .collect();
+    err.extend()
+        .into_server_error(info.field.name.pos)
+        .with_path(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn member() -> Viewer {
+        Viewer {
+            account_id: Some(Uuid::new_v4()),
+            role: PlatformRole::Authenticated,
+        }
+    }
+
+    #[test]
+    fn anonymous_callers_reach_only_public_fields() {
+        let anon = Viewer::anonymous();
+        assert!(Policy::Public.check(Some(&anon)).is_ok());
+        assert!(Policy::TenantMember.check(Some(&anon)).is_err());
+        assert!(Policy::Authenticated.check(None).is_err());
+    }
+
+    #[test]
+    fn platform_admin_fields_refuse_members_with_forbidden() {
+        let err = Policy::PlatformAdmin
+            .check(Some(&member()))
+            .expect_err("refused");
+        assert_eq!(err.code, crate::ErrorCode::Forbidden);
+        let admin = Viewer {
+            role: PlatformRole::PlatformAdmin,
+            ..member()
+        };
+        assert!(Policy::PlatformAdmin.check(Some(&admin)).is_ok());
+    }
+
+    #[test]
+    fn wildcard_covers_a_type_and_exact_entries_win() {
+        let mut registry = PolicyRegistry::default();
+        registry
+            .field("PageInfo", "*", Policy::Inherit)
+            .field("Company", "*", Policy::TenantMember)
+            .field("Company", "pendingMembers", Policy::TenantRole);
+        assert_eq!(registry.get("PageInfo", "endCursor"), Some(Policy::Inherit));
+        assert_eq!(
+            registry.get("Company", "pendingMembers"),
+            Some(Policy::TenantRole)
+        );
+        assert_eq!(registry.get("Studio", "name"), None);
+    }
+}

@@ -1,0 +1,205 @@
+//! Who is asking: the bearer token's claims, verified, become a [`Viewer`].
+
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Platform-wide rights, from the token's `role` claim. Tenant roles live in memberships.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlatformRole {
+    /// Supabase's `authenticated` and any role we do not know grant nothing extra.
+    Authenticated,
+    PlatformAdmin,
+    Service,
+}
+
+impl PlatformRole {
+    fn from_claim(role: Option<&str>) -> Self {
+        match role {
+            Some("platform_admin") => Self::PlatformAdmin,
+            Some("service") => Self::Service,
+            _ => Self::Authenticated,
+        }
+    }
+}
+
+/// The caller of one request. `account_id` is `None` for anonymous requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub account_id: Option<Uuid>,
+    pub role: PlatformRole,
+}
+
+impl Viewer {
+    pub fn anonymous() -> Self {
+        Self {
+            account_id: None,
+            role: PlatformRole::Authenticated,
+        }
+    }
+
+    pub fn is_authenticated(&self) -> bool {
+        self.account_id.is_some()
+    }
+}
+
+/// Claims as Supabase Auth issues them; we read `sub`, `exp`, `role` and `aud`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: Uuid,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    #[serde(default)]
+    pub iat: i64,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AuthError {
+    #[error("Authorization header must be `Bearer <token>`")]
+    MalformedHeader,
+    #[error("Token is expired")]
+    Expired,
+    #[error("Token is invalid")]
+    Invalid,
+}
+
+/// HS256 keys shared with the issuer (`STUDIOGATE_JWT_SECRET`).
+#[derive(Clone)]
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    audience: Option<String>,
+}
+
+impl JwtKeys {
+    pub fn new(secret: &[u8], audience: Option<String>) -> Self {
+        // Only HS256: a token that names another algorithm (or `none`) is refused by
+        // jsonwebtoken before its signature is even looked at.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        match &audience {
+            Some(aud) => validation.set_audience(&[aud]),
+            None => validation.validate_aud = false,
+        }
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            audience,
+        }
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Viewer, AuthError> {
+        use jsonwebtoken::errors::ErrorKind;
+        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|err| {
+            match err.kind() {
+                ErrorKind::ExpiredSignature => AuthError::Expired,
+                _ => AuthError::Invalid,
+            }
+        })?;
+        Ok(Viewer {
+            account_id: Some(data.claims.sub),
+            role: PlatformRole::from_claim(data.claims.role.as_deref()),
+        })
+    }
+
+    /// Reads an `Authorization` header value; no header means an anonymous viewer.
+    pub fn viewer_from_header(&self, header: Option<&str>) -> Result<Viewer, AuthError> {
+        let Some(value) = header else {
+            return Ok(Viewer::anonymous());
+        };
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AuthError::MalformedHeader)?;
+        self.verify(token)
+    }
+
+    /// Signs a token the way Supabase would, for `studiogate token` and for tests.
+    pub fn sign(&self, sub: Uuid, ttl_secs: i64, role: Option<&str>) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub,
+            exp: now + ttl_secs,
+            role: Some(role.unwrap_or("authenticated").to_owned()),
+            aud: self.audience.clone(),
+            iat: now,
+        };
+        // HS256 signing of a serialisable struct cannot fail.
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    fn keys() -> JwtKeys {
+        JwtKeys::new(b"test-secret", None)
+    }
+
+    #[test]
+    fn a_signed_token_verifies_with_its_subject_and_role() {
+        let sub = Uuid::new_v4();
+        let viewer = keys()
+            .verify(&keys().sign(sub, 60, Some("platform_admin")))
+            .expect("valid");
+        assert_eq!(viewer.account_id, Some(sub));
+        assert_eq!(viewer.role, PlatformRole::PlatformAdmin);
+    }
+
+    #[test]
+    fn expired_tokens_are_refused() {
+        let token = keys().sign(Uuid::new_v4(), -10, None);
+        assert_eq!(keys().verify(&token), Err(AuthError::Expired));
+    }
+
+    #[test]
+    fn tokens_signed_with_another_secret_are_refused() {
+        let other = JwtKeys::new(b"another-secret", None);
+        let token = other.sign(Uuid::new_v4(), 60, None);
+        assert_eq!(keys().verify(&token), Err(AuthError::Invalid));
+    }
+
+    #[test]
+    fn alg_none_is_refused() {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let header = b64.encode(r#"{"alg":"none","typ":"JWT"}"#);
+        let claims = b64.encode(format!(
+            r#"{{"sub":"{}","exp":{}}}"#,
+            Uuid::new_v4(),
+            chrono::Utc::now().timestamp() + 60
+        ));
+        assert_eq!(
+            keys().verify(&format!("{header}.{claims}.")),
+            Err(AuthError::Invalid)
+        );
+    }
+
+    #[test]
+    fn audience_is_checked_when_configured() {
+        let strict = JwtKeys::new(b"test-secret", Some("authenticated".into()));
+        let token = keys().sign(Uuid::new_v4(), 60, None);
+        assert_eq!(strict.verify(&token), Err(AuthError::Invalid));
+        assert!(strict
+            .verify(&strict.sign(Uuid::new_v4(), 60, None))
+            .is_ok());
+    }
+
+    #[test]
+    fn missing_header_is_anonymous_and_bad_scheme_is_refused() {
+        assert_eq!(keys().viewer_from_header(None), Ok(Viewer::anonymous()));
+        assert_eq!(
+            keys().viewer_from_header(Some("Basic abc")),
+            Err(AuthError::MalformedHeader)
+        );
+    }
+}

@@ -1,0 +1,198 @@
+//! Black-box test support. Each test gets its own database (a temporary SQLite file, or a fresh
+//! PostgreSQL database when `TEST_DATABASE_URL` is set) and runs the real `studiogate` binary
+//! on port 0 against it, talking to it only over HTTP.
+
+mod db;
+
+pub use db::{Backend, TestDb};
+
+use anyhow::{anyhow, Context};
+use serde_json::{json, Value};
+use std::process::Stdio;
+use studiogate_graph::JwtKeys;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use uuid::Uuid;
+
+pub const TEST_JWT_SECRET: &str = "studiogate-test-secret";
+
+/// The backends every black-box test runs on: SQLite always, PostgreSQL when configured.
+pub fn backends() -> Vec<Backend> {
+    let mut all = vec![Backend::Sqlite];
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+        all.push(Backend::Postgres(url));
+    }
+    all
+}
+
+/// A running `studiogate serve` process and the database it owns.
+pub struct TestApp {
+    child: Child,
+    pub base_url: String,
+    pub db: TestDb,
+    bin: String,
+    http: reqwest::Client,
+    keys: JwtKeys,
+}
+
+impl TestApp {
+    /// Starts the binary at `bin` (pass `env!("CARGO_BIN_EXE_studiogate")`) on a fresh database.
+    pub async fn spawn(bin: &str, backend: &Backend) -> anyhow::Result<Self> {
+        let db = TestDb::create(backend).await?;
+        let mut child = Command::new(bin)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                &db.url,
+            ])
+            .env("STUDIOGATE_JWT_SECRET", TEST_JWT_SECRET)
+            .env("STUDIOGATE_DEMO", "off")
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .context("spawning studiogate")?;
+        let stdout = child.stdout.take().context("stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let base_url = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(url) = line.split("listening on ").nth(1) {
+                    return Ok(url.trim().to_owned());
+                }
+            }
+            Err(anyhow!("studiogate exited before listening"))
+        })
+        .await
+        .context("studiogate did not start within 60 s")??;
+        // Keep draining stdout so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Self {
+            child,
+            base_url,
+            db,
+            bin: bin.to_owned(),
+            http: reqwest::Client::new(),
+            keys: JwtKeys::new(TEST_JWT_SECRET.as_bytes(), None),
+        })
+    }
+
+    /// Loads `studiogate seed --scale N` into this app's database and returns its summary.
+    pub async fn seed(&self, scale: u32) -> anyhow::Result<Value> {
+        let out = Command::new(&self.bin)
+            .args([
+                "seed",
+                "--scale",
+                &scale.to_string(),
+                "--database-url",
+                &self.db.url,
+            ])
+            .output()
+            .await?;
+        anyhow::ensure!(
+            out.status.success(),
+            "seed failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(serde_json::from_slice(&out.stdout)?)
+    }
+
+    /// Runs the binary with other arguments (for `token`, `schema`, ...).
+    pub async fn run(&self, args: &[&str]) -> anyhow::Result<std::process::Output> {
+        Ok(Command::new(&self.bin)
+            .args(args)
+            .env("STUDIOGATE_JWT_SECRET", TEST_JWT_SECRET)
+            .output()
+            .await?)
+    }
+
+    /// A valid token for `sub`, signed as the app expects.
+    pub fn token(&self, sub: Uuid) -> String {
+        self.keys.sign(sub, 600, None)
+    }
+
+    pub fn token_with_role(&self, sub: Uuid, role: &str) -> String {
+        self.keys.sign(sub, 600, Some(role))
+    }
+
+    /// POSTs a GraphQL operation; returns the HTTP status and the JSON body.
+    pub async fn post(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> anyhow::Result<(u16, Value)> {
+        let mut req = self
+            .http
+            .post(format!("{}/graphql", self.base_url))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            req = req.header("Authorization", format!("Bearer {token}"));
+        }
+        let resp = req.send().await?;
+        let status = resp.status().as_u16();
+        Ok((status, resp.json().await?))
+    }
+
+    /// POSTs a GraphQL operation as `token` and returns the JSON body.
+    pub async fn gql(&self, token: &str, query: &str, variables: Value) -> anyhow::Result<Value> {
+        Ok(self.post(Some(token), query, variables).await?.1)
+    }
+
+    pub async fn get(&self, path: &str) -> anyhow::Result<(u16, String)> {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await?;
+        Ok((resp.status().as_u16(), resp.text().await?))
+    }
+
+    /// The current value of `studiogate_db_statements_total`.
+    pub async fn statements(&self) -> anyhow::Result<u64> {
+        let (_, body) = self.get("/metrics").await?;
+        body.lines()
+            .find_map(|l| l.strip_prefix("studiogate_db_statements_total "))
+            .and_then(|v| v.trim().parse().ok())
+            .context("studiogate_db_statements_total missing from /metrics")
+    }
+
+    /// Runs `query` and returns how many SQL statements it sent.
+    pub async fn count_statements(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+    ) -> anyhow::Result<(u64, Value)> {
+        let before = self.statements().await?;
+        let body = self.gql(token, query, variables).await?;
+        Ok((self.statements().await? - before, body))
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// The `extensions.code` of every error in a response, in order.
+pub fn error_codes(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    e["extensions"]["code"]
+                        .as_str()
+                        .unwrap_or("<none>")
+                        .to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,19 @@
+//! Schema migrations, one module per domain, in the order they must run.
+//!
+//! Every migration runs unchanged on SQLite and PostgreSQL. Tables are built with sea-query so
+//! each backend gets its own column types; the few constraints only PostgreSQL can express
+//! (regular expressions, GIN indexes) go through [`common::Backend`].
+
+pub use sea_orm_migration::prelude::*;
+
+mod common;
+mod m20261124_000001_studios_create_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_studios_create_tables::Migration)]
+    }
+}

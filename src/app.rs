@@ -1,0 +1,144 @@
+//! The HTTP surface: POST /graphql, GraphiQL on GET /graphql, health, readiness, metrics.
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use serde_json::json;
+use std::sync::Arc;
+use studiogate_entities_studios::accounts;
+use studiogate_graph::{ErrorCode, JwtKeys, Metrics};
+
+use crate::config::{Config, Toggle};
+use crate::schema::{self, AppSchema};
+use crate::{db, seed};
+
+struct AppState {
+    schema: AppSchema,
+    db: DatabaseConnection,
+    keys: JwtKeys,
+    metrics: Metrics,
+}
+
+pub fn router(db: DatabaseConnection, keys: JwtKeys, metrics: Metrics) -> Router {
+    let state = Arc::new(AppState {
+        schema: schema::build(),
+        db,
+        keys,
+        metrics,
+    });
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+pub async fn serve(config: Config, listen: &str) -> anyhow::Result<()> {
+    if config.jwt_secret.is_none() {
+        tracing::warn!("STUDIOGATE_JWT_SECRET is not set; using the development secret");
+    }
+    let metrics = Metrics::default();
+    let db = db::connect(&config.database_url, Some(&metrics)).await?;
+    let demo = demo_account(&config, &db).await?;
+    let keys = config.jwt_keys();
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    println!("studiogate listening on http://{addr}");
+    println!("GraphiQL: http://{addr}/graphql");
+    if let Some(account) = demo {
+        let token = keys.sign(account, 30 * 24 * 3600, None);
+        println!("Demo token (admin of Company 000), paste into GraphiQL's headers pane:");
+        println!("{{\"Authorization\": \"Bearer {token}\"}}");
+    }
+    axum::serve(listener, router(db, keys, metrics))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+/// Seeds the demo into an empty SQLite database; returns the demo admin when the demo is there.
+async fn demo_account(
+    config: &Config,
+    db: &DatabaseConnection,
+) -> anyhow::Result<Option<uuid::Uuid>> {
+    if config.demo == Toggle::Off || !config.database_url.starts_with("sqlite") {
+        return Ok(None);
+    }
+    if accounts::Entity::find().count(db).await? == 0 {
+        seed::load(db, &seed::Shape::demo()).await?;
+        tracing::info!("loaded the demo dataset");
+    }
+    let admin = seed::account_id(0, 0);
+    Ok(accounts::Entity::find_by_id(admin)
+        .one(db)
+        .await?
+        .map(|a| a.id))
+}
+
+async fn graphql(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    let viewer = match state.keys.viewer_from_header(header) {
+        Ok(viewer) => viewer,
+        Err(err) => return unauthenticated(&err.to_string()),
+    };
+    state.metrics.graphql_requests.inc();
+    let request = request.into_inner().data(viewer.clone());
+    let request = studiogate_studios::request_data(request, &state.db, &viewer);
+    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+}
+
+/// A bad credential fails the whole request, as a GraphQL error with HTTP 401.
+fn unauthenticated(message: &str) -> Response {
+    let body = json!({
+        "errors": [{
+            "message": message,
+            "extensions": { "code": ErrorCode::Unauthenticated.as_str() }
+        }]
+    });
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer")],
+        Json(body),
+    )
+        .into_response()
+}
+
+async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}

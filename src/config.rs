@@ -1,0 +1,57 @@
+//! Settings shared by every subcommand, from flags or the environment.
+
+use clap::Args;
+use studiogate_graph::JwtKeys;
+
+/// Used when `STUDIOGATE_JWT_SECRET` is unset, so `cargo run` works out of the box. Anyone can
+/// sign tokens with it: set a real secret anywhere but a developer's machine.
+pub const DEV_JWT_SECRET: &str = "studiogate-development-secret-do-not-deploy";
+
+#[derive(Args, Clone)]
+pub struct Config {
+    /// Database URL: `sqlite://file.db?mode=rwc` or `postgres://user@host/db`.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = "sqlite://studiogate.db?mode=rwc"
+    )]
+    pub database_url: String,
+    /// HS256 secret shared with the token issuer (Supabase's JWT secret).
+    #[arg(
+        long,
+        global = true,
+        env = "STUDIOGATE_JWT_SECRET",
+        hide_env_values = true
+    )]
+    pub jwt_secret: Option<String>,
+    /// Expected `aud` claim; unset accepts any audience.
+    #[arg(long, global = true, env = "STUDIOGATE_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+    /// Load the demo dataset on first start of an empty SQLite database (`on` / `off`).
+    #[arg(long, global = true, env = "STUDIOGATE_DEMO", default_value = "on")]
+    pub demo: Toggle,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub enum Toggle {
+    On,
+    Off,
+}
+
+impl Config {
+    pub fn jwt_keys(&self) -> JwtKeys {
+        let secret = self.jwt_secret.as_deref().unwrap_or(DEV_JWT_SECRET);
+        JwtKeys::new(secret.as_bytes(), self.jwt_audience.clone())
+    }
+}
+
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+}

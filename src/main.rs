@@ -1,0 +1,89 @@
+//! studiogate: one GraphQL endpoint over the Studios platform and its sibling products.
+
+mod app;
+mod config;
+mod db;
+mod schema;
+mod seed;
+
+use clap::{Parser, Subcommand};
+use uuid::Uuid;
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(name = "studiogate", version, about)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway (the default): migrate, then serve HTTP.
+    Serve {
+        /// Listen address.
+        #[arg(long, env = "STUDIOGATE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Load a deterministic dataset into an empty database and print a JSON summary.
+    Seed {
+        /// Number of companies (each with 10 studios, 40 executions and 15 files per studio).
+        #[arg(long, default_value_t = 1)]
+        scale: usize,
+    },
+    /// Print a bearer token signed with the configured secret.
+    Token {
+        /// Account id (the `sub` claim).
+        #[arg(long)]
+        sub: Uuid,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl_secs: i64,
+        /// Platform role claim (`authenticated`, `platform_admin`, `service`).
+        #[arg(long)]
+        role: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve {
+        listen: std::env::var("STUDIOGATE_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into()),
+    }) {
+        Command::Serve { listen } => {
+            config::init_tracing();
+            app::serve(config, &listen).await
+        }
+        Command::Schema => {
+            println!("{}", schema::sdl());
+            Ok(())
+        }
+        Command::Migrate => {
+            db::connect(&config.database_url, None).await?;
+            Ok(())
+        }
+        Command::Seed { scale } => {
+            let db = db::connect(&config.database_url, None).await?;
+            let summary = seed::load(&db, &seed::Shape::scale(scale)).await?;
+            println!("{}", serde_json::to_string(&summary)?);
+            Ok(())
+        }
+        Command::Token {
+            sub,
+            ttl_secs,
+            role,
+        } => {
+            println!("{}", config.jwt_keys().sign(sub, ttl_secs, role.as_deref()));
+            Ok(())
+        }
+    }
+}
