@@ -1,1 +1,9 @@
+//! Black-box tests: the real binary over HTTP, on SQLite always and on PostgreSQL when
+//! `TEST_DATABASE_URL` is set. One test binary, so the workspace links once.
 
+mod auth;
+mod http;
+mod isolation;
+mod nested;
+mod pagination;
+mod support;

@@ -81,10 +81,16 @@ impl JwtKeys {
         // jsonwebtoken before its signature is even looked at.
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "sub"]);
         match &audience {
-            Some(aud) => validation.set_audience(&[aud]),
-            None => validation.validate_aud = false,
+            Some(aud) => {
+                // Without `aud` among the required claims a token lacking it would pass.
+                validation.set_required_spec_claims(&["exp", "sub", "aud"]);
+                validation.set_audience(&[aud]);
+            }
+            None => {
+                validation.set_required_spec_claims(&["exp", "sub"]);
+                validation.validate_aud = false;
+            }
         }
         Self {
             encoding: EncodingKey::from_secret(secret),

@@ -12,8 +12,7 @@ use studiogate_entities_studios::{
     workflow_templates as templates,
 };
 use studiogate_graph::loader::{
-    ByIdLoader, CountLoader, Keys, ListFilter, ListLoader, PagedLoader, Relation, Visible,
-    MAX_BATCH,
+    dataloader as loader, ByIdLoader, CountLoader, Keys, ListFilter, ListLoader, PagedLoader, Relation, Visible,
 };
 
 use crate::context::StudiosCtx;
@@ -101,10 +100,6 @@ pub struct Loaders {
     pub stages_by_board: Listed<kanban_stages::Entity>,
     pub cards_by_stage: Listed<kanban_cards::Entity>,
     pub field_defs_by_studio: Listed<field_defs::Entity>,
-}
-
-fn loader<T: Send + Sync + 'static>(inner: T) -> DataLoader<T> {
-    DataLoader::new(inner, tokio::spawn).max_batch_size(MAX_BATCH)
 }
 
 fn by_id<E>(ctx: &Arc<StudiosCtx>, id: E::Column, id_of: fn(&E::Model) -> uuid::Uuid) -> ById<E>

@@ -4,6 +4,7 @@ use async_graphql::{Context, InputObject, Object};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, PaginatorTrait, QueryFilter, Select,
 };
+use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
 use studiogate_entities_studios::{companies, scope, workflow_templates as templates};
 use studiogate_graph::error::GraphResult;
 use studiogate_graph::loader::{ListFilter, Visible};
@@ -50,17 +51,16 @@ impl ListFilter<templates::Entity> for WorkflowTemplateFilter {
             select = select.filter(tag_condition(backend, tag));
         }
         if let Some(text) = &self.search {
-            let pattern = format!("%{}%", text.to_lowercase());
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
             select = select.filter(
                 Condition::any()
-                    .add(sea_orm::sea_query::Expr::cust_with_values(
-                        "lower(name) LIKE $1",
-                        [pattern.clone()],
-                    ))
-                    .add(sea_orm::sea_query::Expr::cust_with_values(
-                        "lower(description) LIKE $1",
-                        [pattern],
-                    )),
+                    .add(Expr::expr(Func::lower(Expr::col(T::Name))).like(pattern.clone()))
+                    .add(Expr::expr(Func::lower(Expr::col(T::Description))).like(pattern)),
             );
         }
         select
@@ -68,14 +68,13 @@ impl ListFilter<templates::Entity> for WorkflowTemplateFilter {
 }
 
 /// Tags are a JSON array: JSONB containment (GIN-indexed) on PostgreSQL, `json_each` on SQLite.
-fn tag_condition(backend: DbBackend, tag: &str) -> sea_orm::sea_query::SimpleExpr {
-    use sea_orm::sea_query::Expr;
+fn tag_condition(backend: DbBackend, tag: &str) -> SimpleExpr {
     match backend {
         DbBackend::Postgres => {
             Expr::cust_with_values("tags @> $1::jsonb", [serde_json::json!([tag]).to_string()])
         }
         _ => Expr::cust_with_values(
-            "EXISTS (SELECT 1 FROM json_each(workflow_templates.tags) WHERE json_each.value = $1)",
+            "EXISTS (SELECT 1 FROM json_each(workflow_templates.tags) WHERE json_each.value = ?)",
             [tag.to_owned()],
         ),
     }

@@ -1,0 +1,249 @@
+//! Tenant isolation: members of company A reach nothing of company B, by any root field or
+//! nested path; pending members reach nothing; private files stay with their uploader.
+
+use serde_json::{json, Value};
+use studiogate_testkit::{backends, error_codes, TestApp};
+use uuid::Uuid;
+
+use crate::support::{account, company, rows, seeded, uuid};
+
+/// Every root field that takes an id, with the query that asks for it.
+const LOOKUPS: [(&str, &str); 6] = [
+    ("company", "query($id: UUID!) { company(id: $id) { id name } }"),
+    ("studio", "query($id: UUID!) { studio(id: $id) { id name } }"),
+    (
+        "workflowExecution",
+        "query($id: UUID!) { workflowExecution(id: $id) { id status } }",
+    ),
+    ("file", "query($id: UUID!) { file(id: $id) { id filename } }"),
+    ("kanbanBoard", "query($id: UUID!) { kanbanBoard(id: $id) { id name } }"),
+    (
+        "workflowTemplate",
+        "query($id: UUID!) { workflowTemplate(id: $id) { id name } }",
+    ),
+];
+
+/// One id of each kind that belongs to company `owner`.
+async fn ids_of(app: &TestApp, owner: Uuid) -> Vec<(&'static str, Uuid)> {
+    let studios: Vec<Uuid> = rows(app, "SELECT id, company_id FROM studios")
+        .await
+        .iter()
+        .filter(|r| uuid(r, "company_id") == owner)
+        .map(|r| uuid(r, "id"))
+        .collect();
+    vec![
+        ("company", owner),
+        ("studio", studios[0]),
+        (
+            "workflowExecution",
+            first_of(app, "SELECT id, studio_id FROM workflow_executions", &studios).await,
+        ),
+        (
+            "file",
+            first_of(
+                app,
+                "SELECT id, studio_id FROM files WHERE access_level <> 'private'",
+                &studios,
+            )
+            .await,
+        ),
+        ("kanbanBoard", first_of(app, "SELECT id, studio_id FROM kanban_boards", &studios).await),
+    ]
+}
+
+async fn first_of(app: &TestApp, sql: &str, studios: &[Uuid]) -> Uuid {
+    rows(app, sql)
+        .await
+        .iter()
+        .find(|r| studios.contains(&uuid(r, "studio_id")))
+        .map(|r| uuid(r, "id"))
+        .expect("a row of the company")
+}
+
+/// The response without its `locations`, which differ by nothing but whitespace.
+fn answer(body: &Value) -> Value {
+    let mut body = body.clone();
+    for err in body["errors"].as_array_mut().into_iter().flatten() {
+        err.as_object_mut().map(|e| e.remove("locations"));
+    }
+    body
+}
+
+#[tokio::test]
+async fn foreign_ids_answer_exactly_like_missing_ids() {
+    for backend in backends() {
+        let (app, seed) = seeded(&backend, 2).await;
+        let token = app.token(account(&seed, 0, 1));
+        // Sanity: the same lookups succeed for the company's own rows.
+        for (field, id) in ids_of(&app, company(&seed, 0)).await {
+            let query = LOOKUPS.iter().find(|(f, _)| *f == field).expect("lookup").1;
+            let body = app.gql(&token, query, json!({ "id": id })).await.expect("ok");
+            assert_eq!(body["data"][field]["id"], json!(id), "{backend:?} own {field}: {body}");
+        }
+        for (field, foreign) in ids_of(&app, company(&seed, 1)).await {
+            let query = LOOKUPS.iter().find(|(f, _)| *f == field).expect("lookup").1;
+            let got = app.gql(&token, query, json!({ "id": foreign })).await.expect("ok");
+            let missing = app
+                .gql(&token, query, json!({ "id": Uuid::new_v4() }))
+                .await
+                .expect("ok");
+            assert_eq!(got["data"][field], Value::Null, "{backend:?} {field}: {got}");
+            assert_eq!(error_codes(&got), vec!["NOT_FOUND"], "{backend:?} {field}");
+            assert_eq!(answer(&got), answer(&missing), "{backend:?} {field}");
+        }
+    }
+}
+
+/// Every list and nested path of member A, compared with what the database says is A's.
+const EVERYTHING: &str = r#"{
+  companies(first: 100) { nodes { id
+    members(first: 100) { nodes { user { id } company { id } } }
+    studios(first: 100) { nodes { id company { id }
+      files(first: 100) { nodes { id studio { id } uploadedBy { id } } }
+      kanbanBoards { nodes { id studio { id } stages { board { id } cards { board { id } stage { id } } } } }
+      cardFieldDefinitions { studio { id } }
+      executions(first: 100) { nodes { id studio { id } user { id } template { id }
+        files { file { id studio { id } } } } }
+    } }
+  } }
+  workflowTemplates(first: 100) { nodes { executions(first: 100) { nodes { id studio { id company { id } } } } } }
+  viewer { memberships { company { id } } }
+}"#;
+
+fn collect(value: &Value, key: &str, out: &mut Vec<Value>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == key {
+                    out.push(v.clone());
+                }
+                collect(v, key, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect(v, key, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn member_of_a_reaches_nothing_of_b_through_any_path() {
+    for backend in backends() {
+        let (app, seed) = seeded(&backend, 2).await;
+        let (a, b) = (company(&seed, 0), company(&seed, 1));
+        let viewer = account(&seed, 0, 1);
+        let body = app.gql(&app.token(viewer), EVERYTHING, json!({})).await.expect("ok");
+        assert!(body["errors"].is_null(), "{backend:?}: {body}");
+        let b_studios: Vec<Value> = rows(&app, "SELECT id, company_id FROM studios")
+            .await
+            .iter()
+            .filter(|r| uuid(r, "company_id") == b)
+            .map(|r| json!(uuid(r, "id")))
+            .collect();
+        let mut companies = Vec::new();
+        collect(&body, "company", &mut companies);
+        assert!(!companies.is_empty());
+        for c in &companies {
+            assert_eq!(c["id"], json!(a), "{backend:?}: a company other than A leaked");
+        }
+        let mut studios = Vec::new();
+        collect(&body, "studio", &mut studios);
+        assert!(studios.len() > 100, "{backend:?}: the walk reached studios");
+        for s in &studios {
+            assert!(!b_studios.contains(&s["id"]), "{backend:?}: studio of B leaked");
+        }
+        // Template -> executions crosses every tenant in the data; only A's come back.
+        let execs = &body["data"]["workflowTemplates"]["nodes"];
+        let mut n = 0;
+        for t in execs.as_array().expect("templates") {
+            for e in t["executions"]["nodes"].as_array().expect("executions") {
+                assert_eq!(e["studio"]["company"]["id"], json!(a));
+                n += 1;
+            }
+        }
+        assert!(n > 0, "{backend:?}: template executions of A are visible");
+    }
+}
+
+#[tokio::test]
+async fn pending_rejected_and_revoked_members_get_nothing() {
+    for backend in backends() {
+        let (app, seed) = seeded(&backend, 1).await;
+        for k in [7, 8, 9] {
+            let token = app.token(account(&seed, 0, k));
+            let body = app.gql(&token, EVERYTHING, json!({})).await.expect("ok");
+            assert_eq!(body["data"]["companies"]["nodes"], json!([]), "{backend:?} k={k}");
+            let mut execs = Vec::new();
+            collect(&body["data"]["workflowTemplates"], "id", &mut execs);
+            assert!(execs.is_empty(), "{backend:?} k={k}: {execs:?}");
+            // Their own membership is visible to them, the company behind it is not.
+            let own = &body["data"]["viewer"]["memberships"];
+            assert_eq!(own.as_array().map(Vec::len), Some(1));
+            assert_eq!(own[0]["company"], Value::Null);
+            let q = LOOKUPS[0].1;
+            let lookup = app.gql(&token, q, json!({ "id": company(&seed, 0) })).await.expect("ok");
+            assert_eq!(error_codes(&lookup), vec!["NOT_FOUND"]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn private_files_are_visible_to_their_uploader_only() {
+    for backend in backends() {
+        let (app, seed) = seeded(&backend, 1).await;
+        let private = rows(
+            &app,
+            "SELECT id, uploaded_by, studio_id FROM files WHERE access_level = 'private'",
+        )
+        .await;
+        let row = &private[0];
+        let (file, owner) = (uuid(row, "id"), uuid(row, "uploaded_by"));
+        let other = (0..7)
+            .map(|k| account(&seed, 0, k))
+            .find(|a| *a != owner)
+            .expect("another member");
+        let q = "query($id: UUID!) { file(id: $id) { id accessLevel } }";
+        let mine = app.gql(&app.token(owner), q, json!({ "id": file })).await.expect("ok");
+        assert_eq!(mine["data"]["file"]["accessLevel"], "PRIVATE", "{mine}");
+        let theirs = app.gql(&app.token(other), q, json!({ "id": file })).await.expect("ok");
+        assert_eq!(error_codes(&theirs), vec!["NOT_FOUND"]);
+
+        // Nor through the studio's list or an execution's files.
+        let studio = uuid(row, "studio_id");
+        let q = r#"query($id: UUID!) { studio(id: $id) {
+            files(first: 100) { nodes { id } }
+            executions(first: 100) { nodes { files { file { id } } } } } }"#;
+        let body = app.gql(&app.token(other), q, json!({ "id": studio })).await.expect("ok");
+        let mut seen = Vec::new();
+        collect(&body, "id", &mut seen);
+        assert!(!seen.is_empty());
+        assert!(!seen.contains(&json!(file)), "{backend:?}: private file leaked");
+        let owner_view = app.gql(&app.token(owner), q, json!({ "id": studio })).await.expect("ok");
+        let mut seen = Vec::new();
+        collect(&owner_view, "id", &mut seen);
+        assert!(seen.contains(&json!(file)), "{backend:?}: uploader sees their file");
+    }
+}
+
+#[tokio::test]
+async fn anonymous_requests_to_tenant_data_are_unauthenticated() {
+    for backend in backends() {
+        let (app, seed) = seeded(&backend, 1).await;
+        let (_, body) = app
+            .post(None, "{ viewer { id } }", json!({}))
+            .await
+            .expect("ok");
+        assert_eq!(body, json!({ "data": { "viewer": null } }));
+        let (_, body) = app
+            .post(None, "{ companies { nodes { id } } }", json!({}))
+            .await
+            .expect("ok");
+        assert_eq!(error_codes(&body), vec!["UNAUTHENTICATED"]);
+        for (_, query) in LOOKUPS {
+            let (_, body) = app
+                .post(None, query, json!({ "id": company(&seed, 0) }))
+                .await
+                .expect("ok");
+            assert_eq!(error_codes(&body), vec!["UNAUTHENTICATED"], "{query}");
+        }
+    }
+}
