@@ -195,7 +195,7 @@ fn generate(shape: &Shape) -> (Rows, Summary) {
     for c in 0..shape.companies {
         let company_id = id(&format!("company/{c}"));
         let name = format!("Company {c:03}");
-        for k in 0..MEMBER_STATUS.len() {
+        for (k, &status) in MEMBER_STATUS.iter().enumerate() {
             let account = account_id(c, k);
             let email = format!("user{k}@company{c:03}.example");
             rows.accounts.push(accounts::Model {
@@ -209,7 +209,6 @@ fn generate(shape: &Shape) -> (Rows, Summary) {
                 created_at: at(c as i64),
                 last_login_at: None,
             });
-            let status = MEMBER_STATUS[k];
             rows.memberships
                 .push(membership(account, company_id, k, status, c));
             let mut approved = Vec::new();

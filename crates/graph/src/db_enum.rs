@@ -2,7 +2,7 @@
 
 /// Declares a GraphQL enum whose values map one-to-one onto the strings a column stores.
 ///
-/// ```ignore
+/// ```text
 /// db_enum!(
 ///     /// Where a studio focuses.
 ///     BusinessArea { Marketing = "marketing", Sales = "sales" }

@@ -1,0 +1,32 @@
+# studiogate tasks. `just ci` is exactly what CI runs.
+
+pg := env_var_or_default("PG_URL", "postgres://postgres@127.0.0.1:5432")
+
+# Run the gateway (SQLite by default; set DATABASE_URL for PostgreSQL)
+run *args:
+    cargo run --release -- {{args}}
+
+# All tests on SQLite
+test *args:
+    cargo test {{args}}
+
+# All tests on SQLite and the local PostgreSQL
+test-pg *args:
+    TEST_DATABASE_URL={{pg}}/postgres cargo test {{args}}
+
+# Rewrite schema.graphql from the code
+schema:
+    cargo run -q --bin studiogate -- schema > schema.graphql
+
+# Regenerate the entity crates from the migrations (needs PostgreSQL and sea-orm-cli 1.1.20)
+entities:
+    PG_URL={{pg}} .ci/entities.sh
+
+# Format and lint
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --all-targets -- -D warnings
+
+# Everything CI checks
+ci:
+    .ci/run
