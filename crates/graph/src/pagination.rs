@@ -195,6 +195,7 @@ impl TotalCount {
     }
 }
 
+/// The size of a whole list.
 #[Object]
 impl TotalCount {
     /// How many items the whole list holds, across all pages.

@@ -84,6 +84,7 @@ fn not_found<T>(what: &str) -> impl FnOnce() -> GraphResult<T> + '_ {
     move || Err(GraphError::not_found(what).into())
 }
 
+/// Root fields of the Studios platform.
 #[Object]
 impl StudiosQuery {
     /// The signed-in caller, or null for anonymous requests.

@@ -31,6 +31,7 @@ pub struct CompanyBranch {
     pub contact_phone: Option<String>,
 }
 
+/// A business organisation: the tenant. Its data is visible to its approved members only.
 #[Object]
 impl Company {
     /// Company id.
@@ -146,6 +147,7 @@ impl Company {
 /// A person's membership of a company: a join request until an admin approves it.
 pub struct Membership(pub user_companies::Model);
 
+/// A person's membership of a company: a join request until an admin approves it.
 #[Object]
 impl Membership {
     /// Membership id.

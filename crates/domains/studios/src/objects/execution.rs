@@ -20,6 +20,7 @@ struct FileUsage {
     usage_type: String,
 }
 
+/// One run of a workflow template in a studio.
 #[Object]
 impl WorkflowExecution {
     /// Execution id.

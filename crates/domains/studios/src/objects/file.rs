@@ -12,6 +12,7 @@ use crate::enums::AccessLevel;
 /// A file uploaded to a studio. Private files are visible to their uploader only.
 pub struct File(pub files::Model);
 
+/// A file uploaded to a studio. Private files are visible to their uploader only.
 #[Object]
 impl File {
     /// File id.

@@ -37,6 +37,7 @@ async fn user(ctx: &Context<'_>, id: Option<Uuid>) -> GraphResult<Option<User>> 
 /// A kanban board of a studio.
 pub struct KanbanBoard(pub kanban_boards::Model);
 
+/// A kanban board of a studio.
 #[Object]
 impl KanbanBoard {
     /// Board id.
@@ -88,6 +89,7 @@ impl KanbanBoard {
 /// A column of a kanban board.
 pub struct KanbanStage(pub kanban_stages::Model);
 
+/// A column of a kanban board.
 #[Object]
 impl KanbanStage {
     /// Stage id.
@@ -144,6 +146,7 @@ impl KanbanStage {
 /// A work item on a kanban board.
 pub struct KanbanCard(pub kanban_cards::Model);
 
+/// A work item on a kanban board.
 #[Object]
 impl KanbanCard {
     /// Card id.
@@ -215,6 +218,7 @@ impl KanbanCard {
 /// A custom field cards of a studio can carry.
 pub struct CardFieldDefinition(pub card_field_definitions::Model);
 
+/// A custom field cards of a studio can carry.
 #[Object]
 impl CardFieldDefinition {
     /// Definition id.

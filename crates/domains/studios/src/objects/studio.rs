@@ -17,6 +17,7 @@ use crate::loaders::WorkflowExecutionFilter;
 /// An automation workspace of a company, for one business area.
 pub struct Studio(pub studios::Model);
 
+/// An automation workspace of a company, for one business area.
 #[Object]
 impl Studio {
     /// Studio id.

@@ -15,6 +15,7 @@ use crate::loaders::WorkflowExecutionFilter;
 /// A pre-built automation from the platform catalog.
 pub struct WorkflowTemplate(pub workflow_templates::Model);
 
+/// A pre-built automation from the platform catalog.
 #[Object]
 impl WorkflowTemplate {
     /// Template id.

@@ -10,6 +10,7 @@ use crate::context::{loaders, studios_ctx};
 /// A person's profile, visible to the people they share a company with.
 pub struct User(pub user_profiles::Model);
 
+/// A person's profile, visible to the people they share a company with.
 #[Object]
 impl User {
     /// Account id.
@@ -36,6 +37,7 @@ impl User {
 /// The signed-in caller.
 pub struct Viewer(pub accounts::Model);
 
+/// The signed-in caller.
 #[Object]
 impl Viewer {
     /// Account id (the token's `sub`).
