@@ -27,8 +27,8 @@ async fn bad_tokens_are_refused_with_unauthenticated() {
         let (app, seed) = seeded(&backend, 1).await;
         let sub = account(&seed, 0, 1);
         let good = app.token(sub);
-        let expired = studiogate_graph::JwtKeys::new(TEST_JWT_SECRET.as_bytes(), None)
-            .sign(sub, -60, None);
+        let expired =
+            studiogate_graph::JwtKeys::new(TEST_JWT_SECRET.as_bytes(), None).sign(sub, -60, None);
         let foreign = studiogate_graph::JwtKeys::new(b"someone-else", None).sign(sub, 600, None);
         let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
         // Same signature, claims changed to another subject.
@@ -52,7 +52,10 @@ async fn bad_tokens_are_refused_with_unauthenticated() {
             ("garbage", "Bearer not.a.jwt".to_owned()),
             ("wrong scheme", format!("Basic {good}")),
         ] {
-            assert!(refused(&app, &header).await, "{backend:?}: {what} token accepted");
+            assert!(
+                refused(&app, &header).await,
+                "{backend:?}: {what} token accepted"
+            );
         }
         let body = app.gql(&good, QUERY, json!({})).await.expect("ok");
         assert_eq!(body["data"]["viewer"]["id"], json!(sub));

@@ -19,7 +19,10 @@ async fn health_readiness_metrics_and_graphiql_are_served() {
         app.gql(&token, "{ companies { nodes { id } } }", json!({}))
             .await
             .expect("ok");
-        assert!(app.statements().await.expect("metric") > before, "counter moves");
+        assert!(
+            app.statements().await.expect("metric") > before,
+            "counter moves"
+        );
     }
 }
 

@@ -9,14 +9,26 @@ use crate::support::{account, company, rows, seeded, uuid};
 
 /// Every root field that takes an id, with the query that asks for it.
 const LOOKUPS: [(&str, &str); 6] = [
-    ("company", "query($id: UUID!) { company(id: $id) { id name } }"),
-    ("studio", "query($id: UUID!) { studio(id: $id) { id name } }"),
+    (
+        "company",
+        "query($id: UUID!) { company(id: $id) { id name } }",
+    ),
+    (
+        "studio",
+        "query($id: UUID!) { studio(id: $id) { id name } }",
+    ),
     (
         "workflowExecution",
         "query($id: UUID!) { workflowExecution(id: $id) { id status } }",
     ),
-    ("file", "query($id: UUID!) { file(id: $id) { id filename } }"),
-    ("kanbanBoard", "query($id: UUID!) { kanbanBoard(id: $id) { id name } }"),
+    (
+        "file",
+        "query($id: UUID!) { file(id: $id) { id filename } }",
+    ),
+    (
+        "kanbanBoard",
+        "query($id: UUID!) { kanbanBoard(id: $id) { id name } }",
+    ),
     (
         "workflowTemplate",
         "query($id: UUID!) { workflowTemplate(id: $id) { id name } }",
@@ -36,7 +48,12 @@ async fn ids_of(app: &TestApp, owner: Uuid) -> Vec<(&'static str, Uuid)> {
         ("studio", studios[0]),
         (
             "workflowExecution",
-            first_of(app, "SELECT id, studio_id FROM workflow_executions", &studios).await,
+            first_of(
+                app,
+                "SELECT id, studio_id FROM workflow_executions",
+                &studios,
+            )
+            .await,
         ),
         (
             "file",
@@ -47,7 +64,10 @@ async fn ids_of(app: &TestApp, owner: Uuid) -> Vec<(&'static str, Uuid)> {
             )
             .await,
         ),
-        ("kanbanBoard", first_of(app, "SELECT id, studio_id FROM kanban_boards", &studios).await),
+        (
+            "kanbanBoard",
+            first_of(app, "SELECT id, studio_id FROM kanban_boards", &studios).await,
+        ),
     ]
 }
 
@@ -77,17 +97,31 @@ async fn foreign_ids_answer_exactly_like_missing_ids() {
         // Sanity: the same lookups succeed for the company's own rows.
         for (field, id) in ids_of(&app, company(&seed, 0)).await {
             let query = LOOKUPS.iter().find(|(f, _)| *f == field).expect("lookup").1;
-            let body = app.gql(&token, query, json!({ "id": id })).await.expect("ok");
-            assert_eq!(body["data"][field]["id"], json!(id), "{backend:?} own {field}: {body}");
+            let body = app
+                .gql(&token, query, json!({ "id": id }))
+                .await
+                .expect("ok");
+            assert_eq!(
+                body["data"][field]["id"],
+                json!(id),
+                "{backend:?} own {field}: {body}"
+            );
         }
         for (field, foreign) in ids_of(&app, company(&seed, 1)).await {
             let query = LOOKUPS.iter().find(|(f, _)| *f == field).expect("lookup").1;
-            let got = app.gql(&token, query, json!({ "id": foreign })).await.expect("ok");
+            let got = app
+                .gql(&token, query, json!({ "id": foreign }))
+                .await
+                .expect("ok");
             let missing = app
                 .gql(&token, query, json!({ "id": Uuid::new_v4() }))
                 .await
                 .expect("ok");
-            assert_eq!(got["data"][field], Value::Null, "{backend:?} {field}: {got}");
+            assert_eq!(
+                got["data"][field],
+                Value::Null,
+                "{backend:?} {field}: {got}"
+            );
             assert_eq!(error_codes(&got), vec!["NOT_FOUND"], "{backend:?} {field}");
             assert_eq!(answer(&got), answer(&missing), "{backend:?} {field}");
         }
@@ -131,7 +165,10 @@ async fn member_of_a_reaches_nothing_of_b_through_any_path() {
         let (app, seed) = seeded(&backend, 2).await;
         let (a, b) = (company(&seed, 0), company(&seed, 1));
         let viewer = account(&seed, 0, 1);
-        let body = app.gql(&app.token(viewer), EVERYTHING, json!({})).await.expect("ok");
+        let body = app
+            .gql(&app.token(viewer), EVERYTHING, json!({}))
+            .await
+            .expect("ok");
         assert!(body["errors"].is_null(), "{backend:?}: {body}");
         let b_studios: Vec<Value> = rows(&app, "SELECT id, company_id FROM studios")
             .await
@@ -143,13 +180,20 @@ async fn member_of_a_reaches_nothing_of_b_through_any_path() {
         collect(&body, "company", &mut companies);
         assert!(!companies.is_empty());
         for c in &companies {
-            assert_eq!(c["id"], json!(a), "{backend:?}: a company other than A leaked");
+            assert_eq!(
+                c["id"],
+                json!(a),
+                "{backend:?}: a company other than A leaked"
+            );
         }
         let mut studios = Vec::new();
         collect(&body, "studio", &mut studios);
         assert!(studios.len() > 100, "{backend:?}: the walk reached studios");
         for s in &studios {
-            assert!(!b_studios.contains(&s["id"]), "{backend:?}: studio of B leaked");
+            assert!(
+                !b_studios.contains(&s["id"]),
+                "{backend:?}: studio of B leaked"
+            );
         }
         // Template -> executions crosses every tenant in the data; only A's come back.
         let execs = &body["data"]["workflowTemplates"]["nodes"];
@@ -171,7 +215,11 @@ async fn pending_rejected_and_revoked_members_get_nothing() {
         for k in [7, 8, 9] {
             let token = app.token(account(&seed, 0, k));
             let body = app.gql(&token, EVERYTHING, json!({})).await.expect("ok");
-            assert_eq!(body["data"]["companies"]["nodes"], json!([]), "{backend:?} k={k}");
+            assert_eq!(
+                body["data"]["companies"]["nodes"],
+                json!([]),
+                "{backend:?} k={k}"
+            );
             let mut execs = Vec::new();
             collect(&body["data"]["workflowTemplates"], "id", &mut execs);
             assert!(execs.is_empty(), "{backend:?} k={k}: {execs:?}");
@@ -180,7 +228,10 @@ async fn pending_rejected_and_revoked_members_get_nothing() {
             assert_eq!(own.as_array().map(Vec::len), Some(1));
             assert_eq!(own[0]["company"], Value::Null);
             let q = LOOKUPS[0].1;
-            let lookup = app.gql(&token, q, json!({ "id": company(&seed, 0) })).await.expect("ok");
+            let lookup = app
+                .gql(&token, q, json!({ "id": company(&seed, 0) }))
+                .await
+                .expect("ok");
             assert_eq!(error_codes(&lookup), vec!["NOT_FOUND"]);
         }
     }
@@ -202,9 +253,15 @@ async fn private_files_are_visible_to_their_uploader_only() {
             .find(|a| *a != owner)
             .expect("another member");
         let q = "query($id: UUID!) { file(id: $id) { id accessLevel } }";
-        let mine = app.gql(&app.token(owner), q, json!({ "id": file })).await.expect("ok");
+        let mine = app
+            .gql(&app.token(owner), q, json!({ "id": file }))
+            .await
+            .expect("ok");
         assert_eq!(mine["data"]["file"]["accessLevel"], "PRIVATE", "{mine}");
-        let theirs = app.gql(&app.token(other), q, json!({ "id": file })).await.expect("ok");
+        let theirs = app
+            .gql(&app.token(other), q, json!({ "id": file }))
+            .await
+            .expect("ok");
         assert_eq!(error_codes(&theirs), vec!["NOT_FOUND"]);
 
         // Nor through the studio's list or an execution's files.
@@ -212,15 +269,27 @@ async fn private_files_are_visible_to_their_uploader_only() {
         let q = r#"query($id: UUID!) { studio(id: $id) {
             files(first: 100) { nodes { id } }
             executions(first: 100) { nodes { files { file { id } } } } } }"#;
-        let body = app.gql(&app.token(other), q, json!({ "id": studio })).await.expect("ok");
+        let body = app
+            .gql(&app.token(other), q, json!({ "id": studio }))
+            .await
+            .expect("ok");
         let mut seen = Vec::new();
         collect(&body, "id", &mut seen);
         assert!(!seen.is_empty());
-        assert!(!seen.contains(&json!(file)), "{backend:?}: private file leaked");
-        let owner_view = app.gql(&app.token(owner), q, json!({ "id": studio })).await.expect("ok");
+        assert!(
+            !seen.contains(&json!(file)),
+            "{backend:?}: private file leaked"
+        );
+        let owner_view = app
+            .gql(&app.token(owner), q, json!({ "id": studio }))
+            .await
+            .expect("ok");
         let mut seen = Vec::new();
         collect(&owner_view, "id", &mut seen);
-        assert!(seen.contains(&json!(file)), "{backend:?}: uploader sees their file");
+        assert!(
+            seen.contains(&json!(file)),
+            "{backend:?}: uploader sees their file"
+        );
     }
 }
 

@@ -38,11 +38,15 @@ async fn nested_query_walks_companies_studios_executions_files() {
         let companies = body["data"]["companies"]["nodes"].as_array().expect("list");
         assert_eq!(companies.len(), 1, "{backend:?}: only the viewer's company");
         assert_eq!(companies[0]["id"], json!(company(&seed, 0)));
-        let studios = companies[0]["studios"]["nodes"].as_array().expect("studios");
+        let studios = companies[0]["studios"]["nodes"]
+            .as_array()
+            .expect("studios");
         assert_eq!(studios.len(), 10);
         for studio in studios {
             assert_eq!(studio["company"]["id"], companies[0]["id"]);
-            let executions = studio["executions"]["nodes"].as_array().expect("executions");
+            let executions = studio["executions"]["nodes"]
+                .as_array()
+                .expect("executions");
             assert_eq!(executions.len(), 10);
             for exec in executions {
                 assert_eq!(exec["studio"]["id"], studio["id"]);
@@ -71,7 +75,11 @@ async fn nested_query_walks_companies_studios_executions_files() {
             .iter()
             .map(|e| e["id"].as_str().expect("id").to_owned())
             .collect();
-        let want: Vec<_> = expected.iter().take(10).map(|(_, id)| id.to_string()).collect();
+        let want: Vec<_> = expected
+            .iter()
+            .take(10)
+            .map(|(_, id)| id.to_string())
+            .collect();
         assert_eq!(got, want, "{backend:?}");
     }
 }
@@ -109,8 +117,14 @@ async fn nested_query_statement_count_is_flat_across_scales() {
             assert_eq!(nodes.as_array().map(Vec::len), Some(10));
             counts.push(n);
         }
-        println!("{}: nested query statements at scale 2 and 10: {counts:?}", backend.name());
-        assert_eq!(counts[0], counts[1], "{backend:?}: statement count grew with data");
+        println!(
+            "{}: nested query statements at scale 2 and 10: {counts:?}",
+            backend.name()
+        );
+        assert_eq!(
+            counts[0], counts[1],
+            "{backend:?}: statement count grew with data"
+        );
         // memberships, companies, studios, executions, files: one statement per level.
         assert_eq!(counts[0], 5, "{backend:?}: {} statements", counts[0]);
     }
@@ -126,7 +140,10 @@ async fn total_counts_are_batched_per_level() {
     for backend in backends() {
         let (app, seed) = seeded(&backend, 2).await;
         let token = app.token(account(&seed, 0, 0));
-        let (n, body) = app.count_statements(&token, COUNTS, json!({})).await.expect("ok");
+        let (n, body) = app
+            .count_statements(&token, COUNTS, json!({}))
+            .await
+            .expect("ok");
         assert!(body["errors"].is_null(), "{body}");
         let studios = body["data"]["companies"]["nodes"][0]["studios"].clone();
         assert_eq!(studios["totalCount"], 10);

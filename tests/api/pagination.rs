@@ -112,7 +112,10 @@ async fn studio_and_template_filters_narrow_their_lists() {
             assert_eq!(t["complexityLevel"], "ADVANCED");
             assert_eq!(t["businessArea"], "MARKETING");
         }
-        assert_eq!(body["data"]["bySearch"]["nodes"], json!([{ "name": "Template 07" }]));
+        assert_eq!(
+            body["data"]["bySearch"]["nodes"],
+            json!([{ "name": "Template 07" }])
+        );
     }
 }
 

@@ -12,7 +12,8 @@ use studiogate_entities_studios::{
     workflow_templates as templates,
 };
 use studiogate_graph::loader::{
-    dataloader as loader, ByIdLoader, CountLoader, Keys, ListFilter, ListLoader, PagedLoader, Relation, Visible,
+    dataloader as loader, ByIdLoader, CountLoader, Keys, ListFilter, ListLoader, PagedLoader,
+    Relation, Visible,
 };
 
 use crate::context::StudiosCtx;

@@ -1,10 +1,10 @@
 //! Root query fields of the Studios domain.
 
 use async_graphql::{Context, InputObject, Object};
+use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, PaginatorTrait, QueryFilter, Select,
 };
-use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
 use studiogate_entities_studios::{companies, scope, workflow_templates as templates};
 use studiogate_graph::error::GraphResult;
 use studiogate_graph::loader::{ListFilter, Visible};
