@@ -40,7 +40,7 @@ pub fn router(db: DatabaseConnection, keys: JwtKeys, metrics: Metrics) -> Router
         .with_state(state)
 }
 
-pub async fn serve(config: Config, listen: &str) -> anyhow::Result<()> {
+pub async fn serve(config: Config) -> anyhow::Result<()> {
     if config.jwt_secret.is_none() {
         tracing::warn!("STUDIOGATE_JWT_SECRET is not set; using the development secret");
     }
@@ -48,7 +48,7 @@ pub async fn serve(config: Config, listen: &str) -> anyhow::Result<()> {
     let db = db::connect(&config.database_url, Some(&metrics)).await?;
     let demo = demo_account(&config, &db).await?;
     let keys = config.jwt_keys();
-    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let listener = tokio::net::TcpListener::bind(&config.listen).await?;
     let addr = listener.local_addr()?;
     println!("studiogate listening on http://{addr}");
     println!("GraphiQL: http://{addr}/graphql");

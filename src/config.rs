@@ -17,6 +17,14 @@ pub struct Config {
         default_value = "sqlite://studiogate.db?mode=rwc"
     )]
     pub database_url: String,
+    /// Listen address of `serve`; port 0 picks a free port (the address is printed).
+    #[arg(
+        long,
+        global = true,
+        env = "STUDIOGATE_LISTEN",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub listen: String,
     /// HS256 secret shared with the token issuer (Supabase's JWT secret).
     #[arg(
         long,

@@ -23,11 +23,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the gateway (the default): migrate, then serve HTTP.
-    Serve {
-        /// Listen address.
-        #[arg(long, env = "STUDIOGATE_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: String,
-    },
+    Serve,
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Apply pending migrations and exit.
@@ -56,12 +52,10 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = cli.config;
-    match cli.command.unwrap_or(Command::Serve {
-        listen: std::env::var("STUDIOGATE_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into()),
-    }) {
-        Command::Serve { listen } => {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
             config::init_tracing();
-            app::serve(config, &listen).await
+            app::serve(config).await
         }
         Command::Schema => {
             println!("{}", schema::sdl());

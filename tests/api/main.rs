@@ -6,4 +6,5 @@ mod http;
 mod isolation;
 mod nested;
 mod pagination;
+mod relations;
 mod support;

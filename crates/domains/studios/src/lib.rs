@@ -7,6 +7,7 @@ mod loaders;
 mod objects;
 mod policies;
 mod query;
+mod usage;
 
 use async_graphql::Request;
 use sea_orm::DatabaseConnection;

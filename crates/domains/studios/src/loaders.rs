@@ -93,6 +93,9 @@ pub struct Loaders {
     pub executions_by_studio: Paged<executions::Entity, WorkflowExecutionFilter>,
     pub execution_count_by_studio: Counted<executions::Entity, WorkflowExecutionFilter>,
     pub executions_by_template: Paged<executions::Entity, WorkflowExecutionFilter>,
+    pub executions_by_user: Paged<executions::Entity, WorkflowExecutionFilter>,
+    pub execution_count_by_user: Counted<executions::Entity, WorkflowExecutionFilter>,
+    pub usages_by_file: DataLoader<crate::usage::UsagesByFileIdLoader>,
     pub execution_count_by_template: Counted<executions::Entity, WorkflowExecutionFilter>,
     pub files_by_studio: Paged<files::Entity, ()>,
     pub file_count_by_studio: Counted<files::Entity, ()>,
@@ -191,6 +194,15 @@ impl Loaders {
                 id: E::Id,
             },
         );
+        let (executions_by_user, execution_count_by_user) = paged(
+            ctx,
+            Relation {
+                parent: E::UserId,
+                parent_of: |m: &executions::Model| m.user_id,
+                time: E::CreatedAt,
+                id: E::Id,
+            },
+        );
         let (files_by_studio, file_count_by_studio) = paged(
             ctx,
             Relation {
@@ -238,6 +250,9 @@ impl Loaders {
             execution_count_by_studio,
             executions_by_template,
             execution_count_by_template,
+            executions_by_user,
+            execution_count_by_user,
+            usages_by_file: loader(crate::usage::UsagesByFileIdLoader(ctx.clone())),
             files_by_studio,
             file_count_by_studio,
             boards_by_studio,

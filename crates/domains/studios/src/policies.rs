@@ -36,6 +36,7 @@ pub fn policies() -> PolicyRegistry {
         "Studio",
         "WorkflowExecution",
         "ExecutionFile",
+        "FileExecution",
         "File",
         "KanbanBoard",
         "KanbanStage",

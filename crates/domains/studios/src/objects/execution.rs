@@ -1,6 +1,5 @@
 use async_graphql::{Context, Json, Object};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use studiogate_entities_studios::{workflow_executions, workflow_templates};
 use studiogate_graph::error::GraphResult;
 use studiogate_graph::GraphError;
@@ -12,13 +11,6 @@ use crate::enums::{ExecutionStatus, FileUsageType};
 
 /// One run of a workflow template in a studio.
 pub struct WorkflowExecution(pub workflow_executions::Model);
-
-/// An entry of an execution's `files_used` list.
-#[derive(Deserialize)]
-struct FileUsage {
-    file_id: Uuid,
-    usage_type: String,
-}
 
 /// One run of a workflow template in a studio.
 #[Object]
@@ -112,8 +104,7 @@ impl WorkflowExecution {
     /// The files the execution used, with how it used them. Files the viewer may not see
     /// (another member's private files) are left out.
     async fn files(&self, ctx: &Context<'_>) -> GraphResult<Vec<ExecutionFile>> {
-        let usages: Vec<FileUsage> =
-            serde_json::from_value(self.0.files_used.clone()).unwrap_or_default();
+        let usages = crate::usage::usages(&self.0);
         let found = loaders(ctx)
             .file
             .load_many(usages.iter().map(|u| u.file_id))
@@ -136,8 +127,8 @@ impl WorkflowExecution {
 
 /// A file as an execution used it.
 pub struct ExecutionFile {
-    usage_type: FileUsageType,
-    file: File,
+    pub(crate) usage_type: FileUsageType,
+    pub(crate) file: File,
 }
 
 #[Object]
@@ -150,5 +141,25 @@ impl ExecutionFile {
     /// The file.
     async fn file(&self) -> &File {
         &self.file
+    }
+}
+
+/// An execution as it used a file.
+pub struct FileExecution {
+    pub(crate) usage_type: FileUsageType,
+    pub(crate) execution: WorkflowExecution,
+}
+
+/// An execution as it used a file.
+#[Object]
+impl FileExecution {
+    /// Whether the file was an input or an output of the execution.
+    async fn usage_type(&self) -> FileUsageType {
+        self.usage_type
+    }
+
+    /// The execution.
+    async fn execution(&self) -> &WorkflowExecution {
+        &self.execution
     }
 }

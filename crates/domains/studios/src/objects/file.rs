@@ -65,6 +65,27 @@ impl File {
             .ok_or_else(|| GraphError::not_found("Studio").into())
     }
 
+    /// Executions that used this file, newest first (at most `first`, 1-100, default 20).
+    async fn used_by(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> GraphResult<Vec<super::execution::FileExecution>> {
+        let limit = studiogate_graph::PageArgs::parse(first, None, None)?.first as usize;
+        let usages = loaders(ctx).usages_by_file.load_one(self.0.id).await?;
+        usages
+            .unwrap_or_default()
+            .into_iter()
+            .take(limit)
+            .map(|(execution, usage)| {
+                Ok(super::execution::FileExecution {
+                    usage_type: crate::enums::FileUsageType::from_db(&usage)?,
+                    execution: super::WorkflowExecution(execution),
+                })
+            })
+            .collect()
+    }
+
     /// Who uploaded the file.
     async fn uploaded_by(&self, ctx: &Context<'_>) -> GraphResult<Option<User>> {
         Ok(loaders(ctx)

@@ -1,11 +1,15 @@
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
-use studiogate_entities_studios::{accounts, user_profiles};
+use studiogate_entities_studios::{accounts, user_profiles, workflow_executions};
 use studiogate_graph::error::GraphResult;
+use studiogate_graph::loader::paged_connection;
+use studiogate_graph::pagination::ListConnection;
+use studiogate_graph::{ListOrder, PageArgs};
 use uuid::Uuid;
 
-use super::{utc, Membership};
+use super::{cursor, utc, Membership, WorkflowExecution};
 use crate::context::{loaders, studios_ctx};
+use crate::loaders::WorkflowExecutionFilter;
 
 /// A person's profile, visible to the people they share a company with.
 pub struct User(pub user_profiles::Model);
@@ -31,6 +35,28 @@ impl User {
     /// Last sign-in time.
     async fn last_login_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_login_at.map(utc)
+    }
+
+    /// Executions this person started in the viewer's companies, newest first by default.
+    async fn executions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1-100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
+        order: Option<ListOrder>,
+        filter: Option<WorkflowExecutionFilter>,
+    ) -> GraphResult<ListConnection<WorkflowExecution>> {
+        let l = loaders(ctx);
+        paged_connection(
+            &l.executions_by_user,
+            &l.execution_count_by_user,
+            self.0.id,
+            PageArgs::parse(first, after, order)?,
+            filter.unwrap_or_default(),
+            |m: &workflow_executions::Model| cursor(m.created_at, m.id),
+            WorkflowExecution,
+        )
+        .await
     }
 }
 
