@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# Regenerates the Studios entities from a freshly migrated PostgreSQL database.
-#   .ci/entities.sh [OUT_DIR]   (default: crates/entities/studios/src/generated)
+# Regenerates every entity crate from a freshly migrated PostgreSQL database.
+#   .ci/entities.sh [OUT_ROOT]   (default: crates/entities; writes OUT_ROOT/<domain>/src/generated)
 # Needs sea-orm-cli 1.1.20 and a PostgreSQL server (PG_URL, default the local one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=${1:-crates/entities/studios/src/generated}
+root=${1:-crates/entities}
 pg=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 scratch="studiogate_entities_$$"
-psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $scratch" >/dev/null 2>&1
+drop() { psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $scratch" >/dev/null 2>&1; }
+drop
 psql "$pg/postgres" -qc "CREATE DATABASE $scratch" >/dev/null
-trap 'psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $scratch" >/dev/null' EXIT
+trap drop EXIT
 cargo run -q --bin studiogate -- migrate --database-url "$pg/$scratch"
-rm -rf "$out"
-mkdir -p "$out"
-sea-orm-cli generate entity -u "$pg/$scratch" -o "$out" \
-  --ignore-tables seaql_migrations >/dev/null
-rustfmt --edition 2021 "$out"/*.rs
+
+# Which tables each domain's entity crate holds. `accounts` belongs to identity; the studios crate
+# carries a generated copy because user_profiles' foreign-key relation names it.
+declare -A tables=(
+  [identity]="accounts,sessions,refresh_tokens"
+  [studios]="accounts,user_profiles,companies,user_companies,studios,workflow_templates,workflow_executions,files,kanban_boards,kanban_stages,kanban_cards,card_field_definitions"
+)
+for domain in "${!tables[@]}"; do
+  out="$root/$domain/src/generated"
+  rm -rf "$out"
+  mkdir -p "$out"
+  sea-orm-cli generate entity -u "$pg/$scratch" -o "$out" --tables "${tables[$domain]}" >/dev/null
+  rustfmt --edition 2021 "$out"/*.rs
+done

@@ -2,7 +2,7 @@
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -10,8 +10,11 @@ use axum::{Json, Router};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde_json::json;
 use std::sync::Arc;
-use studiogate_entities_studios::accounts;
-use studiogate_graph::{ErrorCode, JwtKeys, Metrics};
+use studiogate_entities_identity::accounts;
+use std::net::SocketAddr;
+use studiogate_graph::{AuthError, ErrorCode, Metrics};
+use studiogate_identity::{AccountHooks, Authenticator, ClientInfo, IdentityConfig, IdentityCtx};
+use studiogate_studios::ProfileHooks;
 
 use crate::config::{Config, Toggle};
 use crate::schema::{self, AppSchema};
@@ -20,15 +23,25 @@ use crate::{db, seed};
 struct AppState {
     schema: AppSchema,
     db: DatabaseConnection,
-    keys: JwtKeys,
+    authenticator: Authenticator,
+    identity: Arc<IdentityConfig>,
+    hooks: Arc<dyn AccountHooks>,
     metrics: Metrics,
 }
 
-pub fn router(db: DatabaseConnection, keys: JwtKeys, metrics: Metrics) -> Router {
+pub fn router(config: &Config, db: DatabaseConnection, metrics: Metrics) -> Router {
+    let hooks: Arc<dyn AccountHooks> = Arc::new(ProfileHooks);
     let state = Arc::new(AppState {
         schema: schema::build(),
+        authenticator: Authenticator::new(
+            config.jwt_keys(),
+            config.jwks(),
+            db.clone(),
+            hooks.clone(),
+        ),
+        identity: Arc::new(config.identity()),
+        hooks,
         db,
-        keys,
         metrics,
     });
     Router::new()
@@ -57,7 +70,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("Demo token (admin of Company 000), paste into GraphiQL's headers pane:");
         println!("{{\"Authorization\": \"Bearer {token}\"}}");
     }
-    axum::serve(listener, router(db, keys, metrics))
+    let app = router(&config, db, metrics);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -86,20 +103,49 @@ async fn demo_account(
 
 async fn graphql(
     State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
     let header = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
-    let viewer = match state.keys.viewer_from_header(header) {
+    let viewer = match state.authenticator.viewer(header).await {
         Ok(viewer) => viewer,
+        Err(AuthError::Internal) => return internal_error(),
         Err(err) => return unauthenticated(&err.to_string()),
     };
     state.metrics.graphql_requests.inc();
+    let client = ClientInfo {
+        ip: Some(peer.ip().to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
     let request = request.into_inner().data(viewer.clone());
+    let request = studiogate_identity::request_data(
+        request,
+        IdentityCtx {
+            db: state.db.clone(),
+            viewer: viewer.clone(),
+            client,
+            config: state.identity.clone(),
+            hooks: state.hooks.clone(),
+        },
+    );
     let request = studiogate_studios::request_data(request, &state.db, &viewer);
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
+}
+
+fn internal_error() -> Response {
+    let body = json!({
+        "errors": [{
+            "message": "Internal server error",
+            "extensions": { "code": ErrorCode::InternalServerError.as_str() }
+        }]
+    });
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
 }
 
 /// A bad credential fails the whole request, as a GraphQL error with HTTP 401.

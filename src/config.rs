@@ -1,7 +1,9 @@
 //! Settings shared by every subcommand, from flags or the environment.
 
 use clap::Args;
+use std::time::Duration;
 use studiogate_graph::JwtKeys;
+use studiogate_identity::{IdentityConfig, JwksConfig};
 
 /// Used when `STUDIOGATE_JWT_SECRET` is unset, so `cargo run` works out of the box. Anyone can
 /// sign tokens with it: set a real secret anywhere but a developer's machine.
@@ -36,6 +38,24 @@ pub struct Config {
     /// Expected `aud` claim; unset accepts any audience.
     #[arg(long, global = true, env = "STUDIOGATE_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
+    /// Lifetime of access tokens issued by `signIn` / `refreshSession`, in seconds.
+    #[arg(long, global = true, env = "STUDIOGATE_ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of a session (its refresh tokens), in seconds.
+    #[arg(long, global = true, env = "STUDIOGATE_REFRESH_TOKEN_TTL_SECS", default_value_t = 2_592_000)]
+    pub refresh_token_ttl_secs: u64,
+    /// Failed sign-ins in a row that lock an account.
+    #[arg(long, global = true, env = "STUDIOGATE_LOCKOUT_THRESHOLD", default_value_t = 5)]
+    pub lockout_threshold: i32,
+    /// How long a locked account stays locked, in seconds.
+    #[arg(long, global = true, env = "STUDIOGATE_LOCKOUT_SECS", default_value_t = 900)]
+    pub lockout_secs: u64,
+    /// JWKS of an external issuer (URL or file path); enables RS256/ES256 tokens.
+    #[arg(long, global = true, env = "STUDIOGATE_JWKS_URL")]
+    pub jwks_url: Option<String>,
+    /// Required `iss` of tokens verified with the JWKS.
+    #[arg(long, global = true, env = "STUDIOGATE_JWKS_ISSUER")]
+    pub jwks_issuer: Option<String>,
     /// Load the demo dataset on first start of an empty SQLite database (`on` / `off`).
     #[arg(long, global = true, env = "STUDIOGATE_DEMO", default_value = "on")]
     pub demo: Toggle,
@@ -51,6 +71,24 @@ impl Config {
     pub fn jwt_keys(&self) -> JwtKeys {
         let secret = self.jwt_secret.as_deref().unwrap_or(DEV_JWT_SECRET);
         JwtKeys::new(secret.as_bytes(), self.jwt_audience.clone())
+    }
+
+    pub fn identity(&self) -> IdentityConfig {
+        IdentityConfig {
+            keys: self.jwt_keys(),
+            access_ttl: Duration::from_secs(self.access_token_ttl_secs),
+            refresh_ttl: Duration::from_secs(self.refresh_token_ttl_secs),
+            lockout_threshold: self.lockout_threshold.max(1),
+            lockout_window: Duration::from_secs(self.lockout_secs),
+        }
+    }
+
+    pub fn jwks(&self) -> Option<JwksConfig> {
+        self.jwks_url.clone().map(|source| JwksConfig {
+            source,
+            issuer: self.jwks_issuer.clone(),
+            audience: self.jwt_audience.clone(),
+        })
     }
 }
 

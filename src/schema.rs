@@ -1,22 +1,28 @@
 //! The schema: every domain's root fields merged, behind the deny-by-default tenant guard.
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 use studiogate_graph::{PolicyRegistry, TenantGuard};
-use studiogate_studios::StudiosQuery;
+use studiogate_identity::IdentityMutation;
+use studiogate_studios::{StudiosMutation, StudiosQuery};
 
 #[derive(MergedObject, Default)]
 pub struct Query(StudiosQuery);
 
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+#[derive(MergedObject, Default)]
+pub struct Mutation(IdentityMutation, StudiosMutation);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 pub fn policies() -> PolicyRegistry {
     let mut registry = PolicyRegistry::default();
-    registry.merge(studiogate_studios::policies());
+    registry
+        .merge(studiogate_identity::policies())
+        .merge(studiogate_studios::policies());
     registry
 }
 
 pub fn build() -> AppSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .extension(TenantGuard::new(policies()))
         .finish()
 }

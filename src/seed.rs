@@ -10,8 +10,9 @@ use sea_orm::{
 };
 use serde::Serialize;
 use serde_json::json;
+use studiogate_entities_identity::accounts;
 use studiogate_entities_studios::{
-    accounts, card_field_definitions, companies, files, kanban_boards, kanban_cards, kanban_stages,
+    card_field_definitions, companies, files, kanban_boards, kanban_cards, kanban_stages,
     studios, user_companies, user_profiles, workflow_executions, workflow_templates,
 };
 use uuid::Uuid;
@@ -198,10 +199,18 @@ fn generate(shape: &Shape) -> (Rows, Summary) {
         for (k, &status) in MEMBER_STATUS.iter().enumerate() {
             let account = account_id(c, k);
             let email = format!("user{k}@company{c:03}.example");
+            // Seeded accounts have no password: sign in with `studiogate token`.
             rows.accounts.push(accounts::Model {
                 id: account,
                 email: email.clone(),
                 created_at: at(c as i64),
+                password_hash: None,
+                email_verified: true,
+                last_login_at: None,
+                login_count: 0,
+                failed_login_attempts: 0,
+                locked_until: None,
+                deleted_at: None,
             });
             rows.profiles.push(user_profiles::Model {
                 id: account,

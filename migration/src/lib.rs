@@ -8,12 +8,16 @@ pub use sea_orm_migration::prelude::*;
 
 mod common;
 mod m20261124_000001_studios_create_tables;
+mod m20261124_000002_identity_credentials;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_studios_create_tables::Migration)]
+        vec![
+            Box::new(m20261124_000001_studios_create_tables::Migration),
+            Box::new(m20261124_000002_identity_credentials::Migration),
+        ]
     }
 }

@@ -40,6 +40,8 @@ pub struct GraphError {
     pub code: ErrorCode,
     pub message: String,
     pub field: Option<String>,
+    /// A finer, domain-specific reason within the code (such as `STALE_OBJECT`).
+    pub reason: Option<&'static str>,
 }
 
 impl GraphError {
@@ -48,7 +50,33 @@ impl GraphError {
             code,
             message: message.into(),
             field: None,
+            reason: None,
         }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn with_reason(mut self, reason: &'static str) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+
+    /// A unique value already taken.
+    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Conflict, message).with_field(field)
+    }
+
+    /// The row changed since the client read it (its `updatedAt` no longer matches).
+    pub fn stale(what: &str) -> Self {
+        Self::new(
+            ErrorCode::Conflict,
+            format!("{what} was changed by someone else; reload and retry"),
+        )
+        .with_field("updatedAt")
+        .with_reason("STALE_OBJECT")
     }
 
     pub fn unauthenticated() -> Self {
@@ -65,11 +93,7 @@ impl GraphError {
     }
 
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            code: ErrorCode::BadUserInput,
-            message: message.into(),
-            field: Some(field.into()),
-        }
+        Self::new(ErrorCode::BadUserInput, message).with_field(field)
     }
 
     /// Logs the cause once, here, and gives the client nothing but the code.
@@ -87,11 +111,13 @@ impl From<sea_orm::DbErr> for GraphError {
 
 impl ErrorExtensions for GraphError {
     fn extend(&self) -> async_graphql::Error {
-        let field = self.field.clone();
         async_graphql::Error::new(self.message.clone()).extend_with(|_, ext| {
             ext.set("code", self.code.as_str());
-            if let Some(field) = &field {
+            if let Some(field) = &self.field {
                 ext.set("field", field.as_str());
+            }
+            if let Some(reason) = self.reason {
+                ext.set("reason", reason);
             }
         })
     }

@@ -13,4 +13,4 @@ pub use error::{ErrorCode, GraphError};
 pub use metrics::Metrics;
 pub use pagination::{Cursor, ListOrder, PageArgs};
 pub use policy::{Policy, PolicyRegistry, TenantGuard};
-pub use viewer::{AuthError, Claims, JwtKeys, PlatformRole, Viewer};
+pub use viewer::{bearer, AuthError, Claims, JwtKeys, PlatformRole, Viewer};

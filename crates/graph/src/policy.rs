@@ -32,8 +32,11 @@ pub enum Policy {
 impl Policy {
     fn check(self, viewer: Option<&Viewer>) -> Result<(), GraphError> {
         let authenticated = viewer.is_some_and(Viewer::is_authenticated);
+        let service = viewer.is_some_and(|v| v.role == PlatformRole::Service);
         match self {
             Self::Public | Self::Inherit => Ok(()),
+            // Machine clients act within what they were given; managing people is not part of it.
+            Self::TenantRole if service => Err(GraphError::forbidden()),
             Self::Authenticated | Self::TenantMember | Self::TenantRole if authenticated => Ok(()),
             Self::PlatformAdmin
                 if viewer
@@ -172,7 +175,19 @@ mod tests {
         Viewer {
             account_id: Some(Uuid::new_v4()),
             role: PlatformRole::Authenticated,
+            session_id: None,
         }
+    }
+
+    #[test]
+    fn service_tokens_never_reach_tenant_role_fields() {
+        let service = Viewer {
+            role: PlatformRole::Service,
+            ..member()
+        };
+        assert!(Policy::TenantMember.check(Some(&service)).is_ok());
+        let err = Policy::TenantRole.check(Some(&service)).expect_err("refused");
+        assert_eq!(err.code, crate::ErrorCode::Forbidden);
     }
 
     #[test]

@@ -28,6 +28,8 @@ impl PlatformRole {
 pub struct Viewer {
     pub account_id: Option<Uuid>,
     pub role: PlatformRole,
+    /// The session a token issued by our own sign-in belongs to.
+    pub session_id: Option<Uuid>,
 }
 
 impl Viewer {
@@ -35,6 +37,15 @@ impl Viewer {
         Self {
             account_id: None,
             role: PlatformRole::Authenticated,
+            session_id: None,
+        }
+    }
+
+    pub fn from_claims(claims: &Claims) -> Self {
+        Self {
+            account_id: Some(claims.sub),
+            role: PlatformRole::from_claim(claims.role.as_deref()),
+            session_id: claims.sid,
         }
     }
 
@@ -43,17 +54,27 @@ impl Viewer {
     }
 }
 
-/// Claims as Supabase Auth issues them; we read `sub`, `exp`, `role` and `aud`.
-#[derive(Debug, Serialize, Deserialize)]
+/// Claims as Supabase Auth issues them (`sub`, `exp`, `role`, `aud`, `email`), plus `sid` on
+/// tokens of our own sign-in.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: Uuid,
     pub exp: i64,
+    #[serde(default)]
+    pub iat: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<String>,
-    #[serde(default)]
-    pub iat: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Supabase puts the sign-up form's fields (such as `full_name`) here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_metadata: Option<serde_json::Value>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -64,6 +85,8 @@ pub enum AuthError {
     Expired,
     #[error("Token is invalid")]
     Invalid,
+    #[error("Internal server error")]
+    Internal,
 }
 
 /// HS256 keys shared with the issuer (`STUDIOGATE_JWT_SECRET`).
@@ -100,47 +123,68 @@ impl JwtKeys {
         }
     }
 
+    pub fn verify_claims(&self, token: &str) -> Result<Claims, AuthError> {
+        decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|err| AuthError::from_jwt(&err))
+    }
+
     pub fn verify(&self, token: &str) -> Result<Viewer, AuthError> {
-        use jsonwebtoken::errors::ErrorKind;
-        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|err| {
-            match err.kind() {
-                ErrorKind::ExpiredSignature => AuthError::Expired,
-                _ => AuthError::Invalid,
-            }
-        })?;
-        Ok(Viewer {
-            account_id: Some(data.claims.sub),
-            role: PlatformRole::from_claim(data.claims.role.as_deref()),
-        })
+        self.verify_claims(token).map(|c| Viewer::from_claims(&c))
     }
 
     /// Reads an `Authorization` header value; no header means an anonymous viewer.
     pub fn viewer_from_header(&self, header: Option<&str>) -> Result<Viewer, AuthError> {
-        let Some(value) = header else {
-            return Ok(Viewer::anonymous());
-        };
-        let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(AuthError::MalformedHeader)?;
-        self.verify(token)
+        match bearer(header)? {
+            Some(token) => self.verify(token),
+            None => Ok(Viewer::anonymous()),
+        }
     }
 
     /// Signs a token the way Supabase would, for `studiogate token` and for tests.
     pub fn sign(&self, sub: Uuid, ttl_secs: i64, role: Option<&str>) -> String {
         let now = chrono::Utc::now().timestamp();
-        let claims = Claims {
+        self.sign_claims(&Claims {
             sub,
             exp: now + ttl_secs,
-            role: Some(role.unwrap_or("authenticated").to_owned()),
-            aud: self.audience.clone(),
             iat: now,
+            role: Some(role.unwrap_or("authenticated").to_owned()),
+            ..Claims::default()
+        })
+    }
+
+    /// Signs `claims` with the shared secret; the configured audience is filled in.
+    pub fn sign_claims(&self, claims: &Claims) -> String {
+        let claims = Claims {
+            aud: claims.aud.clone().or_else(|| self.audience.clone()),
+            ..claims.clone()
         };
         // HS256 signing of a serialisable struct cannot fail.
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default()
     }
+}
+
+impl AuthError {
+    pub fn from_jwt(err: &jsonwebtoken::errors::Error) -> Self {
+        match err.kind() {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => Self::Expired,
+            _ => Self::Invalid,
+        }
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header value, `None` without a header.
+pub fn bearer(header: Option<&str>) -> Result<Option<&str>, AuthError> {
+    let Some(value) = header else {
+        return Ok(None);
+    };
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(Some)
+        .ok_or(AuthError::MalformedHeader)
 }
 
 #[cfg(test)]

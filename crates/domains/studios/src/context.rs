@@ -6,7 +6,8 @@ use sea_orm::{DatabaseConnection, Select};
 use std::sync::Arc;
 use studiogate_entities_studios::{
     card_field_definitions, companies, files, kanban_boards, kanban_cards, kanban_stages, scope,
-    studios, user_companies, user_profiles, workflow_executions, workflow_templates, TenantScope,
+    studios, user_companies, user_profiles, workflow_executions, workflow_templates, Companies,
+    TenantScope,
 };
 use studiogate_graph::loader::Visible;
 use studiogate_graph::{GraphError, PlatformRole, Viewer};
@@ -52,8 +53,15 @@ impl StudiosCtx {
         Ok(rows)
     }
 
-    /// Only approved memberships open a company's data.
+    /// Only approved memberships open a company's data; platform admins see every company.
     pub async fn scope(&self) -> Result<TenantScope, GraphError> {
+        let account_id = self.account_id()?;
+        if self.viewer.role == PlatformRole::PlatformAdmin {
+            return Ok(TenantScope {
+                account_id,
+                companies: Companies::All,
+            });
+        }
         let approved = MembershipStatus::Approved.as_db();
         let company_ids = self
             .memberships()
@@ -63,8 +71,8 @@ impl StudiosCtx {
             .map(|m| m.company_id)
             .collect();
         Ok(TenantScope {
-            account_id: self.account_id()?,
-            company_ids,
+            account_id,
+            companies: Companies::Only(company_ids),
         })
     }
 

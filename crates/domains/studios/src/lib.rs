@@ -3,10 +3,13 @@
 
 mod context;
 mod enums;
+mod hooks;
 mod loaders;
+mod mutation;
 mod objects;
 mod policies;
 mod query;
+mod template_rules;
 mod usage;
 
 use async_graphql::Request;
@@ -16,7 +19,9 @@ use studiogate_graph::Viewer;
 
 pub use context::StudiosCtx;
 pub use enums::*;
+pub use hooks::ProfileHooks;
 pub use loaders::Loaders;
+pub use mutation::StudiosMutation;
 pub use policies::policies;
 pub use query::StudiosQuery;
 

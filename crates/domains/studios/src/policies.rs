@@ -22,6 +22,12 @@ pub fn policies() -> PolicyRegistry {
             ],
             Policy::TenantMember,
         )
+        .fields(
+            "Mutation",
+            &["createWorkflowTemplate", "updateWorkflowTemplate"],
+            Policy::PlatformAdmin,
+        )
+        .field("WorkflowTemplatePayload", "*", Policy::Inherit)
         .field("Viewer", "*", Policy::Authenticated)
         .field("WorkflowTemplate", "*", Policy::Authenticated)
         // Executions of a template are tenant data, filtered by the executions loader.

@@ -7,4 +7,4 @@ pub mod generated;
 pub mod scope;
 
 pub use generated::*;
-pub use scope::TenantScope;
+pub use scope::{Companies, TenantScope};

@@ -1,7 +1,7 @@
 //! Tenant-scoped selects, the first wall between tenants. Code outside this module never calls
 //! `Entity::find()` for tenant data; it starts from one of these and only narrows it further.
 
-use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::sea_query::{Expr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
@@ -15,15 +15,30 @@ use crate::generated::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantScope {
     pub account_id: Uuid,
-    pub company_ids: Vec<Uuid>,
+    pub companies: Companies,
+}
+
+/// The companies a scope opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Companies {
+    Only(Vec<Uuid>),
+    /// Platform admins see every tenant (private files still stay with their uploader).
+    All,
 }
 
 impl TenantScope {
+    fn in_companies<C: ColumnTrait>(&self, column: C) -> SimpleExpr {
+        match &self.companies {
+            Companies::Only(ids) => column.is_in(ids.iter().copied()),
+            Companies::All => Expr::value(true),
+        }
+    }
+
     fn studio_ids(&self) -> SelectStatement {
         Query::select()
             .column(studios::Column::Id)
             .from(studios::Entity)
-            .and_where(studios::Column::CompanyId.is_in(self.company_ids.iter().copied()))
+            .and_where(self.in_companies(studios::Column::CompanyId))
             .to_owned()
     }
 
@@ -37,12 +52,12 @@ impl TenantScope {
 
     pub fn companies(&self) -> Select<companies::Entity> {
         companies::Entity::find()
-            .filter(companies::Column::Id.is_in(self.company_ids.iter().copied()))
+            .filter(self.in_companies(companies::Column::Id))
     }
 
     pub fn studios(&self) -> Select<studios::Entity> {
         studios::Entity::find()
-            .filter(studios::Column::CompanyId.is_in(self.company_ids.iter().copied()))
+            .filter(self.in_companies(studios::Column::CompanyId))
     }
 
     pub fn executions(&self) -> Select<workflow_executions::Entity> {
@@ -86,7 +101,7 @@ impl TenantScope {
     pub fn memberships(&self) -> Select<user_companies::Entity> {
         user_companies::Entity::find().filter(
             Condition::any()
-                .add(user_companies::Column::CompanyId.is_in(self.company_ids.iter().copied()))
+                .add(self.in_companies(user_companies::Column::CompanyId))
                 .add(user_companies::Column::UserId.eq(self.account_id)),
         )
     }
@@ -96,7 +111,7 @@ impl TenantScope {
         let colleagues = Query::select()
             .column(user_companies::Column::UserId)
             .from(user_companies::Entity)
-            .and_where(user_companies::Column::CompanyId.is_in(self.company_ids.iter().copied()))
+            .and_where(self.in_companies(user_companies::Column::CompanyId))
             .to_owned();
         user_profiles::Entity::find().filter(
             Condition::any()

@@ -76,6 +76,29 @@ impl Viewer {
         &self.0.email
     }
 
+    /// Whether the e-mail address has been confirmed.
+    async fn email_verified(&self) -> bool {
+        self.0.email_verified
+    }
+
+    /// Last successful sign-in.
+    async fn last_login_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_login_at.map(utc)
+    }
+
+    /// Successful sign-ins so far.
+    async fn login_count(&self) -> i32 {
+        self.0.login_count
+    }
+
+    /// The account's sign-in sessions, newest first (revoked ones included).
+    async fn sessions(&self, ctx: &Context<'_>) -> GraphResult<Vec<studiogate_identity::Session>> {
+        let sctx = studios_ctx(ctx);
+        studiogate_identity::sessions_of(&sctx.db, self.0.id, sctx.viewer.session_id)
+            .await
+            .map_err(|e| studiogate_graph::GraphError::from(e).into())
+    }
+
     /// The viewer's profile.
     async fn profile(&self, ctx: &Context<'_>) -> GraphResult<Option<User>> {
         Ok(loaders(ctx).profile.load_one(self.0.id).await?.map(User))

@@ -10,6 +10,13 @@ pub struct Model {
     #[sea_orm(unique)]
     pub email: String,
     pub created_at: DateTimeWithTimeZone,
+    pub password_hash: Option<String>,
+    pub email_verified: bool,
+    pub last_login_at: Option<DateTimeWithTimeZone>,
+    pub login_count: i32,
+    pub failed_login_attempts: i32,
+    pub locked_until: Option<DateTimeWithTimeZone>,
+    pub deleted_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,366 @@
+//! The identity rules, callable without GraphQL: sign-up, sign-in with lockout, refresh-token
+//! rotation with reuse detection, sign-out and password changes.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+    TransactionTrait,
+};
+use studiogate_entities_identity::{accounts, refresh_tokens, sessions};
+use studiogate_graph::{ErrorCode, GraphError};
+use uuid::Uuid;
+
+use crate::{password, tokens, IdentityCtx};
+
+/// What went wrong, as the identity rules see it; mapped to a client code in one place.
+#[derive(Debug)]
+pub enum IdentityError {
+    /// Unknown e-mail, wrong password and locked account all look the same from outside.
+    InvalidCredentials,
+    /// The refresh token is unknown, rotated, expired or its session revoked.
+    InvalidSession,
+    EmailTaken,
+    Input(GraphError),
+    Db(DbErr),
+}
+
+impl From<DbErr> for IdentityError {
+    fn from(err: DbErr) -> Self {
+        Self::Db(err)
+    }
+}
+
+impl From<GraphError> for IdentityError {
+    fn from(err: GraphError) -> Self {
+        Self::Input(err)
+    }
+}
+
+impl From<IdentityError> for GraphError {
+    fn from(err: IdentityError) -> Self {
+        match err {
+            IdentityError::InvalidCredentials => {
+                GraphError::new(ErrorCode::Unauthenticated, "Invalid email or password")
+            }
+            IdentityError::InvalidSession => GraphError::new(
+                ErrorCode::Unauthenticated,
+                "Session expired or revoked; sign in again",
+            ),
+            IdentityError::EmailTaken => {
+                GraphError::conflict("email", "An account with this email already exists")
+            }
+            IdentityError::Input(err) => err,
+            IdentityError::Db(err) => GraphError::internal(&err),
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, IdentityError>;
+
+/// A signed-in session's credentials.
+pub struct Issued {
+    pub account_id: Uuid,
+    pub session_id: Uuid,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+fn now() -> DateTime<FixedOffset> {
+    Utc::now().fixed_offset()
+}
+
+/// Trimmed and lower-cased, so the UNIQUE index holds across case and spacing.
+pub fn normalize_email(email: &str) -> std::result::Result<String, GraphError> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 255
+        && !email.chars().any(char::is_whitespace)
+        && matches!(email.split_once('@'), Some((local, domain))
+            if !local.is_empty() && !domain.contains('@') && domain.contains('.')
+                && !domain.starts_with('.') && !domain.ends_with('.'));
+    if valid {
+        Ok(email)
+    } else {
+        Err(GraphError::bad_input("email", "Not a valid email address"))
+    }
+}
+
+async fn hash(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(|e| IdentityError::Input(GraphError::internal(&e)))?
+        .map_err(IdentityError::Input)
+}
+
+async fn verify(password: String, stored: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
+        .await
+        .unwrap_or(false)
+}
+
+pub async fn sign_up(ctx: &IdentityCtx, email: &str, pass: &str, full_name: &str) -> Result<Issued> {
+    let email = normalize_email(email)?;
+    password::check(pass, "password")?;
+    let full_name = full_name.trim();
+    if !(2..=100).contains(&full_name.chars().count()) {
+        return Err(GraphError::bad_input("fullName", "Full name must be 2-100 characters").into());
+    }
+    let hashed = hash(pass.to_owned()).await?;
+    let account_id = Uuid::new_v4();
+    let txn = ctx.db.begin().await?;
+    let inserted = accounts::ActiveModel {
+        id: Set(account_id),
+        email: Set(email),
+        created_at: Set(now()),
+        password_hash: Set(Some(hashed)),
+        email_verified: Set(false),
+        last_login_at: Set(Some(now())),
+        login_count: Set(1),
+        failed_login_attempts: Set(0),
+        locked_until: Set(None),
+        deleted_at: Set(None),
+    }
+    .insert(&txn)
+    .await;
+    if let Err(err) = inserted {
+        return Err(match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => IdentityError::EmailTaken,
+            _ => err.into(),
+        });
+    }
+    ctx.hooks.account_created(&txn, account_id, full_name).await?;
+    let issued = open_session(ctx, &txn, account_id).await?;
+    txn.commit().await?;
+    Ok(issued)
+}
+
+pub async fn sign_in(ctx: &IdentityCtx, email: &str, pass: &str) -> Result<Issued> {
+    let account = match normalize_email(email) {
+        Ok(email) => {
+            accounts::Entity::find()
+                .filter(accounts::Column::Email.eq(email))
+                .filter(accounts::Column::DeletedAt.is_null())
+                .one(&ctx.db)
+                .await?
+        }
+        Err(_) => None,
+    };
+    // Always pay for one hash verification, whatever the outcome will be.
+    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+    let matches = verify(pass.to_owned(), stored).await;
+    let Some(account) = account else {
+        return Err(IdentityError::InvalidCredentials);
+    };
+    if account.locked_until.is_some_and(|until| until > now()) {
+        return Err(IdentityError::InvalidCredentials);
+    }
+    if !matches {
+        record_failure(ctx, account.id).await?;
+        return Err(IdentityError::InvalidCredentials);
+    }
+    let txn = ctx.db.begin().await?;
+    accounts::Entity::update_many()
+        .col_expr(accounts::Column::FailedLoginAttempts, Expr::value(0))
+        .col_expr(accounts::Column::LockedUntil, Expr::value(Option::<DateTime<FixedOffset>>::None))
+        .col_expr(accounts::Column::LastLoginAt, Expr::value(now()))
+        .col_expr(
+            accounts::Column::LoginCount,
+            Expr::col(accounts::Column::LoginCount).add(1),
+        )
+        .filter(accounts::Column::Id.eq(account.id))
+        .exec(&txn)
+        .await?;
+    ctx.hooks.signed_in(&txn, account.id).await?;
+    let issued = open_session(ctx, &txn, account.id).await?;
+    txn.commit().await?;
+    Ok(issued)
+}
+
+/// Counts a failed attempt atomically; the attempt that reaches the threshold locks the account
+/// and starts the count again.
+async fn record_failure(ctx: &IdentityCtx, account_id: Uuid) -> Result<()> {
+    use accounts::Column as A;
+    accounts::Entity::update_many()
+        .col_expr(A::FailedLoginAttempts, Expr::col(A::FailedLoginAttempts).add(1))
+        .filter(A::Id.eq(account_id))
+        .exec(&ctx.db)
+        .await?;
+    let until = now() + ctx.config.lockout_window;
+    accounts::Entity::update_many()
+        .col_expr(A::LockedUntil, Expr::value(until))
+        .col_expr(A::FailedLoginAttempts, Expr::value(0))
+        .filter(A::Id.eq(account_id))
+        .filter(A::FailedLoginAttempts.gte(ctx.config.lockout_threshold))
+        .exec(&ctx.db)
+        .await?;
+    Ok(())
+}
+
+async fn open_session<C: ConnectionTrait>(ctx: &IdentityCtx, txn: &C, account_id: Uuid) -> Result<Issued> {
+    let session_id = Uuid::new_v4();
+    sessions::ActiveModel {
+        id: Set(session_id),
+        account_id: Set(account_id),
+        ip: Set(ctx.client.ip.clone()),
+        user_agent: Set(ctx.client.user_agent.clone().map(|ua| ua.chars().take(512).collect())),
+        created_at: Set(now()),
+        last_used_at: Set(now()),
+        expires_at: Set(now() + ctx.config.refresh_ttl),
+        revoked_at: Set(None),
+    }
+    .insert(txn)
+    .await?;
+    let refresh_token = issue_refresh_token(txn, session_id).await?;
+    Ok(Issued {
+        account_id,
+        session_id,
+        access_token: tokens::access_token(&ctx.config, account_id, session_id),
+        refresh_token,
+    })
+}
+
+async fn issue_refresh_token<C: ConnectionTrait>(txn: &C, session_id: Uuid) -> Result<String> {
+    let token = tokens::new_refresh_token();
+    refresh_tokens::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        session_id: Set(session_id),
+        token_hash: Set(tokens::hash_refresh_token(&token)),
+        created_at: Set(now()),
+        used_at: Set(None),
+    }
+    .insert(txn)
+    .await?;
+    Ok(token)
+}
+
+/// Rotates a refresh token. Presenting one that was already rotated means it was copied: the
+/// whole session (every token of the family) is revoked.
+pub async fn refresh(ctx: &IdentityCtx, token: &str) -> Result<Issued> {
+    let Some(row) = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(tokens::hash_refresh_token(token)))
+        .one(&ctx.db)
+        .await?
+    else {
+        return Err(IdentityError::InvalidSession);
+    };
+    let session = sessions::Entity::find_by_id(row.session_id)
+        .one(&ctx.db)
+        .await?
+        .ok_or(IdentityError::InvalidSession)?;
+    if session.revoked_at.is_some() || session.expires_at <= now() {
+        return Err(IdentityError::InvalidSession);
+    }
+    if row.used_at.is_some() {
+        revoke_family(ctx, session.id).await?;
+        return Err(IdentityError::InvalidSession);
+    }
+    let account = accounts::Entity::find_by_id(session.account_id)
+        .filter(accounts::Column::DeletedAt.is_null())
+        .one(&ctx.db)
+        .await?
+        .ok_or(IdentityError::InvalidSession)?;
+    let txn = ctx.db.begin().await?;
+    // Only one of two concurrent refreshes with the same token can mark it used.
+    let marked = refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now()))
+        .filter(refresh_tokens::Column::Id.eq(row.id))
+        .filter(refresh_tokens::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if marked.rows_affected != 1 {
+        txn.rollback().await?;
+        revoke_family(ctx, session.id).await?;
+        return Err(IdentityError::InvalidSession);
+    }
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::LastUsedAt, Expr::value(now()))
+        .filter(sessions::Column::Id.eq(session.id))
+        .exec(&txn)
+        .await?;
+    let refresh_token = issue_refresh_token(&txn, session.id).await?;
+    txn.commit().await?;
+    Ok(Issued {
+        account_id: account.id,
+        session_id: session.id,
+        access_token: tokens::access_token(&ctx.config, account.id, session.id),
+        refresh_token,
+    })
+}
+
+async fn revoke_family(ctx: &IdentityCtx, session_id: Uuid) -> Result<()> {
+    tracing::warn!(%session_id, "refresh token reused; session revoked");
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(now()))
+        .filter(sessions::Column::Id.eq(session_id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .exec(&ctx.db)
+        .await?;
+    Ok(())
+}
+
+/// Revokes the caller's current session, or all of the account's sessions. Access tokens
+/// already issued stay valid until they expire (15 minutes by default).
+pub async fn sign_out(ctx: &IdentityCtx, all: bool) -> Result<u64> {
+    let account_id = ctx.viewer.account_id.ok_or(IdentityError::InvalidSession)?;
+    let mut update = sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(now()))
+        .filter(sessions::Column::AccountId.eq(account_id))
+        .filter(sessions::Column::RevokedAt.is_null());
+    if !all {
+        let Some(current) = ctx.viewer.session_id else {
+            return Ok(0);
+        };
+        update = update.filter(sessions::Column::Id.eq(current));
+    }
+    Ok(update.exec(&ctx.db).await?.rows_affected)
+}
+
+/// Changes the password and revokes every other session of the account.
+pub async fn change_password(ctx: &IdentityCtx, current: &str, new: &str) -> Result<u64> {
+    let account_id = ctx.viewer.account_id.ok_or(IdentityError::InvalidSession)?;
+    let account = accounts::Entity::find_by_id(account_id)
+        .filter(accounts::Column::DeletedAt.is_null())
+        .one(&ctx.db)
+        .await?
+        .ok_or(IdentityError::InvalidSession)?;
+    if !verify(current.to_owned(), account.password_hash.clone()).await {
+        return Err(GraphError::bad_input("currentPassword", "Current password is incorrect").into());
+    }
+    password::check(new, "newPassword")?;
+    if new == current {
+        return Err(GraphError::bad_input("newPassword", "New password must differ from the current one").into());
+    }
+    let hashed = hash(new.to_owned()).await?;
+    let txn = ctx.db.begin().await?;
+    accounts::Entity::update_many()
+        .col_expr(accounts::Column::PasswordHash, Expr::value(hashed))
+        .filter(accounts::Column::Id.eq(account_id))
+        .exec(&txn)
+        .await?;
+    let mut others = sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(now()))
+        .filter(sessions::Column::AccountId.eq(account_id))
+        .filter(sessions::Column::RevokedAt.is_null());
+    if let Some(current) = ctx.viewer.session_id {
+        others = others.filter(sessions::Column::Id.ne(current));
+    }
+    let revoked = others.exec(&txn).await?.rows_affected;
+    txn.commit().await?;
+    Ok(revoked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            normalize_email("  Ada.Lovelace@Example.COM ").expect("valid"),
+            "ada.lovelace@example.com"
+        );
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.com"] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+}
