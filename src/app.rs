@@ -9,9 +9,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde_json::json;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use studiogate_entities_identity::accounts;
-use std::net::SocketAddr;
 use studiogate_graph::{AuthError, ErrorCode, Metrics};
 use studiogate_identity::{AccountHooks, Authenticator, ClientInfo, IdentityConfig, IdentityCtx};
 use studiogate_studios::ProfileHooks;
@@ -75,10 +75,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }
 

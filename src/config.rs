@@ -39,16 +39,36 @@ pub struct Config {
     #[arg(long, global = true, env = "STUDIOGATE_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
     /// Lifetime of access tokens issued by `signIn` / `refreshSession`, in seconds.
-    #[arg(long, global = true, env = "STUDIOGATE_ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]
+    #[arg(
+        long,
+        global = true,
+        env = "STUDIOGATE_ACCESS_TOKEN_TTL_SECS",
+        default_value_t = 900
+    )]
     pub access_token_ttl_secs: u64,
     /// Lifetime of a session (its refresh tokens), in seconds.
-    #[arg(long, global = true, env = "STUDIOGATE_REFRESH_TOKEN_TTL_SECS", default_value_t = 2_592_000)]
+    #[arg(
+        long,
+        global = true,
+        env = "STUDIOGATE_REFRESH_TOKEN_TTL_SECS",
+        default_value_t = 2_592_000
+    )]
     pub refresh_token_ttl_secs: u64,
     /// Failed sign-ins in a row that lock an account.
-    #[arg(long, global = true, env = "STUDIOGATE_LOCKOUT_THRESHOLD", default_value_t = 5)]
+    #[arg(
+        long,
+        global = true,
+        env = "STUDIOGATE_LOCKOUT_THRESHOLD",
+        default_value_t = 5
+    )]
     pub lockout_threshold: i32,
     /// How long a locked account stays locked, in seconds.
-    #[arg(long, global = true, env = "STUDIOGATE_LOCKOUT_SECS", default_value_t = 900)]
+    #[arg(
+        long,
+        global = true,
+        env = "STUDIOGATE_LOCKOUT_SECS",
+        default_value_t = 900
+    )]
     pub lockout_secs: u64,
     /// JWKS of an external issuer (URL or file path); enables RS256/ES256 tokens.
     #[arg(long, global = true, env = "STUDIOGATE_JWKS_URL")]

@@ -12,8 +12,8 @@ use serde::Serialize;
 use serde_json::json;
 use studiogate_entities_identity::accounts;
 use studiogate_entities_studios::{
-    card_field_definitions, companies, files, kanban_boards, kanban_cards, kanban_stages,
-    studios, user_companies, user_profiles, workflow_executions, workflow_templates,
+    card_field_definitions, companies, files, kanban_boards, kanban_cards, kanban_stages, studios,
+    user_companies, user_profiles, workflow_executions, workflow_templates,
 };
 use uuid::Uuid;
 

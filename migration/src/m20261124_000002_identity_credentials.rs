@@ -16,7 +16,10 @@ fn t(name: &str) -> Alias {
 fn account_columns() -> Vec<ColumnDef> {
     vec![
         // Null for accounts that only ever sign in through an external issuer.
-        ColumnDef::new(t("password_hash")).string_len(255).null().take(),
+        ColumnDef::new(t("password_hash"))
+            .string_len(255)
+            .null()
+            .take(),
         ColumnDef::new(t("email_verified"))
             .boolean()
             .not_null()
@@ -104,7 +107,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_sessions_account_id", "sessions", &["account_id"]).await?;
+        index(
+            manager,
+            "idx_sessions_account_id",
+            "sessions",
+            &["account_id"],
+        )
+        .await?;
         index(
             manager,
             "idx_refresh_tokens_session_id",

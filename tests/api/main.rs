@@ -3,8 +3,11 @@
 
 mod auth;
 mod http;
+mod identity;
 mod isolation;
+mod jwks;
 mod nested;
 mod pagination;
 mod relations;
+mod roles;
 mod support;

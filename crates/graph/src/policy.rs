@@ -186,7 +186,9 @@ mod tests {
             ..member()
         };
         assert!(Policy::TenantMember.check(Some(&service)).is_ok());
-        let err = Policy::TenantRole.check(Some(&service)).expect_err("refused");
+        let err = Policy::TenantRole
+            .check(Some(&service))
+            .expect_err("refused");
         assert_eq!(err.code, crate::ErrorCode::Forbidden);
     }
 

@@ -38,6 +38,15 @@ pub struct TestApp {
 impl TestApp {
     /// Starts the binary at `bin` (pass `env!("CARGO_BIN_EXE_studiogate")`) on a fresh database.
     pub async fn spawn(bin: &str, backend: &Backend) -> anyhow::Result<Self> {
+        Self::spawn_with_env(bin, backend, &[]).await
+    }
+
+    /// Like [`TestApp::spawn`], with extra environment variables for the server.
+    pub async fn spawn_with_env(
+        bin: &str,
+        backend: &Backend,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let db = TestDb::create(backend).await?;
         let mut child = Command::new(bin)
             .args([
@@ -47,6 +56,7 @@ impl TestApp {
                 "--database-url",
                 &db.url,
             ])
+            .envs(env.iter().copied())
             .env("STUDIOGATE_JWT_SECRET", TEST_JWT_SECRET)
             .env("STUDIOGATE_DEMO", "off")
             .env(

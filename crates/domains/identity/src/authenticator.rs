@@ -31,7 +31,7 @@ pub struct JwksConfig {
 const JWKS_TTL: Duration = Duration::from_secs(600);
 /// An unknown `kid` triggers a refresh at most this often, so forged kids cannot make us hammer
 /// the issuer.
-const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
+const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(1);
 
 struct Jwks {
     config: JwksConfig,
@@ -79,10 +79,16 @@ impl Jwks {
         let set = self.fetch().await?;
         let key = set.find(kid).map(DecodingKey::from_jwk);
         *cache = Some((set, Instant::now()));
-        key.ok_or(AuthError::Invalid)?.map_err(|_| AuthError::Invalid)
+        key.ok_or(AuthError::Invalid)?
+            .map_err(|_| AuthError::Invalid)
     }
 
-    async fn verify(&self, token: &str, alg: Algorithm, kid: Option<&str>) -> Result<Claims, AuthError> {
+    async fn verify(
+        &self,
+        token: &str,
+        alg: Algorithm,
+        kid: Option<&str>,
+    ) -> Result<Claims, AuthError> {
         let key = self.key(kid.ok_or(AuthError::Invalid)?).await?;
         let mut validation = Validation::new(alg);
         validation.leeway = 0;
@@ -159,7 +165,12 @@ impl Authenticator {
     /// Creates the account and profile of a subject seen for the first time, as Supabase's
     /// `auth.users` trigger creates a profile.
     async fn provision(&self, claims: &Claims) -> Result<(), AuthError> {
-        if self.known.lock().map(|k| k.contains(&claims.sub)).unwrap_or(false) {
+        if self
+            .known
+            .lock()
+            .map(|k| k.contains(&claims.sub))
+            .unwrap_or(false)
+        {
             return Ok(());
         }
         let internal = |e: sea_orm::DbErr| {

@@ -72,7 +72,11 @@ pub fn policies() -> PolicyRegistry {
         &["signUp", "signIn", "refreshSession"],
         Policy::Public,
     )
-    .fields("Mutation", &["signOut", "changePassword"], Policy::Authenticated)
+    .fields(
+        "Mutation",
+        &["signOut", "changePassword"],
+        Policy::Authenticated,
+    )
     .field("AuthPayload", "*", Policy::Inherit)
     .field("SignOutPayload", "*", Policy::Inherit)
     .field("ChangePasswordPayload", "*", Policy::Inherit)

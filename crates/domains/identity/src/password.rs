@@ -1,6 +1,8 @@
 //! Password rules and hashing (argon2id with the crate's recommended parameters).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -14,7 +16,13 @@ const COMMON: &str = include_str!("common_passwords.txt");
 
 fn common() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| COMMON.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
+    SET.get_or_init(|| {
+        COMMON
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect()
+    })
 }
 
 /// Checks a new password; `field` names the input for the error.
@@ -70,7 +78,10 @@ mod tests {
     #[test]
     fn short_and_common_passwords_are_refused() {
         assert!(check("short", "password").is_err());
-        assert!(check("1234567890", "password").is_err(), "common and long enough");
+        assert!(
+            check("1234567890", "password").is_err(),
+            "common and long enough"
+        );
         assert!(check("correct horse battery staple", "password").is_ok());
         let err = check("Password123", "newPassword");
         assert!(err.is_ok() || err.expect_err("e").field.as_deref() == Some("newPassword"));

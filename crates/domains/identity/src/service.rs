@@ -98,7 +98,12 @@ async fn verify(password: String, stored: Option<String>) -> bool {
         .unwrap_or(false)
 }
 
-pub async fn sign_up(ctx: &IdentityCtx, email: &str, pass: &str, full_name: &str) -> Result<Issued> {
+pub async fn sign_up(
+    ctx: &IdentityCtx,
+    email: &str,
+    pass: &str,
+    full_name: &str,
+) -> Result<Issued> {
     let email = normalize_email(email)?;
     password::check(pass, "password")?;
     let full_name = full_name.trim();
@@ -128,7 +133,9 @@ pub async fn sign_up(ctx: &IdentityCtx, email: &str, pass: &str, full_name: &str
             _ => err.into(),
         });
     }
-    ctx.hooks.account_created(&txn, account_id, full_name).await?;
+    ctx.hooks
+        .account_created(&txn, account_id, full_name)
+        .await?;
     let issued = open_session(ctx, &txn, account_id).await?;
     txn.commit().await?;
     Ok(issued)
@@ -161,7 +168,10 @@ pub async fn sign_in(ctx: &IdentityCtx, email: &str, pass: &str) -> Result<Issue
     let txn = ctx.db.begin().await?;
     accounts::Entity::update_many()
         .col_expr(accounts::Column::FailedLoginAttempts, Expr::value(0))
-        .col_expr(accounts::Column::LockedUntil, Expr::value(Option::<DateTime<FixedOffset>>::None))
+        .col_expr(
+            accounts::Column::LockedUntil,
+            Expr::value(Option::<DateTime<FixedOffset>>::None),
+        )
         .col_expr(accounts::Column::LastLoginAt, Expr::value(now()))
         .col_expr(
             accounts::Column::LoginCount,
@@ -181,7 +191,10 @@ pub async fn sign_in(ctx: &IdentityCtx, email: &str, pass: &str) -> Result<Issue
 async fn record_failure(ctx: &IdentityCtx, account_id: Uuid) -> Result<()> {
     use accounts::Column as A;
     accounts::Entity::update_many()
-        .col_expr(A::FailedLoginAttempts, Expr::col(A::FailedLoginAttempts).add(1))
+        .col_expr(
+            A::FailedLoginAttempts,
+            Expr::col(A::FailedLoginAttempts).add(1),
+        )
         .filter(A::Id.eq(account_id))
         .exec(&ctx.db)
         .await?;
@@ -196,13 +209,21 @@ async fn record_failure(ctx: &IdentityCtx, account_id: Uuid) -> Result<()> {
     Ok(())
 }
 
-async fn open_session<C: ConnectionTrait>(ctx: &IdentityCtx, txn: &C, account_id: Uuid) -> Result<Issued> {
+async fn open_session<C: ConnectionTrait>(
+    ctx: &IdentityCtx,
+    txn: &C,
+    account_id: Uuid,
+) -> Result<Issued> {
     let session_id = Uuid::new_v4();
     sessions::ActiveModel {
         id: Set(session_id),
         account_id: Set(account_id),
         ip: Set(ctx.client.ip.clone()),
-        user_agent: Set(ctx.client.user_agent.clone().map(|ua| ua.chars().take(512).collect())),
+        user_agent: Set(ctx
+            .client
+            .user_agent
+            .clone()
+            .map(|ua| ua.chars().take(512).collect())),
         created_at: Set(now()),
         last_used_at: Set(now()),
         expires_at: Set(now() + ctx.config.refresh_ttl),
@@ -324,11 +345,17 @@ pub async fn change_password(ctx: &IdentityCtx, current: &str, new: &str) -> Res
         .await?
         .ok_or(IdentityError::InvalidSession)?;
     if !verify(current.to_owned(), account.password_hash.clone()).await {
-        return Err(GraphError::bad_input("currentPassword", "Current password is incorrect").into());
+        return Err(
+            GraphError::bad_input("currentPassword", "Current password is incorrect").into(),
+        );
     }
     password::check(new, "newPassword")?;
     if new == current {
-        return Err(GraphError::bad_input("newPassword", "New password must differ from the current one").into());
+        return Err(GraphError::bad_input(
+            "newPassword",
+            "New password must differ from the current one",
+        )
+        .into());
     }
     let hashed = hash(new.to_owned()).await?;
     let txn = ctx.db.begin().await?;
@@ -359,7 +386,15 @@ mod tests {
             normalize_email("  Ada.Lovelace@Example.COM ").expect("valid"),
             "ada.lovelace@example.com"
         );
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.com",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad}");
         }
     }

@@ -1,7 +1,9 @@
 //! The Studios side of account life: every account has a profile.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set,
+};
 use studiogate_entities_studios::user_profiles;
 use studiogate_identity::AccountHooks;
 use uuid::Uuid;

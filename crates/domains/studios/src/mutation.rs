@@ -126,7 +126,10 @@ impl StudiosMutation {
             .await
             .map_err(GraphError::from)?
             .ok_or_else(|| GraphError::not_found("WorkflowTemplate"))?;
-        if input.updated_at.is_some_and(|seen| seen != current.updated_at.to_utc()) {
+        if input
+            .updated_at
+            .is_some_and(|seen| seen != current.updated_at.to_utc())
+        {
             return Err(GraphError::stale("WorkflowTemplate").into());
         }
         let mut row: templates::ActiveModel = current.clone().into();

@@ -26,7 +26,9 @@ pub fn description(value: &str) -> Result<(), GraphError> {
 pub fn version(value: &str) -> Result<(), GraphError> {
     let parts: Vec<&str> = value.split('.').collect();
     let numeric = |p: &&str| {
-        !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (p.len() == 1 || !p.starts_with('0'))
+        !p.is_empty()
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && (p.len() == 1 || !p.starts_with('0'))
     };
     if parts.len() == 3 && parts.iter().all(numeric) && value.len() <= 20 {
         Ok(())
@@ -53,13 +55,17 @@ pub fn duration(minutes: i32) -> Result<(), GraphError> {
 /// validator can be built from.
 pub fn json_schema(field: &str, schema: &serde_json::Value) -> Result<(), GraphError> {
     if !schema.is_object() {
-        return Err(GraphError::bad_input(field, format!("`{field}` must be a JSON Schema object")));
+        return Err(GraphError::bad_input(
+            field,
+            format!("`{field}` must be a JSON Schema object"),
+        ));
     }
-    jsonschema::meta::validate(schema)
-        .map_err(|e| GraphError::bad_input(field, format!("`{field}` is not a valid JSON Schema: {e}")))?;
-    jsonschema::validator_for(schema)
-        .map(|_| ())
-        .map_err(|e| GraphError::bad_input(field, format!("`{field}` is not a usable JSON Schema: {e}")))
+    jsonschema::meta::validate(schema).map_err(|e| {
+        GraphError::bad_input(field, format!("`{field}` is not a valid JSON Schema: {e}"))
+    })?;
+    jsonschema::validator_for(schema).map(|_| ()).map_err(|e| {
+        GraphError::bad_input(field, format!("`{field}` is not a usable JSON Schema: {e}"))
+    })
 }
 
 pub fn tags(values: &[String]) -> Result<(), GraphError> {

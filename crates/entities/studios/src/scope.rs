@@ -51,13 +51,11 @@ impl TenantScope {
     }
 
     pub fn companies(&self) -> Select<companies::Entity> {
-        companies::Entity::find()
-            .filter(self.in_companies(companies::Column::Id))
+        companies::Entity::find().filter(self.in_companies(companies::Column::Id))
     }
 
     pub fn studios(&self) -> Select<studios::Entity> {
-        studios::Entity::find()
-            .filter(self.in_companies(studios::Column::CompanyId))
+        studios::Entity::find().filter(self.in_companies(studios::Column::CompanyId))
     }
 
     pub fn executions(&self) -> Select<workflow_executions::Entity> {
