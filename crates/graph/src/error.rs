@@ -42,6 +42,8 @@ pub struct GraphError {
     pub field: Option<String>,
     /// A finer, domain-specific reason within the code (such as `STALE_OBJECT`).
     pub reason: Option<&'static str>,
+    /// Itemised problems of one input (such as JSON Schema violations with their pointers).
+    pub violations: Option<serde_json::Value>,
 }
 
 impl GraphError {
@@ -51,7 +53,13 @@ impl GraphError {
             message: message.into(),
             field: None,
             reason: None,
+            violations: None,
         }
+    }
+
+    pub fn with_violations(mut self, violations: Vec<serde_json::Value>) -> Self {
+        self.violations = Some(serde_json::Value::Array(violations));
+        self
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -118,6 +126,11 @@ impl ErrorExtensions for GraphError {
             }
             if let Some(reason) = self.reason {
                 ext.set("reason", reason);
+            }
+            if let Some(violations) = &self.violations {
+                if let Ok(value) = async_graphql::Value::from_json(violations.clone()) {
+                    ext.set("violations", value);
+                }
             }
         })
     }

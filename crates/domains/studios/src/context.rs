@@ -11,7 +11,7 @@ use studiogate_entities_studios::{
 };
 use studiogate_graph::loader::Visible;
 use studiogate_graph::{GraphError, PlatformRole, Viewer};
-use tokio::sync::OnceCell;
+use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use crate::enums::MembershipStatus;
@@ -20,7 +20,8 @@ use crate::loaders::Loaders;
 pub struct StudiosCtx {
     pub db: DatabaseConnection,
     pub viewer: Viewer,
-    memberships: OnceCell<Vec<user_companies::Model>>,
+    /// Loaded on first use; mutations that change memberships forget it.
+    memberships: Mutex<Option<Arc<Vec<user_companies::Model>>>>,
 }
 
 impl StudiosCtx {
@@ -28,7 +29,7 @@ impl StudiosCtx {
         Self {
             db,
             viewer,
-            memberships: OnceCell::new(),
+            memberships: Mutex::new(None),
         }
     }
 
@@ -39,18 +40,21 @@ impl StudiosCtx {
     }
 
     /// The viewer's memberships of every status; one statement, then cached for the request.
-    pub async fn memberships(&self) -> Result<&[user_companies::Model], GraphError> {
+    pub async fn memberships(&self) -> Result<Arc<Vec<user_companies::Model>>, GraphError> {
         let account_id = self.account_id()?;
-        let rows = self
-            .memberships
-            .get_or_try_init(|| async {
-                scope::memberships_of(account_id)
-                    .all(&self.db)
-                    .await
-                    .map_err(GraphError::from)
-            })
-            .await?;
+        // Held across the load so concurrent resolvers wait for one statement.
+        let mut cached = self.memberships.lock().await;
+        if let Some(rows) = cached.as_ref() {
+            return Ok(rows.clone());
+        }
+        let rows = Arc::new(scope::memberships_of(account_id).all(&self.db).await?);
+        *cached = Some(rows.clone());
         Ok(rows)
+    }
+
+    /// After a mutation changed the viewer's memberships.
+    pub async fn forget_memberships(&self) {
+        *self.memberships.lock().await = None;
     }
 
     /// Only approved memberships open a company's data; platform admins see every company.

@@ -9,6 +9,8 @@ mod mutation;
 mod objects;
 mod policies;
 mod query;
+mod rules;
+mod services;
 mod template_rules;
 mod usage;
 

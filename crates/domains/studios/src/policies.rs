@@ -28,7 +28,46 @@ pub fn policies() -> PolicyRegistry {
             Policy::PlatformAdmin,
         )
         .field("WorkflowTemplatePayload", "*", Policy::Inherit)
-        .field("Viewer", "*", Policy::Authenticated)
+        .fields(
+            "Mutation",
+            &["createCompany", "requestCompanyMembership"],
+            Policy::Authenticated,
+        )
+        .fields(
+            "Mutation",
+            &[
+                "createStudio",
+                "updateStudio",
+                "deleteStudio",
+                "leaveCompany",
+                "startWorkflowExecution",
+                "changeWorkflowExecutionStatus",
+            ],
+            Policy::TenantMember,
+        )
+        // Admin-only: the services check the viewer's role in the row's company.
+        .fields(
+            "Mutation",
+            &[
+                "updateCompany",
+                "changeCompanyBranch",
+                "approveMembership",
+                "rejectMembership",
+                "revokeMembership",
+                "changeMemberRole",
+            ],
+            Policy::TenantRole,
+        );
+    for payload in [
+        "CompanyPayload",
+        "MembershipPayload",
+        "StudioPayload",
+        "DeleteStudioPayload",
+        "WorkflowExecutionPayload",
+    ] {
+        p.field(payload, "*", Policy::Inherit);
+    }
+    p.field("Viewer", "*", Policy::Authenticated)
         .field("WorkflowTemplate", "*", Policy::Authenticated)
         // Executions of a template are tenant data, filtered by the executions loader.
         .field("WorkflowTemplate", "executions", Policy::TenantMember);

@@ -140,3 +140,9 @@ pub fn own_account(account_id: Uuid) -> Select<crate::generated::accounts::Entit
     use crate::generated::accounts;
     accounts::Entity::find().filter(accounts::Column::Id.eq(account_id))
 }
+
+/// A company by id, for join requests: the requester is not a member yet, and learns no more
+/// than that the company exists.
+pub fn joinable_company(company_id: Uuid) -> Select<companies::Entity> {
+    companies::Entity::find().filter(companies::Column::Id.eq(company_id))
+}

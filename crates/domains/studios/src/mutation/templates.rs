@@ -1,4 +1,4 @@
-//! Studios mutations. The catalog of workflow templates is managed by platform admins.
+//! The catalog of workflow templates, managed by platform admins.
 
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -14,7 +14,7 @@ use crate::objects::WorkflowTemplate;
 use crate::template_rules as rules;
 
 #[derive(Default)]
-pub struct StudiosMutation;
+pub struct TemplateMutation;
 
 /// A new catalog entry.
 #[derive(InputObject)]
@@ -73,7 +73,7 @@ fn unique_name(err: sea_orm::DbErr) -> GraphError {
 }
 
 #[Object]
-impl StudiosMutation {
+impl TemplateMutation {
     /// Adds a template to the catalog (platform admins only).
     async fn create_workflow_template(
         &self,

@@ -1,0 +1,102 @@
+use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
+use studiogate_graph::error::GraphResult;
+use uuid::Uuid;
+
+use crate::context::studios_ctx;
+use crate::enums::{ExecutionStatus, FileUsageType};
+use crate::objects::WorkflowExecution;
+use crate::services::executions::{self, FileInput, Report};
+
+#[derive(Default)]
+pub struct ExecutionMutation;
+
+/// A file of the studio handed to the execution.
+#[derive(InputObject)]
+pub struct ExecutionFileInput {
+    pub file_id: Uuid,
+    #[graphql(default_with = "FileUsageType::Input")]
+    pub usage_type: FileUsageType,
+}
+
+/// Runs a template in a studio.
+#[derive(InputObject)]
+pub struct StartWorkflowExecutionInput {
+    pub studio_id: Uuid,
+    /// An active template.
+    pub template_id: Uuid,
+    /// Must satisfy the template's input schema; violations come back as BAD_USER_INPUT with
+    /// `extensions.violations: [{ pointer, message }]`.
+    pub input_data: Json<serde_json::Value>,
+    /// Files of the same studio.
+    #[graphql(default)]
+    pub files: Vec<ExecutionFileInput>,
+}
+
+/// Moves an execution along its state machine: PENDING -> RUNNING -> SUCCEEDED | FAILED |
+/// PAUSED; PAUSED -> RUNNING; FAILED -> PENDING (a retry, at most 3).
+#[derive(InputObject)]
+pub struct ChangeWorkflowExecutionStatusInput {
+    pub id: Uuid,
+    pub status: ExecutionStatus,
+    pub output_data: Option<Json<serde_json::Value>>,
+    /// At most 2000 characters.
+    pub error_message: Option<String>,
+    /// Appended to the execution's log.
+    #[graphql(default)]
+    pub log_lines: Vec<String>,
+}
+
+/// The execution as it now is.
+#[derive(SimpleObject)]
+pub struct WorkflowExecutionPayload {
+    pub workflow_execution: WorkflowExecution,
+}
+
+#[Object]
+impl ExecutionMutation {
+    /// Starts an execution (PENDING) of a template in a studio.
+    async fn start_workflow_execution(
+        &self,
+        ctx: &Context<'_>,
+        input: StartWorkflowExecutionInput,
+    ) -> GraphResult<WorkflowExecutionPayload> {
+        let files = input
+            .files
+            .into_iter()
+            .map(|f| FileInput {
+                file_id: f.file_id,
+                usage_type: f.usage_type,
+            })
+            .collect();
+        let row = executions::start(
+            studios_ctx(ctx),
+            input.studio_id,
+            input.template_id,
+            input.input_data.0,
+            files,
+        )
+        .await?;
+        Ok(WorkflowExecutionPayload {
+            workflow_execution: WorkflowExecution(row),
+        })
+    }
+
+    /// Changes an execution's status; any move the state machine does not allow is
+    /// INVALID_TRANSITION.
+    async fn change_workflow_execution_status(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeWorkflowExecutionStatusInput,
+    ) -> GraphResult<WorkflowExecutionPayload> {
+        let report = Report {
+            output_data: input.output_data.map(|j| j.0),
+            error_message: input.error_message,
+            log_lines: input.log_lines,
+        };
+        let row =
+            executions::change_status(studios_ctx(ctx), input.id, input.status, report).await?;
+        Ok(WorkflowExecutionPayload {
+            workflow_execution: WorkflowExecution(row),
+        })
+    }
+}

@@ -1,0 +1,16 @@
+//! Studios mutations: one input object in, a payload with the changed node out.
+
+mod companies;
+mod executions;
+mod studios;
+mod templates;
+
+use async_graphql::MergedObject;
+
+#[derive(MergedObject, Default)]
+pub struct StudiosMutation(
+    companies::CompanyMutation,
+    studios::StudioMutation,
+    executions::ExecutionMutation,
+    templates::TemplateMutation,
+);

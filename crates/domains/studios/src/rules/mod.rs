@@ -1,0 +1,6 @@
+//! Business rules as plain functions: validation, state machines, the last-admin rule. Each is
+//! callable without GraphQL and tested beside its code.
+
+pub mod company;
+pub mod execution;
+pub mod text;

@@ -1,0 +1,196 @@
+//! Starting workflow executions and moving them through their state machine.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::{json, Value};
+use studiogate_entities_studios::{files, workflow_executions as executions, workflow_templates};
+use studiogate_graph::loader::Visible;
+use studiogate_graph::{ErrorCode, GraphError};
+use uuid::Uuid;
+
+use super::{now, visible_studio};
+use crate::context::StudiosCtx;
+use crate::enums::{ExecutionStatus, FileUsageType};
+use crate::rules::execution::{transition, Timing};
+
+/// A file handed to a new execution.
+pub struct FileInput {
+    pub file_id: Uuid,
+    pub usage_type: FileUsageType,
+}
+
+/// Every violation of the template's input schema, each with its JSON pointer.
+fn check_input(schema: &Value, input: &Value) -> Result<(), GraphError> {
+    let validator = jsonschema::validator_for(schema).map_err(|e| GraphError::internal(&e))?;
+    let violations: Vec<Value> = validator
+        .iter_errors(input)
+        .map(|e| json!({ "pointer": e.instance_path().to_string(), "message": e.to_string() }))
+        .collect();
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let summary = violations
+        .iter()
+        .map(|v| {
+            format!(
+                "{}: {}",
+                v["pointer"].as_str().unwrap_or(""),
+                v["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(GraphError::bad_input(
+        "inputData",
+        format!("inputData does not match the template's input schema: {summary}"),
+    )
+    .with_violations(violations))
+}
+
+pub async fn start(
+    ctx: &StudiosCtx,
+    studio_id: Uuid,
+    template_id: Uuid,
+    input: Value,
+    used: Vec<FileInput>,
+) -> Result<executions::Model, GraphError> {
+    let studio = visible_studio(ctx, studio_id).await?;
+    let template = Visible::<workflow_templates::Entity>::visible(ctx)
+        .await?
+        .filter(workflow_templates::Column::Id.eq(template_id))
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| GraphError::not_found("WorkflowTemplate").with_field("templateId"))?;
+    if !template.is_active {
+        return Err(GraphError::bad_input(
+            "templateId",
+            "The template is not active",
+        ));
+    }
+    check_input(&template.input_schema, &input)?;
+    let ids: Vec<Uuid> = used.iter().map(|f| f.file_id).collect();
+    let found: Vec<Uuid> = Visible::<files::Entity>::visible(ctx)
+        .await?
+        .filter(files::Column::Id.is_in(ids.clone()))
+        .filter(files::Column::StudioId.eq(studio.id))
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|f| f.id)
+        .collect();
+    if let Some(i) = ids.iter().position(|id| !found.contains(id)) {
+        return Err(GraphError::bad_input(
+            format!("files.{i}.fileId"),
+            "Files must belong to the execution's studio",
+        ));
+    }
+    let files_used: Vec<Value> = used
+        .iter()
+        .map(|f| json!({ "file_id": f.file_id, "usage_type": f.usage_type.as_db() }))
+        .collect();
+    let at = now();
+    executions::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        studio_id: Set(studio.id),
+        template_id: Set(template.id),
+        user_id: Set(ctx.account_id()?),
+        input_data: Set(input),
+        output_data: Set(None),
+        status: Set(ExecutionStatus::Pending.as_db().into()),
+        activepieces_run_id: Set(None),
+        started_at: Set(None),
+        completed_at: Set(None),
+        duration_seconds: Set(None),
+        error_message: Set(None),
+        retry_count: Set(0),
+        logs: Set(json!([{ "at": at, "level": "info", "message": "created" }])),
+        files_used: Set(json!(files_used)),
+        created_at: Set(at),
+    }
+    .insert(&ctx.db)
+    .await
+    .map_err(GraphError::from)
+}
+
+/// What a status change carries besides the status.
+#[derive(Default)]
+pub struct Report {
+    pub output_data: Option<Value>,
+    pub error_message: Option<String>,
+    pub log_lines: Vec<String>,
+}
+
+/// Moves an execution to `to` if the state machine allows it from where it is now. The update
+/// only applies if the status is still the one we read, so two racing changes cannot both win.
+pub async fn change_status(
+    ctx: &StudiosCtx,
+    id: Uuid,
+    to: ExecutionStatus,
+    report: Report,
+) -> Result<executions::Model, GraphError> {
+    let current = Visible::<executions::Entity>::visible(ctx)
+        .await?
+        .filter(executions::Column::Id.eq(id))
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| GraphError::not_found("WorkflowExecution"))?;
+    let from = ExecutionStatus::from_db(&current.status)?;
+    let at = now();
+    let timing = transition(
+        from,
+        to,
+        &Timing {
+            started_at: current.started_at,
+            completed_at: current.completed_at,
+            duration_seconds: current.duration_seconds,
+            retry_count: current.retry_count,
+        },
+        at,
+    )?;
+    if let Some(message) = &report.error_message {
+        if message.chars().count() > 2000 {
+            return Err(GraphError::bad_input(
+                "errorMessage",
+                "`errorMessage` must be at most 2000 characters",
+            ));
+        }
+    }
+    // Logs are appended, never rewritten.
+    let mut logs = current.logs.as_array().cloned().unwrap_or_default();
+    logs.push(json!({ "at": at, "level": "info", "message": format!("{} -> {}", from.as_db(), to.as_db()) }));
+    logs.extend(
+        report
+            .log_lines
+            .iter()
+            .map(|line| json!({ "at": at, "level": "info", "message": line })),
+    );
+    let mut row: executions::ActiveModel = current.clone().into();
+    row.status = Set(to.as_db().into());
+    row.started_at = Set(timing.started_at);
+    row.completed_at = Set(timing.completed_at);
+    row.duration_seconds = Set(timing.duration_seconds);
+    row.retry_count = Set(timing.retry_count);
+    row.logs = Set(json!(logs));
+    if let Some(output) = report.output_data {
+        row.output_data = Set(Some(output));
+    }
+    if to == ExecutionStatus::Failed || report.error_message.is_some() {
+        row.error_message = Set(report.error_message);
+    }
+    let result = executions::Entity::update_many()
+        .set(row)
+        .filter(executions::Column::Id.eq(current.id))
+        .filter(executions::Column::Status.eq(current.status.clone()))
+        .exec(&ctx.db)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(GraphError::new(
+            ErrorCode::InvalidTransition,
+            "The execution changed state meanwhile; reload and retry",
+        )
+        .with_field("status"));
+    }
+    executions::Entity::find_by_id(current.id)
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| GraphError::not_found("WorkflowExecution"))
+}

@@ -1,0 +1,70 @@
+//! The domain's write rules: each function checks access through the tenant scope (a foreign
+//! row is NOT_FOUND), validates, and writes in one transaction.
+
+pub mod companies;
+pub mod executions;
+pub mod memberships;
+pub mod studios;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::{ColumnTrait, DbErr, QueryFilter, SqlErr};
+use studiogate_entities_studios::{companies as company, studios as studio};
+use studiogate_graph::GraphError;
+use uuid::Uuid;
+
+use crate::context::StudiosCtx;
+use crate::enums::MembershipRole;
+
+pub fn now() -> DateTime<FixedOffset> {
+    Utc::now().fixed_offset()
+}
+
+/// A unique constraint answered as CONFLICT on `field`; anything else is internal.
+pub fn unique(err: DbErr, field: &str, message: &str) -> GraphError {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => GraphError::conflict(field, message),
+        _ => GraphError::from(err),
+    }
+}
+
+/// The client's `updatedAt`, if it sent one, must match the row's.
+pub fn fresh(
+    seen: Option<DateTime<Utc>>,
+    stored: DateTime<FixedOffset>,
+    what: &str,
+) -> Result<(), GraphError> {
+    match seen {
+        Some(seen) if seen != stored.to_utc() => Err(GraphError::stale(what)),
+        _ => Ok(()),
+    }
+}
+
+/// A company the viewer is an approved member of.
+pub async fn visible_company(ctx: &StudiosCtx, id: Uuid) -> Result<company::Model, GraphError> {
+    ctx.scope()
+        .await?
+        .companies()
+        .filter(company::Column::Id.eq(id))
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| GraphError::not_found("Company"))
+}
+
+/// A studio of one of the viewer's companies.
+pub async fn visible_studio(ctx: &StudiosCtx, id: Uuid) -> Result<studio::Model, GraphError> {
+    ctx.scope()
+        .await?
+        .studios()
+        .filter(studio::Column::Id.eq(id))
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| GraphError::not_found("Studio"))
+}
+
+/// Company admins only; the company is already known to be visible.
+pub async fn require_admin(ctx: &StudiosCtx, company_id: Uuid) -> Result<(), GraphError> {
+    match ctx.role_in(company_id).await?.as_deref() {
+        Some(role) if role == MembershipRole::Admin.as_db() => Ok(()),
+        _ => Err(GraphError::forbidden()),
+    }
+}
