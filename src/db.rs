@@ -5,8 +5,19 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use std::time::Duration;
 use studiogate_graph::Metrics;
 
-/// Connects, hooks the statement counter in, and runs pending migrations.
+/// Runs pending migrations, then connects the pool the app uses and hooks the statement
+/// counter in. Migrations get a connection of their own: on SQLite the migrator switches
+/// `foreign_keys` off, and a pooled connection left that way would skip every cascade.
 pub async fn connect(url: &str, metrics: Option<&Metrics>) -> anyhow::Result<DatabaseConnection> {
+    let migrator = Database::connect(
+        ConnectOptions::new(url)
+            .sqlx_logging(false)
+            .max_connections(1)
+            .to_owned(),
+    )
+    .await?;
+    Migrator::up(&migrator, None).await?;
+    migrator.close().await?;
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
@@ -19,6 +30,5 @@ pub async fn connect(url: &str, metrics: Option<&Metrics>) -> anyhow::Result<Dat
             counter.inc();
         });
     }
-    Migrator::up(&db, None).await?;
     Ok(db)
 }

@@ -11,3 +11,4 @@ mod pagination;
 mod relations;
 mod roles;
 mod support;
+mod writes;
