@@ -619,3 +619,118 @@ async fn executions_start_with_valid_input_and_follow_the_state_machine() {
         );
     }
 }
+
+/// Two stored files for `studio`, written straight to the database (uploads are not part of
+/// this test).
+async fn store_two_files(app: &TestApp, studio: Uuid, uploader: Uuid) {
+    use sea_orm::sea_query::{Alias, Query};
+    use sea_orm::ConnectionTrait;
+    let db = app.db.connect().await.expect("connect");
+    for (n, size) in [(1, 1000_i32), (2, 2500)] {
+        let id = Uuid::new_v4();
+        let stmt = Query::insert()
+            .into_table(Alias::new("files"))
+            .columns(
+                [
+                    "id",
+                    "studio_id",
+                    "uploaded_by",
+                    "filename",
+                    "file_size",
+                    "mime_type",
+                    "supabase_path",
+                    "access_level",
+                ]
+                .map(Alias::new),
+            )
+            .values_panic([
+                id.into(),
+                studio.into(),
+                uploader.into(),
+                format!("f{n}.pdf").into(),
+                size.into(),
+                "application/pdf".into(),
+                format!("studios/{studio}/{id}").into(),
+                if n == 1 { "private" } else { "studio" }.into(),
+            ])
+            .to_owned();
+        db.execute(db.get_database_backend().build(&stmt))
+            .await
+            .expect("insert");
+    }
+}
+
+#[tokio::test]
+async fn analytics_count_each_figure_on_its_own() {
+    for backend in backends() {
+        let (app, seed) = seeded(&backend, 1).await;
+        let me = account(&seed, 0, 4);
+        let token = app.token(me);
+        let body = app.gql(&token, CREATE_STUDIO, json!({ "input": { "companyId": company(&seed, 0), "name": "Analytics", "businessArea": "HR" } })).await.expect("ok");
+        let studio: Uuid =
+            serde_json::from_value(body["data"]["createStudio"]["studio"]["id"].clone())
+                .expect("id");
+        let templates = app
+            .gql(
+                &token,
+                "{ workflowTemplates(first: 1) { nodes { id } } }",
+                json!({}),
+            )
+            .await
+            .expect("ok");
+        let template = templates["data"]["workflowTemplates"]["nodes"][0]["id"].clone();
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            let input = json!({ "input": { "studioId": studio, "templateId": template, "inputData": { "subject": format!("run {n}") } } });
+            let body = app.gql(&token, START, input).await.expect("ok");
+            ids.push(body["data"]["startWorkflowExecution"]["workflowExecution"]["id"].clone());
+        }
+        for status in ["RUNNING", "SUCCEEDED"] {
+            app.gql(
+                &token,
+                STATUS,
+                json!({ "id": ids[0], "status": status, "lines": [] }),
+            )
+            .await
+            .expect("ok");
+        }
+        for status in ["RUNNING", "FAILED"] {
+            app.gql(
+                &token,
+                STATUS,
+                json!({ "id": ids[1], "status": status, "lines": [] }),
+            )
+            .await
+            .expect("ok");
+        }
+        store_two_files(&app, studio, account(&seed, 0, 5)).await;
+
+        let q = r#"query($id: UUID!) { studio(id: $id) { analytics { totalExecutions succeededExecutions
+            failedExecutions averageDurationSeconds uniqueUsers filesUploaded storageUsedBytes lastExecutionAt }
+            company { analytics { totalExecutions filesUploaded } } } }"#;
+        let body = app
+            .gql(&token, q, json!({ "id": studio }))
+            .await
+            .expect("ok");
+        let a = &body["data"]["studio"]["analytics"];
+        assert_eq!(a["totalExecutions"], 3, "{backend:?}: {body}");
+        assert_eq!(
+            a["filesUploaded"], 2,
+            "{backend:?}: files counted once, private included"
+        );
+        assert_eq!(a["succeededExecutions"], 1);
+        assert_eq!(a["failedExecutions"], 1);
+        assert_eq!(a["uniqueUsers"], 1);
+        assert_eq!(a["storageUsedBytes"], 3500);
+        assert!(a["averageDurationSeconds"]
+            .as_f64()
+            .is_some_and(|d| d >= 0.0));
+        assert!(a["lastExecutionAt"].is_string());
+        // The company adds its 10 seeded studios: 400 executions and 150 files.
+        let c = &body["data"]["studio"]["company"]["analytics"];
+        assert_eq!(
+            (c["totalExecutions"].clone(), c["filesUploaded"].clone()),
+            (json!(403), json!(152))
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! The Studios platform (specs/studios.md): companies own studios, studios run workflow
 //! executions, executions use files; kanban boards organise work inside a studio.
 
+mod analytics;
 mod context;
 mod enums;
 mod hooks;

@@ -87,6 +87,7 @@ pub fn policies() -> PolicyRegistry {
         "KanbanStage",
         "KanbanCard",
         "CardFieldDefinition",
+        "Analytics",
     ] {
         p.field(tenant_type, "*", Policy::TenantMember);
     }

@@ -146,3 +146,11 @@ pub fn own_account(account_id: Uuid) -> Select<crate::generated::accounts::Entit
 pub fn joinable_company(company_id: Uuid) -> Select<companies::Entity> {
     companies::Entity::find().filter(companies::Column::Id.eq(company_id))
 }
+
+impl TenantScope {
+    /// Files of the visible studios, private ones included: for totals only (a count reveals
+    /// nothing of a private file, and a studio's totals must not depend on who asks).
+    pub fn files_for_totals(&self) -> Select<files::Entity> {
+        files::Entity::find().filter(files::Column::StudioId.in_subquery(self.studio_ids()))
+    }
+}

@@ -42,8 +42,7 @@ pub struct ChangeWorkflowExecutionStatusInput {
     /// At most 2000 characters.
     pub error_message: Option<String>,
     /// Appended to the execution's log.
-    #[graphql(default)]
-    pub log_lines: Vec<String>,
+    pub log_lines: Option<Vec<String>>,
 }
 
 /// The execution as it now is.
@@ -91,7 +90,7 @@ impl ExecutionMutation {
         let report = Report {
             output_data: input.output_data.map(|j| j.0),
             error_message: input.error_message,
-            log_lines: input.log_lines,
+            log_lines: input.log_lines.unwrap_or_default(),
         };
         let row =
             executions::change_status(studios_ctx(ctx), input.id, input.status, report).await?;

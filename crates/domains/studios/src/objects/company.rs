@@ -85,6 +85,12 @@ impl Company {
         Ok(role.map(|r| MembershipRole::from_db(&r)).transpose()?)
     }
 
+    /// Execution and storage figures over all the company's studios.
+    async fn analytics(&self, ctx: &Context<'_>) -> GraphResult<crate::analytics::Analytics> {
+        let figures = loaders(ctx).company_analytics.load_one(self.0.id).await?;
+        Ok(figures.unwrap_or_default())
+    }
+
     /// The company's studios, newest first by default.
     async fn studios(
         &self,

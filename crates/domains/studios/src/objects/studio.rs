@@ -133,6 +133,12 @@ impl Studio {
         .await
     }
 
+    /// Execution and storage figures, each computed on its own.
+    async fn analytics(&self, ctx: &Context<'_>) -> GraphResult<crate::analytics::Analytics> {
+        let figures = loaders(ctx).studio_analytics.load_one(self.0.id).await?;
+        Ok(figures.unwrap_or_default())
+    }
+
     /// The custom fields cards of this studio can carry, in display order.
     async fn card_field_definitions(
         &self,
