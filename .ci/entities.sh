@@ -16,7 +16,7 @@ cargo run -q --bin studiogate -- migrate --database-url "$pg/$scratch"
 # Which tables each domain's entity crate holds. `accounts` belongs to identity; the studios crate
 # carries a generated copy because user_profiles' foreign-key relation names it.
 declare -A tables=(
-  [identity]="accounts,sessions,refresh_tokens"
+  [identity]="accounts,sessions,refresh_tokens,idempotency_keys"
   [studios]="accounts,user_profiles,companies,user_companies,studios,workflow_templates,workflow_executions,files,kanban_boards,kanban_stages,kanban_cards,card_field_definitions"
 )
 for domain in "${!tables[@]}"; do

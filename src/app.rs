@@ -1,6 +1,7 @@
 //! The HTTP surface: POST /graphql, GraphiQL on GET /graphql, health, readiness, metrics.
 
 use async_graphql::http::GraphiQLSource;
+use async_graphql::ErrorExtensions;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -12,11 +13,12 @@ use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use studiogate_entities_identity::accounts;
-use studiogate_graph::{AuthError, ErrorCode, Metrics};
+use studiogate_graph::{AuthError, ErrorCode, GraphError, Metrics};
 use studiogate_identity::{AccountHooks, Authenticator, ClientInfo, IdentityConfig, IdentityCtx};
 use studiogate_studios::ProfileHooks;
 
 use crate::config::{Config, Toggle};
+use crate::idempotency::{self, Claim};
 use crate::schema::{self, AppSchema};
 use crate::{db, seed};
 
@@ -123,7 +125,12 @@ async fn graphql(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     };
-    let request = request.into_inner().data(viewer.clone());
+    let request = request.into_inner();
+    let idempotent = match idempotency_claim(&state, &headers, &viewer, &request).await {
+        Ok(claimed) => claimed,
+        Err(answer) => return answer,
+    };
+    let request = request.data(viewer.clone());
     let request = studiogate_identity::request_data(
         request,
         IdentityCtx {
@@ -135,7 +142,52 @@ async fn graphql(
         },
     );
     let request = studiogate_studios::request_data(request, &state.db, &viewer);
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+    let response = state.schema.execute(request).await;
+    if let Some((account, key)) = idempotent {
+        if let Err(err) = idempotency::finish(&state.db, account, &key, &response).await {
+            tracing::error!(?err, "recording an idempotent response");
+        }
+    }
+    GraphQLResponse::from(response).into_response()
+}
+
+/// `Ok(Some(..))`: run the request and record its outcome under the key; `Ok(None)`: no key
+/// (or not a mutation); `Err(answer)`: answer without running it (a replay or a refusal).
+async fn idempotency_claim(
+    state: &AppState,
+    headers: &HeaderMap,
+    viewer: &studiogate_graph::Viewer,
+    request: &async_graphql::Request,
+) -> Result<Option<(uuid::Uuid, String)>, Response> {
+    let (Some(key), Some(account)) = (headers.get(idempotency::HEADER), viewer.account_id) else {
+        return Ok(None);
+    };
+    if !idempotency::is_mutation(request) {
+        return Ok(None);
+    }
+    let key = key.to_str().unwrap_or_default();
+    if !idempotency::valid_key(key) {
+        return Err(graph_error(GraphError::bad_input(
+            "Idempotency-Key",
+            "Idempotency-Key must be 1-255 visible ASCII characters",
+        )));
+    }
+    let hash = idempotency::fingerprint(request);
+    match idempotency::claim(&state.db, account, key, &hash).await {
+        Ok(Claim::Run) => Ok(Some((account, key.to_owned()))),
+        Ok(Claim::Replay(body)) => {
+            Err(([("idempotent-replayed", "true")], Json(body)).into_response())
+        }
+        Ok(Claim::Refuse(err)) | Err(err) => Err(graph_error(err)),
+    }
+}
+
+/// A whole-request error in the GraphQL response shape.
+fn graph_error(err: GraphError) -> Response {
+    let error = err.extend();
+    let mut server = async_graphql::ServerError::new(error.message, None);
+    server.extensions = error.extensions;
+    GraphQLResponse::from(async_graphql::Response::from_errors(vec![server])).into_response()
 }
 
 fn internal_error() -> Response {

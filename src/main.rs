@@ -3,6 +3,7 @@
 mod app;
 mod config;
 mod db;
+mod idempotency;
 mod schema;
 mod seed;
 

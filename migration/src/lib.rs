@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod common;
 mod m20261124_000001_studios_create_tables;
 mod m20261124_000002_identity_credentials;
+mod m20261124_000003_identity_idempotency_keys;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_studios_create_tables::Migration),
             Box::new(m20261124_000002_identity_credentials::Migration),
+            Box::new(m20261124_000003_identity_idempotency_keys::Migration),
         ]
     }
 }

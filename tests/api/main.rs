@@ -3,6 +3,7 @@
 
 mod auth;
 mod http;
+mod idempotency;
 mod identity;
 mod isolation;
 mod jwks;

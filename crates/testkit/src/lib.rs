@@ -149,6 +149,27 @@ impl TestApp {
         Ok((status, resp.json().await?))
     }
 
+    /// POSTs with extra request headers; returns the status, the response headers and the body.
+    pub async fn post_with_headers(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+        headers: &[(&str, &str)],
+    ) -> anyhow::Result<(u16, reqwest::header::HeaderMap, Value)> {
+        let mut req = self
+            .http
+            .post(format!("{}/graphql", self.base_url))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let resp = req.send().await?;
+        let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+        Ok((status, headers, resp.json().await?))
+    }
+
     /// POSTs a GraphQL operation as `token` and returns the JSON body.
     pub async fn gql(&self, token: &str, query: &str, variables: Value) -> anyhow::Result<Value> {
         Ok(self.post(Some(token), query, variables).await?.1)

@@ -3,5 +3,6 @@
 pub mod prelude;
 
 pub mod accounts;
+pub mod idempotency_keys;
 pub mod refresh_tokens;
 pub mod sessions;

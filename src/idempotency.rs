@@ -1,0 +1,131 @@
+//! `Idempotency-Key` for mutations: per account, the first successful response to a key is kept
+//! for 24 hours and replayed to retries of the same request; the same key with another request
+//! is BAD_USER_INPUT; a retry while the first is still running is CONFLICT.
+
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, SqlErr,
+};
+use sha2::{Digest, Sha256};
+use studiogate_entities_identity::idempotency_keys as keys;
+use studiogate_graph::{ErrorCode, GraphError};
+use uuid::Uuid;
+
+pub const HEADER: &str = "idempotency-key";
+const KEEP_HOURS: i64 = 24;
+
+/// What to do with a request that carries a key.
+pub enum Claim {
+    /// First time: run it, then [`finish`] records the outcome.
+    Run,
+    /// Seen before with the same request: answer with what it answered then.
+    Replay(serde_json::Value),
+    Refuse(GraphError),
+}
+
+/// Only mutations are worth remembering; queries are idempotent already.
+pub fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let wanted = request.operation_name.as_deref();
+    doc.operations.iter().any(|(name, op)| {
+        (wanted.is_none() || name.map(|n| n.as_str()) == wanted)
+            && op.node.ty == async_graphql::parser::types::OperationType::Mutation
+    })
+}
+
+pub fn fingerprint(request: &async_graphql::Request) -> String {
+    let mut hash = Sha256::new();
+    hash.update(request.query.as_bytes());
+    hash.update([0]);
+    hash.update(serde_json::to_vec(&request.variables).unwrap_or_default());
+    hash.update([0]);
+    hash.update(request.operation_name.as_deref().unwrap_or("").as_bytes());
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn valid_key(key: &str) -> bool {
+    (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Reserves `key` for this request, or says why not.
+pub async fn claim(
+    db: &DatabaseConnection,
+    account: Uuid,
+    key: &str,
+    hash: &str,
+) -> Result<Claim, GraphError> {
+    let expired = Utc::now().fixed_offset() - Duration::hours(KEEP_HOURS);
+    keys::Entity::delete_many()
+        .filter(keys::Column::AccountId.eq(account))
+        .filter(keys::Column::CreatedAt.lt(expired))
+        .exec(db)
+        .await?;
+    let reserved = keys::ActiveModel {
+        account_id: Set(account),
+        key: Set(key.to_owned()),
+        request_hash: Set(hash.to_owned()),
+        response: Set(None),
+        created_at: Set(Utc::now().fixed_offset()),
+    }
+    .insert(db)
+    .await;
+    match reserved {
+        Ok(_) => Ok(Claim::Run),
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            let Some(seen) = keys::Entity::find_by_id((account, key.to_owned()))
+                .one(db)
+                .await?
+            else {
+                return Ok(Claim::Refuse(in_progress()));
+            };
+            Ok(if seen.request_hash != hash {
+                Claim::Refuse(GraphError::bad_input(
+                    "Idempotency-Key",
+                    "This Idempotency-Key was used with a different request",
+                ))
+            } else {
+                match seen.response {
+                    Some(response) => Claim::Replay(response),
+                    None => Claim::Refuse(in_progress()),
+                }
+            })
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn in_progress() -> GraphError {
+    GraphError::new(
+        ErrorCode::Conflict,
+        "A request with this Idempotency-Key is still running",
+    )
+    .with_field("Idempotency-Key")
+    .with_reason("IDEMPOTENCY_IN_PROGRESS")
+}
+
+/// Keeps a successful response; forgets the key after a failure so the client can retry.
+pub async fn finish(
+    db: &DatabaseConnection,
+    account: Uuid,
+    key: &str,
+    response: &async_graphql::Response,
+) -> Result<(), GraphError> {
+    let row = keys::Entity::find_by_id((account, key.to_owned()));
+    if response.is_ok() {
+        let body = serde_json::to_value(response).map_err(|e| GraphError::internal(&e))?;
+        keys::Entity::update_many()
+            .col_expr(keys::Column::Response, Expr::value(body))
+            .filter(keys::Column::AccountId.eq(account))
+            .filter(keys::Column::Key.eq(key))
+            .exec(db)
+            .await?;
+    } else if let Some(reserved) = row.one(db).await? {
+        keys::Entity::delete_by_id((reserved.account_id, reserved.key))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
