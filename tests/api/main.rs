@@ -7,6 +7,7 @@ mod idempotency;
 mod identity;
 mod isolation;
 mod jwks;
+mod kanban;
 mod nested;
 mod pagination;
 mod relations;

@@ -42,6 +42,11 @@ pub fn policies() -> PolicyRegistry {
                 "leaveCompany",
                 "startWorkflowExecution",
                 "changeWorkflowExecutionStatus",
+                "createKanbanBoard",
+                "createKanbanStage",
+                "createKanbanCard",
+                "moveKanbanCard",
+                "deleteKanbanCard",
             ],
             Policy::TenantMember,
         )
@@ -64,6 +69,10 @@ pub fn policies() -> PolicyRegistry {
         "StudioPayload",
         "DeleteStudioPayload",
         "WorkflowExecutionPayload",
+        "KanbanBoardPayload",
+        "KanbanStagePayload",
+        "KanbanCardPayload",
+        "DeleteKanbanCardPayload",
     ] {
         p.field(payload, "*", Policy::Inherit);
     }

@@ -2,6 +2,7 @@
 
 mod companies;
 mod executions;
+mod kanban;
 mod studios;
 mod templates;
 
@@ -12,5 +13,6 @@ pub struct StudiosMutation(
     companies::CompanyMutation,
     studios::StudioMutation,
     executions::ExecutionMutation,
+    kanban::KanbanMutation,
     templates::TemplateMutation,
 );

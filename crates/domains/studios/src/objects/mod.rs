@@ -12,7 +12,7 @@ mod user;
 pub use company::{Company, Membership};
 pub use execution::WorkflowExecution;
 pub use file::File;
-pub use kanban::{CardFieldDefinition, KanbanBoard};
+pub use kanban::{CardFieldDefinition, KanbanBoard, KanbanCard, KanbanStage};
 pub use studio::Studio;
 pub use template::WorkflowTemplate;
 pub use user::{User, Viewer};

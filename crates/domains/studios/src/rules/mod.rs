@@ -3,4 +3,5 @@
 
 pub mod company;
 pub mod execution;
+pub mod kanban;
 pub mod text;

@@ -1,0 +1,179 @@
+use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use studiogate_graph::error::GraphResult;
+use uuid::Uuid;
+
+use crate::context::studios_ctx;
+use crate::objects::{KanbanBoard, KanbanCard, KanbanStage};
+use crate::services::kanban::{self, NewCard};
+
+#[derive(Default)]
+pub struct KanbanMutation;
+
+/// A new board in a studio.
+#[derive(InputObject)]
+pub struct CreateKanbanBoardInput {
+    pub studio_id: Uuid,
+    /// 3-100 characters, unique within the studio.
+    pub name: String,
+    pub description: Option<String>,
+}
+
+/// A new stage (column) of a board.
+#[derive(InputObject)]
+pub struct CreateKanbanStageInput {
+    pub board_id: Uuid,
+    /// 2-50 characters, unique within the board.
+    pub name: String,
+    /// `#RRGGBB`.
+    pub color: String,
+    /// Where to insert it (0-based); the end when left out. Later stages move right.
+    pub position: Option<i32>,
+}
+
+/// A new card in a stage.
+#[derive(InputObject)]
+pub struct CreateKanbanCardInput {
+    pub stage_id: Uuid,
+    /// 1-200 characters.
+    pub title: String,
+    pub description: Option<String>,
+    /// An approved member of the company.
+    pub assignee_id: Option<Uuid>,
+    pub due_date: Option<DateTime<Utc>>,
+    pub custom_fields: Option<Json<serde_json::Value>>,
+    /// Where to insert it (0-based); the end when left out.
+    pub position: Option<i32>,
+}
+
+/// Moves a card within its stage or to another stage of the same board.
+#[derive(InputObject)]
+pub struct MoveKanbanCardInput {
+    pub card_id: Uuid,
+    pub stage_id: Uuid,
+    /// The card's new position (0-based); the end when left out.
+    pub position: Option<i32>,
+}
+
+/// A card by id.
+#[derive(InputObject)]
+pub struct DeleteKanbanCardInput {
+    pub card_id: Uuid,
+}
+
+/// The board as it now is.
+#[derive(SimpleObject)]
+pub struct KanbanBoardPayload {
+    pub kanban_board: KanbanBoard,
+}
+
+/// The stage as it now is.
+#[derive(SimpleObject)]
+pub struct KanbanStagePayload {
+    pub kanban_stage: KanbanStage,
+}
+
+/// The card as it now is.
+#[derive(SimpleObject)]
+pub struct KanbanCardPayload {
+    pub kanban_card: KanbanCard,
+}
+
+/// What was deleted.
+#[derive(SimpleObject)]
+pub struct DeleteKanbanCardPayload {
+    pub deleted_card_id: Uuid,
+}
+
+#[Object]
+impl KanbanMutation {
+    /// Creates a board in a studio.
+    async fn create_kanban_board(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateKanbanBoardInput,
+    ) -> GraphResult<KanbanBoardPayload> {
+        let board = kanban::create_board(
+            studios_ctx(ctx),
+            input.studio_id,
+            &input.name,
+            input.description,
+        )
+        .await?;
+        Ok(KanbanBoardPayload {
+            kanban_board: KanbanBoard(board),
+        })
+    }
+
+    /// Adds a stage to a board; positions stay 0..n-1.
+    async fn create_kanban_stage(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateKanbanStageInput,
+    ) -> GraphResult<KanbanStagePayload> {
+        let stage = kanban::create_stage(
+            studios_ctx(ctx),
+            input.board_id,
+            &input.name,
+            &input.color,
+            input.position,
+        )
+        .await?;
+        Ok(KanbanStagePayload {
+            kanban_stage: KanbanStage(stage),
+        })
+    }
+
+    /// Adds a card to a stage; positions stay 0..n-1.
+    async fn create_kanban_card(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateKanbanCardInput,
+    ) -> GraphResult<KanbanCardPayload> {
+        let card = NewCard {
+            title: input.title,
+            description: input.description,
+            assignee_id: input.assignee_id,
+            due_date: input.due_date.map(|d| d.fixed_offset()),
+            custom_fields: input
+                .custom_fields
+                .map(|j| j.0)
+                .unwrap_or_else(|| serde_json::json!([])),
+            position: input.position,
+        };
+        let card = kanban::create_card(studios_ctx(ctx), input.stage_id, card).await?;
+        Ok(KanbanCardPayload {
+            kanban_card: KanbanCard(card),
+        })
+    }
+
+    /// Moves a card; both stages are renumbered atomically.
+    async fn move_kanban_card(
+        &self,
+        ctx: &Context<'_>,
+        input: MoveKanbanCardInput,
+    ) -> GraphResult<KanbanCardPayload> {
+        let card = kanban::move_card(
+            studios_ctx(ctx),
+            input.card_id,
+            input.stage_id,
+            input.position,
+        )
+        .await?;
+        Ok(KanbanCardPayload {
+            kanban_card: KanbanCard(card),
+        })
+    }
+
+    /// Deletes a card and closes the gap.
+    async fn delete_kanban_card(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteKanbanCardInput,
+    ) -> GraphResult<DeleteKanbanCardPayload> {
+        let id = kanban::delete_card(studios_ctx(ctx), input.card_id).await?;
+        Ok(DeleteKanbanCardPayload {
+            deleted_card_id: id,
+        })
+    }
+}

@@ -1,0 +1,339 @@
+//! Kanban boards, stages and cards. Every reorder happens in one transaction that first locks
+//! the parent rows (an UPDATE, so it works alike on PostgreSQL and SQLite), reads the current
+//! order, and writes positions 0..n-1 back: never a gap or a duplicate, also under concurrent
+//! moves.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use studiogate_entities_studios::{
+    kanban_boards as boards, kanban_cards as cards, kanban_stages as stages,
+};
+use studiogate_graph::loader::Visible;
+use studiogate_graph::GraphError;
+use uuid::Uuid;
+
+use super::{now, unique, visible_studio};
+use crate::context::StudiosCtx;
+use crate::enums::MembershipStatus;
+use crate::rules::kanban as rules;
+
+/// Positions move above this while being renumbered, clear of the UNIQUE and CHECK limits.
+const PARKING: i32 = 1_000_000;
+
+async fn visible_board(ctx: &StudiosCtx, id: Uuid) -> Result<boards::Model, GraphError> {
+    Visible::<boards::Entity>::visible(ctx)
+        .await?
+        .filter(boards::Column::Id.eq(id))
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| GraphError::not_found("KanbanBoard"))
+}
+
+async fn visible_stage(ctx: &StudiosCtx, id: Uuid) -> Result<stages::Model, GraphError> {
+    Visible::<stages::Entity>::visible(ctx)
+        .await?
+        .filter(stages::Column::Id.eq(id))
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| GraphError::not_found("KanbanStage").with_field("stageId"))
+}
+
+pub async fn visible_card(ctx: &StudiosCtx, id: Uuid) -> Result<cards::Model, GraphError> {
+    Visible::<cards::Entity>::visible(ctx)
+        .await?
+        .filter(cards::Column::Id.eq(id))
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| GraphError::not_found("KanbanCard"))
+}
+
+pub async fn create_board(
+    ctx: &StudiosCtx,
+    studio_id: Uuid,
+    name: &str,
+    description: Option<String>,
+) -> Result<boards::Model, GraphError> {
+    let studio = visible_studio(ctx, studio_id).await?;
+    boards::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        studio_id: Set(studio.id),
+        name: Set(rules::board_name(name)?),
+        description: Set(description),
+        created_by: Set(ctx.account_id()?),
+        created_at: Set(now()),
+        updated_at: Set(now()),
+    }
+    .insert(&ctx.db)
+    .await
+    .map_err(|e| unique(e, "name", "The studio already has a board with this name"))
+}
+
+/// Takes the write lock on the parent rows, in id order so two movers cannot deadlock.
+async fn lock_stages(txn: &DatabaseTransaction, mut ids: Vec<Uuid>) -> Result<(), GraphError> {
+    ids.sort();
+    ids.dedup();
+    for id in ids {
+        stages::Entity::update_many()
+            .col_expr(stages::Column::UpdatedAt, Expr::value(now()))
+            .filter(stages::Column::Id.eq(id))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn lock_board(txn: &DatabaseTransaction, id: Uuid) -> Result<(), GraphError> {
+    boards::Entity::update_many()
+        .col_expr(boards::Column::UpdatedAt, Expr::value(now()))
+        .filter(boards::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+async fn card_order(txn: &DatabaseTransaction, stage: Uuid) -> Result<Vec<Uuid>, GraphError> {
+    Ok(cards::Entity::find()
+        .filter(cards::Column::StageId.eq(stage))
+        .order_by_asc(cards::Column::Position)
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect())
+}
+
+/// Writes each `(stage, order)` as positions 0..n-1 of that stage. Every card involved is
+/// parked first, so no intermediate state collides with UNIQUE (stage_id, position).
+async fn write_card_orders<C: ConnectionTrait>(
+    txn: &C,
+    orders: &[(Uuid, &[Uuid])],
+) -> Result<(), GraphError> {
+    let all: Vec<Uuid> = orders
+        .iter()
+        .flat_map(|(_, order)| order.iter().copied())
+        .collect();
+    if all.is_empty() {
+        return Ok(());
+    }
+    cards::Entity::update_many()
+        .col_expr(
+            cards::Column::Position,
+            Expr::col(cards::Column::Position).add(PARKING),
+        )
+        .filter(cards::Column::Id.is_in(all))
+        .filter(cards::Column::Position.lt(PARKING))
+        .exec(txn)
+        .await?;
+    for (stage, order) in orders {
+        for (position, id) in order.iter().enumerate() {
+            cards::Entity::update_many()
+                .col_expr(cards::Column::StageId, Expr::value(*stage))
+                .col_expr(cards::Column::Position, Expr::value(position as i32))
+                .filter(cards::Column::Id.eq(*id))
+                .exec(txn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn create_stage(
+    ctx: &StudiosCtx,
+    board_id: Uuid,
+    name: &str,
+    color: &str,
+    position: Option<i32>,
+) -> Result<stages::Model, GraphError> {
+    let board = visible_board(ctx, board_id).await?;
+    let (name, color, position) = (
+        rules::stage_name(name)?,
+        rules::color(color)?,
+        rules::position(position)?,
+    );
+    let txn = ctx.db.begin().await?;
+    lock_board(&txn, board.id).await?;
+    let mut order: Vec<Uuid> = stages::Entity::find()
+        .filter(stages::Column::BoardId.eq(board.id))
+        .order_by_asc(stages::Column::Position)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let id = Uuid::new_v4();
+    stages::ActiveModel {
+        id: Set(id),
+        board_id: Set(board.id),
+        name: Set(name),
+        color: Set(color),
+        position: Set(PARKING + order.len() as i32),
+        workflow_triggers: Set(serde_json::json!([])),
+        created_at: Set(now()),
+        updated_at: Set(now()),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| unique(e, "name", "The board already has a stage with this name"))?;
+    rules::insert_at(&mut order, id, position);
+    write_stage_order(&txn, &order).await?;
+    txn.commit().await?;
+    stages::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| GraphError::not_found("KanbanStage"))
+}
+
+async fn write_stage_order(txn: &DatabaseTransaction, order: &[Uuid]) -> Result<(), GraphError> {
+    stages::Entity::update_many()
+        .col_expr(
+            stages::Column::Position,
+            Expr::col(stages::Column::Position).add(PARKING),
+        )
+        .filter(stages::Column::Id.is_in(order.iter().copied()))
+        .filter(stages::Column::Position.lt(PARKING))
+        .exec(txn)
+        .await?;
+    for (position, id) in order.iter().enumerate() {
+        stages::Entity::update_many()
+            .col_expr(stages::Column::Position, Expr::value(position as i32))
+            .filter(stages::Column::Id.eq(*id))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The fields of a new card.
+pub struct NewCard {
+    pub title: String,
+    pub description: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    pub due_date: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub custom_fields: serde_json::Value,
+    pub position: Option<i32>,
+}
+
+/// An assignee must be an approved member of the board's company.
+async fn check_assignee(
+    ctx: &StudiosCtx,
+    stage: &stages::Model,
+    assignee: Option<Uuid>,
+) -> Result<(), GraphError> {
+    let Some(assignee) = assignee else {
+        return Ok(());
+    };
+    let board = visible_board(ctx, stage.board_id).await?;
+    let studio = visible_studio(ctx, board.studio_id).await?;
+    let member = Visible::<studiogate_entities_studios::user_companies::Entity>::visible(ctx)
+        .await?
+        .filter(
+            studiogate_entities_studios::user_companies::Column::CompanyId.eq(studio.company_id),
+        )
+        .filter(studiogate_entities_studios::user_companies::Column::UserId.eq(assignee))
+        .filter(
+            studiogate_entities_studios::user_companies::Column::Status
+                .eq(MembershipStatus::Approved.as_db()),
+        )
+        .one(&ctx.db)
+        .await?;
+    match member {
+        Some(_) => Ok(()),
+        None => Err(GraphError::bad_input(
+            "assigneeId",
+            "The assignee must be an approved member of the company",
+        )),
+    }
+}
+
+pub async fn create_card(
+    ctx: &StudiosCtx,
+    stage_id: Uuid,
+    card: NewCard,
+) -> Result<cards::Model, GraphError> {
+    let stage = visible_stage(ctx, stage_id).await?;
+    let title = rules::card_title(&card.title)?;
+    let position = rules::position(card.position)?;
+    check_assignee(ctx, &stage, card.assignee_id).await?;
+    let txn = ctx.db.begin().await?;
+    lock_stages(&txn, vec![stage.id]).await?;
+    let mut order = card_order(&txn, stage.id).await?;
+    let id = Uuid::new_v4();
+    cards::ActiveModel {
+        id: Set(id),
+        board_id: Set(stage.board_id),
+        stage_id: Set(stage.id),
+        title: Set(title),
+        description: Set(card.description),
+        position: Set(PARKING + order.len() as i32),
+        assignee_id: Set(card.assignee_id),
+        due_date: Set(card.due_date),
+        custom_fields: Set(card.custom_fields),
+        created_by: Set(ctx.account_id()?),
+        created_at: Set(now()),
+        updated_at: Set(now()),
+    }
+    .insert(&txn)
+    .await?;
+    rules::insert_at(&mut order, id, position);
+    write_card_orders(&txn, &[(stage.id, &order)]).await?;
+    txn.commit().await?;
+    visible_card(ctx, id).await
+}
+
+/// Moves a card to `position` of `stage_id` (its own stage or another of the same board).
+pub async fn move_card(
+    ctx: &StudiosCtx,
+    card_id: Uuid,
+    stage_id: Uuid,
+    position: Option<i32>,
+) -> Result<cards::Model, GraphError> {
+    let card = visible_card(ctx, card_id).await?;
+    let target = visible_stage(ctx, stage_id).await?;
+    if target.board_id != card.board_id {
+        return Err(GraphError::bad_input(
+            "stageId",
+            "A card moves between stages of its own board",
+        ));
+    }
+    let position = rules::position(position)?;
+    let txn = ctx.db.begin().await?;
+    lock_stages(&txn, vec![card.stage_id, target.id]).await?;
+    // Read again under the lock: a concurrent move may have moved this card already.
+    let source = cards::Entity::find_by_id(card.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| GraphError::not_found("KanbanCard"))?
+        .stage_id;
+    let mut from = card_order(&txn, source).await?;
+    from.retain(|id| *id != card.id);
+    if source == target.id {
+        rules::insert_at(&mut from, card.id, position);
+        write_card_orders(&txn, &[(target.id, &from)]).await?;
+    } else {
+        let mut to = card_order(&txn, target.id).await?;
+        rules::insert_at(&mut to, card.id, position);
+        write_card_orders(&txn, &[(source, &from), (target.id, &to)]).await?;
+    }
+    cards::Entity::update_many()
+        .col_expr(cards::Column::UpdatedAt, Expr::value(now()))
+        .filter(cards::Column::Id.eq(card.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    visible_card(ctx, card.id).await
+}
+
+/// Deletes a card and closes the gap it leaves.
+pub async fn delete_card(ctx: &StudiosCtx, card_id: Uuid) -> Result<Uuid, GraphError> {
+    let card = visible_card(ctx, card_id).await?;
+    let txn = ctx.db.begin().await?;
+    lock_stages(&txn, vec![card.stage_id]).await?;
+    cards::Entity::delete_by_id(card.id).exec(&txn).await?;
+    let order = card_order(&txn, card.stage_id).await?;
+    write_card_orders(&txn, &[(card.stage_id, &order)]).await?;
+    txn.commit().await?;
+    Ok(card.id)
+}
