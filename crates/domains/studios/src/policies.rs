@@ -47,6 +47,9 @@ pub fn policies() -> PolicyRegistry {
                 "createKanbanCard",
                 "moveKanbanCard",
                 "deleteKanbanCard",
+                "updateKanbanCard",
+                "setKanbanStageTriggers",
+                "createCardFieldDefinition",
             ],
             Policy::TenantMember,
         )
@@ -73,6 +76,7 @@ pub fn policies() -> PolicyRegistry {
         "KanbanStagePayload",
         "KanbanCardPayload",
         "DeleteKanbanCardPayload",
+        "CardFieldDefinitionPayload",
     ] {
         p.field(payload, "*", Policy::Inherit);
     }

@@ -1,11 +1,12 @@
-use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
+use async_graphql::{Context, InputObject, Json, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use studiogate_graph::error::GraphResult;
 use uuid::Uuid;
 
 use crate::context::studios_ctx;
-use crate::objects::{KanbanBoard, KanbanCard, KanbanStage};
-use crate::services::kanban::{self, NewCard};
+use crate::enums::CardFieldType;
+use crate::objects::{CardFieldDefinition, KanbanBoard, KanbanCard, KanbanStage};
+use crate::services::kanban::{self, CardChanges, NewCard};
 
 #[derive(Default)]
 pub struct KanbanMutation;
@@ -77,6 +78,61 @@ pub struct KanbanStagePayload {
 #[derive(SimpleObject)]
 pub struct KanbanCardPayload {
     pub kanban_card: KanbanCard,
+}
+
+/// Changes to a card; fields left out stay as they are (`null` clears optional ones).
+#[derive(InputObject)]
+pub struct UpdateKanbanCardInput {
+    pub id: Uuid,
+    /// The `updatedAt` you last saw; if the card changed since, CONFLICT (`STALE_OBJECT`).
+    pub updated_at: Option<DateTime<Utc>>,
+    pub title: Option<String>,
+    pub description: MaybeUndefined<String>,
+    pub assignee_id: MaybeUndefined<Uuid>,
+    pub due_date: MaybeUndefined<DateTime<Utc>>,
+    /// The full list of values, checked against the studio's field definitions; a change
+    /// runs the stage's attribute triggers.
+    pub custom_fields: Option<Json<serde_json::Value>>,
+}
+
+/// A stage's workflow triggers, replaced as a whole.
+#[derive(InputObject)]
+pub struct SetKanbanStageTriggersInput {
+    pub stage_id: Uuid,
+    /// `[{ template_id, is_active, conditions: [{ type: stage_entry | stage_exit |
+    /// attribute_change, field_name?, operator?: = | != | > | < | contains, field_value? }] }]`
+    pub triggers: Json<serde_json::Value>,
+}
+
+/// A custom field for a studio's cards.
+#[derive(InputObject)]
+pub struct CreateCardFieldDefinitionInput {
+    pub studio_id: Uuid,
+    /// 1-50 characters, unique within the studio.
+    pub field_name: String,
+    pub field_type: CardFieldType,
+    /// Typed by `fieldType`: text `{max_length, placeholder?}`, number `{min_value?, max_value?,
+    /// decimal_places}`, date `{min_date?, max_date?, include_time}`, dropdown `{options,
+    /// allow_multiple}`, checkbox `{default_value, label_text}`.
+    pub field_config: Json<serde_json::Value>,
+    #[graphql(default)]
+    pub is_required: bool,
+    /// Unique within the studio; the next free one when left out.
+    pub display_order: Option<i32>,
+}
+
+/// The definition as it now is.
+#[derive(SimpleObject)]
+pub struct CardFieldDefinitionPayload {
+    pub card_field_definition: CardFieldDefinition,
+}
+
+fn maybe<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
 }
 
 /// What was deleted.
@@ -162,6 +218,60 @@ impl KanbanMutation {
         .await?;
         Ok(KanbanCardPayload {
             kanban_card: KanbanCard(card),
+        })
+    }
+
+    /// Changes a card.
+    async fn update_kanban_card(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateKanbanCardInput,
+    ) -> GraphResult<KanbanCardPayload> {
+        let changes = CardChanges {
+            title: input.title,
+            description: maybe(input.description),
+            assignee_id: maybe(input.assignee_id),
+            due_date: maybe(input.due_date).map(|d| d.map(|d| d.fixed_offset())),
+            custom_fields: input.custom_fields.map(|j| j.0),
+        };
+        let card =
+            kanban::update_card(studios_ctx(ctx), input.id, input.updated_at, changes).await?;
+        Ok(KanbanCardPayload {
+            kanban_card: KanbanCard(card),
+        })
+    }
+
+    /// Replaces a stage's workflow triggers.
+    async fn set_kanban_stage_triggers(
+        &self,
+        ctx: &Context<'_>,
+        input: SetKanbanStageTriggersInput,
+    ) -> GraphResult<KanbanStagePayload> {
+        let stage =
+            kanban::set_stage_triggers(studios_ctx(ctx), input.stage_id, input.triggers.0).await?;
+        Ok(KanbanStagePayload {
+            kanban_stage: KanbanStage(stage),
+        })
+    }
+
+    /// Adds a custom field to a studio's cards.
+    async fn create_card_field_definition(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCardFieldDefinitionInput,
+    ) -> GraphResult<CardFieldDefinitionPayload> {
+        let def = kanban::create_field_definition(
+            studios_ctx(ctx),
+            input.studio_id,
+            &input.field_name,
+            input.field_type,
+            input.field_config.0,
+            input.is_required,
+            input.display_order,
+        )
+        .await?;
+        Ok(CardFieldDefinitionPayload {
+            card_field_definition: CardFieldDefinition(def),
         })
     }
 

@@ -3,5 +3,7 @@
 
 pub mod company;
 pub mod execution;
+pub mod fields;
 pub mod kanban;
 pub mod text;
+pub mod triggers;

@@ -18,7 +18,10 @@ use uuid::Uuid;
 use super::{now, unique, visible_studio};
 use crate::context::StudiosCtx;
 use crate::enums::MembershipStatus;
+use crate::rules::fields::{self, FieldValue};
 use crate::rules::kanban as rules;
+use crate::rules::triggers::Event;
+use crate::services::triggers;
 
 /// Positions move above this while being renumbered, clear of the UNIQUE and CHECK limits.
 const PARKING: i32 = 1_000_000;
@@ -257,6 +260,12 @@ pub async fn create_card(
     let title = rules::card_title(&card.title)?;
     let position = rules::position(card.position)?;
     check_assignee(ctx, &stage, card.assignee_id).await?;
+    let studio_id = visible_board(ctx, stage.board_id).await?.studio_id;
+    let values = fields::check_values(
+        &triggers::definitions(ctx, studio_id).await?,
+        &card.custom_fields,
+    )?;
+    let custom_fields = serde_json::to_value(values).map_err(|e| GraphError::internal(&e))?;
     let txn = ctx.db.begin().await?;
     lock_stages(&txn, vec![stage.id]).await?;
     let mut order = card_order(&txn, stage.id).await?;
@@ -270,7 +279,7 @@ pub async fn create_card(
         position: Set(PARKING + order.len() as i32),
         assignee_id: Set(card.assignee_id),
         due_date: Set(card.due_date),
-        custom_fields: Set(card.custom_fields),
+        custom_fields: Set(custom_fields),
         created_by: Set(ctx.account_id()?),
         created_at: Set(now()),
         updated_at: Set(now()),
@@ -316,6 +325,12 @@ pub async fn move_card(
         let mut to = card_order(&txn, target.id).await?;
         rules::insert_at(&mut to, card.id, position);
         write_card_orders(&txn, &[(source, &from), (target.id, &to)]).await?;
+        let left = stages::Entity::find_by_id(source)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| GraphError::not_found("KanbanStage"))?;
+        triggers::run(ctx, &txn, &left, &card, Event::Left).await?;
+        triggers::run(ctx, &txn, &target, &card, Event::Entered).await?;
     }
     cards::Entity::update_many()
         .col_expr(cards::Column::UpdatedAt, Expr::value(now()))
@@ -336,4 +351,152 @@ pub async fn delete_card(ctx: &StudiosCtx, card_id: Uuid) -> Result<Uuid, GraphE
     write_card_orders(&txn, &[(card.stage_id, &order)]).await?;
     txn.commit().await?;
     Ok(card.id)
+}
+
+/// Changes to a card; fields left out stay as they are.
+#[derive(Default)]
+pub struct CardChanges {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub assignee_id: Option<Option<Uuid>>,
+    pub due_date: Option<Option<chrono::DateTime<chrono::FixedOffset>>>,
+    pub custom_fields: Option<serde_json::Value>,
+}
+
+/// Updates a card; a change of custom fields runs the stage's attribute triggers.
+pub async fn update_card(
+    ctx: &StudiosCtx,
+    card_id: Uuid,
+    seen: Option<chrono::DateTime<chrono::Utc>>,
+    changes: CardChanges,
+) -> Result<cards::Model, GraphError> {
+    let card = visible_card(ctx, card_id).await?;
+    super::fresh(seen, card.updated_at, "KanbanCard")?;
+    let stage = visible_stage(ctx, card.stage_id).await?;
+    let mut row: cards::ActiveModel = card.clone().into();
+    if let Some(title) = &changes.title {
+        row.title = Set(rules::card_title(title)?);
+    }
+    if let Some(description) = changes.description {
+        row.description = Set(description);
+    }
+    if let Some(assignee) = changes.assignee_id {
+        check_assignee(ctx, &stage, assignee).await?;
+        row.assignee_id = Set(assignee);
+    }
+    if let Some(due) = changes.due_date {
+        row.due_date = Set(due);
+    }
+    let mut changed_fields = Vec::new();
+    if let Some(raw) = &changes.custom_fields {
+        let studio_id = visible_board(ctx, stage.board_id).await?.studio_id;
+        let new = fields::check_values(&triggers::definitions(ctx, studio_id).await?, raw)?;
+        let old: Vec<FieldValue> =
+            serde_json::from_value(card.custom_fields.clone()).unwrap_or_default();
+        let value_of = |list: &[FieldValue], name: &str| {
+            list.iter()
+                .find(|v| v.field_name == name)
+                .map(|v| v.field_value.clone())
+        };
+        for name in new.iter().chain(old.iter()).map(|v| v.field_name.clone()) {
+            if value_of(&new, &name) != value_of(&old, &name) && !changed_fields.contains(&name) {
+                changed_fields.push(name);
+            }
+        }
+        row.custom_fields = Set(serde_json::to_value(new).map_err(|e| GraphError::internal(&e))?);
+    }
+    row.updated_at = Set(now());
+    let txn = ctx.db.begin().await?;
+    let result = cards::Entity::update_many()
+        .set(row)
+        .filter(cards::Column::Id.eq(card.id))
+        .filter(cards::Column::UpdatedAt.eq(card.updated_at))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(GraphError::stale("KanbanCard"));
+    }
+    let updated = cards::Entity::find_by_id(card.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| GraphError::not_found("KanbanCard"))?;
+    if !changed_fields.is_empty() {
+        triggers::run(ctx, &txn, &stage, &updated, Event::Changed(&changed_fields)).await?;
+    }
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Replaces a stage's workflow triggers; every template must be an active catalog entry.
+pub async fn set_stage_triggers(
+    ctx: &StudiosCtx,
+    stage_id: Uuid,
+    raw: serde_json::Value,
+) -> Result<stages::Model, GraphError> {
+    use studiogate_entities_studios::workflow_templates as templates;
+    let stage = visible_stage(ctx, stage_id).await?;
+    let list = crate::rules::triggers::parse(&raw)?;
+    for (i, trigger) in list.iter().enumerate() {
+        let template = Visible::<templates::Entity>::visible(ctx)
+            .await?
+            .filter(templates::Column::Id.eq(trigger.template_id))
+            .filter(templates::Column::IsActive.eq(true))
+            .one(&ctx.db)
+            .await?;
+        if template.is_none() {
+            return Err(GraphError::bad_input(
+                format!("triggers.{i}.template_id"),
+                "Not an active workflow template",
+            ));
+        }
+    }
+    let mut row: stages::ActiveModel = stage.into();
+    row.workflow_triggers = Set(raw);
+    row.updated_at = Set(now());
+    Ok(row.update(&ctx.db).await?)
+}
+
+/// A new custom field for the studio's cards.
+pub async fn create_field_definition(
+    ctx: &StudiosCtx,
+    studio_id: Uuid,
+    name: &str,
+    field_type: crate::enums::CardFieldType,
+    config: serde_json::Value,
+    required: bool,
+    display_order: Option<i32>,
+) -> Result<studiogate_entities_studios::card_field_definitions::Model, GraphError> {
+    use studiogate_entities_studios::card_field_definitions as defs;
+    let studio = visible_studio(ctx, studio_id).await?;
+    let name = crate::rules::text::length("fieldName", name, 1, 50)?;
+    fields::check_config(field_type, &config)?;
+    let order = match display_order {
+        Some(o) if o < 0 => {
+            return Err(GraphError::bad_input(
+                "displayOrder",
+                "`displayOrder` must be 0 or more",
+            ))
+        }
+        Some(o) => o,
+        None => triggers::definitions(ctx, studio.id).await?.len() as i32,
+    };
+    defs::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        studio_id: Set(studio.id),
+        field_name: Set(name),
+        field_type: Set(field_type.as_db().into()),
+        field_config: Set(config),
+        is_required: Set(required),
+        display_order: Set(order),
+        created_at: Set(now()),
+    }
+    .insert(&ctx.db)
+    .await
+    .map_err(|e| {
+        unique(
+            e,
+            "fieldName",
+            "The studio already has this field (or this display order)",
+        )
+    })
 }

@@ -6,6 +6,7 @@ pub mod executions;
 pub mod kanban;
 pub mod memberships;
 pub mod studios;
+pub mod triggers;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{ColumnTrait, DbErr, QueryFilter, SqlErr};

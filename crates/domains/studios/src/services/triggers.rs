@@ -1,0 +1,108 @@
+//! Runs a stage's workflow triggers for a card event, inside the caller's transaction.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use serde_json::json;
+use studiogate_entities_studios::{
+    card_field_definitions as defs, kanban_boards as boards, kanban_cards as cards,
+    kanban_stages as stages, workflow_executions as executions, workflow_templates as templates,
+};
+use studiogate_graph::loader::Visible;
+use studiogate_graph::GraphError;
+use uuid::Uuid;
+
+use super::now;
+use crate::context::StudiosCtx;
+use crate::enums::{CardFieldType, ExecutionStatus};
+use crate::rules::fields::{Definition, FieldValue};
+use crate::rules::triggers::{self, Event};
+
+/// The studio's field definitions, for checking card values.
+pub async fn definitions(ctx: &StudiosCtx, studio_id: Uuid) -> Result<Vec<Definition>, GraphError> {
+    Visible::<defs::Entity>::visible(ctx)
+        .await?
+        .filter(defs::Column::StudioId.eq(studio_id))
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|d| {
+            Ok(Definition {
+                name: d.field_name,
+                field_type: CardFieldType::from_db(&d.field_type)?,
+                config: d.field_config,
+                required: d.is_required,
+            })
+        })
+        .collect()
+}
+
+/// Starts an execution for every trigger of `stage` that fires for `event`; returns how many.
+pub async fn run(
+    ctx: &StudiosCtx,
+    txn: &DatabaseTransaction,
+    stage: &stages::Model,
+    card: &cards::Model,
+    event: Event<'_>,
+) -> Result<usize, GraphError> {
+    let list = triggers::parse(&stage.workflow_triggers)?;
+    let values: Vec<FieldValue> =
+        serde_json::from_value(card.custom_fields.clone()).unwrap_or_default();
+    let firing: Vec<_> = list
+        .iter()
+        .filter(|t| triggers::fires(t, &event, &values))
+        .collect();
+    if firing.is_empty() {
+        return Ok(0);
+    }
+    let board = boards::Entity::find_by_id(stage.board_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| GraphError::not_found("KanbanBoard"))?;
+    let name = match event {
+        Event::Entered => "stage_entry",
+        Event::Left => "stage_exit",
+        Event::Changed(_) => "attribute_change",
+    };
+    let mut started = 0;
+    for trigger in firing {
+        // A template retired from the catalog starts nothing.
+        let active = templates::Entity::find_by_id(trigger.template_id)
+            .filter(templates::Column::IsActive.eq(true))
+            .one(txn)
+            .await?;
+        if active.is_none() {
+            continue;
+        }
+        let at = now();
+        executions::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            studio_id: Set(board.studio_id),
+            template_id: Set(trigger.template_id),
+            user_id: Set(ctx.account_id()?),
+            input_data: Set(json!({
+                "event": name,
+                "stage_id": stage.id,
+                "card": {
+                    "id": card.id, "board_id": card.board_id, "stage_id": card.stage_id,
+                    "title": card.title, "description": card.description,
+                    "assignee_id": card.assignee_id, "due_date": card.due_date,
+                    "custom_fields": card.custom_fields,
+                },
+            })),
+            output_data: Set(None),
+            status: Set(ExecutionStatus::Pending.as_db().into()),
+            activepieces_run_id: Set(None),
+            started_at: Set(None),
+            completed_at: Set(None),
+            duration_seconds: Set(None),
+            error_message: Set(None),
+            retry_count: Set(0),
+            logs: Set(json!([{ "at": at, "level": "info", "message": format!("created by a {name} trigger of stage {}", stage.name) }])),
+            files_used: Set(json!([])),
+            created_at: Set(at),
+        }
+        .insert(txn)
+        .await?;
+        started += 1;
+    }
+    Ok(started)
+}
