@@ -3,7 +3,7 @@
 use async_graphql::http::GraphiQLSource;
 use async_graphql::ErrorExtensions;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use studiogate_entities_identity::accounts;
 use studiogate_graph::{AuthError, ErrorCode, GraphError, Metrics};
 use studiogate_identity::{AccountHooks, Authenticator, ClientInfo, IdentityConfig, IdentityCtx};
-use studiogate_studios::ProfileHooks;
+use studiogate_studios::{FileStore, ProfileHooks};
 
 use crate::config::{Config, Toggle};
 use crate::idempotency::{self, Claim};
@@ -28,11 +28,13 @@ struct AppState {
     authenticator: Authenticator,
     identity: Arc<IdentityConfig>,
     hooks: Arc<dyn AccountHooks>,
+    files: Arc<FileStore>,
     metrics: Metrics,
 }
 
-pub fn router(config: &Config, db: DatabaseConnection, metrics: Metrics) -> Router {
+pub fn router(config: &Config, db: DatabaseConnection, metrics: Metrics) -> anyhow::Result<Router> {
     let hooks: Arc<dyn AccountHooks> = Arc::new(ProfileHooks);
+    let files = Arc::new(config.file_store()?);
     let state = Arc::new(AppState {
         schema: schema::build(),
         authenticator: Authenticator::new(
@@ -43,16 +45,18 @@ pub fn router(config: &Config, db: DatabaseConnection, metrics: Metrics) -> Rout
         ),
         identity: Arc::new(config.identity()),
         hooks,
+        files,
         db,
         metrics,
     });
-    Router::new()
+    Ok(Router::new()
         .route("/graphql", get(graphiql).post(graphql))
+        .route("/files/{id}", get(download))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state))
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
@@ -72,7 +76,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("Demo token (admin of Company 000), paste into GraphiQL's headers pane:");
         println!("{{\"Authorization\": \"Bearer {token}\"}}");
     }
-    let app = router(&config, db, metrics);
+    let app = router(&config, db, metrics)?;
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -141,7 +145,7 @@ async fn graphql(
             hooks: state.hooks.clone(),
         },
     );
-    let request = studiogate_studios::request_data(request, &state.db, &viewer);
+    let request = studiogate_studios::request_data(request, &state.db, &viewer, &state.files);
     let response = state.schema.execute(request).await;
     if let Some((account, key)) = idempotent {
         if let Err(err) = idempotency::finish(&state.db, account, &key, &response).await {
@@ -214,6 +218,54 @@ fn unauthenticated(message: &str) -> Response {
         Json(body),
     )
         .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct LinkParams {
+    expires: i64,
+    signature: String,
+}
+
+/// Serves a file's bytes behind a signed, short-lived link (see `File.downloadUrl`).
+async fn download(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<uuid::Uuid>,
+    Query(link): Query<LinkParams>,
+) -> Response {
+    match studiogate_studios::download(&state.db, &state.files, id, link.expires, &link.signature)
+        .await
+    {
+        Ok(file) => {
+            let name: String = file
+                .filename
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            (
+                [
+                    (header::CONTENT_TYPE, file.mime_type),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}\""),
+                    ),
+                    (header::CACHE_CONTROL, "private, no-store".to_owned()),
+                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+                ],
+                file.content,
+            )
+                .into_response()
+        }
+        Err(err) if err.code == ErrorCode::NotFound => {
+            (StatusCode::NOT_FOUND, "File not found or link expired").into_response()
+        }
+        Err(_) => internal_error(),
+    }
 }
 
 async fn graphiql() -> Html<String> {

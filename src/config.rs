@@ -76,6 +76,14 @@ pub struct Config {
     /// Required `iss` of tokens verified with the JWKS.
     #[arg(long, global = true, env = "STUDIOGATE_JWKS_ISSUER")]
     pub jwks_issuer: Option<String>,
+    /// Folder for uploaded file bytes (created if missing).
+    #[arg(
+        long,
+        global = true,
+        env = "STUDIOGATE_STORAGE_DIR",
+        default_value = "data/files"
+    )]
+    pub storage_dir: std::path::PathBuf,
     /// Load the demo dataset on first start of an empty SQLite database (`on` / `off`).
     #[arg(long, global = true, env = "STUDIOGATE_DEMO", default_value = "on")]
     pub demo: Toggle,
@@ -101,6 +109,16 @@ impl Config {
             lockout_threshold: self.lockout_threshold.max(1),
             lockout_window: Duration::from_secs(self.lockout_secs),
         }
+    }
+
+    /// The object store for file bytes; download links are signed with a key derived from
+    /// the JWT secret.
+    pub fn file_store(&self) -> std::io::Result<studiogate_studios::FileStore> {
+        let secret = self.jwt_secret.as_deref().unwrap_or(DEV_JWT_SECRET);
+        studiogate_studios::FileStore::local(
+            &self.storage_dir,
+            format!("files:{secret}").as_bytes(),
+        )
     }
 
     pub fn jwks(&self) -> Option<JwksConfig> {

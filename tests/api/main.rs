@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set. One test binary, so the workspace links once.
 
 mod auth;
+mod files;
 mod http;
 mod idempotency;
 mod identity;

@@ -28,6 +28,8 @@ pub fn backends() -> Vec<Backend> {
 /// A running `studiogate serve` process and the database it owns.
 pub struct TestApp {
     child: Child,
+    /// Where the server keeps uploaded bytes.
+    pub storage: tempfile::TempDir,
     pub base_url: String,
     pub db: TestDb,
     bin: String,
@@ -48,6 +50,7 @@ impl TestApp {
         env: &[(&str, &str)],
     ) -> anyhow::Result<Self> {
         let db = TestDb::create(backend).await?;
+        let storage = tempfile::tempdir()?;
         let mut child = Command::new(bin)
             .args([
                 "serve",
@@ -56,6 +59,7 @@ impl TestApp {
                 "--database-url",
                 &db.url,
             ])
+            .env("STUDIOGATE_STORAGE_DIR", storage.path())
             .envs(env.iter().copied())
             .env("STUDIOGATE_JWT_SECRET", TEST_JWT_SECRET)
             .env("STUDIOGATE_DEMO", "off")
@@ -84,6 +88,7 @@ impl TestApp {
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Ok(Self {
             child,
+            storage,
             base_url,
             db,
             bin: bin.to_owned(),
@@ -168,6 +173,37 @@ impl TestApp {
         let resp = req.send().await?;
         let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
         Ok((status, headers, resp.json().await?))
+    }
+
+    /// Uploads `content` as `uploadFile` through a GraphQL multipart request.
+    pub async fn upload(
+        &self,
+        token: &str,
+        studio_id: Uuid,
+        filename: &str,
+        content_type: &str,
+        content: Vec<u8>,
+        access_level: &str,
+    ) -> anyhow::Result<Value> {
+        let operations = json!({
+            "query": "mutation($input: UploadFileInput!) { uploadFile(input: $input) { file { id filename mimeType fileSize accessLevel downloadUrl } } }",
+            "variables": { "input": { "studioId": studio_id, "file": null, "accessLevel": access_level } }
+        });
+        let part = reqwest::multipart::Part::bytes(content)
+            .file_name(filename.to_owned())
+            .mime_str(content_type)?;
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", r#"{"0": ["variables.input.file"]}"#)
+            .part("0", part);
+        let resp = self
+            .http
+            .post(format!("{}/graphql", self.base_url))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await?;
+        Ok(resp.json().await?)
     }
 
     /// POSTs a GraphQL operation as `token` and returns the JSON body.

@@ -20,15 +20,21 @@ use crate::loaders::Loaders;
 pub struct StudiosCtx {
     pub db: DatabaseConnection,
     pub viewer: Viewer,
+    pub files: Arc<crate::storage::FileStore>,
     /// Loaded on first use; mutations that change memberships forget it.
     memberships: Mutex<Option<Arc<Vec<user_companies::Model>>>>,
 }
 
 impl StudiosCtx {
-    pub fn new(db: DatabaseConnection, viewer: Viewer) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        viewer: Viewer,
+        files: Arc<crate::storage::FileStore>,
+    ) -> Self {
         Self {
             db,
             viewer,
+            files,
             memberships: Mutex::new(None),
         }
     }

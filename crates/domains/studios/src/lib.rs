@@ -12,6 +12,7 @@ mod policies;
 mod query;
 mod rules;
 mod services;
+mod storage;
 mod template_rules;
 mod usage;
 
@@ -27,10 +28,17 @@ pub use loaders::Loaders;
 pub use mutation::StudiosMutation;
 pub use policies::policies;
 pub use query::StudiosQuery;
+pub use services::files::{download, Download};
+pub use storage::FileStore;
 
 /// Attaches this domain's per-request state (memberships cache, fresh dataloaders).
-pub fn request_data(request: Request, db: &DatabaseConnection, viewer: &Viewer) -> Request {
-    let ctx = Arc::new(StudiosCtx::new(db.clone(), viewer.clone()));
+pub fn request_data(
+    request: Request,
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    files: &Arc<FileStore>,
+) -> Request {
+    let ctx = Arc::new(StudiosCtx::new(db.clone(), viewer.clone(), files.clone()));
     let loaders = Loaders::new(&ctx);
     request.data(ctx).data(loaders)
 }

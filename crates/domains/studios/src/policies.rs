@@ -50,6 +50,8 @@ pub fn policies() -> PolicyRegistry {
                 "updateKanbanCard",
                 "setKanbanStageTriggers",
                 "createCardFieldDefinition",
+                "uploadFile",
+                "deleteFile",
             ],
             Policy::TenantMember,
         )
@@ -77,6 +79,8 @@ pub fn policies() -> PolicyRegistry {
         "KanbanCardPayload",
         "DeleteKanbanCardPayload",
         "CardFieldDefinitionPayload",
+        "FilePayload",
+        "DeleteFilePayload",
     ] {
         p.field(payload, "*", Policy::Inherit);
     }

@@ -154,3 +154,9 @@ impl TenantScope {
         files::Entity::find().filter(files::Column::StudioId.in_subquery(self.studio_ids()))
     }
 }
+
+/// A file by id for a download link: the link's signature, issued to a viewer who could see
+/// the file, is the authorisation.
+pub fn signed_file(file_id: Uuid) -> Select<files::Entity> {
+    files::Entity::find().filter(files::Column::Id.eq(file_id))
+}

@@ -2,6 +2,7 @@
 
 mod companies;
 mod executions;
+mod files;
 mod kanban;
 mod studios;
 mod templates;
@@ -13,6 +14,7 @@ pub struct StudiosMutation(
     companies::CompanyMutation,
     studios::StudioMutation,
     executions::ExecutionMutation,
+    files::FileMutation,
     kanban::KanbanMutation,
     templates::TemplateMutation,
 );

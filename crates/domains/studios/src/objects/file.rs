@@ -50,6 +50,12 @@ impl File {
         self.0.last_accessed.map(utc)
     }
 
+    /// A link to download the bytes, valid for 5 minutes (a relative URL on this server).
+    async fn download_url(&self, ctx: &Context<'_>) -> String {
+        let store = &crate::context::studios_ctx(ctx).files;
+        store.signed_path(self.0.id, chrono::Utc::now().timestamp())
+    }
+
     /// Free-form metadata.
     async fn metadata(&self) -> Json<serde_json::Value> {
         Json(self.0.metadata.clone())

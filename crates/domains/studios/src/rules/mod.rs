@@ -4,6 +4,7 @@
 pub mod company;
 pub mod execution;
 pub mod fields;
+pub mod files;
 pub mod kanban;
 pub mod text;
 pub mod triggers;

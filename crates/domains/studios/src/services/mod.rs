@@ -3,6 +3,7 @@
 
 pub mod companies;
 pub mod executions;
+pub mod files;
 pub mod kanban;
 pub mod memberships;
 pub mod studios;

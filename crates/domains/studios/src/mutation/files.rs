@@ -1,0 +1,73 @@
+use async_graphql::{Context, InputObject, Json, Object, SimpleObject, Upload};
+use studiogate_graph::error::GraphResult;
+use uuid::Uuid;
+
+use crate::context::studios_ctx;
+use crate::enums::AccessLevel;
+use crate::objects::File;
+use crate::services::files;
+
+#[derive(Default)]
+pub struct FileMutation;
+
+/// A file for a studio, sent as a GraphQL multipart request.
+#[derive(InputObject)]
+pub struct UploadFileInput {
+    pub studio_id: Uuid,
+    /// 1 byte to 100 MiB; its type is recognised from the content.
+    pub file: Upload,
+    #[graphql(default_with = "AccessLevel::Studio")]
+    pub access_level: AccessLevel,
+    pub metadata: Option<Json<serde_json::Value>>,
+}
+
+/// A file by id.
+#[derive(InputObject)]
+pub struct DeleteFileInput {
+    pub id: Uuid,
+}
+
+/// The stored file.
+#[derive(SimpleObject)]
+pub struct FilePayload {
+    pub file: File,
+}
+
+/// What was deleted.
+#[derive(SimpleObject)]
+pub struct DeleteFilePayload {
+    pub deleted_file_id: Uuid,
+}
+
+#[Object]
+impl FileMutation {
+    /// Uploads a file to a studio.
+    async fn upload_file(
+        &self,
+        ctx: &Context<'_>,
+        input: UploadFileInput,
+    ) -> GraphResult<FilePayload> {
+        let upload = input.file.value(ctx)?;
+        let row = files::upload(
+            studios_ctx(ctx),
+            input.studio_id,
+            upload,
+            input.access_level,
+            input.metadata.map(|j| j.0),
+        )
+        .await?;
+        Ok(FilePayload { file: File(row) })
+    }
+
+    /// Deletes a file and its bytes (its uploader or a company admin).
+    async fn delete_file(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteFileInput,
+    ) -> GraphResult<DeleteFilePayload> {
+        let id = files::delete(studios_ctx(ctx), input.id).await?;
+        Ok(DeleteFilePayload {
+            deleted_file_id: id,
+        })
+    }
+}

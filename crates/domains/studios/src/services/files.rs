@@ -1,0 +1,118 @@
+//! Uploads, deletes and downloads. The bytes go to the object store first; if the row cannot be
+//! written they are removed again, so a failed upload leaves nothing behind.
+
+use async_graphql::UploadValue;
+use bytes::Bytes;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, Set};
+use std::io::Read;
+use studiogate_entities_studios::{files, scope};
+use studiogate_graph::loader::Visible;
+use studiogate_graph::GraphError;
+use uuid::Uuid;
+
+use super::{now, require_admin, visible_studio};
+use crate::context::StudiosCtx;
+use crate::enums::AccessLevel;
+use crate::rules::files as rules;
+use crate::storage::FileStore;
+
+pub async fn upload(
+    ctx: &StudiosCtx,
+    studio_id: Uuid,
+    upload: UploadValue,
+    access: AccessLevel,
+    metadata: Option<serde_json::Value>,
+) -> Result<files::Model, GraphError> {
+    let studio = visible_studio(ctx, studio_id).await?;
+    let name = rules::filename(&upload.filename)?;
+    let declared = upload.content_type.clone();
+    let mut content = Vec::new();
+    // One byte past the limit is enough to know it is too big.
+    let mut reader = upload.into_read().take(rules::MAX_BYTES as u64 + 1);
+    reader
+        .read_to_end(&mut content)
+        .map_err(|e| GraphError::internal(&e))?;
+    rules::size(content.len())?;
+    let mime = rules::sniff(&content, declared.as_deref())?;
+    let id = Uuid::new_v4();
+    let path = format!("studios/{}/{id}", studio.id);
+    let size = content.len() as i32;
+    ctx.files.put(&path, Bytes::from(content)).await?;
+    let row = files::ActiveModel {
+        id: Set(id),
+        studio_id: Set(studio.id),
+        uploaded_by: Set(ctx.account_id()?),
+        filename: Set(name),
+        file_size: Set(size),
+        mime_type: Set(mime.into()),
+        supabase_path: Set(path.clone()),
+        upload_timestamp: Set(now()),
+        last_accessed: Set(None),
+        access_level: Set(access.as_db().into()),
+        metadata: Set(metadata.unwrap_or_else(|| serde_json::json!({}))),
+    }
+    .insert(&ctx.db)
+    .await;
+    match row {
+        Ok(row) => Ok(row),
+        Err(err) => {
+            ctx.files.delete(&path).await?;
+            Err(err.into())
+        }
+    }
+}
+
+/// The uploader or a company admin deletes a file: the row, then the bytes.
+pub async fn delete(ctx: &StudiosCtx, id: Uuid) -> Result<Uuid, GraphError> {
+    let file = Visible::<files::Entity>::visible(ctx)
+        .await?
+        .filter(files::Column::Id.eq(id))
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| GraphError::not_found("File"))?;
+    if file.uploaded_by != ctx.account_id()? {
+        let studio = visible_studio(ctx, file.studio_id).await?;
+        require_admin(ctx, studio.company_id).await?;
+    }
+    let path = file.supabase_path.clone();
+    file.delete(&ctx.db).await?;
+    ctx.files.delete(&path).await?;
+    Ok(id)
+}
+
+/// A file's bytes behind a verified link; records the access.
+pub struct Download {
+    pub filename: String,
+    pub mime_type: String,
+    pub content: Bytes,
+}
+
+pub async fn download(
+    db: &sea_orm::DatabaseConnection,
+    store: &FileStore,
+    id: Uuid,
+    expires: i64,
+    signature: &str,
+) -> Result<Download, GraphError> {
+    let now = chrono::Utc::now();
+    if !store.verify(id, expires, signature, now.timestamp()) {
+        return Err(GraphError::not_found("File"));
+    }
+    // The signature was made for a viewer allowed to see this file when the link was issued.
+    let file = scope::signed_file(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| GraphError::not_found("File"))?;
+    let content = store.get(&file.supabase_path).await?;
+    files::Entity::update_many()
+        .col_expr(files::Column::LastAccessed, Expr::value(now.fixed_offset()))
+        .filter(files::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(Download {
+        filename: file.filename,
+        mime_type: file.mime_type,
+        content,
+    })
+}

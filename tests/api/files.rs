@@ -1,0 +1,177 @@
+//! Files: multipart uploads checked by content, signed download links, deletes that take the
+//! bytes with them.
+
+use serde_json::{json, Value};
+use studiogate_testkit::{backends, error_codes, TestApp};
+use uuid::Uuid;
+
+use crate::support::{account, company, rows, seeded, uuid};
+
+fn stored_objects(app: &TestApp) -> usize {
+    fn walk(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    walk(app.storage.path())
+}
+
+async fn first_studio(app: &TestApp, owner: Uuid) -> Uuid {
+    rows(app, "SELECT id, company_id, name FROM studios")
+        .await
+        .iter()
+        .find(|r| uuid(r, "company_id") == owner && crate::support::text(r, "name") == "Studio 00")
+        .map(|r| uuid(r, "id"))
+        .expect("studio")
+}
+
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n";
+
+#[tokio::test]
+async fn uploads_are_sniffed_stored_and_downloaded_through_signed_links() {
+    for backend in backends() {
+        let (app, seed) = seeded(&backend, 2).await;
+        let me = app.token(account(&seed, 0, 1));
+        let studio = first_studio(&app, company(&seed, 0)).await;
+        let body = app
+            .upload(
+                &me,
+                studio,
+                "../../q3 report.pdf",
+                "text/plain",
+                PDF.to_vec(),
+                "STUDIO",
+            )
+            .await
+            .expect("ok");
+        let file = body["data"]["uploadFile"]["file"].clone();
+        assert_eq!(file["mimeType"], "application/pdf", "{backend:?}: {body}");
+        assert_eq!(file["filename"], "q3 report.pdf");
+        assert_eq!(file["fileSize"], PDF.len());
+        assert_eq!(stored_objects(&app), 1);
+
+        let url = file["downloadUrl"].as_str().expect("url");
+        let resp = reqwest::get(format!("{}{url}", app.base_url))
+            .await
+            .expect("get");
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "application/pdf");
+        assert_eq!(resp.bytes().await.expect("bytes").as_ref(), PDF);
+        let q = "query($id: UUID!) { file(id: $id) { lastAccessedAt } }";
+        let seen = app
+            .gql(&me, q, json!({ "id": file["id"] }))
+            .await
+            .expect("ok");
+        assert!(seen["data"]["file"]["lastAccessedAt"].is_string(), "{seen}");
+        let tampered = url.replace("signature=", "signature=00");
+        let resp = reqwest::get(format!("{}{tampered}", app.base_url))
+            .await
+            .expect("get");
+        assert_eq!(resp.status(), 404);
+        let other_file = url.replacen(
+            file["id"].as_str().expect("id"),
+            &Uuid::new_v4().to_string(),
+            1,
+        );
+        assert_eq!(
+            reqwest::get(format!("{}{other_file}", app.base_url))
+                .await
+                .expect("get")
+                .status(),
+            404
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_and_leave_nothing_behind() {
+    for backend in backends() {
+        let (app, seed) = seeded(&backend, 2).await;
+        let me = app.token(account(&seed, 0, 1));
+        let studio = first_studio(&app, company(&seed, 0)).await;
+        let foreign = first_studio(&app, company(&seed, 1)).await;
+        let files_before = rows(&app, "SELECT id FROM files").await.len();
+        let elf = b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00".to_vec();
+        for (studio, content, expected) in [
+            (studio, Vec::new(), "BAD_USER_INPUT"),
+            (studio, elf, "BAD_USER_INPUT"),
+            (foreign, PDF.to_vec(), "NOT_FOUND"),
+        ] {
+            let body = app
+                .upload(&me, studio, "x.pdf", "application/pdf", content, "STUDIO")
+                .await
+                .expect("ok");
+            assert_eq!(error_codes(&body), vec![expected], "{backend:?}: {body}");
+        }
+        assert_eq!(rows(&app, "SELECT id FROM files").await.len(), files_before);
+        assert_eq!(
+            stored_objects(&app),
+            0,
+            "{backend:?}: bytes of a refused upload stayed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn deletes_remove_row_and_bytes_and_only_uploaders_or_admins_may() {
+    for backend in backends() {
+        let (app, seed) = seeded(&backend, 1).await;
+        let uploader = app.token(account(&seed, 0, 1));
+        let studio = first_studio(&app, company(&seed, 0)).await;
+        let body = app
+            .upload(
+                &uploader,
+                studio,
+                "data.json",
+                "application/json",
+                br#"{"rows": 3}"#.to_vec(),
+                "COMPANY",
+            )
+            .await
+            .expect("ok");
+        let file: Value = body["data"]["uploadFile"]["file"].clone();
+        assert_eq!(file["mimeType"], "application/json", "{body}");
+        let delete = "mutation($id: UUID!) { deleteFile(input: { id: $id }) { deletedFileId } }";
+        let colleague = app.token(account(&seed, 0, 2));
+        let refused = app
+            .gql(&colleague, delete, json!({ "id": file["id"] }))
+            .await
+            .expect("ok");
+        assert_eq!(error_codes(&refused), vec!["FORBIDDEN"]);
+        assert_eq!(stored_objects(&app), 1);
+        let admin = app.token(account(&seed, 0, 0));
+        let done = app
+            .gql(&admin, delete, json!({ "id": file["id"] }))
+            .await
+            .expect("ok");
+        assert_eq!(
+            done["data"]["deleteFile"]["deletedFileId"], file["id"],
+            "{done}"
+        );
+        assert_eq!(
+            stored_objects(&app),
+            0,
+            "{backend:?}: bytes deleted with the row"
+        );
+        let gone = app
+            .gql(
+                &uploader,
+                "query($id: UUID!) { file(id: $id) { id } }",
+                json!({ "id": file["id"] }),
+            )
+            .await
+            .expect("ok");
+        assert_eq!(error_codes(&gone), vec!["NOT_FOUND"]);
+    }
+}
