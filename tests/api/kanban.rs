@@ -125,6 +125,32 @@ async fn stages_and_cards_keep_contiguous_positions() {
             .expect("ok");
         assert_eq!(assert_contiguous(&layout), 6, "{backend:?}");
 
+        let move_stage = r#"mutation($input: MoveKanbanStageInput!) { moveKanbanStage(input: $input) { kanbanStage { position } } }"#;
+        let last = app
+            .gql(
+                &token,
+                move_stage,
+                json!({ "input": { "stageId": stages[0]["id"], "position": 9 } }),
+            )
+            .await
+            .expect("ok");
+        assert_eq!(
+            last["data"]["moveKanbanStage"]["kanbanStage"]["position"], 3,
+            "{last}"
+        );
+        let layout = app
+            .gql(&token, BOARD, json!({ "id": board }))
+            .await
+            .expect("ok");
+        assert_contiguous(&layout);
+        let names: Vec<&str> = layout["data"]["kanbanBoard"]["stages"]
+            .as_array()
+            .expect("stages")
+            .iter()
+            .map(|s| s["name"].as_str().expect("name"))
+            .collect();
+        assert_eq!(names, ["To do", "Doing", "Done", "Backlog"]);
+
         let foreign = app.token(account(&seed, 0, 8));
         let nope = app
             .gql(

@@ -46,6 +46,7 @@ pub fn policies() -> PolicyRegistry {
                 "createKanbanStage",
                 "createKanbanCard",
                 "moveKanbanCard",
+                "moveKanbanStage",
                 "deleteKanbanCard",
                 "updateKanbanCard",
                 "setKanbanStageTriggers",

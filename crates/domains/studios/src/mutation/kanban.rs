@@ -56,6 +56,14 @@ pub struct MoveKanbanCardInput {
     pub position: Option<i32>,
 }
 
+/// Moves a stage on its board.
+#[derive(InputObject)]
+pub struct MoveKanbanStageInput {
+    pub stage_id: Uuid,
+    /// The stage's new position (0-based); past the end means last.
+    pub position: i32,
+}
+
 /// A card by id.
 #[derive(InputObject)]
 pub struct DeleteKanbanCardInput {
@@ -175,6 +183,18 @@ impl KanbanMutation {
             input.position,
         )
         .await?;
+        Ok(KanbanStagePayload {
+            kanban_stage: KanbanStage(stage),
+        })
+    }
+
+    /// Moves a stage; the board's stages are renumbered atomically.
+    async fn move_kanban_stage(
+        &self,
+        ctx: &Context<'_>,
+        input: MoveKanbanStageInput,
+    ) -> GraphResult<KanbanStagePayload> {
+        let stage = kanban::move_stage(studios_ctx(ctx), input.stage_id, input.position).await?;
         Ok(KanbanStagePayload {
             kanban_stage: KanbanStage(stage),
         })

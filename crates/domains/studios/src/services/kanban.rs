@@ -500,3 +500,28 @@ pub async fn create_field_definition(
         )
     })
 }
+
+/// Moves a stage to `position` on its board; the other stages close up around it.
+pub async fn move_stage(
+    ctx: &StudiosCtx,
+    stage_id: Uuid,
+    position: i32,
+) -> Result<stages::Model, GraphError> {
+    let stage = visible_stage(ctx, stage_id).await?;
+    let position = rules::position(Some(position))?;
+    let txn = ctx.db.begin().await?;
+    lock_board(&txn, stage.board_id).await?;
+    let mut order: Vec<Uuid> = stages::Entity::find()
+        .filter(stages::Column::BoardId.eq(stage.board_id))
+        .order_by_asc(stages::Column::Position)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .filter(|id| *id != stage.id)
+        .collect();
+    rules::insert_at(&mut order, stage.id, position);
+    write_stage_order(&txn, &order).await?;
+    txn.commit().await?;
+    visible_stage(ctx, stage.id).await
+}
