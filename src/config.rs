@@ -76,6 +76,10 @@ pub struct Config {
     /// Required `iss` of tokens verified with the JWKS.
     #[arg(long, global = true, env = "STUDIOGATE_JWKS_ISSUER")]
     pub jwks_issuer: Option<String>,
+    /// Store file bytes in an S3-compatible bucket (`s3://bucket/prefix`) instead of a folder;
+    /// credentials and endpoint from `AWS_*` variables.
+    #[arg(long, global = true, env = "STUDIOGATE_STORAGE_URL")]
+    pub storage_url: Option<String>,
     /// Folder for uploaded file bytes (created if missing).
     #[arg(
         long,
@@ -113,12 +117,13 @@ impl Config {
 
     /// The object store for file bytes; download links are signed with a key derived from
     /// the JWT secret.
-    pub fn file_store(&self) -> std::io::Result<studiogate_studios::FileStore> {
+    pub fn file_store(&self) -> anyhow::Result<studiogate_studios::FileStore> {
         let secret = self.jwt_secret.as_deref().unwrap_or(DEV_JWT_SECRET);
-        studiogate_studios::FileStore::local(
-            &self.storage_dir,
-            format!("files:{secret}").as_bytes(),
-        )
+        let key = format!("files:{secret}");
+        Ok(match &self.storage_url {
+            Some(url) => studiogate_studios::FileStore::s3(url, key.as_bytes())?,
+            None => studiogate_studios::FileStore::local(&self.storage_dir, key.as_bytes())?,
+        })
     }
 
     pub fn jwks(&self) -> Option<JwksConfig> {

@@ -175,3 +175,83 @@ async fn deletes_remove_row_and_bytes_and_only_uploaders_or_admins_may() {
         assert_eq!(error_codes(&gone), vec!["NOT_FOUND"]);
     }
 }
+
+/// With `STUDIOGATE_STORAGE_URL=s3://...` the bytes go to an S3-compatible server (CI runs
+/// moto's S3 server and sets `TEST_S3_ENDPOINT`).
+#[tokio::test]
+async fn files_go_to_an_s3_bucket_when_configured() {
+    let Ok(endpoint) = std::env::var("TEST_S3_ENDPOINT") else {
+        eprintln!("TEST_S3_ENDPOINT is not set: the S3 storage test needs an S3-compatible server");
+        return;
+    };
+    let bucket = format!("studiogate-{}", Uuid::new_v4().simple());
+    let http = reqwest::Client::new();
+    let created = http
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .expect("create bucket");
+    assert!(created.status().is_success(), "{}", created.status());
+    let url = format!("s3://{bucket}/uploads");
+    let env = [
+        ("STUDIOGATE_STORAGE_URL", url.as_str()),
+        ("AWS_ENDPOINT", endpoint.as_str()),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let backend = &backends()[0];
+    let app = TestApp::spawn_with_env(crate::support::BIN, backend, &env)
+        .await
+        .expect("app");
+    let seed = app.seed(1).await.expect("seed");
+    let me = app.token(account(&seed, 0, 1));
+    let studio = first_studio(&app, company(&seed, 0)).await;
+    let body = app
+        .upload(
+            &me,
+            studio,
+            "r.pdf",
+            "application/pdf",
+            PDF.to_vec(),
+            "STUDIO",
+        )
+        .await
+        .expect("ok");
+    let file = body["data"]["uploadFile"]["file"].clone();
+    assert!(file["id"].is_string(), "{body}");
+    let listing = || async {
+        http.get(format!("{endpoint}/{bucket}?list-type=2"))
+            .send()
+            .await
+            .expect("list")
+            .text()
+            .await
+            .expect("xml")
+    };
+    let key = format!(
+        "uploads/studios/{studio}/{}",
+        file["id"].as_str().expect("id")
+    );
+    let listed = listing().await;
+    assert!(
+        listed.contains(&key),
+        "the object is in the bucket under the prefix: {key} not in {listed}; local objects: {}",
+        stored_objects(&app)
+    );
+    let url = file["downloadUrl"].as_str().expect("url");
+    let bytes = reqwest::get(format!("{}{url}", app.base_url))
+        .await
+        .expect("get")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert_eq!(bytes.as_ref(), PDF);
+    let delete = "mutation($id: UUID!) { deleteFile(input: { id: $id }) { deletedFileId } }";
+    app.gql(&me, delete, json!({ "id": file["id"] }))
+        .await
+        .expect("ok");
+    assert!(!listing().await.contains(&key), "deleted from the bucket");
+    assert_eq!(stored_objects(&app), 0, "nothing on local disk");
+}

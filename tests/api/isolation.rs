@@ -316,3 +316,108 @@ async fn anonymous_requests_to_tenant_data_are_unauthenticated() {
         }
     }
 }
+
+/// A member of company B tries every mutation against company A's rows: each answers exactly
+/// as for a missing id, and nothing of A changes.
+#[tokio::test]
+async fn members_of_another_company_cannot_mutate_anything_of_this_one() {
+    for backend in backends() {
+        let (app, seed) = seeded(&backend, 2).await;
+        let a = company(&seed, 0);
+        let ids = ids_of(&app, a).await;
+        let id = |kind: &str| {
+            json!(ids
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map(|(_, id)| *id)
+                .expect("id"))
+        };
+        let membership = rows(&app, "SELECT id, company_id FROM user_companies")
+            .await
+            .iter()
+            .find(|r| uuid(r, "company_id") == a)
+            .map(|r| json!(uuid(r, "id")))
+            .expect("membership");
+        let card = rows(&app, "SELECT id, board_id FROM kanban_cards")
+            .await
+            .iter()
+            .find(|r| json!(uuid(r, "board_id")) == id("kanbanBoard"))
+            .map(|r| json!(uuid(r, "id")))
+            .expect("card");
+        let stage = rows(&app, "SELECT id, board_id FROM kanban_stages")
+            .await
+            .iter()
+            .find(|r| json!(uuid(r, "board_id")) == id("kanbanBoard"))
+            .map(|r| json!(uuid(r, "id")))
+            .expect("stage");
+        let company_input = json!({ "name": "Taken Over", "industryType": "OTHER", "contactEmail": "x@evil.example", "headquartersAddress": "1 Evil Street, Nowhere" });
+        let attempts: Vec<(&str, Value)> = vec![
+            ("mutation($v: UpdateCompanyInput!) { updateCompany(input: $v) { company { id } } }", json!({ "id": a, "company": company_input })),
+            ("mutation($v: ChangeCompanyBranchInput!) { changeCompanyBranch(input: $v) { company { id } } }", json!({ "companyId": a, "name": "North" })),
+            ("mutation($v: MembershipInput!) { approveMembership(input: $v) { membership { id } } }", json!({ "membershipId": membership })),
+            ("mutation($v: MembershipInput!) { revokeMembership(input: $v) { membership { id } } }", json!({ "membershipId": membership })),
+            ("mutation($v: ChangeMemberRoleInput!) { changeMemberRole(input: $v) { membership { id } } }", json!({ "membershipId": membership, "role": "ADMIN" })),
+            ("mutation($v: CompanyIdInput!) { leaveCompany(input: $v) { membership { id } } }", json!({ "companyId": a })),
+            ("mutation($v: CreateStudioInput!) { createStudio(input: $v) { studio { id } } }", json!({ "companyId": a, "name": "Implant", "businessArea": "OTHER" })),
+            ("mutation($v: UpdateStudioInput!) { updateStudio(input: $v) { studio { id } } }", json!({ "id": id("studio"), "name": "Renamed" })),
+            ("mutation($v: DeleteStudioInput!) { deleteStudio(input: $v) { deletedStudioId } }", json!({ "id": id("studio") })),
+            ("mutation($v: ChangeWorkflowExecutionStatusInput!) { changeWorkflowExecutionStatus(input: $v) { workflowExecution { id } } }", json!({ "id": id("workflowExecution"), "status": "RUNNING" })),
+            ("mutation($v: DeleteFileInput!) { deleteFile(input: $v) { deletedFileId } }", json!({ "id": id("file") })),
+            ("mutation($v: CreateKanbanBoardInput!) { createKanbanBoard(input: $v) { kanbanBoard { id } } }", json!({ "studioId": id("studio"), "name": "Hostile" })),
+            ("mutation($v: CreateKanbanStageInput!) { createKanbanStage(input: $v) { kanbanStage { id } } }", json!({ "boardId": id("kanbanBoard"), "name": "Hostile", "color": "#000000" })),
+            ("mutation($v: MoveKanbanStageInput!) { moveKanbanStage(input: $v) { kanbanStage { id } } }", json!({ "stageId": stage, "position": 0 })),
+            ("mutation($v: SetKanbanStageTriggersInput!) { setKanbanStageTriggers(input: $v) { kanbanStage { id } } }", json!({ "stageId": stage, "triggers": [] })),
+            ("mutation($v: CreateKanbanCardInput!) { createKanbanCard(input: $v) { kanbanCard { id } } }", json!({ "stageId": stage, "title": "Hostile" })),
+            ("mutation($v: UpdateKanbanCardInput!) { updateKanbanCard(input: $v) { kanbanCard { id } } }", json!({ "id": card, "title": "Hostile" })),
+            ("mutation($v: MoveKanbanCardInput!) { moveKanbanCard(input: $v) { kanbanCard { id } } }", json!({ "cardId": card, "stageId": stage })),
+            ("mutation($v: DeleteKanbanCardInput!) { deleteKanbanCard(input: $v) { deletedCardId } }", json!({ "cardId": card })),
+            ("mutation($v: CreateCardFieldDefinitionInput!) { createCardFieldDefinition(input: $v) { cardFieldDefinition { id } } }", json!({ "studioId": id("studio"), "fieldName": "Hostile", "fieldType": "CHECKBOX", "fieldConfig": { "default_value": false, "label_text": "x" } })),
+        ];
+        let snapshot = || async {
+            let mut all = Vec::new();
+            for table in [
+                "companies",
+                "user_companies",
+                "studios",
+                "workflow_executions",
+                "files",
+                "kanban_boards",
+                "kanban_stages",
+                "kanban_cards",
+                "card_field_definitions",
+            ] {
+                all.push(rows(&app, &format!("SELECT * FROM {table}")).await.len());
+            }
+            all
+        };
+        let before = snapshot().await;
+        // The admin of company B, so that no refusal comes from a missing role.
+        let intruder = app.token(account(&seed, 1, 0));
+        for (query, input) in attempts {
+            let body = app
+                .gql(&intruder, query, json!({ "v": input }))
+                .await
+                .expect("ok");
+            assert_eq!(
+                error_codes(&body),
+                vec!["NOT_FOUND"],
+                "{backend:?}: {query}: {body}"
+            );
+        }
+        assert_eq!(
+            snapshot().await,
+            before,
+            "{backend:?}: something of A changed"
+        );
+        let q = "query($id: UUID!) { studio(id: $id) { name } }";
+        let admin_a = app.token(account(&seed, 0, 0));
+        let studio = app
+            .gql(&admin_a, q, json!({ "id": id("studio") }))
+            .await
+            .expect("ok");
+        let name = studio["data"]["studio"]["name"]
+            .as_str()
+            .expect("the studio is still there");
+        assert!(name.starts_with("Studio "), "{studio}");
+    }
+}

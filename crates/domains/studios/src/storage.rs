@@ -20,6 +20,29 @@ pub struct FileStore {
 }
 
 impl FileStore {
+    /// An S3-compatible bucket, `s3://bucket[/prefix]`; credentials, region and endpoint come
+    /// from the usual `AWS_*` variables (`AWS_ENDPOINT` and `AWS_ALLOW_HTTP` for MinIO and the
+    /// like).
+    pub fn s3(url: &str, key: &[u8]) -> Result<Self, object_store::Error> {
+        let parsed = url::Url::parse(url).map_err(|e| object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(e),
+        })?;
+        let bucket = object_store::aws::AmazonS3Builder::from_env()
+            .with_url(url)
+            .build()?;
+        let prefix = parsed.path().trim_matches('/');
+        let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+            Arc::new(bucket)
+        } else {
+            Arc::new(object_store::prefix::PrefixStore::new(bucket, prefix))
+        };
+        Ok(Self {
+            store,
+            key: key.to_vec(),
+        })
+    }
+
     /// Files under `dir` (created if missing); links signed with `key`.
     pub fn local(dir: &std::path::Path, key: &[u8]) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
