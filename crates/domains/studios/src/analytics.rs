@@ -101,6 +101,25 @@ fn merge(
     out
 }
 
+/// Both aggregates for `keys`, grouped by `group` (a column reachable from both selects).
+async fn figures<G>(
+    db: &sea_orm::DatabaseConnection,
+    keys: &[Uuid],
+    execs: Select<executions::Entity>,
+    stored: Select<files::Entity>,
+    group: G,
+) -> Result<HashMap<Uuid, Analytics>, GraphError>
+where
+    G: sea_orm::sea_query::IntoColumnRef + Clone,
+{
+    let execs = execution_figures(execs, group.clone())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let stored = file_figures(stored, group).into_tuple().all(db).await?;
+    Ok(merge(keys, execs, stored))
+}
+
 /// Analytics per studio id.
 pub struct AnalyticsByStudioIdLoader(pub Arc<StudiosCtx>);
 
@@ -110,26 +129,20 @@ impl Loader<Uuid> for AnalyticsByStudioIdLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Analytics>, GraphError> {
         let scope = self.0.scope().await?;
-        let db = &self.0.db;
-        let execs = execution_figures(
+        let ids = || keys.iter().copied();
+        figures(
+            &self.0.db,
+            keys,
             scope
                 .executions()
-                .filter(executions::Column::StudioId.is_in(keys.iter().copied())),
-            (executions::Entity, executions::Column::StudioId),
-        )
-        .into_tuple()
-        .all(db)
-        .await?;
-        let stored = file_figures(
+                .filter(executions::Column::StudioId.is_in(ids())),
             scope
                 .files_for_totals()
-                .filter(files::Column::StudioId.is_in(keys.iter().copied())),
-            (files::Entity, files::Column::StudioId),
+                .filter(files::Column::StudioId.is_in(ids())),
+            // Both tables name the studio `studio_id`.
+            executions::Column::StudioId,
         )
-        .into_tuple()
-        .all(db)
-        .await?;
-        Ok(merge(keys, execs, stored))
+        .await
     }
 }
 
@@ -142,28 +155,20 @@ impl Loader<Uuid> for AnalyticsByCompanyIdLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Analytics>, GraphError> {
         let scope = self.0.scope().await?;
-        let db = &self.0.db;
-        let company = (studios::Entity, studios::Column::CompanyId);
-        let execs = execution_figures(
+        let in_companies = studios::Column::CompanyId.is_in(keys.iter().copied());
+        figures(
+            &self.0.db,
+            keys,
             scope
                 .executions()
                 .join(JoinType::InnerJoin, executions::Relation::Studios.def())
-                .filter(studios::Column::CompanyId.is_in(keys.iter().copied())),
-            company,
-        )
-        .into_tuple()
-        .all(db)
-        .await?;
-        let stored = file_figures(
+                .filter(in_companies.clone()),
             scope
                 .files_for_totals()
                 .join(JoinType::InnerJoin, files::Relation::Studios.def())
-                .filter(studios::Column::CompanyId.is_in(keys.iter().copied())),
-            company,
+                .filter(in_companies),
+            (studios::Entity, studios::Column::CompanyId),
         )
-        .into_tuple()
-        .all(db)
-        .await?;
-        Ok(merge(keys, execs, stored))
+        .await
     }
 }

@@ -72,8 +72,8 @@ impl ListFilter<user_companies::Entity> for MembershipStatuses {
     }
 }
 
-type Paged<E, F> = Arc<DataLoader<PagedLoader<E, F>>>;
-type Counted<E, F> = Arc<DataLoader<CountLoader<E, F>>>;
+pub(crate) type Paged<E, F> = Arc<DataLoader<PagedLoader<E, F>>>;
+pub(crate) type Counted<E, F> = Arc<DataLoader<CountLoader<E, F>>>;
 type ById<E> = DataLoader<ByIdLoader<E>>;
 type Listed<E> = DataLoader<ListLoader<E>>;
 

@@ -2,12 +2,37 @@ use async_graphql::{Context, Json, Object};
 use chrono::{DateTime, Utc};
 use studiogate_entities_studios::{workflow_executions, workflow_templates};
 use studiogate_graph::error::GraphResult;
-use studiogate_graph::GraphError;
+use studiogate_graph::loader::paged_connection;
+use studiogate_graph::pagination::ListConnection;
+use studiogate_graph::{GraphError, ListOrder, PageArgs};
+
+use crate::loaders::WorkflowExecutionFilter;
 use uuid::Uuid;
 
 use super::{utc, File, Studio, User, WorkflowTemplate};
 use crate::context::loaders;
 use crate::enums::{ExecutionStatus, FileUsageType};
+
+/// A page of executions under one parent (a studio, a template or a person), with its lazy
+/// `totalCount`: the shared body of the three `executions` fields.
+pub(crate) async fn executions_page(
+    pages: &crate::loaders::Paged<workflow_executions::Entity, WorkflowExecutionFilter>,
+    counts: &crate::loaders::Counted<workflow_executions::Entity, WorkflowExecutionFilter>,
+    parent: Uuid,
+    args: (Option<i32>, Option<String>, Option<ListOrder>),
+    filter: Option<WorkflowExecutionFilter>,
+) -> GraphResult<ListConnection<WorkflowExecution>> {
+    paged_connection(
+        pages,
+        counts,
+        parent,
+        PageArgs::parse(args.0, args.1, args.2)?,
+        filter.unwrap_or_default(),
+        |m: &workflow_executions::Model| super::cursor(m.created_at, m.id),
+        WorkflowExecution,
+    )
+    .await
+}
 
 /// One run of a workflow template in a studio.
 pub struct WorkflowExecution(pub workflow_executions::Model);

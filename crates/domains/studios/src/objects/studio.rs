@@ -1,12 +1,13 @@
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
-use studiogate_entities_studios::{files, kanban_boards, studios, workflow_executions};
+use studiogate_entities_studios::{files, kanban_boards, studios};
 use studiogate_graph::error::GraphResult;
 use studiogate_graph::loader::paged_connection;
 use studiogate_graph::pagination::ListConnection;
 use studiogate_graph::{GraphError, ListOrder, PageArgs};
 use uuid::Uuid;
 
+use super::execution::executions_page;
 use super::{
     cursor, utc, CardFieldDefinition, Company, File, KanbanBoard, User, WorkflowExecution,
 };
@@ -79,14 +80,13 @@ impl Studio {
         filter: Option<WorkflowExecutionFilter>,
     ) -> GraphResult<ListConnection<WorkflowExecution>> {
         let l = loaders(ctx);
-        paged_connection(
+        let args = (first, after, order);
+        executions_page(
             &l.executions_by_studio,
             &l.execution_count_by_studio,
             self.0.id,
-            PageArgs::parse(first, after, order)?,
-            filter.unwrap_or_default(),
-            |m: &workflow_executions::Model| cursor(m.created_at, m.id),
-            WorkflowExecution,
+            args,
+            filter,
         )
         .await
     }

@@ -1,13 +1,13 @@
 use async_graphql::{Context, Json, Object};
 use chrono::{DateTime, Utc};
-use studiogate_entities_studios::{workflow_executions, workflow_templates};
+use studiogate_entities_studios::workflow_templates;
 use studiogate_graph::error::GraphResult;
-use studiogate_graph::loader::paged_connection;
 use studiogate_graph::pagination::ListConnection;
-use studiogate_graph::{ListOrder, PageArgs};
+use studiogate_graph::ListOrder;
 use uuid::Uuid;
 
-use super::{cursor, utc, WorkflowExecution};
+use super::execution::executions_page;
+use super::{utc, WorkflowExecution};
 use crate::context::loaders;
 use crate::enums::{BusinessArea, ComplexityLevel};
 use crate::loaders::WorkflowExecutionFilter;
@@ -98,14 +98,13 @@ impl WorkflowTemplate {
         filter: Option<WorkflowExecutionFilter>,
     ) -> GraphResult<ListConnection<WorkflowExecution>> {
         let l = loaders(ctx);
-        paged_connection(
+        let args = (first, after, order);
+        executions_page(
             &l.executions_by_template,
             &l.execution_count_by_template,
             self.0.id,
-            PageArgs::parse(first, after, order)?,
-            filter.unwrap_or_default(),
-            |m: &workflow_executions::Model| cursor(m.created_at, m.id),
-            WorkflowExecution,
+            args,
+            filter,
         )
         .await
     }

@@ -1,13 +1,13 @@
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
-use studiogate_entities_studios::{accounts, user_profiles, workflow_executions};
+use studiogate_entities_studios::{accounts, user_profiles};
 use studiogate_graph::error::GraphResult;
-use studiogate_graph::loader::paged_connection;
 use studiogate_graph::pagination::ListConnection;
-use studiogate_graph::{ListOrder, PageArgs};
+use studiogate_graph::ListOrder;
 use uuid::Uuid;
 
-use super::{cursor, utc, Membership, WorkflowExecution};
+use super::execution::executions_page;
+use super::{utc, Membership, WorkflowExecution};
 use crate::context::{loaders, studios_ctx};
 use crate::loaders::WorkflowExecutionFilter;
 
@@ -47,14 +47,13 @@ impl User {
         filter: Option<WorkflowExecutionFilter>,
     ) -> GraphResult<ListConnection<WorkflowExecution>> {
         let l = loaders(ctx);
-        paged_connection(
+        let args = (first, after, order);
+        executions_page(
             &l.executions_by_user,
             &l.execution_count_by_user,
             self.0.id,
-            PageArgs::parse(first, after, order)?,
-            filter.unwrap_or_default(),
-            |m: &workflow_executions::Model| cursor(m.created_at, m.id),
-            WorkflowExecution,
+            args,
+            filter,
         )
         .await
     }
