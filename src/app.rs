@@ -81,11 +81,28 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(shutdown_signal())
     .await?;
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting connections and let in-flight requests finish.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }
 
 /// Seeds the demo into an empty SQLite database; returns the demo admin when the demo is there.
@@ -146,7 +163,17 @@ async fn graphql(
         },
     );
     let request = studiogate_studios::request_data(request, &state.db, &viewer, &state.files);
-    let response = state.schema.execute(request).await;
+    let mut response = state.schema.execute(request).await;
+    // Parse and validation errors (too deep, too complex, unknown fields) come without a code.
+    for error in response
+        .errors
+        .iter_mut()
+        .filter(|e| e.extensions.is_none())
+    {
+        let mut ext = async_graphql::ErrorExtensionValues::default();
+        ext.set("code", ErrorCode::GraphqlValidationFailed.as_str());
+        error.extensions = Some(ext);
+    }
     if let Some((account, key)) = idempotent {
         if let Err(err) = idempotency::finish(&state.db, account, &key, &response).await {
             tracing::error!(?err, "recording an idempotent response");

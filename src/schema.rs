@@ -21,9 +21,14 @@ pub fn policies() -> PolicyRegistry {
     registry
 }
 
+/// Deepest selection nesting an operation may have.
+pub const MAX_DEPTH: usize = 12;
+
 pub fn build() -> AppSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .extension(TenantGuard::new(policies()))
+        .limit_depth(MAX_DEPTH)
+        .limit_recursive_depth(64)
         .finish()
 }
 

@@ -9,6 +9,7 @@ mod identity;
 mod isolation;
 mod jwks;
 mod kanban;
+mod limits;
 mod nested;
 mod pagination;
 mod relations;

@@ -13,6 +13,8 @@ pub enum ErrorCode {
     InvalidTransition,
     RateLimited,
     InternalServerError,
+    /// The operation itself is invalid: unknown fields, too deep, too complex.
+    GraphqlValidationFailed,
 }
 
 impl ErrorCode {
@@ -26,6 +28,7 @@ impl ErrorCode {
             Self::InvalidTransition => "INVALID_TRANSITION",
             Self::RateLimited => "RATE_LIMITED",
             Self::InternalServerError => "INTERNAL_SERVER_ERROR",
+            Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
         }
     }
 }

@@ -24,6 +24,13 @@ use crate::error::{GraphError, GraphResult};
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
 pub const MAX_PAGE_SIZE: i32 = 100;
 
+/// A connection costs its page size times what each item costs, so that nested pages
+/// multiply: `first: 100` of `first: 100` of `first: 100` is refused by the default limit.
+pub fn page_complexity(first: Option<i32>, child_complexity: usize) -> usize {
+    let first = first.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE) as usize;
+    first.saturating_mul(child_complexity.max(1))
+}
+
 /// The order of a list. Every list is newest first unless asked otherwise.
 #[derive(Enum, Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ListOrder {

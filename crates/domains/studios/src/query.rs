@@ -101,6 +101,9 @@ impl StudiosQuery {
     }
 
     /// Companies where the viewer is an approved member, newest first by default.
+    #[graphql(
+        complexity = "studiogate_graph::pagination::page_complexity(first, child_complexity)"
+    )]
     async fn companies(
         &self,
         ctx: &Context<'_>,
@@ -190,6 +193,9 @@ impl StudiosQuery {
     }
 
     /// The workflow template catalog, newest first by default.
+    #[graphql(
+        complexity = "studiogate_graph::pagination::page_complexity(first, child_complexity)"
+    )]
     async fn workflow_templates(
         &self,
         ctx: &Context<'_>,

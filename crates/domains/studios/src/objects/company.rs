@@ -92,6 +92,9 @@ impl Company {
     }
 
     /// The company's studios, newest first by default.
+    #[graphql(
+        complexity = "studiogate_graph::pagination::page_complexity(first, child_complexity)"
+    )]
     async fn studios(
         &self,
         ctx: &Context<'_>,
@@ -115,6 +118,9 @@ impl Company {
 
     /// Memberships of this company. Admins see every status (pending requests included);
     /// other members see approved members only.
+    #[graphql(
+        complexity = "studiogate_graph::pagination::page_complexity(first, child_complexity)"
+    )]
     async fn members(
         &self,
         ctx: &Context<'_>,

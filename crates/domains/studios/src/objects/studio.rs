@@ -71,6 +71,9 @@ impl Studio {
     }
 
     /// Workflow executions run in this studio, newest first by default.
+    #[graphql(
+        complexity = "studiogate_graph::pagination::page_complexity(first, child_complexity)"
+    )]
     async fn executions(
         &self,
         ctx: &Context<'_>,
@@ -92,6 +95,9 @@ impl Studio {
     }
 
     /// Files uploaded to this studio that the viewer may see, newest first by default.
+    #[graphql(
+        complexity = "studiogate_graph::pagination::page_complexity(first, child_complexity)"
+    )]
     async fn files(
         &self,
         ctx: &Context<'_>,
@@ -113,6 +119,9 @@ impl Studio {
     }
 
     /// Kanban boards of this studio, newest first by default.
+    #[graphql(
+        complexity = "studiogate_graph::pagination::page_complexity(first, child_complexity)"
+    )]
     async fn kanban_boards(
         &self,
         ctx: &Context<'_>,

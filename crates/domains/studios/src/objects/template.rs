@@ -89,6 +89,9 @@ impl WorkflowTemplate {
     }
 
     /// Executions of this template in the viewer's companies, newest first by default.
+    #[graphql(
+        complexity = "studiogate_graph::pagination::page_complexity(first, child_complexity)"
+    )]
     async fn executions(
         &self,
         ctx: &Context<'_>,

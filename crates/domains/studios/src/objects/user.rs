@@ -38,6 +38,9 @@ impl User {
     }
 
     /// Executions this person started in the viewer's companies, newest first by default.
+    #[graphql(
+        complexity = "studiogate_graph::pagination::page_complexity(first, child_complexity)"
+    )]
     async fn executions(
         &self,
         ctx: &Context<'_>,
