@@ -50,16 +50,19 @@ impl Policy {
     }
 }
 
-/// Policies by `(type, field)`; `"*"` as the field covers every field of a type.
+/// Policies by type, then field; `"*"` as the field covers every field of a type. Looked up
+/// for every resolved field, so lookups borrow and never allocate.
 #[derive(Debug, Default, Clone)]
 pub struct PolicyRegistry {
-    fields: HashMap<(String, String), Policy>,
+    types: HashMap<String, HashMap<String, Policy>>,
 }
 
 impl PolicyRegistry {
     pub fn field(&mut self, type_name: &str, field: &str, policy: Policy) -> &mut Self {
-        self.fields
-            .insert((type_name.to_owned(), field.to_owned()), policy);
+        self.types
+            .entry(type_name.to_owned())
+            .or_default()
+            .insert(field.to_owned(), policy);
         self
     }
 
@@ -78,15 +81,15 @@ impl PolicyRegistry {
     }
 
     pub fn merge(&mut self, other: PolicyRegistry) -> &mut Self {
-        self.fields.extend(other.fields);
+        for (type_name, fields) in other.types {
+            self.types.entry(type_name).or_default().extend(fields);
+        }
         self
     }
 
     pub fn get(&self, type_name: &str, field: &str) -> Option<Policy> {
-        self.fields
-            .get(&(type_name.to_owned(), field.to_owned()))
-            .or_else(|| self.fields.get(&(type_name.to_owned(), "*".to_owned())))
-            .copied()
+        let fields = self.types.get(type_name)?;
+        fields.get(field).or_else(|| fields.get("*")).copied()
     }
 }
 
