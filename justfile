@@ -27,6 +27,12 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --all-targets -- -D warnings
 
+# Quick wrk benchmark of the release build on PostgreSQL and SQLite (markdown rows on stdout)
+bench-quick:
+    cargo build --release --bin studiogate
+    bench/quick.sh postgres
+    bench/quick.sh sqlite
+
 # Everything CI checks
 ci:
     .ci/run
