@@ -33,6 +33,11 @@ bench-quick:
     bench/quick.sh postgres
     bench/quick.sh sqlite
 
+# End-to-end benchmark of the release build on PostgreSQL and SQLite, with a PostgreSQL-alone floor: writes bench/results/<date>.md and .png (options: python3 bench/run.py --help)
+bench *args:
+    cargo build --release --bin studiogate
+    python3 bench/run.py {{args}}
+
 # Everything CI checks
 ci:
     .ci/run

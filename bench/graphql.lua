@@ -1,0 +1,115 @@
+-- wrk script for studiogate's POST /graphql, driven by environment variables that
+-- bench/run.py sets:
+--
+--   BENCH_TOKEN        bearer token for the Authorization header
+--   BENCH_BODY         a JSON body file sent unchanged on every request (nested, flat, lookup)
+-- or, for the mixed scenario:
+--   BENCH_READS        comma-separated JSON body files, sent in turn
+--   BENCH_WRITE        a mutation body file whose placeholder __NAME__ becomes a unique name
+--   BENCH_WRITE_EVERY  every Nth request of a thread is the write (10 = 10% writes)
+--   BENCH_RUN          a tag that keeps names unique across runs on the same database
+-- and always:
+--   BENCH_DRAIN_FLAG   a file path; once the file exists, each connection sends nothing more
+--                      after its current response, so no request is cut off mid-flight when
+--                      run.py then stops wrk with SIGINT
+--   BENCH_CONNS_PER_THREAD  connections per wrk thread (to know when all are idle)
+--
+-- done() prints one line `BENCH_JSON {...}` with the totals and latency percentiles (µs).
+
+local function slurp(path)
+  local f = assert(io.open(path, "r"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+wrk.method = "POST"
+wrk.path = "/graphql"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. assert(os.getenv("BENCH_TOKEN"), "BENCH_TOKEN unset")
+
+-- setup() runs in the main Lua state once per thread; the counters live in each thread's state.
+local threads = {}
+function setup(thread)
+  thread:set("thread_id", #threads)
+  table.insert(threads, thread)
+end
+
+-- Draining: delay() runs before each next request of a connection. After the flag appears,
+-- each connection goes idle; when all of a thread's connections are idle, the thread writes
+-- `<flag>.idle.<thread id>` so that run.py knows nothing is in flight any more.
+local drain_flag = assert(os.getenv("BENCH_DRAIN_FLAG"), "BENCH_DRAIN_FLAG unset")
+local conns = tonumber((assert(os.getenv("BENCH_CONNS_PER_THREAD"), "connections unset")))
+local draining, idle = false, 0
+function delay()
+  if not draining then
+    local f = io.open(drain_flag, "r")
+    if not f then
+      return 0
+    end
+    f:close()
+    draining = true
+  end
+  idle = idle + 1
+  if idle == conns then
+    assert(io.open(drain_flag .. ".idle." .. thread_id, "w")):close()
+  end
+  return 3600000
+end
+
+-- Per-thread counters (globals so that done() can read them with thread:get).
+graphql_errors = 0
+writes = 0
+
+if os.getenv("BENCH_WRITE") then
+  local reads = {}
+  for path in string.gmatch(os.getenv("BENCH_READS"), "[^,]+") do
+    table.insert(reads, slurp(path))
+  end
+  local write = slurp(os.getenv("BENCH_WRITE"))
+  local every = tonumber(os.getenv("BENCH_WRITE_EVERY") or "10")
+  local tag = os.getenv("BENCH_RUN") or "run"
+  local sent, read_turn = 0, 0
+
+  function request()
+    sent = sent + 1
+    local body
+    if sent % every == 0 then
+      writes = writes + 1
+      local name = string.format("bench %s t%d n%d", tag, thread_id, sent)
+      body = (string.gsub(write, "__NAME__", name))
+    else
+      read_turn = read_turn + 1
+      body = reads[read_turn % #reads + 1]
+    end
+    return wrk.format(nil, nil, nil, body)
+  end
+
+  -- Mixed responses are small; a 200 with an `errors` member is a failed operation.
+  function response(status, headers, body)
+    if status == 200 and string.find(body, '"errors"', 1, true) then
+      graphql_errors = graphql_errors + 1
+    end
+  end
+else
+  wrk.body = slurp(assert(os.getenv("BENCH_BODY"), "BENCH_BODY unset"))
+end
+
+function done(summary, latency, requests)
+  local gql, w = 0, 0
+  for _, thread in ipairs(threads) do
+    gql = gql + (thread:get("graphql_errors") or 0)
+    w = w + (thread:get("writes") or 0)
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_JSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
+    '"connect_errors":%d,"read_errors":%d,"write_errors":%d,"status_errors":%d,"timeouts":%d,' ..
+    '"graphql_errors":%d,"writes_sent":%d,' ..
+    '"p50_us":%.0f,"p90_us":%.0f,"p99_us":%.0f,"max_us":%.0f,"mean_us":%.1f}\n',
+    summary.requests, summary.duration, summary.bytes,
+    e.connect, e.read, e.write, e.status, e.timeout,
+    gql, w,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency.max, latency.mean))
+end
