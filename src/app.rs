@@ -1,10 +1,11 @@
 //! The HTTP surface: POST /graphql, GraphiQL on GET /graphql, health, readiness, metrics.
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::ErrorExtensions;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql::{BatchRequest, ErrorExtensions};
+use async_graphql_axum::GraphQLResponse;
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -13,14 +14,16 @@ use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use studiogate_entities_identity::accounts;
-use studiogate_graph::{AuthError, ErrorCode, GraphError, Metrics};
+use studiogate_graph::{AuthError, ErrorCode, GraphError, Metrics, Viewer};
 use studiogate_identity::{AccountHooks, Authenticator, ClientInfo, IdentityConfig, IdentityCtx};
 use studiogate_studios::{FileStore, ProfileHooks};
 
-use crate::config::{Config, Toggle};
+use crate::config::{Config, Limits, Toggle};
 use crate::idempotency::{self, Claim};
+use crate::persisted::{self, Documents};
+use crate::ratelimit::Limiter;
 use crate::schema::{self, AppSchema};
-use crate::{db, seed};
+use crate::{db, intake, seed};
 
 struct AppState {
     schema: AppSchema,
@@ -30,13 +33,31 @@ struct AppState {
     hooks: Arc<dyn AccountHooks>,
     files: Arc<FileStore>,
     metrics: Metrics,
+    limits: Limits,
+    csrf_prevention: bool,
+    documents: Documents,
+    limiter: Arc<Limiter>,
 }
 
-pub fn router(config: &Config, db: DatabaseConnection, metrics: Metrics) -> anyhow::Result<Router> {
+/// The app. `side_db` is a small pool of its own for the rate limiter's membership lookups.
+pub fn router(
+    config: &Config,
+    db: DatabaseConnection,
+    side_db: DatabaseConnection,
+    metrics: Metrics,
+) -> anyhow::Result<Router> {
     let hooks: Arc<dyn AccountHooks> = Arc::new(ProfileHooks);
     let files = Arc::new(config.file_store()?);
+    let documents = match &config.limits.trusted_documents {
+        Some(path) => Documents::trusted(path)?,
+        None => Documents::automatic(config.limits.apq_cache_size as usize),
+    };
     let state = Arc::new(AppState {
-        schema: schema::build(),
+        schema: schema::build(&config.limits, config.production),
+        limits: config.limits.clone(),
+        csrf_prevention: config.http.csrf_prevention == Toggle::On,
+        documents,
+        limiter: Limiter::new(&config.rate_limits, side_db),
         authenticator: Authenticator::new(
             config.jwt_keys(),
             config.jwks(),
@@ -49,14 +70,46 @@ pub fn router(config: &Config, db: DatabaseConnection, metrics: Metrics) -> anyh
         db,
         metrics,
     });
-    Ok(Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+    let graphql = get(graphql_get)
+        .post(graphql_post)
+        // Bodies are inflated before the size limit counts them.
+        .layer(tower_http::decompression::RequestDecompressionLayer::new());
+    let mut router = Router::new()
+        .route("/graphql", graphql)
         .route("/files/{id}", get(download))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state))
+        .with_state(state);
+    if !config.http.cors_origins.is_empty() {
+        router = router.layer(cors(&config.http.cors_origins)?);
+    }
+    Ok(router)
+}
+
+/// Browsers on the listed origins may call the API; others get no CORS headers.
+fn cors(origins: &[String]) -> anyhow::Result<tower_http::cors::CorsLayer> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins = origins
+        .iter()
+        .map(|o| {
+            HeaderValue::from_str(o.trim().trim_end_matches('/'))
+                .map_err(|_| anyhow::anyhow!("STUDIOGATE_CORS_ORIGINS: {o:?} is not an origin"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("apollo-require-preflight"),
+            header::HeaderName::from_static("x-apollo-operation-name"),
+            header::HeaderName::from_static(idempotency::HEADER),
+        ])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(3600)))
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
@@ -76,7 +129,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("Demo token (admin of Company 000), paste into GraphiQL's headers pane:");
         println!("{{\"Authorization\": \"Bearer {token}\"}}");
     }
-    let app = router(&config, db, metrics)?;
+    let side_db = db::connect_side(&config.database_url).await?;
+    let app = router(&config, db, side_db, metrics)?;
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -124,20 +178,155 @@ async fn demo_account(
         .map(|a| a.id))
 }
 
-async fn graphql(
+async fn graphql_post(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    body: Body,
 ) -> Response {
+    if state.csrf_prevention && !intake::preflighted(&headers) {
+        return intake::csrf_refusal();
+    }
+    let batch = match intake::read_post(&state.limits, &headers, body).await {
+        Ok(batch) => batch,
+        Err(refusal) => return refusal,
+    };
+    let requests = match batch {
+        BatchRequest::Single(request) => return run(&state, peer, &headers, request, false).await,
+        BatchRequest::Batch(requests) => requests,
+    };
+    let max = state.limits.max_batch as usize;
+    if requests.len() > max || requests.is_empty() {
+        let message = if max == 0 {
+            "Batched requests are turned off: send one operation per request".to_owned()
+        } else {
+            format!("A batch holds 1 to {max} operations")
+        };
+        return intake::refuse(StatusCode::BAD_REQUEST, "BATCH_NOT_ALLOWED", &message);
+    }
+    if headers.contains_key(idempotency::HEADER) {
+        return intake::refuse(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadUserInput.as_str(),
+            "Idempotency-Key applies to one operation, not to a batch",
+        );
+    }
+    let viewer = match authenticate(&state, &headers).await {
+        Ok(viewer) => viewer,
+        Err(refusal) => return refusal,
+    };
+    let mut responses = Vec::with_capacity(requests.len());
+    for mut request in requests {
+        if let Err(refusal) = admit(&state, peer, &viewer, &mut request).await {
+            return refusal;
+        }
+        responses.push(execute(&state, peer, &headers, &viewer, request).await);
+    }
+    GraphQLResponse::from(async_graphql::BatchResponse::Batch(responses)).into_response()
+}
+
+/// GET /graphql: an operation in the query string runs (queries only); without one, GraphiQL.
+async fn graphql_get(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    match intake::read_get(uri.query()) {
+        Ok(Some(request)) => run(&state, peer, &headers, request, true).await,
+        Ok(None) => graphiql().await.into_response(),
+        Err(refusal) => *refusal,
+    }
+}
+
+/// One operation: authenticate, admit, run.
+async fn run(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    mut request: async_graphql::Request,
+    get: bool,
+) -> Response {
+    let viewer = match authenticate(state, headers).await {
+        Ok(viewer) => viewer,
+        Err(refusal) => return refusal,
+    };
+    if let Err(refusal) = admit(state, peer, &viewer, &mut request).await {
+        return refusal;
+    }
+    if get {
+        // A GET that is not a query: refused as a possible forgery first, then as a GET.
+        if let Err(refusal) = intake::ensure_query(&request) {
+            if state.csrf_prevention && !intake::preflighted(headers) {
+                return intake::csrf_refusal();
+            }
+            return *refusal;
+        }
+    }
+    let idempotent = match idempotency_claim(state, headers, &viewer, &request).await {
+        Ok(claimed) => claimed,
+        Err(answer) => return answer,
+    };
+    let response = execute(state, peer, headers, &viewer, request).await;
+    if let Some((account, key)) = idempotent {
+        if let Err(err) = idempotency::finish(&state.db, account, &key, &response).await {
+            tracing::error!(?err, "recording an idempotent response");
+        }
+    }
+    GraphQLResponse::from(response).into_response()
+}
+
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Response> {
     let header = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
-    let viewer = match state.authenticator.viewer(header).await {
-        Ok(viewer) => viewer,
-        Err(AuthError::Internal) => return internal_error(),
-        Err(err) => return unauthenticated(&err.to_string()),
-    };
+    match state.authenticator.viewer(header).await {
+        Ok(viewer) => Ok(viewer),
+        Err(AuthError::Internal) => Err(internal_error()),
+        Err(err) => Err(unauthenticated(&err.to_string())),
+    }
+}
+
+/// The rate limits, then the operation's document: a persisted one by hash, or a trusted one.
+async fn admit(
+    state: &AppState,
+    peer: SocketAddr,
+    viewer: &Viewer,
+    request: &mut async_graphql::Request,
+) -> Result<(), Response> {
+    if let Err(limited) = state.limiter.check(viewer, peer.ip()).await {
+        let secs = limited.retry_after.as_secs_f64().ceil().max(1.0) as u64;
+        let mut response = intake::refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited.as_str(),
+            &format!(
+                "Too many requests for this {}; retry in {secs} s",
+                limited.scope
+            ),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return Err(response);
+    }
+    state.documents.resolve(request).map_err(|refusal| {
+        let status = if refusal.code == persisted::NOT_FOUND {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        intake::refuse(status, refusal.code, &refusal.message)
+    })
+}
+
+/// Runs an admitted operation with the viewer's request data.
+async fn execute(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    viewer: &Viewer,
+    request: async_graphql::Request,
+) -> async_graphql::Response {
     state.metrics.graphql_requests.inc();
     let client = ClientInfo {
         ip: Some(peer.ip().to_string()),
@@ -145,11 +334,6 @@ async fn graphql(
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-    };
-    let request = request.into_inner();
-    let idempotent = match idempotency_claim(&state, &headers, &viewer, &request).await {
-        Ok(claimed) => claimed,
-        Err(answer) => return answer,
     };
     let request = request.data(viewer.clone());
     let request = studiogate_identity::request_data(
@@ -162,7 +346,7 @@ async fn graphql(
             hooks: state.hooks.clone(),
         },
     );
-    let request = studiogate_studios::request_data(request, &state.db, &viewer, &state.files);
+    let request = studiogate_studios::request_data(request, &state.db, viewer, &state.files);
     let mut response = state.schema.execute(request).await;
     // Parse and validation errors (too deep, too complex, unknown fields) come without a code.
     for error in response
@@ -174,12 +358,7 @@ async fn graphql(
         ext.set("code", ErrorCode::GraphqlValidationFailed.as_str());
         error.extensions = Some(ext);
     }
-    if let Some((account, key)) = idempotent {
-        if let Err(err) = idempotency::finish(&state.db, account, &key, &response).await {
-            tracing::error!(?err, "recording an idempotent response");
-        }
-    }
-    GraphQLResponse::from(response).into_response()
+    response
 }
 
 /// `Ok(Some(..))`: run the request and record its outcome under the key; `Ok(None)`: no key
@@ -187,7 +366,7 @@ async fn graphql(
 async fn idempotency_claim(
     state: &AppState,
     headers: &HeaderMap,
-    viewer: &studiogate_graph::Viewer,
+    viewer: &Viewer,
     request: &async_graphql::Request,
 ) -> Result<Option<(uuid::Uuid, String)>, Response> {
     let (Some(key), Some(account)) = (headers.get(idempotency::HEADER), viewer.account_id) else {

@@ -32,3 +32,14 @@ pub async fn connect(url: &str, metrics: Option<&Metrics>) -> anyhow::Result<Dat
     }
     Ok(db)
 }
+
+/// A small pool beside the app's, for lookups that are not part of any request's work (the
+/// rate limiter's), so they are not counted as the request's statements.
+pub async fn connect_side(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(5));
+    Ok(Database::connect(options).await?)
+}

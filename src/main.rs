@@ -4,6 +4,10 @@ mod app;
 mod config;
 mod db;
 mod idempotency;
+mod intake;
+mod limits;
+mod persisted;
+mod ratelimit;
 mod schema;
 mod seed;
 

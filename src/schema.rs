@@ -5,6 +5,9 @@ use studiogate_graph::{PolicyRegistry, TenantGuard};
 use studiogate_identity::IdentityMutation;
 use studiogate_studios::{StudiosMutation, StudiosQuery};
 
+use crate::config::{Limits, Toggle};
+use crate::limits::OperationLimits;
+
 #[derive(MergedObject, Default)]
 pub struct Query(StudiosQuery);
 
@@ -21,19 +24,35 @@ pub fn policies() -> PolicyRegistry {
     registry
 }
 
-/// Deepest selection nesting an operation may have.
-pub const MAX_DEPTH: usize = 12;
-
-pub fn build() -> AppSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+/// The schema with the operation limits and switches of `limits`.
+pub fn build(limits: &Limits, production: bool) -> AppSchema {
+    let default = if production { Toggle::Off } else { Toggle::On };
+    let introspection = limits.introspection.unwrap_or(default) == Toggle::On;
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .extension(TenantGuard::new(policies()))
-        .limit_depth(MAX_DEPTH)
-        .limit_recursive_depth(64)
-        .finish()
+        .extension(OperationLimits {
+            max_aliases: limits.max_aliases as usize,
+            max_root_fields: limits.max_root_fields as usize,
+            max_cost: limits.max_complexity as usize,
+            introspection,
+        })
+        .limit_depth(limits.max_depth as usize)
+        .limit_directives(limits.max_directives as usize)
+        .limit_recursive_depth(64);
+    if !introspection {
+        builder = builder.disable_introspection();
+    }
+    if limits.field_suggestions.unwrap_or(default) == Toggle::Off {
+        builder = builder.disable_suggestions();
+    }
+    builder.finish()
 }
 
+/// The SDL, which no setting changes.
 pub fn sdl() -> String {
-    build().sdl()
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .finish()
+        .sdl()
 }
 
 #[cfg(test)]
@@ -43,7 +62,8 @@ mod tests {
     /// Walks every object field of the schema by introspection: each must have a policy.
     #[tokio::test]
     async fn every_field_has_a_policy() {
-        let schema = build();
+        let schema =
+            Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish();
         let resp = schema
             .execute("{ __schema { types { name kind fields { name } } } }")
             .await

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use studiogate_testkit::{backends, error_codes, TestApp};
 use uuid::Uuid;
 
-use crate::support::{account, company, rows, seeded, uuid};
+use crate::support::{account, company, rows, seeded, seeded_with_env, uuid};
 
 /// Every root field that takes an id, with the query that asks for it.
 const LOOKUPS: [(&str, &str); 6] = [
@@ -144,6 +144,9 @@ const EVERYTHING: &str = r#"{
   viewer { memberships { company { id } } }
 }"#;
 
+/// EVERYTHING asks for every path at once, far past the cost a client may ask for.
+const NO_COST_LIMIT: &[(&str, &str)] = &[("STUDIOGATE_MAX_COMPLEXITY", "100000000")];
+
 fn collect(value: &Value, key: &str, out: &mut Vec<Value>) {
     match value {
         Value::Object(map) => {
@@ -162,7 +165,7 @@ fn collect(value: &Value, key: &str, out: &mut Vec<Value>) {
 #[tokio::test]
 async fn member_of_a_reaches_nothing_of_b_through_any_path() {
     for backend in backends() {
-        let (app, seed) = seeded(&backend, 2).await;
+        let (app, seed) = seeded_with_env(&backend, 2, NO_COST_LIMIT).await;
         let (a, b) = (company(&seed, 0), company(&seed, 1));
         let viewer = account(&seed, 0, 1);
         let body = app
@@ -211,7 +214,7 @@ async fn member_of_a_reaches_nothing_of_b_through_any_path() {
 #[tokio::test]
 async fn pending_rejected_and_revoked_members_get_nothing() {
     for backend in backends() {
-        let (app, seed) = seeded(&backend, 1).await;
+        let (app, seed) = seeded_with_env(&backend, 1, NO_COST_LIMIT).await;
         for k in [7, 8, 9] {
             let token = app.token(account(&seed, 0, k));
             let body = app.gql(&token, EVERYTHING, json!({})).await.expect("ok");

@@ -18,7 +18,7 @@ fn priority() -> Value {
 }
 
 async fn board_id(app: &TestApp, token: &str) -> Value {
-    let q = r#"{ companies { nodes { studios(first: 100) { nodes { kanbanBoards { nodes { id } } } } } } }"#;
+    let q = r#"{ companies(first: 1) { nodes { studios(first: 100) { nodes { kanbanBoards(first: 5) { nodes { id } } } } } } }"#;
     let body = app.gql(token, q, json!({})).await.expect("ok");
     let studios = body["data"]["companies"]["nodes"][0]["studios"]["nodes"]
         .as_array()

@@ -49,3 +49,145 @@ async fn the_depth_limit_refuses_just_past_the_line() {
         .expect("ok");
     assert!(body["errors"].is_null(), "{body}");
 }
+
+/// `n` aliased copies of a cheap field.
+fn aliases(n: usize) -> String {
+    let fields: String = (0..n).map(|i| format!("a{i}: id ")).collect();
+    format!("{{ viewer {{ {fields}}} }}")
+}
+
+/// `n` root fields: spreads of one fragment, which merge in the response but each count.
+fn root_fields(n: usize) -> String {
+    let fields: String = (0..n).map(|_| "...V ").collect();
+    format!("{{ {fields}}} fragment V on Query {{ viewer {{ id }} }}")
+}
+
+#[tokio::test]
+async fn alias_root_field_and_directive_limits_refuse_just_past_the_line() {
+    let backend = &backends()[0];
+    let app = TestApp::spawn_with_env(BIN, backend, &[("STUDIOGATE_MAX_DIRECTIVES", "1")])
+        .await
+        .expect("app");
+    let token = app.token(Uuid::new_v4());
+    let cases = [
+        ("30 aliases", aliases(30), true),
+        ("31 aliases", aliases(31), false),
+        ("20 root fields", root_fields(20), true),
+        ("21 root fields", root_fields(21), false),
+        (
+            "1 directive",
+            "{ viewer { id @include(if: true) } }".to_owned(),
+            true,
+        ),
+        (
+            "2 directives",
+            "{ viewer { id @include(if: true) @skip(if: false) } }".to_owned(),
+            false,
+        ),
+        (
+            "a fragment cycle",
+            "{ ...A } fragment A on Query { viewer { id } ...B } fragment B on Query { ...A }"
+                .to_owned(),
+            false,
+        ),
+    ];
+    for (what, query, ok) in cases {
+        let body = app.gql(&token, &query, json!({})).await.expect("ok");
+        if ok {
+            assert!(body["errors"].is_null(), "{what}: {body}");
+        } else {
+            assert_eq!(
+                error_codes(&body),
+                vec!["GRAPHQL_VALIDATION_FAILED"],
+                "{what}: {body}"
+            );
+            assert!(body["data"].is_null(), "{what}: nothing ran: {body}");
+        }
+    }
+}
+
+/// `companies(first: a) { nodes { studios(first: b) { nodes { id } } } }` costs
+/// 1 + a + a + a * b: one per object it can return (the connections, their nodes).
+fn two_levels(a: u32, b: u32, extra_root_field: bool) -> String {
+    let extra = if extra_root_field {
+        "viewer { id }"
+    } else {
+        ""
+    };
+    format!("{{ {extra} companies(first: {a}) {{ nodes {{ studios(first: {b}) {{ nodes {{ id }} }} }} }} }}")
+}
+
+#[tokio::test]
+async fn the_complexity_limit_multiplies_by_first() {
+    let backend = &backends()[0];
+    let app = TestApp::spawn(BIN, backend).await.expect("app");
+    let token = app.token(Uuid::new_v4());
+    // 1 + 99 + 99 + 99 * 99 = 10,000: the largest cost that runs; one more object crosses it.
+    for (query, ok) in [
+        (two_levels(99, 99, false), true),
+        (two_levels(99, 99, true), false),
+        (
+            "{ companies(first: 100) { nodes { studios(first: 100) { nodes { executions(first: 100) { nodes { id } } } } } } }".to_owned(),
+            false,
+        ),
+    ] {
+        let body = app.gql(&token, &query, json!({})).await.expect("ok");
+        if ok {
+            assert!(body["errors"].is_null(), "{query}: {body}");
+        } else {
+            assert_eq!(error_codes(&body), vec!["GRAPHQL_VALIDATION_FAILED"], "{query}: {body}");
+            let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+            assert!(message.contains("complex"), "{message}");
+        }
+    }
+    // `first` itself stays within 1..100.
+    for first in [0, 101] {
+        let query = format!("{{ companies(first: {first}) {{ nodes {{ id }} }} }}");
+        let body = app.gql(&token, &query, json!({})).await.expect("ok");
+        assert_eq!(
+            error_codes(&body),
+            vec!["BAD_USER_INPUT"],
+            "first {first}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn introspection_and_suggestions_can_be_turned_off() {
+    let backend = &backends()[0];
+    let introspect = "{ __schema { queryType { name } } }";
+    let typo = "{ viewr { id } }";
+    let open = TestApp::spawn(BIN, backend).await.expect("app");
+    let token = open.token(Uuid::new_v4());
+    let body = open.gql(&token, introspect, json!({})).await.expect("ok");
+    assert_eq!(
+        body["data"]["__schema"]["queryType"]["name"], "Query",
+        "{body}"
+    );
+    let body = open.gql(&token, typo, json!({})).await.expect("ok");
+    assert!(body.to_string().contains("Did you mean"), "{body}");
+
+    let closed = TestApp::spawn_with_env(
+        BIN,
+        backend,
+        &[
+            ("STUDIOGATE_INTROSPECTION", "off"),
+            ("STUDIOGATE_FIELD_SUGGESTIONS", "off"),
+        ],
+    )
+    .await
+    .expect("app");
+    let body = closed.gql(&token, introspect, json!({})).await.expect("ok");
+    assert!(
+        body["data"].is_null() || body["data"]["__schema"].is_null(),
+        "{body}"
+    );
+    assert!(!body["errors"].is_null(), "{body}");
+    let body = closed.gql(&token, typo, json!({})).await.expect("ok");
+    assert_eq!(
+        error_codes(&body),
+        vec!["GRAPHQL_VALIDATION_FAILED"],
+        "{body}"
+    );
+    assert!(!body.to_string().contains("Did you mean"), "{body}");
+}

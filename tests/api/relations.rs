@@ -7,7 +7,7 @@ use crate::support::{account, seeded};
 
 #[tokio::test]
 async fn files_know_the_executions_that_used_them() {
-    const QUERY: &str = r#"{ companies { nodes { studios(first: 1, order: OLDEST_FIRST) { nodes {
+    const QUERY: &str = r#"{ companies(first: 1) { nodes { studios(first: 1, order: OLDEST_FIRST) { nodes {
         files(first: 15) { nodes { id usedBy(first: 100) { usageType execution { id
           files { usageType file { id } } } } } } } } } } }"#;
     for backend in backends() {
@@ -49,7 +49,7 @@ async fn files_know_the_executions_that_used_them() {
 async fn people_and_templates_lead_back_to_executions() {
     const QUERY: &str = r#"{
       viewer { profile { id executions(first: 100) { totalCount nodes { user { id } } } } }
-      workflowTemplates(first: 100) { nodes { id executions(first: 100) { totalCount nodes { template { id } } } } }
+      workflowTemplates(first: 30) { nodes { id executions(first: 100) { totalCount nodes { template { id } } } } }
     }"#;
     for backend in backends() {
         let (app, seed) = seeded(&backend, 1).await;
@@ -81,7 +81,7 @@ async fn people_and_templates_lead_back_to_executions() {
 
 #[tokio::test]
 async fn kanban_board_walks_stages_and_cards_in_order() {
-    const QUERY: &str = r#"{ companies { nodes { studios(first: 100) { nodes {
+    const QUERY: &str = r#"{ companies(first: 1) { nodes { studios(first: 100) { nodes {
         cardFieldDefinitions { fieldName fieldType isRequired displayOrder }
         kanbanBoards { totalCount nodes { id } } } } } } }"#;
     const BOARD: &str = r#"query($id: UUID!) { kanbanBoard(id: $id) { name

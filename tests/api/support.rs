@@ -7,7 +7,18 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_studiogate");
 
 /// A running app on `backend`, seeded at `scale`, with the seed's summary.
 pub async fn seeded(backend: &Backend, scale: u32) -> (TestApp, Value) {
-    let app = TestApp::spawn(BIN, backend).await.expect("app starts");
+    seeded_with_env(backend, scale, &[]).await
+}
+
+/// Like [`seeded`], with extra environment variables for the server.
+pub async fn seeded_with_env(
+    backend: &Backend,
+    scale: u32,
+    env: &[(&str, &str)],
+) -> (TestApp, Value) {
+    let app = TestApp::spawn_with_env(BIN, backend, env)
+        .await
+        .expect("app starts");
     let summary = app.seed(scale).await.expect("seed loads");
     (app, summary)
 }

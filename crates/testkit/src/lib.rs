@@ -60,6 +60,11 @@ impl TestApp {
                 &db.url,
             ])
             .env("STUDIOGATE_STORAGE_DIR", storage.path())
+            // Tests send bursts no client would; the rate-limit tests set their own budgets.
+            .env("STUDIOGATE_RATE_LIMIT_PER_SECOND", "100000")
+            .env("STUDIOGATE_RATE_LIMIT_BURST", "100000")
+            .env("STUDIOGATE_TENANT_RATE_LIMIT_PER_SECOND", "100000")
+            .env("STUDIOGATE_TENANT_RATE_LIMIT_BURST", "100000")
             .envs(env.iter().copied())
             .env("STUDIOGATE_JWT_SECRET", TEST_JWT_SECRET)
             .env("STUDIOGATE_DEMO", "off")
@@ -200,6 +205,8 @@ impl TestApp {
             .http
             .post(format!("{}/graphql", self.base_url))
             .bearer_auth(token)
+            // Multipart is a content type browsers send cross-site: CSRF prevention wants this.
+            .header("apollo-require-preflight", "true")
             .multipart(form)
             .send()
             .await?;

@@ -1,0 +1,163 @@
+//! Persisted operations: Apollo's automatic persisted queries (APQ), and trusted documents.
+//!
+//! APQ: a client sends `extensions.persistedQuery.sha256Hash` alone; on a miss it gets
+//! `PERSISTED_QUERY_NOT_FOUND` and sends the hash with the text, which registers it in a
+//! bounded LRU cache. Trusted documents: only the operations of a manifest file run, named by
+//! hash or sent as exactly the listed text; everything else is refused.
+
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// The error codes of this module, as Apollo clients expect them.
+pub const NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+pub const NOT_SUPPORTED: &str = "PERSISTED_QUERY_NOT_SUPPORTED";
+pub const NOT_TRUSTED: &str = "OPERATION_NOT_TRUSTED";
+
+pub enum Documents {
+    /// APQ with a cache of this many operations, or off.
+    Automatic(Option<Mutex<lru::LruCache<String, String>>>),
+    /// Only the manifest's operations, by hash.
+    Trusted(HashMap<String, String>),
+}
+
+/// Why a request's document could not be resolved: the code and message to answer with.
+#[derive(Debug)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Manifest {
+    format: String,
+    version: u32,
+    operations: Vec<ManifestOperation>,
+}
+
+#[derive(serde::Deserialize)]
+struct ManifestOperation {
+    id: String,
+    body: String,
+}
+
+pub fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+impl Documents {
+    pub fn automatic(capacity: usize) -> Self {
+        Self::Automatic(NonZeroUsize::new(capacity).map(|c| Mutex::new(lru::LruCache::new(c))))
+    }
+
+    /// Reads an Apollo persisted-query manifest
+    /// (`{"format":"apollo-persisted-query-manifest","version":1,"operations":[{"id","body",..}]}`);
+    /// every id must be the SHA-256 of its body.
+    pub fn trusted(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("reading trusted documents {}: {e}", path.display()))?;
+        let manifest: Manifest = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("trusted documents {}: {e}", path.display()))?;
+        anyhow::ensure!(
+            manifest.format == "apollo-persisted-query-manifest" && manifest.version == 1,
+            "trusted documents {}: expected format apollo-persisted-query-manifest version 1",
+            path.display()
+        );
+        let mut operations = HashMap::new();
+        for op in manifest.operations {
+            anyhow::ensure!(
+                sha256_hex(&op.body) == op.id.to_ascii_lowercase(),
+                "trusted documents {}: id {} is not the SHA-256 of its body",
+                path.display(),
+                op.id
+            );
+            operations.insert(op.id.to_ascii_lowercase(), op.body);
+        }
+        Ok(Self::Trusted(operations))
+    }
+
+    /// Fills in `request.query` from the hash it names, registers new APQ operations, and in
+    /// trusted mode refuses anything not in the manifest.
+    pub fn resolve(&self, request: &mut async_graphql::Request) -> Result<(), Refusal> {
+        let hash = persisted_hash(request)?;
+        match self {
+            Self::Trusted(operations) => {
+                let hash = match hash {
+                    Some(hash) => hash,
+                    None => sha256_hex(&request.query),
+                };
+                match operations.get(&hash) {
+                    Some(body) if request.query.is_empty() || request.query == *body => {
+                        request.query.clone_from(body);
+                        Ok(())
+                    }
+                    _ => Err(Refusal {
+                        code: NOT_TRUSTED,
+                        message: "Only the operations of the trusted documents manifest run here"
+                            .into(),
+                    }),
+                }
+            }
+            Self::Automatic(_) if hash.is_none() => Ok(()),
+            Self::Automatic(None) => Err(Refusal {
+                code: NOT_SUPPORTED,
+                message: "PersistedQueryNotSupported".into(),
+            }),
+            Self::Automatic(Some(cache)) => {
+                let hash = hash.unwrap_or_default();
+                let mut cache = cache
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if request.query.is_empty() {
+                    match cache.get(&hash) {
+                        Some(query) => {
+                            request.query.clone_from(query);
+                            Ok(())
+                        }
+                        None => Err(Refusal {
+                            code: NOT_FOUND,
+                            message: "PersistedQueryNotFound".into(),
+                        }),
+                    }
+                } else if sha256_hex(&request.query) == hash {
+                    cache.put(hash, request.query.clone());
+                    Ok(())
+                } else {
+                    Err(Refusal {
+                        code: studiogate_graph::ErrorCode::BadUserInput.as_str(),
+                        message:
+                            "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query"
+                                .into(),
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// The `extensions.persistedQuery` hash of a request, checked and lowercased.
+fn persisted_hash(request: &mut async_graphql::Request) -> Result<Option<String>, Refusal> {
+    let Some(value) = request.extensions.remove("persistedQuery") else {
+        return Ok(None);
+    };
+    let bad = |message: &str| Refusal {
+        code: studiogate_graph::ErrorCode::BadUserInput.as_str(),
+        message: message.to_owned(),
+    };
+    let json = value
+        .into_json()
+        .map_err(|_| bad("extensions.persistedQuery must be an object"))?;
+    if json["version"] != 1 {
+        return Err(bad("extensions.persistedQuery.version must be 1"));
+    }
+    match json["sha256Hash"].as_str() {
+        Some(hash) if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(Some(hash.to_ascii_lowercase()))
+        }
+        _ => Err(bad(
+            "extensions.persistedQuery.sha256Hash must be 64 hexadecimal characters",
+        )),
+    }
+}
