@@ -120,6 +120,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let db = db::connect(&config.database_url, Some(&metrics)).await?;
     let demo = demo_account(&config, &db).await?;
     let keys = config.jwt_keys();
+    // Everything that can refuse to start does so before the address is announced.
+    let side_db = db::connect_side(&config.database_url).await?;
+    let app = router(&config, db, side_db, metrics)?;
     let listener = tokio::net::TcpListener::bind(&config.listen).await?;
     let addr = listener.local_addr()?;
     println!("studiogate listening on http://{addr}");
@@ -129,8 +132,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("Demo token (admin of Company 000), paste into GraphiQL's headers pane:");
         println!("{{\"Authorization\": \"Bearer {token}\"}}");
     }
-    let side_db = db::connect_side(&config.database_url).await?;
-    let app = router(&config, db, side_db, metrics)?;
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -83,11 +83,26 @@ pub async fn read_post(
     let batch = if multipart {
         let max_file = usize::try_from(limits.upload_max_file_bytes).unwrap_or(usize::MAX);
         let max_files = limits.upload_max_files as usize;
-        let options = MultipartOptions::default()
-            .max_file_size(max_file)
-            .max_num_files(max_files.max(1));
-        let reader =
-            TryStreamExt::map_err(body.into_data_stream(), std::io::Error::other).into_async_read();
+        // The whole upload: every file at its largest, plus the operations and map parts.
+        let total = limits
+            .upload_max_file_bytes
+            .saturating_mul(u64::from(limits.upload_max_files))
+            .saturating_add(limits.max_body_bytes);
+        let options = MultipartOptions::default().max_file_size(max_file);
+        let declared = declared_length(headers);
+        if declared.is_some_and(|n| n > total) {
+            return Err(too_large(format!(
+                "The upload is larger than {total} bytes \
+                 ({max_files} files of at most {max_file} bytes)"
+            )));
+        }
+        // A body without a length is cut off at the same size.
+        let limited = Body::new(Limited::new(
+            body,
+            usize::try_from(total).unwrap_or(usize::MAX),
+        ));
+        let reader = TryStreamExt::map_err(limited.into_data_stream(), std::io::Error::other)
+            .into_async_read();
         let batch = async_graphql::http::receive_batch_body(content_type, reader, options)
             .await
             .map_err(|err| parse_refusal(err, limits))?;
@@ -100,10 +115,7 @@ pub async fn read_post(
         batch
     } else {
         let max = usize::try_from(limits.max_body_bytes).unwrap_or(usize::MAX);
-        let declared = headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
+        let declared = declared_length(headers);
         let encoded = headers.contains_key(header::CONTENT_ENCODING);
         if !encoded && declared.is_some_and(|n| n > limits.max_body_bytes) {
             return Err(body_too_large(limits));
@@ -132,6 +144,13 @@ pub async fn read_post(
     Ok(batch)
 }
 
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
 fn body_too_large(limits: &Limits) -> Response {
     too_large(format!(
         "The request body is larger than {} bytes",
@@ -142,8 +161,8 @@ fn body_too_large(limits: &Limits) -> Response {
 fn parse_refusal(err: ParseRequestError, limits: &Limits) -> Response {
     match err {
         ParseRequestError::PayloadTooLarge => too_large(format!(
-            "An uploaded file is larger than {} bytes, or the upload is larger than {} files of it",
-            limits.upload_max_file_bytes, limits.upload_max_files
+            "An uploaded file is larger than {} bytes",
+            limits.upload_max_file_bytes
         )),
         err => refuse(
             StatusCode::BAD_REQUEST,

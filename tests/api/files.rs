@@ -27,7 +27,7 @@ fn stored_objects(app: &TestApp) -> usize {
     walk(app.storage.path())
 }
 
-async fn first_studio(app: &TestApp, owner: Uuid) -> Uuid {
+pub(crate) async fn first_studio(app: &TestApp, owner: Uuid) -> Uuid {
     rows(app, "SELECT id, company_id, name FROM studios")
         .await
         .iter()

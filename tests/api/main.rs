@@ -3,6 +3,7 @@
 
 mod auth;
 mod files;
+mod hardening;
 mod http;
 mod idempotency;
 mod identity;
