@@ -10,6 +10,9 @@ BIN=target/release/studiogate
 command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
 work=$(mktemp -d)
 export STUDIOGATE_JWT_SECRET=bench-secret STUDIOGATE_DEMO=off RUST_LOG=warn
+# Rate limits on, with budgets the load never reaches: the bench measures the gateway.
+export STUDIOGATE_RATE_LIMIT_PER_SECOND=1000000000 STUDIOGATE_RATE_LIMIT_BURST=1000000000
+export STUDIOGATE_TENANT_RATE_LIMIT_PER_SECOND=1000000000 STUDIOGATE_TENANT_RATE_LIMIT_BURST=1000000000
 backend=$1
 if [ "$backend" = postgres ]; then
   pg=${PG_URL:-postgres://postgres@127.0.0.1:5432}
