@@ -274,7 +274,48 @@ async fn run(
             tracing::error!(?err, "recording an idempotent response");
         }
     }
-    GraphQLResponse::from(response).into_response()
+    respond(headers, response)
+}
+
+/// The GraphQL-over-HTTP response: `application/graphql-response+json` when the client accepts
+/// it, and then a request error (the operation never ran: no `data`) is a 400; otherwise
+/// `application/json` with 200, as older clients expect.
+fn respond(headers: &HeaderMap, response: async_graphql::Response) -> Response {
+    const GRAPHQL_JSON: &str = "application/graphql-response+json";
+    let modern = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains(GRAPHQL_JSON));
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let extra = response.http_headers.clone();
+    let mut body = match serde_json::to_value(&response) {
+        Ok(body) => body,
+        Err(_) => return internal_error(),
+    };
+    let status = if modern && request_error {
+        if let Some(body) = body.as_object_mut() {
+            body.remove("data");
+        }
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let content_type = if modern {
+        "application/graphql-response+json; charset=utf-8"
+    } else {
+        "application/json; charset=utf-8"
+    };
+    let mut answer = (
+        status,
+        [(header::CONTENT_TYPE, content_type)],
+        body.to_string(),
+    )
+        .into_response();
+    answer.headers_mut().extend(extra);
+    answer
 }
 
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Response> {
