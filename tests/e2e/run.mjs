@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// The e2e entry point: seeds a SQLite database, starts the real binary on port 0, mints tokens,
+// runs the client suites against it (Apollo Client + graphql-ws, GraphiQL in Chromium, the
+// graphql-http audit) and always stops the server.
+//
+//   node tests/e2e/run.mjs [path/to/studiogate]      (default: target/debug/studiogate)
+//   E2E_SUITES=apollo,browser,audit                  (a subset; default all three)
+//
+// Everything the suites need arrives in environment variables (see `suiteEnv` below).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { randomBytes } from 'node:crypto';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const bin = resolve(process.argv[2] ?? process.env.STUDIOGATE_BIN ?? join(root, 'target/debug/studiogate'));
+const suites = (process.env.E2E_SUITES ?? 'apollo,browser,audit').split(',').filter(Boolean);
+const artifacts = join(root, 'target', 'e2e');
+mkdirSync(artifacts, { recursive: true });
+
+const tmp = mkdtempSync(join(tmpdir(), 'studiogate-e2e-'));
+const secret = randomBytes(32).toString('hex');
+const databaseUrl = `sqlite://${join(tmp, 'e2e.db')}?mode=rwc`;
+const serverEnv = {
+  ...process.env,
+  STUDIOGATE_JWT_SECRET: secret,
+  STUDIOGATE_STORAGE_DIR: join(tmp, 'files'),
+  STUDIOGATE_DEMO: 'off',
+  // The hardening work makes these configurable; the suites send bursts of requests.
+  STUDIOGATE_RATE_LIMIT_PER_SECOND: '10000',
+  STUDIOGATE_RATE_LIMIT_BURST: '10000',
+  STUDIOGATE_TENANT_RATE_LIMIT_PER_SECOND: '10000',
+  STUDIOGATE_TENANT_RATE_LIMIT_BURST: '10000',
+  RUST_LOG: process.env.RUST_LOG ?? 'warn',
+};
+
+let server;
+function stopServer() {
+  if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
+}
+process.on('exit', () => {
+  stopServer();
+  rmSync(tmp, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stopServer();
+    process.exit(130);
+  });
+}
+
+function cli(...args) {
+  return execFileSync(bin, args, { env: serverEnv, encoding: 'utf8' }).trim();
+}
+
+function startServer() {
+  return new Promise((resolveUrl, reject) => {
+    server = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--database-url', databaseUrl], {
+      env: serverEnv,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const timer = setTimeout(() => reject(new Error('the server did not print its address within 60 s')), 60_000);
+    server.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited before listening (code ${code}, signal ${signal})`));
+    });
+    createInterface({ input: server.stdout }).on('line', (line) => {
+      const m = line.match(/^studiogate listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]);
+      }
+    });
+  });
+}
+
+function runNode(args, env) {
+  return new Promise((resolveCode) => {
+    const child = spawn(process.execPath, args, { cwd: here, env, stdio: 'inherit' });
+    child.on('exit', (code, signal) => resolveCode(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function main() {
+  const started = Date.now();
+  const seed = JSON.parse(cli('seed', '--scale', '2', '--database-url', databaseUrl));
+  const url = await startServer();
+  // Account k of company c: 0 is the admin, 1-6 approved members (src/seed.rs).
+  const account = (c, k) => seed.accounts.find((a) => a.email === `user${k}@company${String(c).padStart(3, '0')}.example`).id;
+  const token = (sub, ...extra) => cli('token', '--sub', sub, '--ttl-secs', '3600', ...extra);
+  const suiteEnv = {
+    ...process.env,
+    STUDIOGATE_URL: url,
+    E2E_ARTIFACTS: artifacts,
+    E2E_SEED: JSON.stringify(seed),
+    E2E_TOKEN_ADMIN: token(account(0, 0)),
+    E2E_TOKEN_MEMBER: token(account(0, 1)),
+    E2E_TOKEN_OTHER_TENANT: token(account(1, 1)),
+  };
+  console.log(`e2e: ${bin} on ${url} (seed scale 2, ${seed.companies.length} companies), ready in ${Date.now() - started} ms`);
+
+  const plan = {
+    apollo: ['--test', '--test-reporter=spec', 'apollo.test.mjs', 'subscription.test.mjs', 'upload.test.mjs'],
+    browser: ['--test', '--test-reporter=spec', 'graphiql.test.mjs'],
+    audit: ['audit.mjs'],
+  };
+  const results = [];
+  for (const name of suites) {
+    if (!plan[name]) throw new Error(`unknown suite ${name}; known: ${Object.keys(plan).join(', ')}`);
+    console.log(`\n== e2e: ${name}`);
+    const t0 = Date.now();
+    const code = await runNode(plan[name], suiteEnv);
+    results.push({ name, code, ms: Date.now() - t0 });
+  }
+  console.log('\n== e2e summary');
+  for (const r of results) console.log(`${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.name.padEnd(8)} ${(r.ms / 1000).toFixed(1)} s`);
+  return results.every((r) => r.code === 0) ? 0 : 1;
+}
+
+main()
+  .then((code) => {
+    stopServer();
+    process.exit(code);
+  })
+  .catch((err) => {
+    console.error(`e2e: ${err.stack ?? err}`);
+    stopServer();
+    process.exit(1);
+  });
