@@ -81,7 +81,7 @@ test('GraphiQL runs a query with a bearer token from the Headers pane', async ()
 
     await fill(page, '.graphiql-query-editor', QUERY);
     await page.getByRole('button', { name: 'Headers' }).click();
-    await fill(page, '.graphiql-editor-tool', JSON.stringify({ Authorization: `Bearer ${tokens.admin}` }));
+    await fill(page, '.graphiql-editor-tool', JSON.stringify({ Authorization: `Bearer ${tokens.admin}` }, null, 2));
     const answered = page.waitForResponse((r) => r.url() === endpoint && r.request().method() === 'POST' && r.request().postData()?.includes('viewer'));
     await page.locator('.graphiql-execute-button').click();
     const graphql = await answered;
