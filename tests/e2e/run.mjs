@@ -8,7 +8,7 @@
 //
 // Everything the suites need arrives in environment variables (see `suiteEnv` below).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,10 +18,15 @@ import { randomBytes } from 'node:crypto';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const bin = resolve(process.argv[2] ?? process.env.STUDIOGATE_BIN ?? join(root, 'target/debug/studiogate'));
+if (!existsSync(bin)) {
+  console.error(`e2e: no binary at ${bin}; build it with cargo build --bin studiogate, or pass its path`);
+  process.exit(1);
+}
 const suites = (process.env.E2E_SUITES ?? 'apollo,browser,audit').split(',').filter(Boolean);
 const artifacts = join(root, 'target', 'e2e');
 mkdirSync(artifacts, { recursive: true });
 
+const serverLog = join(artifacts, 'server.log');
 const tmp = mkdtempSync(join(tmpdir(), 'studiogate-e2e-'));
 const secret = randomBytes(32).toString('hex');
 const databaseUrl = `sqlite://${join(tmp, 'e2e.db')}?mode=rwc`;
@@ -61,7 +66,7 @@ function startServer() {
   return new Promise((resolveUrl, reject) => {
     server = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--database-url', databaseUrl], {
       env: serverEnv,
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', openSync(serverLog, 'w')],
     });
     const timer = setTimeout(() => reject(new Error('the server did not print its address within 60 s')), 60_000);
     server.on('exit', (code, signal) => {
@@ -115,6 +120,10 @@ async function main() {
     const t0 = Date.now();
     const code = await runNode(plan[name], suiteEnv);
     results.push({ name, code, ms: Date.now() - t0 });
+  }
+  if (results.some((r) => r.code !== 0)) {
+    const log = readFileSync(serverLog, 'utf8').trim().split('\n').slice(-20).join('\n');
+    console.log(`\n== server log (last lines of ${serverLog})\n${log}`);
   }
   console.log('\n== e2e summary');
   for (const r of results) console.log(`${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.name.padEnd(8)} ${(r.ms / 1000).toFixed(1)} s`);
