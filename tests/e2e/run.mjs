@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // The e2e entry point: seeds a SQLite database, starts the real binary on port 0, mints tokens,
 // runs the client suites against it (Apollo Client + graphql-ws, GraphiQL in Chromium, the
-// graphql-http audit) and always stops the server.
+// graphql-http audit) and always stops the server. With PG_URL set (a server URL without a
+// database, as .ci/run exports it) the Apollo suite runs once more on a fresh PostgreSQL
+// database, which is dropped afterwards; the other suites test the HTTP layer only.
 //
 //   node tests/e2e/run.mjs [path/to/studiogate]      (default: target/debug/studiogate)
 //   E2E_SUITES=apollo,browser,audit                  (a subset; default all three)
+//   PG_URL=postgres://postgres@127.0.0.1:5432        (also PostgreSQL; E2E_PG=off to skip)
 //
 // Everything the suites need arrives in environment variables (see `suiteEnv` below).
 import { spawn, execFileSync } from 'node:child_process';
@@ -26,10 +29,8 @@ const suites = (process.env.E2E_SUITES ?? 'apollo,browser,audit').split(',').fil
 const artifacts = join(root, 'target', 'e2e');
 mkdirSync(artifacts, { recursive: true });
 
-const serverLog = join(artifacts, 'server.log');
 const tmp = mkdtempSync(join(tmpdir(), 'studiogate-e2e-'));
 const secret = randomBytes(32).toString('hex');
-const databaseUrl = `sqlite://${join(tmp, 'e2e.db')}?mode=rwc`;
 const serverEnv = {
   ...process.env,
   STUDIOGATE_JWT_SECRET: secret,
@@ -43,30 +44,41 @@ const serverEnv = {
   RUST_LOG: process.env.RUST_LOG ?? 'warn',
 };
 
+const pgUrl = process.env.E2E_PG === 'off' ? null : process.env.PG_URL?.replace(/\/+$/, '');
+const pgDatabase = `studiogate_e2e_${randomBytes(4).toString('hex')}`;
+let pgCreated = false;
+const psql = (sql) => execFileSync('psql', [`${pgUrl}/postgres`, '-qAtc', sql], { encoding: 'utf8' });
+
 let server;
 function stopServer() {
   if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
 }
-process.on('exit', () => {
+function cleanUp() {
   stopServer();
   rmSync(tmp, { recursive: true, force: true });
-});
+  if (pgCreated) {
+    pgCreated = false;
+    try {
+      psql(`DROP DATABASE IF EXISTS ${pgDatabase} WITH (FORCE)`);
+    } catch (err) {
+      console.error(`e2e: could not drop ${pgDatabase}: ${err.message}`);
+    }
+  }
+}
+process.on('exit', cleanUp);
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    stopServer();
-    process.exit(130);
-  });
+  process.on(signal, () => process.exit(130));
 }
 
 function cli(...args) {
   return execFileSync(bin, args, { env: serverEnv, encoding: 'utf8' }).trim();
 }
 
-function startServer() {
+function startServer(databaseUrl, log) {
   return new Promise((resolveUrl, reject) => {
     server = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--database-url', databaseUrl], {
       env: serverEnv,
-      stdio: ['ignore', 'pipe', openSync(serverLog, 'w')],
+      stdio: ['ignore', 'pipe', openSync(log, 'w')],
     });
     const timer = setTimeout(() => reject(new Error('the server did not print its address within 60 s')), 60_000);
     server.on('exit', (code, signal) => {
@@ -83,6 +95,13 @@ function startServer() {
   });
 }
 
+function stopped() {
+  if (!server || server.exitCode !== null || server.signalCode !== null) return Promise.resolve();
+  const exited = new Promise((r) => server.once('exit', r));
+  stopServer();
+  return exited;
+}
+
 function runNode(args, env) {
   return new Promise((resolveCode) => {
     const child = spawn(process.execPath, args, { cwd: here, env, stdio: 'inherit' });
@@ -90,10 +109,21 @@ function runNode(args, env) {
   });
 }
 
-async function main() {
+const plan = {
+  apollo: ['--test', '--test-reporter=spec', 'apollo.test.mjs', 'subscription.test.mjs', 'upload.test.mjs'],
+  browser: ['--test', '--test-reporter=spec', 'graphiql.test.mjs'],
+  audit: ['audit.mjs'],
+};
+for (const name of suites) {
+  if (!plan[name]) throw new Error(`unknown suite ${name}; known: ${Object.keys(plan).join(', ')}`);
+}
+
+/** Seeds `databaseUrl`, serves it, runs `names` against it; returns one result per suite. */
+async function onBackend(backend, databaseUrl, names) {
   const started = Date.now();
+  const log = join(artifacts, `server-${backend}.log`);
   const seed = JSON.parse(cli('seed', '--scale', '2', '--database-url', databaseUrl));
-  const url = await startServer();
+  const url = await startServer(databaseUrl, log);
   // Account k of company c: 0 is the admin, 1-6 approved members (src/seed.rs).
   const account = (c, k) => seed.accounts.find((a) => a.email === `user${k}@company${String(c).padStart(3, '0')}.example`).id;
   const token = (sub, ...extra) => cli('token', '--sub', sub, '--ttl-secs', '3600', ...extra);
@@ -106,37 +136,40 @@ async function main() {
     E2E_TOKEN_MEMBER: token(account(0, 1)),
     E2E_TOKEN_OTHER_TENANT: token(account(1, 1)),
   };
-  console.log(`e2e: ${bin} on ${url} (seed scale 2, ${seed.companies.length} companies), ready in ${Date.now() - started} ms`);
-
-  const plan = {
-    apollo: ['--test', '--test-reporter=spec', 'apollo.test.mjs', 'subscription.test.mjs', 'upload.test.mjs'],
-    browser: ['--test', '--test-reporter=spec', 'graphiql.test.mjs'],
-    audit: ['audit.mjs'],
-  };
+  console.log(`\ne2e: ${bin} on ${url} (${backend}, seed scale 2), ready in ${Date.now() - started} ms`);
   const results = [];
-  for (const name of suites) {
-    if (!plan[name]) throw new Error(`unknown suite ${name}; known: ${Object.keys(plan).join(', ')}`);
-    console.log(`\n== e2e: ${name}`);
-    const t0 = Date.now();
-    const code = await runNode(plan[name], suiteEnv);
-    results.push({ name, code, ms: Date.now() - t0 });
+  try {
+    for (const name of names) {
+      console.log(`\n== e2e: ${name} (${backend})`);
+      const t0 = Date.now();
+      const code = await runNode(plan[name], suiteEnv);
+      results.push({ name: `${name} (${backend})`, code, ms: Date.now() - t0 });
+    }
+  } finally {
+    await stopped();
   }
   if (results.some((r) => r.code !== 0)) {
-    const log = readFileSync(serverLog, 'utf8').trim().split('\n').slice(-20).join('\n');
-    console.log(`\n== server log (last lines of ${serverLog})\n${log}`);
+    const tail = readFileSync(log, 'utf8').trim().split('\n').slice(-20).join('\n');
+    console.log(`\n== server log (last lines of ${log})\n${tail}`);
+  }
+  return results;
+}
+
+async function main() {
+  const results = await onBackend('sqlite', `sqlite://${join(tmp, 'e2e.db')}?mode=rwc`, suites);
+  if (pgUrl && suites.includes('apollo')) {
+    psql(`CREATE DATABASE ${pgDatabase}`);
+    pgCreated = true;
+    results.push(...(await onBackend('postgres', `${pgUrl}/${pgDatabase}`, ['apollo'])));
   }
   console.log('\n== e2e summary');
-  for (const r of results) console.log(`${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.name.padEnd(8)} ${(r.ms / 1000).toFixed(1)} s`);
+  for (const r of results) console.log(`${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.name.padEnd(20)} ${(r.ms / 1000).toFixed(1)} s`);
   return results.every((r) => r.code === 0) ? 0 : 1;
 }
 
 main()
-  .then((code) => {
-    stopServer();
-    process.exit(code);
-  })
+  .then((code) => process.exit(code))
   .catch((err) => {
     console.error(`e2e: ${err.stack ?? err}`);
-    stopServer();
     process.exit(1);
   });
