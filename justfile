@@ -38,6 +38,19 @@ bench *args:
     cargo build --release --bin studiogate
     python3 bench/run.py {{args}}
 
+# Client suites against the debug build (Apollo Client, graphql-ws, GraphiQL in Chromium, graphql-http audit); args: a binary path
+e2e *args: e2e-deps
+    cargo build --bin studiogate
+    node tests/e2e/run.mjs {{args}}
+
+# Schema diff against the previous commit (breaking changes need 'schema-break: <reason>' in the commit message)
+schema-diff *args: e2e-deps
+    .ci/schema-diff.sh {{args}}
+
+# Install the pinned tests/e2e packages when the lock file changed
+e2e-deps:
+    test tests/e2e/node_modules/.package-lock.json -nt tests/e2e/package-lock.json || (cd tests/e2e && npm ci --no-audit --no-fund)
+
 # Everything CI checks
 ci:
     .ci/run
