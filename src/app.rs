@@ -358,7 +358,15 @@ async fn admit(
             StatusCode::BAD_REQUEST
         };
         intake::refuse(status, refusal.code, &refusal.message)
-    })
+    })?;
+    if request.query.trim().is_empty() {
+        return Err(intake::refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "A GraphQL request needs a non-empty `query` or an `extensions.persistedQuery` hash",
+        ));
+    }
+    Ok(())
 }
 
 /// Runs an admitted operation with the viewer's request data.
