@@ -17,10 +17,14 @@ use studiogate_graph::{AuthError, ErrorCode, GraphError, Metrics};
 use studiogate_identity::{AccountHooks, Authenticator, ClientInfo, IdentityConfig, IdentityCtx};
 use studiogate_studios::{FileStore, ProfileHooks};
 
-use crate::config::{Config, Toggle};
+use crate::config::Config;
 use crate::idempotency::{self, Claim};
+use crate::observability;
 use crate::schema::{self, AppSchema};
+use crate::shutdown::{self, Shutdown};
 use crate::{db, seed};
+use axum::middleware::from_fn_with_state;
+use std::time::Duration;
 
 struct AppState {
     schema: AppSchema,
@@ -30,9 +34,16 @@ struct AppState {
     hooks: Arc<dyn AccountHooks>,
     files: Arc<FileStore>,
     metrics: Metrics,
+    /// Resolves when shutdown begins (readiness turns false; WebSockets should close).
+    shutdown: Shutdown,
 }
 
-pub fn router(config: &Config, db: DatabaseConnection, metrics: Metrics) -> anyhow::Result<Router> {
+pub fn router(
+    config: &Config,
+    db: DatabaseConnection,
+    metrics: Metrics,
+    shutdown: Shutdown,
+) -> anyhow::Result<Router> {
     let hooks: Arc<dyn AccountHooks> = Arc::new(ProfileHooks);
     let files = Arc::new(config.file_store()?);
     let state = Arc::new(AppState {
@@ -47,16 +58,20 @@ pub fn router(config: &Config, db: DatabaseConnection, metrics: Metrics) -> anyh
         hooks,
         files,
         db,
-        metrics,
+        metrics: metrics.clone(),
+        shutdown,
     });
-    Ok(Router::new()
+    let timeout = Duration::from_secs(config.request_timeout_secs);
+    let routes = Router::new()
         .route("/graphql", get(graphiql).post(graphql))
         .route("/files/{id}", get(download))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state))
+        .with_state(state)
+        .layer(from_fn_with_state(timeout, observability::timeout))
+        .layer(from_fn_with_state(metrics, observability::scope));
+    Ok(observability::layers(routes))
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
@@ -64,7 +79,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::warn!("STUDIOGATE_JWT_SECRET is not set; using the development secret");
     }
     let metrics = Metrics::default();
-    let db = db::connect(&config.database_url, Some(&metrics)).await?;
+    let pool = db::PoolSettings::from_config(&config);
+    let db = db::connect(&config.database_url, &pool, Some(&metrics)).await?;
     let demo = demo_account(&config, &db).await?;
     let keys = config.jwt_keys();
     let listener = tokio::net::TcpListener::bind(&config.listen).await?;
@@ -76,33 +92,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("Demo token (admin of Company 000), paste into GraphiQL's headers pane:");
         println!("{{\"Authorization\": \"Bearer {token}\"}}");
     }
-    let app = router(&config, db, metrics)?;
-    axum::serve(
+    let (trigger, stopping) = shutdown::channel();
+    let app = router(&config, db.clone(), metrics, stopping.clone())?;
+    let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .with_graceful_shutdown(trigger.on_signal());
+    let deadline = Duration::from_secs(config.shutdown_timeout_secs);
+    shutdown::run_with_deadline(server, stopping, deadline).await?;
+    db.close().await?;
+    tracing::info!("stopped");
     Ok(())
-}
-
-/// Ctrl-C or SIGTERM: stop accepting connections and let in-flight requests finish.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => return std::future::pending().await,
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }
 
 /// Seeds the demo into an empty SQLite database; returns the demo admin when the demo is there.
@@ -110,7 +111,7 @@ async fn demo_account(
     config: &Config,
     db: &DatabaseConnection,
 ) -> anyhow::Result<Option<uuid::Uuid>> {
-    if config.demo == Toggle::Off || !config.database_url.starts_with("sqlite") {
+    if !config.demo_enabled() || !config.database_url.starts_with("sqlite") {
         return Ok(None);
     }
     if accounts::Entity::find().count(db).await? == 0 {
@@ -151,7 +152,7 @@ async fn graphql(
         Ok(claimed) => claimed,
         Err(answer) => return answer,
     };
-    let request = request.data(viewer.clone());
+    let request = observability::with_request_id(request.data(viewer.clone()), &headers);
     let request = studiogate_identity::request_data(
         request,
         IdentityCtx {
@@ -222,13 +223,7 @@ fn graph_error(err: GraphError) -> Response {
 }
 
 fn internal_error() -> Response {
-    let body = json!({
-        "errors": [{
-            "message": "Internal server error",
-            "extensions": { "code": ErrorCode::InternalServerError.as_str() }
-        }]
-    });
-    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+    observability::internal_error(None)
 }
 
 /// A bad credential fails the whole request, as a GraphQL error with HTTP 401.
@@ -299,17 +294,32 @@ async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
+/// How long readiness waits for the database: an unreachable server otherwise holds the probe
+/// for the whole pool acquire timeout.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// 200 while the database answers; 503 while it does not, or once shutdown has begun (so a
+/// load balancer stops sending new work). Each probe takes a pooled connection, and the pool
+/// tests it before handing it out, so a restarted database is found again without a restart.
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready").into_response(),
-        Err(err) => {
+    if state.shutdown.is_stopping() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
+    }
+    match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready").into_response(),
+        Ok(Err(err)) => {
             tracing::warn!(error = %err, "database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+        Err(_) => {
+            tracing::warn!("database did not answer within {READY_TIMEOUT:?}");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
         }
     }
 }
 
 async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
+    db::sample_pool(&state.db, &state.metrics);
     (
         [(
             header::CONTENT_TYPE,

@@ -1,7 +1,7 @@
 //! The schema: every domain's root fields merged, behind the deny-by-default tenant guard.
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
-use studiogate_graph::{PolicyRegistry, TenantGuard};
+use studiogate_graph::{Observability, PolicyRegistry, TenantGuard};
 use studiogate_identity::IdentityMutation;
 use studiogate_studios::{StudiosMutation, StudiosQuery};
 
@@ -26,6 +26,7 @@ pub const MAX_DEPTH: usize = 12;
 
 pub fn build() -> AppSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .extension(Observability)
         .extension(TenantGuard::new(policies()))
         .limit_depth(MAX_DEPTH)
         .limit_recursive_depth(64)

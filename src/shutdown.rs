@@ -1,0 +1,82 @@
+//! Graceful shutdown: on SIGTERM or Ctrl-C the listener stops accepting, in-flight requests
+//! get up to the configured deadline to finish, and long-lived connections (WebSockets) are
+//! told through [`Shutdown`] so they can close with code 1001 (going away).
+
+use std::future::{Future, IntoFuture};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// A handle that resolves once shutdown has begun; clone it into long-lived tasks.
+#[derive(Clone)]
+pub struct Shutdown(watch::Receiver<bool>);
+
+impl Shutdown {
+    pub async fn wait(&mut self) {
+        let _ = self.0.wait_for(|stopping| *stopping).await;
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        *self.0.borrow()
+    }
+}
+
+/// The sending half, kept by `serve`.
+pub struct Trigger(watch::Sender<bool>);
+
+pub fn channel() -> (Trigger, Shutdown) {
+    let (tx, rx) = watch::channel(false);
+    (Trigger(tx), Shutdown(rx))
+}
+
+impl Trigger {
+    /// Resolves on the first SIGTERM or Ctrl-C and tells every [`Shutdown`] handle.
+    pub async fn on_signal(self) {
+        signal().await;
+        tracing::info!("shutdown signal received; finishing in-flight requests");
+        let _ = self.0.send(true);
+    }
+}
+
+/// Runs the server until it has drained after a signal, or until `deadline` has passed since
+/// the signal, whichever comes first.
+pub async fn run_with_deadline<S>(
+    server: S,
+    mut shutdown: Shutdown,
+    deadline: Duration,
+) -> std::io::Result<()>
+where
+    S: IntoFuture<Output = std::io::Result<()>>,
+{
+    let expired = async move {
+        shutdown.wait().await;
+        tokio::time::sleep(deadline).await;
+    };
+    tokio::select! {
+        result = server.into_future() => result,
+        () = expired => {
+            tracing::warn!(?deadline, "shutdown deadline passed; dropping unfinished requests");
+            Ok(())
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+fn signal() -> impl Future<Output = ()> {
+    async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let mut term = match signal(SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => return std::future::pending().await,
+            };
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+    }
+}
