@@ -2,7 +2,7 @@
 //! get up to the configured deadline to finish, and long-lived connections (WebSockets) are
 //! told through [`Shutdown`] so they can close with code 1001 (going away).
 
-use std::future::{Future, IntoFuture};
+use std::future::IntoFuture;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -61,22 +61,20 @@ where
 }
 
 /// Ctrl-C or SIGTERM.
-fn signal() -> impl Future<Output = ()> {
-    async {
-        let ctrl_c = tokio::signal::ctrl_c();
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            let mut term = match signal(SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => return std::future::pending().await,
-            };
-            tokio::select! {
-                _ = ctrl_c => {}
-                _ = term.recv() => {}
-            }
+async fn signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
         }
-        #[cfg(not(unix))]
-        let _ = ctrl_c.await;
     }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }
