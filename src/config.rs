@@ -32,6 +32,10 @@ pub struct Config {
     /// Log format: `text` or `json` (default: `json` in production mode, else `text`).
     #[arg(long, global = true, env = "STUDIOGATE_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
+    /// OTLP/HTTP traces endpoint, e.g. `http://127.0.0.1:4318/v1/traces` (builds with the
+    /// `otel` feature only).
+    #[arg(long, global = true, env = "STUDIOGATE_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
     /// Database URL: `sqlite://file.db?mode=rwc` or `postgres://user@host/db`.
     #[arg(
         long,
@@ -207,6 +211,13 @@ impl Config {
         }
         if !self.production && self.jwt_secret.as_deref() == Some("") {
             problems.push("STUDIOGATE_JWT_SECRET: must not be empty".to_owned());
+        }
+        if self.otlp_endpoint.is_some() && !cfg!(feature = "otel") {
+            problems.push(
+                "STUDIOGATE_OTLP_ENDPOINT: this build has no OpenTelemetry export (build with \
+                 `--features otel`)"
+                    .to_owned(),
+            );
         }
         if self.jwks_issuer.is_some() && self.jwks_url.is_none() {
             problems.push("STUDIOGATE_JWKS_ISSUER: needs STUDIOGATE_JWKS_URL".to_owned());

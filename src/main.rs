@@ -86,7 +86,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let pool = db::PoolSettings::from_config(&config);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            observability::init_tracing(config.log_format());
+            let _tracing =
+                observability::init_tracing(config.log_format(), config.otlp_endpoint.as_deref())?;
             app::serve(config).await
         }
         Command::Schema => {

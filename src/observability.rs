@@ -44,21 +44,93 @@ pub fn with_request_id(
     request.data(RequestId(request_id(headers)))
 }
 
+type Base =
+    tracing_subscriber::layer::Layered<tracing_subscriber::EnvFilter, tracing_subscriber::Registry>;
+type BoxedLayer = Box<dyn tracing_subscriber::Layer<Base> + Send + Sync>;
+
+/// Keeps the span exporter (with the `otel` feature) until the process ends; dropping it
+/// flushes the spans not yet sent.
+pub struct TracingGuard {
+    #[cfg(feature = "otel")]
+    provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Drop for TracingGuard {
+    fn drop(&mut self) {
+        #[cfg(feature = "otel")]
+        if let Some(provider) = self.provider.take() {
+            if let Err(err) = provider.shutdown() {
+                eprintln!("studiogate: flushing spans: {err}");
+            }
+        }
+    }
+}
+
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`); JSON lines in production mode.
-pub fn init_tracing(format: LogFormat) {
-    use tracing_subscriber::EnvFilter;
+/// With the `otel` feature and an OTLP endpoint, spans are exported too.
+pub fn init_tracing(
+    format: LogFormat,
+    otlp_endpoint: Option<&str>,
+) -> anyhow::Result<TracingGuard> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => builder
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    #[cfg_attr(not(feature = "otel"), allow(unused_mut))]
+    let mut layers: Vec<BoxedLayer> = vec![match format {
+        LogFormat::Json => fmt
             .json()
             .flatten_event(true)
             .with_current_span(true)
             .with_span_list(false)
-            .init(),
-        LogFormat::Text => builder.init(),
+            .boxed(),
+        LogFormat::Text => fmt.boxed(),
+    }];
+    #[cfg_attr(not(feature = "otel"), allow(unused_mut))]
+    let mut guard = TracingGuard {
+        #[cfg(feature = "otel")]
+        provider: None,
+    };
+    #[cfg(feature = "otel")]
+    if let Some(endpoint) = otlp_endpoint {
+        let (layer, provider) = otel::layer(endpoint)?;
+        layers.push(layer);
+        guard.provider = Some(provider);
+    }
+    #[cfg(not(feature = "otel"))]
+    if otlp_endpoint.is_some() {
+        anyhow::bail!("STUDIOGATE_OTLP_ENDPOINT needs a build with the `otel` feature");
+    }
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(layers)
+        .init();
+    Ok(guard)
+}
+
+#[cfg(feature = "otel")]
+mod otel {
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_otlp::{SpanExporter, WithExportConfig};
+    use opentelemetry_sdk::trace::SdkTracerProvider;
+    use opentelemetry_sdk::Resource;
+    use tracing_subscriber::Layer;
+
+    /// Spans to an OTLP/HTTP collector (`http://host:4318/v1/traces`), batched off the
+    /// request path.
+    pub fn layer(endpoint: &str) -> anyhow::Result<(super::BoxedLayer, SdkTracerProvider)> {
+        let exporter = SpanExporter::builder()
+            .with_http()
+            .with_endpoint(endpoint)
+            .build()?;
+        let provider = SdkTracerProvider::builder()
+            .with_batch_exporter(exporter)
+            .with_resource(Resource::builder().with_service_name("studiogate").build())
+            .build();
+        let tracer = provider.tracer("studiogate");
+        let layer = tracing_opentelemetry::layer().with_tracer(tracer).boxed();
+        Ok((layer, provider))
     }
 }
 
