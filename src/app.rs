@@ -5,6 +5,7 @@ use async_graphql::ErrorExtensions;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::from_fn_with_state;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -12,6 +13,7 @@ use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use studiogate_entities_identity::accounts;
 use studiogate_graph::{AuthError, ErrorCode, GraphError, Metrics};
 use studiogate_identity::{AccountHooks, Authenticator, ClientInfo, IdentityConfig, IdentityCtx};
@@ -23,8 +25,6 @@ use crate::observability;
 use crate::schema::{self, AppSchema};
 use crate::shutdown::{self, Shutdown};
 use crate::{db, seed};
-use axum::middleware::from_fn_with_state;
-use std::time::Duration;
 
 struct AppState {
     schema: AppSchema,
@@ -152,7 +152,8 @@ async fn graphql(
         Ok(claimed) => claimed,
         Err(answer) => return answer,
     };
-    let request = observability::with_request_id(request.data(viewer.clone()), &headers);
+    let request = request.data(viewer.clone());
+    let request = observability::with_request_id(request, &headers);
     let request = studiogate_identity::request_data(
         request,
         IdentityCtx {
@@ -216,6 +217,7 @@ async fn idempotency_claim(
 
 /// A whole-request error in the GraphQL response shape.
 fn graph_error(err: GraphError) -> Response {
+    observability::count_error(err.code.as_str());
     let error = err.extend();
     let mut server = async_graphql::ServerError::new(error.message, None);
     server.extensions = error.extensions;
@@ -228,6 +230,7 @@ fn internal_error() -> Response {
 
 /// A bad credential fails the whole request, as a GraphQL error with HTTP 401.
 fn unauthenticated(message: &str) -> Response {
+    observability::count_error(ErrorCode::Unauthenticated.as_str());
     let body = json!({
         "errors": [{
             "message": message,

@@ -184,8 +184,16 @@ fn panicked(_: Box<dyn std::any::Any + Send>) -> Response {
     internal_error(None)
 }
 
+/// Counts an error answered outside the schema (a refused token, a refused header).
+pub fn count_error(code: &str) {
+    if let Some(metrics) = telemetry::current().and_then(|s| s.metrics.clone()) {
+        metrics.count_error(code);
+    }
+}
+
 /// The whole-request answer for an unexpected failure: generic, with the request id.
 pub fn internal_error(request_id: Option<&str>) -> Response {
+    count_error(ErrorCode::InternalServerError.as_str());
     let mut extensions = json!({ "code": ErrorCode::InternalServerError.as_str() });
     if let Some(id) = request_id.or(telemetry::current()
         .as_deref()

@@ -85,6 +85,14 @@ async fn metrics_are_exposed_and_move() {
         assert_eq!(error_codes(&body), vec!["UNAUTHENTICATED"]);
         let (_, metrics) = app.get("/metrics").await.expect("metrics");
         assert_eq!(sample(&metrics, errors), Some(1.0), "{metrics}");
+        // So are whole-request refusals outside the schema (a malformed token: HTTP 401).
+        let (status, _) = app
+            .post(Some("not-a-jwt"), "{ companies { totalCount } }", json!({}))
+            .await
+            .expect("ok");
+        assert_eq!(status, 401);
+        let (_, metrics) = app.get("/metrics").await.expect("metrics");
+        assert_eq!(sample(&metrics, errors), Some(2.0), "{metrics}");
     }
 }
 

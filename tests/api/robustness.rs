@@ -112,6 +112,32 @@ async fn sigterm_lets_an_in_flight_request_finish() {
     }
 }
 
+#[tokio::test]
+async fn the_shutdown_deadline_bounds_a_request_that_never_finishes() {
+    let env = [("STUDIOGATE_SHUTDOWN_TIMEOUT_SECS", "1")];
+    let mut app = TestApp::spawn_with_env(BIN, &backends()[0], &env)
+        .await
+        .expect("app");
+    let token = app.token(Uuid::new_v4());
+    // Half a body, and the rest never comes.
+    let _stuck = SlowPost::start(&app, &token, "{ companies { totalCount } }").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let start = std::time::Instant::now();
+    app.terminate().expect("SIGTERM");
+    let exit = app.wait_exit(Duration::from_secs(15)).await.expect("exits");
+    assert!(exit.success(), "exit status {exit}");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?} to stop",
+        start.elapsed()
+    );
+    assert!(
+        app.logs().contains("shutdown deadline passed"),
+        "{}",
+        app.logs()
+    );
+}
+
 /// A PostgreSQL cluster of this test's own, in a temporary folder, so stopping it does not
 /// disturb the shared server other tests use.
 struct PrivateCluster {
