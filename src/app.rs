@@ -305,7 +305,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(2);
 /// load balancer stops sending new work). Each probe takes a pooled connection, and the pool
 /// tests it before handing it out, so a restarted database is found again without a restart.
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    if state.shutdown.is_stopping() {
+    if *state.shutdown.borrow() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
     }
     match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {

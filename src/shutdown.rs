@@ -1,31 +1,22 @@
 //! Graceful shutdown: on SIGTERM or Ctrl-C the listener stops accepting, in-flight requests
 //! get up to the configured deadline to finish, and long-lived connections (WebSockets) are
-//! told through [`Shutdown`] so they can close with code 1001 (going away).
+//! watch the [`Shutdown`] receiver (it turns `true`) so they can close with code 1001 (going
+//! away).
 
 use std::future::IntoFuture;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// A handle that resolves once shutdown has begun; clone it into long-lived tasks.
-#[derive(Clone)]
-pub struct Shutdown(watch::Receiver<bool>);
-
-impl Shutdown {
-    pub async fn wait(&mut self) {
-        let _ = self.0.wait_for(|stopping| *stopping).await;
-    }
-
-    pub fn is_stopping(&self) -> bool {
-        *self.0.borrow()
-    }
-}
+/// `true` once shutdown has begun; clone it into long-lived tasks
+/// (`shutdown.wait_for(|stopping| *stopping).await`).
+pub type Shutdown = watch::Receiver<bool>;
 
 /// The sending half, kept by `serve`.
 pub struct Trigger(watch::Sender<bool>);
 
 pub fn channel() -> (Trigger, Shutdown) {
     let (tx, rx) = watch::channel(false);
-    (Trigger(tx), Shutdown(rx))
+    (Trigger(tx), rx)
 }
 
 impl Trigger {
@@ -48,7 +39,7 @@ where
     S: IntoFuture<Output = std::io::Result<()>>,
 {
     let expired = async move {
-        shutdown.wait().await;
+        let _ = shutdown.wait_for(|stopping| *stopping).await;
         tokio::time::sleep(deadline).await;
     };
     tokio::select! {
