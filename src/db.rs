@@ -93,3 +93,54 @@ pub fn sample_pool(db: &DatabaseConnection, metrics: &Metrics) {
     metrics.pool_connections.set(i64::from(size));
     metrics.pool_idle.set(idle as i64);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::Statement;
+    use studiogate_testkit::{backends, Backend, TestDb};
+
+    fn settings() -> PoolSettings {
+        PoolSettings {
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_millis(300),
+            busy_timeout: Duration::from_millis(1234),
+        }
+    }
+
+    /// Every pooled connection carries the configured timeouts, and PostgreSQL cancels a
+    /// statement that runs past its own.
+    #[tokio::test]
+    async fn pooled_connections_carry_the_configured_timeouts() {
+        for backend in backends() {
+            let test_db = TestDb::create(&backend).await.expect("database");
+            let db = connect(&test_db.url, &settings(), None)
+                .await
+                .expect("connects");
+            let backend_kind = db.get_database_backend();
+            let (sql, expected) = match backend {
+                Backend::Sqlite => ("PRAGMA busy_timeout", "1234"),
+                Backend::Postgres(_) => ("SHOW statement_timeout", "300ms"),
+            };
+            let row = db
+                .query_one(Statement::from_string(backend_kind, sql))
+                .await
+                .expect("query")
+                .expect("a row");
+            let value = row
+                .try_get_by_index::<String>(0)
+                .or_else(|_| row.try_get_by_index::<i64>(0).map(|v| v.to_string()))
+                .expect("a value");
+            assert_eq!(value, expected, "{sql}");
+            if let Backend::Postgres(_) = backend {
+                let err = db
+                    .execute_unprepared("SELECT pg_sleep(2)")
+                    .await
+                    .expect_err("cancelled");
+                assert!(err.to_string().contains("statement timeout"), "{err}");
+            }
+            db.close().await.expect("closes");
+        }
+    }
+}
