@@ -225,7 +225,7 @@ fn graph_error(err: GraphError) -> Response {
 }
 
 fn internal_error() -> Response {
-    observability::internal_error(None)
+    observability::internal_error()
 }
 
 /// A bad credential fails the whole request, as a GraphQL error with HTTP 401.

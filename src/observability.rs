@@ -181,7 +181,7 @@ pub fn layers(router: axum::Router) -> axum::Router {
 
 fn panicked(_: Box<dyn std::any::Any + Send>) -> Response {
     tracing::error!("a request handler panicked");
-    internal_error(None)
+    internal_error()
 }
 
 /// Counts an error answered outside the schema (a refused token, a refused header).
@@ -192,14 +192,11 @@ pub fn count_error(code: &str) {
 }
 
 /// The whole-request answer for an unexpected failure: generic, with the request id.
-pub fn internal_error(request_id: Option<&str>) -> Response {
+pub fn internal_error() -> Response {
     count_error(ErrorCode::InternalServerError.as_str());
     let mut extensions = json!({ "code": ErrorCode::InternalServerError.as_str() });
-    if let Some(id) = request_id.or(telemetry::current()
-        .as_deref()
-        .map(|s| s.request_id.as_str()))
-    {
-        extensions["requestId"] = json!(id);
+    if let Some(scope) = telemetry::current() {
+        extensions["requestId"] = json!(scope.request_id);
     }
     let body =
         json!({ "errors": [{ "message": "Internal server error", "extensions": extensions }] });
