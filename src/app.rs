@@ -6,6 +6,7 @@ use async_graphql_axum::GraphQLResponse;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::from_fn_with_state;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -13,6 +14,7 @@ use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use studiogate_entities_identity::accounts;
 use studiogate_graph::{AuthError, ErrorCode, GraphError, Metrics, Viewer};
 use studiogate_identity::{AccountHooks, Authenticator, ClientInfo, IdentityConfig, IdentityCtx};
@@ -20,9 +22,11 @@ use studiogate_studios::{FileStore, ProfileHooks};
 
 use crate::config::{Config, Limits, Toggle};
 use crate::idempotency::{self, Claim};
+use crate::observability;
 use crate::persisted::{self, Documents};
 use crate::ratelimit::Limiter;
 use crate::schema::{self, AppSchema};
+use crate::shutdown::{self, Shutdown};
 use crate::{db, intake, seed};
 
 struct AppState {
@@ -37,6 +41,8 @@ struct AppState {
     csrf_prevention: bool,
     documents: Documents,
     limiter: Arc<Limiter>,
+    /// Resolves when shutdown begins (readiness turns false; WebSockets should close).
+    shutdown: Shutdown,
 }
 
 /// The app. `side_db` is a small pool of its own for the rate limiter's membership lookups.
@@ -45,6 +51,7 @@ pub fn router(
     db: DatabaseConnection,
     side_db: DatabaseConnection,
     metrics: Metrics,
+    shutdown: Shutdown,
 ) -> anyhow::Result<Router> {
     let hooks: Arc<dyn AccountHooks> = Arc::new(ProfileHooks);
     let files = Arc::new(config.file_store()?);
@@ -68,24 +75,27 @@ pub fn router(
         hooks,
         files,
         db,
-        metrics,
+        metrics: metrics.clone(),
+        shutdown,
     });
     let graphql = get(graphql_get)
         .post(graphql_post)
         // Bodies are inflated before the size limit counts them.
         .layer(tower_http::decompression::RequestDecompressionLayer::new());
-    let mut router = Router::new()
+    let timeout = Duration::from_secs(config.request_timeout_secs);
+    let mut routes = Router::new()
         .route("/graphql", graphql)
         .route("/files/{id}", get(download))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state);
+        .with_state(state)
+        .layer(from_fn_with_state(timeout, observability::timeout))
+        .layer(from_fn_with_state(metrics, observability::scope));
     if !config.http.cors_origins.is_empty() {
-        router = router.layer(cors(&config.http.cors_origins)?);
+        routes = routes.layer(cors(&config.http.cors_origins)?);
     }
-    Ok(router)
+    Ok(observability::layers(routes))
 }
 
 /// Browsers on the listed origins may call the API; others get no CORS headers.
@@ -117,12 +127,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::warn!("STUDIOGATE_JWT_SECRET is not set; using the development secret");
     }
     let metrics = Metrics::default();
-    let db = db::connect(&config.database_url, Some(&metrics)).await?;
+    let pool = db::PoolSettings::from_config(&config);
+    let db = db::connect(&config.database_url, &pool, Some(&metrics)).await?;
     let demo = demo_account(&config, &db).await?;
     let keys = config.jwt_keys();
     // Everything that can refuse to start does so before the address is announced.
     let side_db = db::connect_side(&config.database_url).await?;
-    let app = router(&config, db, side_db, metrics)?;
+    let (trigger, stopping) = shutdown::channel();
+    let app = router(&config, db.clone(), side_db, metrics, stopping.clone())?;
     let listener = tokio::net::TcpListener::bind(&config.listen).await?;
     let addr = listener.local_addr()?;
     println!("studiogate listening on http://{addr}");
@@ -132,32 +144,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("Demo token (admin of Company 000), paste into GraphiQL's headers pane:");
         println!("{{\"Authorization\": \"Bearer {token}\"}}");
     }
-    axum::serve(
+    let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .with_graceful_shutdown(trigger.on_signal());
+    let deadline = Duration::from_secs(config.shutdown_timeout_secs);
+    shutdown::run_with_deadline(server, stopping, deadline).await?;
+    db.close().await?;
+    tracing::info!("stopped");
     Ok(())
-}
-
-/// Ctrl-C or SIGTERM: stop accepting connections and let in-flight requests finish.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => return std::future::pending().await,
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }
 
 /// Seeds the demo into an empty SQLite database; returns the demo admin when the demo is there.
@@ -165,7 +161,7 @@ async fn demo_account(
     config: &Config,
     db: &DatabaseConnection,
 ) -> anyhow::Result<Option<uuid::Uuid>> {
-    if config.demo == Toggle::Off || !config.database_url.starts_with("sqlite") {
+    if !config.demo_enabled() || !config.database_url.starts_with("sqlite") {
         return Ok(None);
     }
     if accounts::Entity::find().count(db).await? == 0 {
@@ -386,6 +382,7 @@ async fn execute(
             .map(str::to_owned),
     };
     let request = request.data(viewer.clone());
+    let request = observability::with_request_id(request, headers);
     let request = studiogate_identity::request_data(
         request,
         IdentityCtx {
@@ -444,6 +441,7 @@ async fn idempotency_claim(
 
 /// A whole-request error in the GraphQL response shape.
 fn graph_error(err: GraphError) -> Response {
+    observability::count_error(err.code.as_str());
     let error = err.extend();
     let mut server = async_graphql::ServerError::new(error.message, None);
     server.extensions = error.extensions;
@@ -451,17 +449,12 @@ fn graph_error(err: GraphError) -> Response {
 }
 
 fn internal_error() -> Response {
-    let body = json!({
-        "errors": [{
-            "message": "Internal server error",
-            "extensions": { "code": ErrorCode::InternalServerError.as_str() }
-        }]
-    });
-    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+    observability::internal_error()
 }
 
 /// A bad credential fails the whole request, as a GraphQL error with HTTP 401.
 fn unauthenticated(message: &str) -> Response {
+    observability::count_error(ErrorCode::Unauthenticated.as_str());
     let body = json!({
         "errors": [{
             "message": message,
@@ -528,17 +521,32 @@ async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
+/// How long readiness waits for the database: an unreachable server otherwise holds the probe
+/// for the whole pool acquire timeout.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// 200 while the database answers; 503 while it does not, or once shutdown has begun (so a
+/// load balancer stops sending new work). Each probe takes a pooled connection, and the pool
+/// tests it before handing it out, so a restarted database is found again without a restart.
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready").into_response(),
-        Err(err) => {
+    if *state.shutdown.borrow() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
+    }
+    match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready").into_response(),
+        Ok(Err(err)) => {
             tracing::warn!(error = %err, "database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+        Err(_) => {
+            tracing::warn!("database did not answer within {READY_TIMEOUT:?}");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
         }
     }
 }
 
 async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
+    db::sample_pool(&state.db, &state.metrics);
     (
         [(
             header::CONTENT_TYPE,

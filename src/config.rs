@@ -1,6 +1,8 @@
-//! Settings shared by every subcommand, from flags or the environment.
+//! Settings shared by every subcommand: flags, then the environment, then the TOML file named
+//! by `--config` / `STUDIOGATE_CONFIG` (see `config_file`), then the defaults.
 
-use clap::Args;
+use clap::builder::RangedU64ValueParser;
+use clap::{ArgAction, Args};
 use std::time::Duration;
 use studiogate_graph::JwtKeys;
 use studiogate_identity::{IdentityConfig, JwksConfig};
@@ -9,22 +11,72 @@ use studiogate_identity::{IdentityConfig, JwksConfig};
 /// sign tokens with it: set a real secret anywhere but a developer's machine.
 pub const DEV_JWT_SECRET: &str = "studiogate-development-secret-do-not-deploy";
 
+/// HS256 wants a key at least as long as its output.
+const MIN_PRODUCTION_SECRET: usize = 32;
+
 #[derive(Args, Clone)]
 pub struct Config {
+    /// A TOML file of settings (keys as the flags, in snake_case); flags and environment
+    /// variables override it.
+    #[arg(long, global = true, env = "STUDIOGATE_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
+    /// Production mode: refuses to start without a real JWT secret, logs JSON, no demo.
+    #[arg(
+        long,
+        global = true,
+        env = "STUDIOGATE_PRODUCTION",
+        action = ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub production: bool,
+    /// Log format: `text` or `json` (default: `json` in production mode, else `text`).
+    #[arg(long, global = true, env = "STUDIOGATE_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// OTLP/HTTP traces endpoint, e.g. `http://127.0.0.1:4318/v1/traces` (builds with the
+    /// `otel` feature only).
+    #[arg(long, global = true, env = "STUDIOGATE_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
     /// Database URL: `sqlite://file.db?mode=rwc` or `postgres://user@host/db`.
     #[arg(
         long,
         global = true,
         env = "DATABASE_URL",
-        default_value = "sqlite://studiogate.db?mode=rwc"
+        default_value = "sqlite://studiogate.db?mode=rwc",
+        value_parser = database_url
     )]
     pub database_url: String,
+    /// Most connections the database pool opens (default: 8 on SQLite, 20 on PostgreSQL).
+    #[arg(long, global = true, env = "STUDIOGATE_DB_MAX_CONNECTIONS",
+        value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_max_connections: Option<u32>,
+    /// How long a request waits for a free pool connection, in seconds.
+    #[arg(long, global = true, env = "STUDIOGATE_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5,
+        value_parser = RangedU64ValueParser::<u64>::new().range(1..=600))]
+    pub db_acquire_timeout_secs: u64,
+    /// PostgreSQL `statement_timeout` of every pooled connection, in milliseconds (0: none).
+    #[arg(long, global = true, env = "STUDIOGATE_DB_STATEMENT_TIMEOUT_MS", default_value_t = 10_000,
+        value_parser = RangedU64ValueParser::<u64>::new().range(0..=3_600_000))]
+    pub db_statement_timeout_ms: u64,
+    /// SQLite busy timeout (how long a write waits for the file lock), in milliseconds.
+    #[arg(long, global = true, env = "STUDIOGATE_DB_BUSY_TIMEOUT_MS", default_value_t = 5_000,
+        value_parser = RangedU64ValueParser::<u64>::new().range(0..=600_000))]
+    pub db_busy_timeout_ms: u64,
+    /// Longest time one HTTP request may take, in seconds; past it the answer is HTTP 504
+    /// with `extensions.code = TIMEOUT`.
+    #[arg(long, global = true, env = "STUDIOGATE_REQUEST_TIMEOUT_SECS", default_value_t = 30,
+        value_parser = RangedU64ValueParser::<u64>::new().range(1..=3600))]
+    pub request_timeout_secs: u64,
+    /// On SIGTERM / Ctrl-C, how long in-flight requests may take to finish, in seconds.
+    #[arg(long, global = true, env = "STUDIOGATE_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30,
+        value_parser = RangedU64ValueParser::<u64>::new().range(0..=3600))]
+    pub shutdown_timeout_secs: u64,
     /// Listen address of `serve`; port 0 picks a free port (the address is printed).
     #[arg(
         long,
         global = true,
         env = "STUDIOGATE_LISTEN",
-        default_value = "127.0.0.1:8080"
+        default_value = "127.0.0.1:8080",
+        value_parser = listen_address
     )]
     pub listen: String,
     /// HS256 secret shared with the token issuer (Supabase's JWT secret).
@@ -59,7 +111,8 @@ pub struct Config {
         long,
         global = true,
         env = "STUDIOGATE_LOCKOUT_THRESHOLD",
-        default_value_t = 5
+        default_value_t = 5,
+        value_parser = clap::value_parser!(i32).range(1..=1000)
     )]
     pub lockout_threshold: i32,
     /// How long a locked account stays locked, in seconds.
@@ -78,7 +131,7 @@ pub struct Config {
     pub jwks_issuer: Option<String>,
     /// Store file bytes in an S3-compatible bucket (`s3://bucket/prefix`) instead of a folder;
     /// credentials and endpoint from `AWS_*` variables.
-    #[arg(long, global = true, env = "STUDIOGATE_STORAGE_URL")]
+    #[arg(long, global = true, env = "STUDIOGATE_STORAGE_URL", value_parser = storage_url)]
     pub storage_url: Option<String>,
     /// Folder for uploaded file bytes (created if missing).
     #[arg(
@@ -91,10 +144,6 @@ pub struct Config {
     /// Load the demo dataset on first start of an empty SQLite database (`on` / `off`).
     #[arg(long, global = true, env = "STUDIOGATE_DEMO", default_value = "on")]
     pub demo: Toggle,
-    /// Production mode: a real JWT secret is required, introspection and field suggestions
-    /// default to off.
-    #[arg(long, global = true, env = "STUDIOGATE_PRODUCTION")]
-    pub production: bool,
     #[command(flatten)]
     pub limits: Limits,
     #[command(flatten)]
@@ -231,7 +280,112 @@ pub enum Toggle {
     Off,
 }
 
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+fn database_url(value: &str) -> Result<String, String> {
+    if value.starts_with("sqlite:") {
+        return Ok(value.to_owned());
+    }
+    if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+        return url::Url::parse(value)
+            .map(|_| value.to_owned())
+            .map_err(|err| format!("not a valid PostgreSQL URL: {err}"));
+    }
+    Err("expected `sqlite:<path>` or `postgres://user@host/db`".into())
+}
+
+fn listen_address(value: &str) -> Result<String, String> {
+    match value.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+            Ok(value.to_owned())
+        }
+        _ => Err("expected HOST:PORT, such as 127.0.0.1:8080 or [::]:8080".into()),
+    }
+}
+
+fn storage_url(value: &str) -> Result<String, String> {
+    match value.strip_prefix("s3://") {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => Ok(value.to_owned()),
+        _ => Err("expected s3://bucket or s3://bucket/prefix".into()),
+    }
+}
+
 impl Config {
+    /// Checks that need more than one setting; every problem is reported, not only the first.
+    pub fn validate(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.production {
+            match self.jwt_secret.as_deref() {
+                None => problems.push(
+                    "STUDIOGATE_JWT_SECRET: required in production mode (the development \
+                     secret is public)"
+                        .to_owned(),
+                ),
+                Some(DEV_JWT_SECRET) => problems.push(
+                    "STUDIOGATE_JWT_SECRET: the development secret is refused in production mode"
+                        .to_owned(),
+                ),
+                Some(secret) if secret.len() < MIN_PRODUCTION_SECRET => problems.push(format!(
+                    "STUDIOGATE_JWT_SECRET: at least {MIN_PRODUCTION_SECRET} bytes in \
+                     production mode (it has {})",
+                    secret.len()
+                )),
+                Some(_) => {}
+            }
+        }
+        if !self.production && self.jwt_secret.as_deref() == Some("") {
+            problems.push("STUDIOGATE_JWT_SECRET: must not be empty".to_owned());
+        }
+        if self.otlp_endpoint.is_some() && !cfg!(feature = "otel") {
+            problems.push(
+                "STUDIOGATE_OTLP_ENDPOINT: this build has no OpenTelemetry export (build with \
+                 `--features otel`)"
+                    .to_owned(),
+            );
+        }
+        if self.jwks_issuer.is_some() && self.jwks_url.is_none() {
+            problems.push("STUDIOGATE_JWKS_ISSUER: needs STUDIOGATE_JWKS_URL".to_owned());
+        }
+        if let Some(url) = self.jwks_url.as_deref().filter(|u| u.contains("://")) {
+            let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "https" | "http"));
+            if !ok {
+                problems.push(format!(
+                    "STUDIOGATE_JWKS_URL: `{url}` is neither an http(s) URL nor a file path"
+                ));
+            }
+        }
+        if self.access_token_ttl_secs == 0 || self.refresh_token_ttl_secs == 0 {
+            problems.push("token lifetimes must be at least 1 second".to_owned());
+        }
+        problems
+    }
+
+    /// The demo never loads in production mode.
+    pub fn demo_enabled(&self) -> bool {
+        self.demo == Toggle::On && !self.production
+    }
+
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format.unwrap_or(if self.production {
+            LogFormat::Json
+        } else {
+            LogFormat::Text
+        })
+    }
+
+    pub fn max_connections(&self) -> u32 {
+        self.db_max_connections
+            .unwrap_or(if self.database_url.starts_with("sqlite") {
+                8
+            } else {
+                20
+            })
+    }
+
     pub fn jwt_keys(&self) -> JwtKeys {
         let secret = self.jwt_secret.as_deref().unwrap_or(DEV_JWT_SECRET);
         JwtKeys::new(secret.as_bytes(), self.jwt_audience.clone())
@@ -265,14 +419,4 @@ impl Config {
             audience: self.jwt_audience.clone(),
         })
     }
-}
-
-pub fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
 }

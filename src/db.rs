@@ -1,14 +1,40 @@
 //! Connecting, counting statements, migrating.
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
 use std::time::Duration;
-use studiogate_graph::Metrics;
+use studiogate_graph::{telemetry, Metrics};
+
+/// Pool size and timeouts (from `Config`).
+#[derive(Clone, Debug)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    /// PostgreSQL `statement_timeout`; zero means none.
+    pub statement_timeout: Duration,
+    /// SQLite: how long a statement waits for the file lock.
+    pub busy_timeout: Duration,
+}
+
+impl PoolSettings {
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            max_connections: config.max_connections(),
+            acquire_timeout: Duration::from_secs(config.db_acquire_timeout_secs),
+            statement_timeout: Duration::from_millis(config.db_statement_timeout_ms),
+            busy_timeout: Duration::from_millis(config.db_busy_timeout_ms),
+        }
+    }
+}
 
 /// Runs pending migrations, then connects the pool the app uses and hooks the statement
 /// counter in. Migrations get a connection of their own: on SQLite the migrator switches
 /// `foreign_keys` off, and a pooled connection left that way would skip every cascade.
-pub async fn connect(url: &str, metrics: Option<&Metrics>) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect(
+    url: &str,
+    pool: &PoolSettings,
+    metrics: Option<&Metrics>,
+) -> anyhow::Result<DatabaseConnection> {
     let migrator = Database::connect(
         ConnectOptions::new(url)
             .sqlx_logging(false)
@@ -19,15 +45,33 @@ pub async fn connect(url: &str, metrics: Option<&Metrics>) -> anyhow::Result<Dat
     Migrator::up(&migrator, None).await?;
     migrator.close().await?;
     let mut options = ConnectOptions::new(url);
+    let statement_timeout = pool.statement_timeout.as_millis().to_string();
+    let busy_timeout = pool.busy_timeout;
     options
         .sqlx_logging(false)
-        .max_connections(if url.starts_with("sqlite") { 8 } else { 20 })
-        .acquire_timeout(Duration::from_secs(5));
+        .max_connections(pool.max_connections)
+        .acquire_timeout(pool.acquire_timeout)
+        // A connection that died with the server (a restart, a failover) is found and replaced
+        // when it is next taken from the pool, so the pool recovers without a restart.
+        .test_before_acquire(true)
+        .map_sqlx_postgres_opts(move |opts| {
+            opts.options([("statement_timeout", statement_timeout.as_str())])
+        })
+        .map_sqlx_sqlite_opts(move |opts| opts.busy_timeout(busy_timeout));
     let mut db = Database::connect(options).await?;
     if let Some(metrics) = metrics {
         let counter = metrics.db_statements.clone();
-        db.set_metric_callback(move |_| {
+        metrics.pool_max.set(i64::from(pool.max_connections));
+        db.set_metric_callback(move |info| {
             counter.inc();
+            telemetry::count_statement();
+            tracing::debug!(
+                target: "studiogate::sql",
+                elapsed_ms = info.elapsed.as_secs_f64() * 1000.0,
+                failed = info.failed,
+                sql = %info.statement.sql,
+                "sql statement"
+            );
         });
     }
     Ok(db)
@@ -42,4 +86,72 @@ pub async fn connect_side(url: &str) -> anyhow::Result<DatabaseConnection> {
         .max_connections(2)
         .acquire_timeout(Duration::from_secs(5));
     Ok(Database::connect(options).await?)
+}
+
+/// Pool gauges, sampled when /metrics is scraped.
+pub fn sample_pool(db: &DatabaseConnection, metrics: &Metrics) {
+    let (size, idle) = match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        DatabaseBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => return,
+    };
+    metrics.pool_connections.set(i64::from(size));
+    metrics.pool_idle.set(idle as i64);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::Statement;
+    use studiogate_testkit::{backends, Backend, TestDb};
+
+    fn settings() -> PoolSettings {
+        PoolSettings {
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_millis(300),
+            busy_timeout: Duration::from_millis(1234),
+        }
+    }
+
+    /// Every pooled connection carries the configured timeouts, and PostgreSQL cancels a
+    /// statement that runs past its own.
+    #[tokio::test]
+    async fn pooled_connections_carry_the_configured_timeouts() {
+        for backend in backends() {
+            let test_db = TestDb::create(&backend).await.expect("database");
+            let db = connect(&test_db.url, &settings(), None)
+                .await
+                .expect("connects");
+            let backend_kind = db.get_database_backend();
+            let (sql, expected) = match backend {
+                Backend::Sqlite => ("PRAGMA busy_timeout", "1234"),
+                Backend::Postgres(_) => ("SHOW statement_timeout", "300ms"),
+            };
+            let row = db
+                .query_one(Statement::from_string(backend_kind, sql))
+                .await
+                .expect("query")
+                .expect("a row");
+            let value = row
+                .try_get_by_index::<String>(0)
+                .or_else(|_| row.try_get_by_index::<i64>(0).map(|v| v.to_string()))
+                .expect("a value");
+            assert_eq!(value, expected, "{sql}");
+            if let Backend::Postgres(_) = backend {
+                let err = db
+                    .execute_unprepared("SELECT pg_sleep(2)")
+                    .await
+                    .expect_err("cancelled");
+                assert!(err.to_string().contains("statement timeout"), "{err}");
+            }
+            db.close().await.expect("closes");
+        }
+    }
 }

@@ -2,16 +2,19 @@
 
 mod app;
 mod config;
+mod config_file;
 mod db;
 mod idempotency;
 mod intake;
 mod limits;
+mod observability;
 mod persisted;
 mod ratelimit;
 mod schema;
 mod seed;
+mod shutdown;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use uuid::Uuid;
 
 use crate::config::Config;
@@ -53,13 +56,42 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+/// Settings are read and checked before the runtime starts: the config file is mapped onto
+/// environment variables, which is only sound while the process has a single thread.
+fn main() -> anyhow::Result<()> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Err(problems) = config_file::apply(&Cli::command(), &args) {
+        refuse(&problems);
+    }
+    let cli = Cli::parse_from(args);
+    if !matches!(cli.command, Some(Command::Schema)) {
+        let problems = cli.config.validate();
+        if !problems.is_empty() {
+            refuse(&problems);
+        }
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(cli))
+}
+
+/// Every bad setting, one line each, then exit code 2 (as clap does for bad flags).
+fn refuse(problems: &[String]) -> ! {
+    eprintln!("studiogate: invalid configuration:");
+    for problem in problems {
+        eprintln!("  - {problem}");
+    }
+    std::process::exit(2)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
+    let pool = db::PoolSettings::from_config(&config);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            config::init_tracing();
+            let _tracing =
+                observability::init_tracing(config.log_format(), config.otlp_endpoint.as_deref())?;
             app::serve(config).await
         }
         Command::Schema => {
@@ -67,11 +99,11 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate => {
-            db::connect(&config.database_url, None).await?;
+            db::connect(&config.database_url, &pool, None).await?;
             Ok(())
         }
         Command::Seed { scale } => {
-            let db = db::connect(&config.database_url, None).await?;
+            let db = db::connect(&config.database_url, &pool, None).await?;
             let summary = seed::load(&db, &seed::Shape::scale(scale)).await?;
             println!("{}", serde_json::to_string(&summary)?);
             Ok(())

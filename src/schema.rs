@@ -1,7 +1,7 @@
 //! The schema: every domain's root fields merged, behind the deny-by-default tenant guard.
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
-use studiogate_graph::{PolicyRegistry, TenantGuard};
+use studiogate_graph::{Observability, PolicyRegistry, TenantGuard};
 use studiogate_identity::IdentityMutation;
 use studiogate_studios::{StudiosMutation, StudiosQuery};
 
@@ -29,6 +29,7 @@ pub fn build(limits: &Limits, production: bool) -> AppSchema {
     let default = if production { Toggle::Off } else { Toggle::On };
     let introspection = limits.introspection.unwrap_or(default) == Toggle::On;
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .extension(Observability)
         .extension(TenantGuard::new(policies()))
         .extension(OperationLimits {
             max_aliases: limits.max_aliases as usize,

@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set. One test binary, so the workspace links once.
 
 mod auth;
+mod config;
 mod files;
 mod hardening;
 mod http;
@@ -12,8 +13,10 @@ mod jwks;
 mod kanban;
 mod limits;
 mod nested;
+mod observability;
 mod pagination;
 mod relations;
+mod robustness;
 mod roles;
 mod support;
 mod writes;

@@ -12,6 +12,8 @@ pub enum ErrorCode {
     Conflict,
     InvalidTransition,
     RateLimited,
+    /// The request ran past the configured request timeout.
+    Timeout,
     InternalServerError,
     /// The operation itself is invalid: unknown fields, too deep, too complex.
     GraphqlValidationFailed,
@@ -27,6 +29,7 @@ impl ErrorCode {
             Self::Conflict => "CONFLICT",
             Self::InvalidTransition => "INVALID_TRANSITION",
             Self::RateLimited => "RATE_LIMITED",
+            Self::Timeout => "TIMEOUT",
             Self::InternalServerError => "INTERNAL_SERVER_ERROR",
             Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
         }

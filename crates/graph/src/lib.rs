@@ -7,10 +7,12 @@ pub mod loader;
 pub mod metrics;
 pub mod pagination;
 pub mod policy;
+pub mod telemetry;
 pub mod viewer;
 
 pub use error::{ErrorCode, GraphError};
 pub use metrics::Metrics;
 pub use pagination::{Cursor, ListOrder, PageArgs};
 pub use policy::{Policy, PolicyRegistry, TenantGuard};
+pub use telemetry::{Observability, RequestId, RequestScope};
 pub use viewer::{bearer, AuthError, Claims, JwtKeys, PlatformRole, Viewer};

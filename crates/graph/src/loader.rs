@@ -28,9 +28,16 @@ pub const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(2
 
 /// A request-scoped dataloader with the house batch size and window.
 pub fn dataloader<T: Send + Sync + 'static>(inner: T) -> DataLoader<T> {
-    DataLoader::new(inner, tokio::spawn)
+    DataLoader::new(inner, crate::telemetry::spawn)
         .max_batch_size(MAX_BATCH)
         .delay(BATCH_WINDOW)
+}
+
+/// `studios.by_id`: the entity's module name and the loader kind, for metrics and spans.
+fn label<E: EntityTrait>(kind: &str) -> String {
+    let path = std::any::type_name::<E>();
+    let module = path.rsplit("::").nth(1).unwrap_or(path);
+    format!("{module}.{kind}")
 }
 
 /// The rows of one entity that the current request may see.
@@ -73,6 +80,16 @@ where
     type Error = GraphError;
 
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, GraphError> {
+        crate::telemetry::batch(&label::<E>("by_id"), ids.len(), self.load_ids(ids)).await
+    }
+}
+
+impl<E> ByIdLoader<E>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + FromQueryResult,
+{
+    async fn load_ids(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, GraphError> {
         let rows = self
             .source
             .visible()
@@ -112,6 +129,20 @@ where
     type Error = GraphError;
 
     async fn load(
+        &self,
+        keys: &[(Uuid, PageArgs, F)],
+    ) -> Result<HashMap<(Uuid, PageArgs, F), Page<E::Model>>, GraphError> {
+        crate::telemetry::batch(&label::<E>("page"), keys.len(), self.load_pages(keys)).await
+    }
+}
+
+impl<E, F> PagedLoader<E, F>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + FromQueryResult,
+    F: ListFilter<E>,
+{
+    async fn load_pages(
         &self,
         keys: &[(Uuid, PageArgs, F)],
     ) -> Result<HashMap<(Uuid, PageArgs, F), Page<E::Model>>, GraphError> {
@@ -164,6 +195,16 @@ where
     type Error = GraphError;
 
     async fn load(&self, keys: &[(Uuid, F)]) -> Result<HashMap<(Uuid, F), i64>, GraphError> {
+        crate::telemetry::batch(&label::<E>("count"), keys.len(), self.load_counts(keys)).await
+    }
+}
+
+impl<E, F> CountLoader<E, F>
+where
+    E: EntityTrait,
+    F: ListFilter<E>,
+{
+    async fn load_counts(&self, keys: &[(Uuid, F)]) -> Result<HashMap<(Uuid, F), i64>, GraphError> {
         let db = self.source.db();
         let mut out = HashMap::with_capacity(keys.len());
         for (filter, parents) in group(keys, |(p, f)| (f.clone(), *p)) {
@@ -205,6 +246,19 @@ where
     type Error = GraphError;
 
     async fn load(&self, parents: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, GraphError> {
+        crate::telemetry::batch(&label::<E>("list"), parents.len(), self.load_lists(parents)).await
+    }
+}
+
+impl<E> ListLoader<E>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + FromQueryResult,
+{
+    async fn load_lists(
+        &self,
+        parents: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<E::Model>>, GraphError> {
         let rows = self
             .source
             .visible()

@@ -2,8 +2,16 @@
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
+
+/// `{operation, outcome}`: the operation name (bounded, see [`operation_label`]) and
+/// `ok` / `error` / `timeout`.
+pub type OperationLabels = [(&'static str, String); 2];
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -12,27 +20,98 @@ pub struct Metrics {
     pub db_statements: Counter,
     /// GraphQL operations executed over HTTP.
     pub graphql_requests: Counter,
+    /// Seconds from the start of execution to the response, by operation and outcome.
+    pub request_duration: HistogramFamily<OperationLabels>,
+    /// Errors returned to clients, by `extensions.code`.
+    pub errors: Family<[(&'static str, String); 1], Counter>,
+    /// SQL statements one GraphQL request sent.
+    pub statements_per_request: Histogram,
+    /// Keys per dataloader batch, by loader.
+    pub batch_size: HistogramFamily<[(&'static str, String); 1]>,
+    /// Connections the pool holds (sampled at scrape time).
+    pub pool_connections: Gauge,
+    /// Idle connections in the pool (sampled at scrape time).
+    pub pool_idle: Gauge,
+    /// The configured maximum of pool connections.
+    pub pool_max: Gauge,
+}
+
+fn latency_histogram() -> Histogram {
+    // 1 ms .. about 16 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+fn batch_histogram() -> Histogram {
+    // 1 .. 4,096 keys.
+    Histogram::new(exponential_buckets(1.0, 2.0, 13))
 }
 
 impl Default for Metrics {
     fn default() -> Self {
-        let db_statements = Counter::default();
-        let graphql_requests = Counter::default();
+        let metrics = Self {
+            registry: Arc::new(Registry::default()),
+            db_statements: Counter::default(),
+            graphql_requests: Counter::default(),
+            request_duration: Family::new_with_constructor(latency_histogram),
+            errors: Family::default(),
+            statements_per_request: Histogram::new([
+                0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 50.0,
+            ]),
+            batch_size: Family::new_with_constructor(batch_histogram),
+            pool_connections: Gauge::default(),
+            pool_idle: Gauge::default(),
+            pool_max: Gauge::default(),
+        };
         let mut registry = Registry::with_prefix("studiogate");
+        let m = &metrics;
         registry.register(
             "db_statements",
             "SQL statements sent to the database",
-            db_statements.clone(),
+            m.db_statements.clone(),
         );
         registry.register(
             "graphql_requests",
             "GraphQL operations executed",
-            graphql_requests.clone(),
+            m.graphql_requests.clone(),
+        );
+        registry.register(
+            "graphql_request_duration_seconds",
+            "GraphQL request latency by operation name and outcome",
+            m.request_duration.clone(),
+        );
+        registry.register(
+            "graphql_errors",
+            "Errors returned to clients by extensions.code",
+            m.errors.clone(),
+        );
+        registry.register(
+            "db_statements_per_request",
+            "SQL statements sent by one GraphQL request",
+            m.statements_per_request.clone(),
+        );
+        registry.register(
+            "dataloader_batch_size",
+            "Keys per dataloader batch",
+            m.batch_size.clone(),
+        );
+        registry.register(
+            "db_pool_connections",
+            "Connections held by the database pool",
+            m.pool_connections.clone(),
+        );
+        registry.register(
+            "db_pool_idle_connections",
+            "Idle connections in the database pool",
+            m.pool_idle.clone(),
+        );
+        registry.register(
+            "db_pool_max_connections",
+            "Configured maximum of database pool connections",
+            m.pool_max.clone(),
         );
         Self {
             registry: Arc::new(registry),
-            db_statements,
-            graphql_requests,
+            ..metrics
         }
     }
 }
@@ -44,6 +123,42 @@ impl Metrics {
         // Writing into a String cannot fail.
         let _ = encode(&mut out, &self.registry);
         out
+    }
+
+    pub fn observe_request(&self, operation: &str, outcome: &str, seconds: f64) {
+        self.request_duration
+            .get_or_create(&[
+                ("operation", operation_label(operation)),
+                ("outcome", outcome.to_owned()),
+            ])
+            .observe(seconds);
+    }
+
+    /// Codes are the server's own SCREAMING_SNAKE words; anything else is counted as `OTHER`.
+    pub fn count_error(&self, code: &str) {
+        let sane = (1..=48).contains(&code.len())
+            && code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
+        let code = if sane { code } else { "OTHER" };
+        self.errors
+            .get_or_create(&[("code", code.to_owned())])
+            .inc();
+    }
+
+    pub fn observe_batch(&self, loader: &str, keys: usize) {
+        self.batch_size
+            .get_or_create(&[("loader", loader.to_owned())])
+            .observe(keys as f64);
+    }
+}
+
+/// Operation names come from clients: keep the label set bounded and printable.
+pub fn operation_label(name: &str) -> String {
+    let sane = (1..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if sane {
+        name.to_owned()
+    } else {
+        "other".to_owned()
     }
 }
 
@@ -58,5 +173,24 @@ mod tests {
         assert!(metrics
             .render()
             .contains("studiogate_db_statements_total 3"));
+    }
+
+    #[test]
+    fn operation_labels_are_bounded() {
+        assert_eq!(operation_label("Flagship_1"), "Flagship_1");
+        assert_eq!(operation_label("drop table;"), "other");
+        assert_eq!(operation_label(&"a".repeat(65)), "other");
+    }
+
+    #[test]
+    fn request_histogram_is_labelled() {
+        let metrics = Metrics::default();
+        metrics.observe_request("Viewer", "ok", 0.01);
+        metrics.count_error("NOT_FOUND");
+        let text = metrics.render();
+        assert!(text.contains(
+            "studiogate_graphql_request_duration_seconds_count{operation=\"Viewer\",outcome=\"ok\"} 1"
+        ));
+        assert!(text.contains("studiogate_graphql_errors_total{code=\"NOT_FOUND\"} 1"));
     }
 }

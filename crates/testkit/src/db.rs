@@ -63,6 +63,16 @@ impl TestDb {
         }
     }
 
+    /// A database that exists already and outlives the test (nothing is dropped).
+    pub fn external(url: &str, backend: Backend) -> Self {
+        Self {
+            url: url.to_owned(),
+            backend,
+            _dir: None,
+            postgres: None,
+        }
+    }
+
     /// A direct connection, for fixtures and for checking what the app wrote.
     pub async fn connect(&self) -> anyhow::Result<DatabaseConnection> {
         Ok(Database::connect(&self.url).await?)

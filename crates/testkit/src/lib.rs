@@ -9,12 +9,14 @@ pub use db::{Backend, TestDb};
 use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use studiogate_graph::JwtKeys;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use uuid::Uuid;
 
-pub const TEST_JWT_SECRET: &str = "studiogate-test-secret";
+/// Long enough for production mode (32 bytes or more).
+pub const TEST_JWT_SECRET: &str = "studiogate-test-secret-0123456789abcdef";
 
 /// The backends every black-box test runs on: SQLite always, PostgreSQL when configured.
 pub fn backends() -> Vec<Backend> {
@@ -35,6 +37,7 @@ pub struct TestApp {
     bin: String,
     http: reqwest::Client,
     keys: JwtKeys,
+    logs: Arc<Mutex<String>>,
 }
 
 impl TestApp {
@@ -50,6 +53,11 @@ impl TestApp {
         env: &[(&str, &str)],
     ) -> anyhow::Result<Self> {
         let db = TestDb::create(backend).await?;
+        Self::spawn_on(bin, db, env).await
+    }
+
+    /// Starts the binary on a database made elsewhere (see [`TestDb::external`]).
+    pub async fn spawn_on(bin: &str, db: TestDb, env: &[(&str, &str)]) -> anyhow::Result<Self> {
         let storage = tempfile::tempdir()?;
         let mut child = Command::new(bin)
             .args([
@@ -65,18 +73,21 @@ impl TestApp {
             .env("STUDIOGATE_RATE_LIMIT_BURST", "100000")
             .env("STUDIOGATE_TENANT_RATE_LIMIT_PER_SECOND", "100000")
             .env("STUDIOGATE_TENANT_RATE_LIMIT_BURST", "100000")
-            .envs(env.iter().copied())
             .env("STUDIOGATE_JWT_SECRET", TEST_JWT_SECRET)
             .env("STUDIOGATE_DEMO", "off")
             .env(
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
             )
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .context("spawning studiogate")?;
+        let logs = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().context("stderr")?;
+        tokio::spawn(collect_logs(stderr, logs.clone()));
         let stdout = child.stdout.take().context("stdout")?;
         let mut lines = BufReader::new(stdout).lines();
         let base_url = tokio::time::timeout(std::time::Duration::from_secs(60), async {
@@ -99,7 +110,39 @@ impl TestApp {
             bin: bin.to_owned(),
             http: reqwest::Client::new(),
             keys: JwtKeys::new(TEST_JWT_SECRET.as_bytes(), None),
+            logs,
         })
+    }
+
+    /// Everything the server logged so far (its stderr; also echoed to the test's stderr).
+    pub fn logs(&self) -> String {
+        self.logs.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// The server's address, `127.0.0.1:PORT`.
+    pub fn addr(&self) -> &str {
+        self.base_url.trim_start_matches("http://")
+    }
+
+    /// Sends SIGTERM to the server, as an orchestrator stopping it would.
+    pub fn terminate(&self) -> anyhow::Result<()> {
+        let pid = self.child.id().context("server already exited")?;
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()?;
+        anyhow::ensure!(status.success(), "kill -TERM {pid} failed");
+        Ok(())
+    }
+
+    /// Waits up to `limit` for the server to exit and returns its exit status.
+    pub async fn wait_exit(
+        &mut self,
+        limit: std::time::Duration,
+    ) -> anyhow::Result<std::process::ExitStatus> {
+        tokio::time::timeout(limit, self.child.wait())
+            .await
+            .context("server did not exit in time")?
+            .context("waiting for the server")
     }
 
     /// Loads `studiogate seed --scale N` into this app's database and returns its summary.
@@ -250,6 +293,17 @@ impl TestApp {
 
     pub fn kill(&mut self) {
         let _ = self.child.start_kill();
+    }
+}
+
+async fn collect_logs(stderr: tokio::process::ChildStderr, logs: Arc<Mutex<String>>) {
+    let mut lines = BufReader::new(stderr).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        eprintln!("{line}");
+        if let Ok(mut logs) = logs.lock() {
+            logs.push_str(&line);
+            logs.push('\n');
+        }
     }
 }
 
