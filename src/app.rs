@@ -1,40 +1,58 @@
-//! The HTTP surface: POST /graphql, GraphiQL on GET /graphql, health, readiness, metrics.
+//! The HTTP surface: POST /graphql, GraphiQL and subscriptions (websocket) on GET /graphql,
+//! health, readiness, metrics.
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::ErrorExtensions;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use studiogate_entities_identity::accounts;
-use studiogate_graph::{AuthError, ErrorCode, GraphError, Metrics};
+use studiogate_graph::{AuthError, ErrorCode, EventBus, GraphError, Metrics};
 use studiogate_identity::{AccountHooks, Authenticator, ClientInfo, IdentityConfig, IdentityCtx};
-use studiogate_studios::{FileStore, ProfileHooks};
+use studiogate_studios::{FileStore, ProfileHooks, Services};
+use tokio::sync::watch;
 
 use crate::config::{Config, Toggle};
 use crate::idempotency::{self, Claim};
 use crate::schema::{self, AppSchema};
 use crate::{db, seed};
 
-struct AppState {
-    schema: AppSchema,
-    db: DatabaseConnection,
-    authenticator: Authenticator,
-    identity: Arc<IdentityConfig>,
-    hooks: Arc<dyn AccountHooks>,
-    files: Arc<FileStore>,
-    metrics: Metrics,
+pub(crate) struct AppState {
+    pub schema: AppSchema,
+    pub db: DatabaseConnection,
+    pub authenticator: Authenticator,
+    pub identity: Arc<IdentityConfig>,
+    pub hooks: Arc<dyn AccountHooks>,
+    pub files: Arc<FileStore>,
+    pub metrics: Metrics,
+    pub services: Services,
+    pub ws_send_timeout: Duration,
+    /// Turns true when the server starts shutting down; websockets close with 1001.
+    pub shutdown: watch::Receiver<bool>,
 }
 
-pub fn router(config: &Config, db: DatabaseConnection, metrics: Metrics) -> anyhow::Result<Router> {
+pub fn router(
+    config: &Config,
+    db: DatabaseConnection,
+    metrics: Metrics,
+    events: EventBus,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<Router> {
     let hooks: Arc<dyn AccountHooks> = Arc::new(ProfileHooks);
     let files = Arc::new(config.file_store()?);
+    let services = Services {
+        db: db.clone(),
+        files: files.clone(),
+        events,
+        lease: Duration::from_secs(config.runner_lease_secs.max(1)),
+    };
     let state = Arc::new(AppState {
         schema: schema::build(),
         authenticator: Authenticator::new(
@@ -48,9 +66,12 @@ pub fn router(config: &Config, db: DatabaseConnection, metrics: Metrics) -> anyh
         files,
         db,
         metrics,
+        services,
+        ws_send_timeout: Duration::from_secs(config.ws_send_timeout_secs.max(1)),
+        shutdown,
     });
     Ok(Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql", get(crate::ws::graphql_get).post(graphql))
         .route("/files/{id}", get(download))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -76,14 +97,48 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("Demo token (admin of Company 000), paste into GraphiQL's headers pane:");
         println!("{{\"Authorization\": \"Bearer {token}\"}}");
     }
-    let app = router(&config, db, metrics)?;
+    let events = if config.database_url.starts_with("postgres") {
+        EventBus::postgres(&config.database_url, db.clone()).await?
+    } else {
+        EventBus::local()
+    };
+    tokio::spawn(sweep_leases(
+        db.clone(),
+        events.clone(),
+        Duration::from_secs(config.lease_sweep_secs.max(1)),
+    ));
+    let (stopping, shutdown) = watch::channel(false);
+    let app = router(&config, db, metrics.clone(), events, shutdown)?;
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+    })
     .await?;
+    // Upgraded connections outlive the HTTP server: give them a moment to send their close
+    // frames.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while metrics.websocket_connections.get() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     Ok(())
+}
+
+/// Returns executions whose runner lease ran out to pending (or failed), every `every`.
+async fn sweep_leases(db: DatabaseConnection, events: EventBus, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match studiogate_studios::expire_leases(&db, &events).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(executions = n, "runner leases expired"),
+            Err(err) => tracing::warn!(%err, "sweeping runner leases"),
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM: stop accepting connections and let in-flight requests finish.
@@ -162,7 +217,7 @@ async fn graphql(
             hooks: state.hooks.clone(),
         },
     );
-    let request = studiogate_studios::request_data(request, &state.db, &viewer, &state.files);
+    let request = studiogate_studios::request_data(request, &state.services, &viewer);
     let mut response = state.schema.execute(request).await;
     // Parse and validation errors (too deep, too complex, unknown fields) come without a code.
     for error in response
@@ -293,10 +348,6 @@ async fn download(
         }
         Err(_) => internal_error(),
     }
-}
-
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {

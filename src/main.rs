@@ -4,8 +4,10 @@ mod app;
 mod config;
 mod db;
 mod idempotency;
+mod runner;
 mod schema;
 mod seed;
+mod ws;
 
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
@@ -47,6 +49,8 @@ enum Command {
         #[arg(long)]
         role: Option<String>,
     },
+    /// Run a worker for pending executions (`--simulate`: the built-in simulated worker).
+    Runner(runner::RunnerArgs),
 }
 
 #[tokio::main]
@@ -79,6 +83,14 @@ async fn main() -> anyhow::Result<()> {
         } => {
             println!("{}", config.jwt_keys().sign(sub, ttl_secs, role.as_deref()));
             Ok(())
+        }
+        Command::Runner(args) => {
+            let token = match (&args.token, args.sub) {
+                (Some(token), _) => token.clone(),
+                (None, Some(sub)) => config.jwt_keys().sign(sub, 24 * 3600, Some("service")),
+                (None, None) => anyhow::bail!("give the runner `--token` or `--sub`"),
+            };
+            runner::run(args, token).await
         }
     }
 }

@@ -1,9 +1,9 @@
 //! The schema: every domain's root fields merged, behind the deny-by-default tenant guard.
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
-use studiogate_graph::{PolicyRegistry, TenantGuard};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
+use studiogate_graph::{FreshDataExtension, PolicyRegistry, TenantGuard};
 use studiogate_identity::IdentityMutation;
-use studiogate_studios::{StudiosMutation, StudiosQuery};
+use studiogate_studios::{StudiosMutation, StudiosQuery, StudiosSubscription};
 
 #[derive(MergedObject, Default)]
 pub struct Query(StudiosQuery);
@@ -11,7 +11,10 @@ pub struct Query(StudiosQuery);
 #[derive(MergedObject, Default)]
 pub struct Mutation(IdentityMutation, StudiosMutation);
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(StudiosSubscription);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 pub fn policies() -> PolicyRegistry {
     let mut registry = PolicyRegistry::default();
@@ -25,11 +28,17 @@ pub fn policies() -> PolicyRegistry {
 pub const MAX_DEPTH: usize = 12;
 
 pub fn build() -> AppSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .extension(TenantGuard::new(policies()))
-        .limit_depth(MAX_DEPTH)
-        .limit_recursive_depth(64)
-        .finish()
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    // First, so the data it adds is in place for every later extension and resolver.
+    .extension(FreshDataExtension)
+    .extension(TenantGuard::new(policies()))
+    .limit_depth(MAX_DEPTH)
+    .limit_recursive_depth(64)
+    .finish()
 }
 
 pub fn sdl() -> String {

@@ -2,6 +2,7 @@
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
 
@@ -12,12 +13,21 @@ pub struct Metrics {
     pub db_statements: Counter,
     /// GraphQL operations executed over HTTP.
     pub graphql_requests: Counter,
+    /// Open websocket connections (GraphQL subscriptions).
+    pub websocket_connections: Gauge,
+    /// Subscription events sent to clients (`next` messages).
+    pub subscription_events: Counter,
+    /// Websocket clients dropped because they did not read their socket.
+    pub slow_clients_dropped: Counter,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
         let db_statements = Counter::default();
         let graphql_requests = Counter::default();
+        let websocket_connections = Gauge::default();
+        let subscription_events = Counter::default();
+        let slow_clients_dropped = Counter::default();
         let mut registry = Registry::with_prefix("studiogate");
         registry.register(
             "db_statements",
@@ -29,10 +39,28 @@ impl Default for Metrics {
             "GraphQL operations executed",
             graphql_requests.clone(),
         );
+        registry.register(
+            "websocket_connections",
+            "Open websocket connections",
+            websocket_connections.clone(),
+        );
+        registry.register(
+            "subscription_events_delivered",
+            "Subscription events sent to clients",
+            subscription_events.clone(),
+        );
+        registry.register(
+            "websocket_slow_clients_dropped",
+            "Websocket clients dropped for not reading their socket",
+            slow_clients_dropped.clone(),
+        );
         Self {
             registry: Arc::new(registry),
             db_statements,
             graphql_requests,
+            websocket_connections,
+            subscription_events,
+            slow_clients_dropped,
         }
     }
 }

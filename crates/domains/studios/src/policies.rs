@@ -23,6 +23,21 @@ pub fn policies() -> PolicyRegistry {
             Policy::TenantMember,
         )
         .fields(
+            "Subscription",
+            &["workflowExecutionUpdated", "kanbanBoardChanged"],
+            Policy::TenantMember,
+        )
+        // Runners: service tokens only; rows still come from the token account's tenant scope.
+        .fields(
+            "Mutation",
+            &[
+                "claimWorkflowExecutions",
+                "heartbeatWorkflowExecution",
+                "reportWorkflowExecution",
+            ],
+            Policy::Service,
+        )
+        .fields(
             "Mutation",
             &["createWorkflowTemplate", "updateWorkflowTemplate"],
             Policy::PlatformAdmin,
@@ -82,6 +97,8 @@ pub fn policies() -> PolicyRegistry {
         "CardFieldDefinitionPayload",
         "FilePayload",
         "DeleteFilePayload",
+        "ClaimWorkflowExecutionsPayload",
+        "RunnerExecutionPayload",
     ] {
         p.field(payload, "*", Policy::Inherit);
     }
@@ -106,6 +123,7 @@ pub fn policies() -> PolicyRegistry {
         "KanbanCard",
         "CardFieldDefinition",
         "Analytics",
+        "KanbanBoardEvent",
     ] {
         p.field(tenant_type, "*", Policy::TenantMember);
     }
