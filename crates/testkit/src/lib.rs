@@ -3,12 +3,15 @@
 //! on port 0 against it, talking to it only over HTTP.
 
 mod db;
+mod ws;
 
 pub use db::{Backend, TestDb};
+pub use ws::{Frame, Subscription};
 
 use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 use std::process::Stdio;
+use std::sync::Arc;
 use studiogate_graph::JwtKeys;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -31,8 +34,10 @@ pub struct TestApp {
     /// Where the server keeps uploaded bytes.
     pub storage: tempfile::TempDir,
     pub base_url: String,
-    pub db: TestDb,
+    /// Shared with replicas; dropped (with its database) when the last one goes.
+    pub db: Arc<TestDb>,
     bin: String,
+    env: Vec<(String, String)>,
     http: reqwest::Client,
     keys: JwtKeys,
 }
@@ -49,7 +54,21 @@ impl TestApp {
         backend: &Backend,
         env: &[(&str, &str)],
     ) -> anyhow::Result<Self> {
-        let db = TestDb::create(backend).await?;
+        let db = Arc::new(TestDb::create(backend).await?);
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Self::start(bin, db, env).await
+    }
+
+    /// A second server process on this app's database (another replica behind a load
+    /// balancer), with the same environment.
+    pub async fn spawn_replica(&self) -> anyhow::Result<Self> {
+        Self::start(&self.bin, self.db.clone(), self.env.clone()).await
+    }
+
+    async fn start(bin: &str, db: Arc<TestDb>, env: Vec<(String, String)>) -> anyhow::Result<Self> {
         let storage = tempfile::tempdir()?;
         let mut child = Command::new(bin)
             .args([
@@ -60,7 +79,7 @@ impl TestApp {
                 &db.url,
             ])
             .env("STUDIOGATE_STORAGE_DIR", storage.path())
-            .envs(env.iter().copied())
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("STUDIOGATE_JWT_SECRET", TEST_JWT_SECRET)
             .env("STUDIOGATE_DEMO", "off")
             .env(
@@ -92,6 +111,7 @@ impl TestApp {
             base_url,
             db,
             bin: bin.to_owned(),
+            env,
             http: reqwest::Client::new(),
             keys: JwtKeys::new(TEST_JWT_SECRET.as_bytes(), None),
         })
@@ -239,6 +259,17 @@ impl TestApp {
         let before = self.statements().await?;
         let body = self.gql(token, query, variables).await?;
         Ok((self.statements().await? - before, body))
+    }
+
+    /// Asks the server to stop as an orchestrator would (SIGTERM).
+    pub async fn terminate(&self) -> anyhow::Result<()> {
+        let pid = self.child.id().context("the server has exited")?;
+        let status = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await?;
+        anyhow::ensure!(status.success(), "kill -TERM failed");
+        Ok(())
     }
 
     pub fn kill(&mut self) {

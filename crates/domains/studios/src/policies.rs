@@ -3,6 +3,8 @@
 
 use studiogate_graph::{Policy, PolicyRegistry};
 
+const SUBSCRIPTIONS: &[&str] = &["workflowExecutionUpdated", "kanbanBoardChanged"];
+
 pub fn policies() -> PolicyRegistry {
     let mut p = PolicyRegistry::default();
     p.field("Query", "viewer", Policy::Public)
@@ -22,11 +24,9 @@ pub fn policies() -> PolicyRegistry {
             ],
             Policy::TenantMember,
         )
-        .fields(
-            "Subscription",
-            &["workflowExecutionUpdated", "kanbanBoardChanged"],
-            Policy::TenantMember,
-        )
+        .fields("Subscription", SUBSCRIPTIONS, Policy::TenantMember)
+        // Each event resolves under the domain's own root type, so the guard sees that name.
+        .fields("StudiosSubscription", SUBSCRIPTIONS, Policy::TenantMember)
         // Runners: service tokens only; rows still come from the token account's tenant scope.
         .fields(
             "Mutation",

@@ -88,7 +88,7 @@ pub async fn claim(
     // SQLite's query builder leaves the lock clause out.
     candidates.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     let at = now();
-    let mut rows = executions::Entity::update_many()
+    let rows = executions::Entity::update_many()
         .col_expr(
             executions::Column::Status,
             Expr::value(ExecutionStatus::Running.as_db()),
@@ -109,12 +109,26 @@ pub async fn claim(
         )
         .filter(executions::Column::Id.in_subquery(candidates))
         .filter(executions::Column::Status.eq(ExecutionStatus::Pending.as_db()))
-        .exec_with_returning(&ctx.db)
-        .await?;
+        ;
+    let mut rows = returning(&ctx.db, rows).await?;
     rows.sort_by_key(|r| (r.created_at, r.id));
     let events: Vec<_> = rows.iter().map(StudiosEvent::execution).collect();
     publish(&ctx.events, events).await;
     Ok(rows)
+}
+
+/// Runs an UPDATE and returns the rows it changed (`RETURNING *`, SQLite 3.35+ and
+/// PostgreSQL), in one statement.
+async fn returning<C: ConnectionTrait>(
+    db: &C,
+    update: sea_orm::UpdateMany<executions::Entity>,
+) -> Result<Vec<executions::Model>, DbErr> {
+    let mut statement = update.into_query();
+    statement.returning_all();
+    executions::Entity::find()
+        .from_raw_sql(db.get_database_backend().build(&statement))
+        .all(db)
+        .await
 }
 
 /// The execution, if this runner holds it (RUNNING or PAUSED under its claim).
@@ -202,9 +216,8 @@ pub async fn expire_leases(db: &DatabaseConnection, events: &EventBus) -> Result
             executions::Column::Logs,
             append_log(backend, at, "lease expired: running -> pending (a retry)"),
         )
-        .filter(executions::Column::RetryCount.lt(MAX_RETRIES))
-        .exec_with_returning(db)
-        .await?;
+        .filter(executions::Column::RetryCount.lt(MAX_RETRIES));
+    let retried = returning(db, retried).await?;
     let failed = expired()
         .col_expr(
             executions::Column::Status,
@@ -223,9 +236,8 @@ pub async fn expire_leases(db: &DatabaseConnection, events: &EventBus) -> Result
                 "lease expired: running -> failed (no retries left)",
             ),
         )
-        .filter(executions::Column::RetryCount.gte(MAX_RETRIES))
-        .exec_with_returning(db)
-        .await?;
+        .filter(executions::Column::RetryCount.gte(MAX_RETRIES));
+    let failed = returning(db, failed).await?;
     let moved = retried.len() + failed.len();
     let changed: Vec<_> = retried
         .iter()
