@@ -103,7 +103,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         EventBus::local()
     };
     tokio::spawn(sweep_leases(
-        db.clone(),
+        db::background(&config.database_url).await?,
         events.clone(),
         Duration::from_secs(config.lease_sweep_secs.max(1)),
     ));

@@ -32,3 +32,14 @@ pub async fn connect(url: &str, metrics: Option<&Metrics>) -> anyhow::Result<Dat
     }
     Ok(db)
 }
+
+/// A small pool for background work (the lease sweeper), outside the statement counter: the
+/// counter measures what requests cost.
+pub async fn background(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(5));
+    Ok(Database::connect(options).await?)
+}

@@ -20,7 +20,8 @@ pub struct RunnerArgs {
     /// A service token; without one, a token for `--sub` is signed with the configured secret.
     #[arg(long, env = "STUDIOGATE_RUNNER_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// The runner's account (it sees the executions of the companies it is a member of).
+    /// The runner's account (it sees the executions of the companies it is a member of);
+    /// the demo's company admin when neither this nor `--token` is given.
     #[arg(long)]
     pub sub: Option<Uuid>,
     /// Executions claimed at a time.

@@ -30,7 +30,11 @@ pub async fn studios_of(app: &TestApp, seed: &Value, c: usize) -> Vec<Uuid> {
 
 pub async fn template(app: &TestApp, token: &str) -> Value {
     let body = app
-        .gql(token, "{ workflowTemplates(first: 1) { nodes { id } } }", json!({}))
+        .gql(
+            token,
+            "{ workflowTemplates(first: 1) { nodes { id } } }",
+            json!({}),
+        )
         .await
         .expect("ok");
     body["data"]["workflowTemplates"]["nodes"][0]["id"].clone()
@@ -66,7 +70,9 @@ pub async fn warm_up(
     let mut started = Vec::new();
     for _ in 0..40 {
         started.push(start(app, token, studio, template).await);
-        while let Some(Frame::Next(event)) = sub.next(Duration::from_millis(250)).await.expect("socket") {
+        while let Some(Frame::Next(event)) =
+            sub.next(Duration::from_millis(250)).await.expect("socket")
+        {
             if earlier.contains(&event_id(&event)) {
                 continue;
             }
@@ -107,8 +113,14 @@ pub async fn watch(app: &TestApp, token: &str, studio: Uuid) -> Subscription {
 async fn execution_events_reach_members_of_the_company_only() {
     for backend in backends() {
         let (app, seed) = seeded(&backend, 2).await;
-        let (a, b) = (app.token(account(&seed, 0, 1)), app.token(account(&seed, 1, 1)));
-        let (studio_a, studio_b) = (studios_of(&app, &seed, 0).await[0], studios_of(&app, &seed, 1).await[0]);
+        let (a, b) = (
+            app.token(account(&seed, 0, 1)),
+            app.token(account(&seed, 1, 1)),
+        );
+        let (studio_a, studio_b) = (
+            studios_of(&app, &seed, 0).await[0],
+            studios_of(&app, &seed, 1).await[0],
+        );
         let template = template(&app, &a).await;
 
         // A foreign studio answers as a missing one; no token gets UNAUTHENTICATED.
@@ -132,7 +144,10 @@ async fn execution_events_reach_members_of_the_company_only() {
         let second_b = start(&app, &b, studio_b, &template).await;
         let event = next_event(&mut sub_a, &skip).await;
         assert_eq!(event_id(&event), second_a, "{backend:?}");
-        assert_eq!(event["data"]["workflowExecutionUpdated"]["status"], "PENDING");
+        assert_eq!(
+            event["data"]["workflowExecutionUpdated"]["status"],
+            "PENDING"
+        );
         assert_eq!(
             event["data"]["workflowExecutionUpdated"]["studio"]["id"],
             json!(studio_a)
@@ -174,14 +189,22 @@ async fn a_revoked_member_stops_receiving() {
             .map(|r| uuid(r, "id"))
             .expect("membership");
         let q = "mutation($id: UUID!) { revokeMembership(input: { membershipId: $id }) { membership { status } } }";
-        let body = app.gql(&admin, q, json!({ "id": membership })).await.expect("ok");
-        assert_eq!(body["data"]["revokeMembership"]["membership"]["status"], "INACTIVE", "{body}");
+        let body = app
+            .gql(&admin, q, json!({ "id": membership }))
+            .await
+            .expect("ok");
+        assert_eq!(
+            body["data"]["revokeMembership"]["membership"]["status"], "INACTIVE",
+            "{body}"
+        );
 
         let second = start(&app, &admin, studio, &template).await;
         assert_eq!(event_id(&next_event(&mut watcher, &skip).await), second);
         // Whatever of the warm-up was still on its way, nothing about the new execution.
         while let Some(frame) = revoked.next(QUIET).await.expect("socket") {
-            let Frame::Next(event) = frame else { panic!("{frame:?}") };
+            let Frame::Next(event) = frame else {
+                panic!("{frame:?}")
+            };
             assert!(skip.contains(&event_id(&event)), "{backend:?}: {event}");
         }
     }
@@ -195,10 +218,17 @@ async fn board_events_come_for_committed_work_only() {
         let board = rows(&app, "SELECT id FROM kanban_boards").await;
         let board = uuid(&board[0], "id");
         let stages = app
-            .gql(&token, "query($id: UUID!) { kanbanBoard(id: $id) { stages { id name cards { id } } } }", json!({ "id": board }))
+            .gql(
+                &token,
+                "query($id: UUID!) { kanbanBoard(id: $id) { stages { id name cards { id } } } }",
+                json!({ "id": board }),
+            )
             .await
             .expect("ok");
-        let stages = stages["data"]["kanbanBoard"]["stages"].as_array().expect("stages").clone();
+        let stages = stages["data"]["kanbanBoard"]["stages"]
+            .as_array()
+            .expect("stages")
+            .clone();
         let mut sub = app
             .subscribe(Some(&token), WATCH_BOARD, json!({ "id": board }))
             .await
@@ -208,9 +238,17 @@ async fn board_events_come_for_committed_work_only() {
         let rename = r#"mutation($id: UUID!) { updateKanbanCard(input: { id: $id, title: "Warm-up" }) { kanbanCard { id } } }"#;
         let live = async {
             for _ in 0..40 {
-                let renamed = app.gql(&token, rename, json!({ "id": seeded_card })).await.expect("ok");
+                let renamed = app
+                    .gql(&token, rename, json!({ "id": seeded_card }))
+                    .await
+                    .expect("ok");
                 assert!(renamed.get("errors").is_none(), "{renamed}");
-                if sub.next(Duration::from_millis(250)).await.expect("socket").is_some() {
+                if sub
+                    .next(Duration::from_millis(250))
+                    .await
+                    .expect("socket")
+                    .is_some()
+                {
                     return;
                 }
             }
@@ -218,7 +256,8 @@ async fn board_events_come_for_committed_work_only() {
         };
         live.await;
         let card = r#"mutation($input: CreateKanbanCardInput!) { createKanbanCard(input: $input) { kanbanCard { id } } }"#;
-        let priority = json!([{ "field_name": "Priority", "field_type": "dropdown", "field_value": "High" }]);
+        let priority =
+            json!([{ "field_name": "Priority", "field_type": "dropdown", "field_value": "High" }]);
         let created = app
             .gql(&token, card, json!({ "input": { "stageId": stages[0]["id"], "title": "Live card", "position": 0, "customFields": priority } }))
             .await
@@ -240,26 +279,38 @@ async fn board_events_come_for_committed_work_only() {
             .expect("ok");
         assert_eq!(error_codes(&dup), vec!["CONFLICT"], "{dup}");
         let mv = r#"mutation($input: MoveKanbanCardInput!) { moveKanbanCard(input: $input) { kanbanCard { id } } }"#;
-        app.gql(&token, mv, json!({ "input": { "cardId": card_id, "stageId": stages[1]["id"], "position": 0 } }))
-            .await
-            .expect("ok");
+        app.gql(
+            &token,
+            mv,
+            json!({ "input": { "cardId": card_id, "stageId": stages[1]["id"], "position": 0 } }),
+        )
+        .await
+        .expect("ok");
         let event = board_event(&mut sub, &seeded_card).await;
         let change = &event["data"]["kanbanBoardChanged"];
         assert_eq!(change["change"], "CARD_MOVED", "{backend:?}: {event}");
         assert_eq!(change["stage"]["name"], stages[1]["name"]);
 
         let delete = r#"mutation($id: UUID!) { deleteKanbanCard(input: { cardId: $id }) { deletedCardId } }"#;
-        app.gql(&token, delete, json!({ "id": card_id })).await.expect("ok");
+        app.gql(&token, delete, json!({ "id": card_id }))
+            .await
+            .expect("ok");
         let event = board_event(&mut sub, &seeded_card).await;
         let change = &event["data"]["kanbanBoardChanged"];
-        assert_eq!((change["change"].clone(), change["card"].clone()), (json!("CARD_DELETED"), Value::Null));
+        assert_eq!(
+            (change["change"].clone(), change["card"].clone()),
+            (json!("CARD_DELETED"), Value::Null)
+        );
         assert_eq!(change["cardId"], card_id);
     }
 }
 
 #[tokio::test]
 async fn a_replica_delivers_events_of_writes_made_on_another() {
-    let Some(backend) = backends().into_iter().find(|b| matches!(b, Backend::Postgres(_))) else {
+    let Some(backend) = backends()
+        .into_iter()
+        .find(|b| matches!(b, Backend::Postgres(_)))
+    else {
         eprintln!("TEST_DATABASE_URL is not set; the replica test needs PostgreSQL");
         return;
     };
@@ -280,10 +331,17 @@ async fn a_replica_delivers_events_of_writes_made_on_another() {
         "SELECT pid FROM pg_stat_activity WHERE datname = '{db}' AND application_name = 'studiogate-events'"
     );
     assert_eq!(rows(&a, &listeners).await.len(), 2);
-    rows(&a, &format!("SELECT pg_terminate_backend(pid) FROM ({listeners}) AS l")).await;
+    rows(
+        &a,
+        &format!("SELECT pg_terminate_backend(pid) FROM ({listeners}) AS l"),
+    )
+    .await;
     let deadline = tokio::time::Instant::now() + WAIT;
     while rows(&a, &listeners).await.len() < 2 {
-        assert!(tokio::time::Instant::now() < deadline, "listeners did not come back");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "listeners did not come back"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let after = start(&a, &token, studio, &template).await;
@@ -292,7 +350,9 @@ async fn a_replica_delivers_events_of_writes_made_on_another() {
 
 #[tokio::test]
 async fn shutdown_closes_subscriptions_with_going_away() {
-    let app = TestApp::spawn(crate::support::BIN, &Backend::Sqlite).await.expect("app");
+    let app = TestApp::spawn(crate::support::BIN, &Backend::Sqlite)
+        .await
+        .expect("app");
     let seed = app.seed(1).await.expect("seed");
     let token = app.token(account(&seed, 0, 1));
     let studio = studios_of(&app, &seed, 0).await[0];

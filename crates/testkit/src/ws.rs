@@ -47,7 +47,11 @@ impl TestApp {
             Some(token) => json!({ "Authorization": format!("Bearer {token}") }),
             None => json!({}),
         };
-        send(&mut ws, json!({ "type": "connection_init", "payload": payload })).await?;
+        send(
+            &mut ws,
+            json!({ "type": "connection_init", "payload": payload }),
+        )
+        .await?;
         let mut sub = Subscription { ws };
         match sub.frame(Duration::from_secs(10)).await? {
             Some(Incoming::Ack) => {}
@@ -62,7 +66,10 @@ impl TestApp {
     }
 }
 
-async fn send(ws: &mut WebSocketStream<MaybeTlsStream<TcpStream>>, msg: Value) -> anyhow::Result<()> {
+async fn send(
+    ws: &mut WebSocketStream<MaybeTlsStream<TcpStream>>,
+    msg: Value,
+) -> anyhow::Result<()> {
     ws.send(Message::Text(msg.to_string().into())).await?;
     Ok(())
 }
@@ -112,7 +119,9 @@ impl Subscription {
             let msg: Value = serde_json::from_str(&text).context("server message")?;
             match msg["type"].as_str() {
                 Some("connection_ack") => return Ok(Some(Incoming::Ack)),
-                Some("next") => return Ok(Some(Incoming::Frame(Frame::Next(msg["payload"].clone())))),
+                Some("next") => {
+                    return Ok(Some(Incoming::Frame(Frame::Next(msg["payload"].clone()))))
+                }
                 Some("error") => {
                     let errors = json!({ "errors": msg["payload"] });
                     return Ok(Some(Incoming::Frame(Frame::Next(errors))));

@@ -108,8 +108,7 @@ pub async fn claim(
             ),
         )
         .filter(executions::Column::Id.in_subquery(candidates))
-        .filter(executions::Column::Status.eq(ExecutionStatus::Pending.as_db()))
-        ;
+        .filter(executions::Column::Status.eq(ExecutionStatus::Pending.as_db()));
     let mut rows = returning(&ctx.db, rows).await?;
     rows.sort_by_key(|r| (r.created_at, r.id));
     let events: Vec<_> = rows.iter().map(StudiosEvent::execution).collect();
