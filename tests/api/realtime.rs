@@ -322,8 +322,10 @@ async fn a_replica_delivers_events_of_writes_made_on_another() {
     let mut sub = watch(&b, &token, studio).await;
     let skip = warm_up(&b, &token, studio, &template, &mut sub, &[]).await;
 
+    let began = std::time::Instant::now();
     let remote = start(&a, &token, studio, &template).await;
     assert_eq!(event_id(&next_event(&mut sub, &skip).await), remote);
+    eprintln!("mutation on A to event on B: {:?}", began.elapsed());
 
     // Both replicas lose their LISTEN connection; each re-establishes it, and events flow on.
     let db = a.db.url.rsplit('/').next().expect("db name").to_owned();
@@ -361,4 +363,53 @@ async fn shutdown_closes_subscriptions_with_going_away() {
     app.terminate().await.expect("SIGTERM");
     let frame = sub.next(WAIT).await.expect("socket");
     assert_eq!(frame, Some(Frame::Closed(Some(1001))));
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped() {
+    let env = [("STUDIOGATE_WS_SEND_TIMEOUT_SECS", "1")];
+    let app = TestApp::spawn_with_env(crate::support::BIN, &Backend::Sqlite, &env)
+        .await
+        .expect("app");
+    let seed = app.seed(1).await.expect("seed");
+    let token = app.token(account(&seed, 0, 1));
+    let studio = studios_of(&app, &seed, 0).await[0];
+    let template = template(&app, &token).await;
+    let watch_big =
+        r#"subscription($id: UUID!) { workflowExecutionUpdated(studioId: $id) { id inputData } }"#;
+    let mut sub = app
+        .subscribe(Some(&token), watch_big, json!({ "id": studio }))
+        .await
+        .expect("subscribed");
+    warm_up(&app, &token, studio, &template, &mut sub, &[]).await;
+    // From here on the client reads nothing. 60 events of 256 KiB each are more than the
+    // socket buffers of both ends hold, so the server's send stalls.
+    let subject = "x".repeat(256 * 1024);
+    let input = json!({ "input": { "studioId": studio, "templateId": template, "inputData": { "subject": subject } } });
+    let metric = |body: &str, name: &str| -> Option<u64> {
+        body.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        for _ in 0..10 {
+            let body = app.gql(&token, START, input.clone()).await.expect("ok");
+            assert!(body.get("errors").is_none(), "{body}");
+        }
+        let (_, metrics) = app.get("/metrics").await.expect("metrics");
+        if metric(&metrics, "studiogate_websocket_slow_clients_dropped_total ") == Some(1) {
+            assert_eq!(
+                metric(&metrics, "studiogate_websocket_connections "),
+                Some(0),
+                "{metrics}"
+            );
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never dropped: {metrics}"
+        );
+    }
+    drop(sub);
 }

@@ -103,7 +103,14 @@ async fn concurrent_claimers_take_each_execution_exactly_once() {
                 mine.extend(batch.into_iter().map(|e| e["id"].clone()));
             }
         });
+        let began = std::time::Instant::now();
         let all: Vec<Value> = join_all(claimers).await.into_iter().flatten().collect();
+        eprintln!(
+            "{}: 8 claimers took {} executions in {:?}",
+            backend.name(),
+            all.len(),
+            began.elapsed()
+        );
         let unique: HashSet<String> = all.iter().map(|v| v.to_string()).collect();
         assert_eq!(
             all.len(),
