@@ -102,7 +102,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         EventBus::local()
     };
-    tokio::spawn(sweep_leases(
+    tokio::spawn(crate::leases::sweep(
         db::background(&config.database_url).await?,
         events.clone(),
         Duration::from_secs(config.lease_sweep_secs.max(1)),
@@ -125,20 +125,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Ok(())
-}
-
-/// Returns executions whose runner lease ran out to pending (or failed), every `every`.
-async fn sweep_leases(db: DatabaseConnection, events: EventBus, every: Duration) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        match studiogate_studios::expire_leases(&db, &events).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(executions = n, "runner leases expired"),
-            Err(err) => tracing::warn!(%err, "sweeping runner leases"),
-        }
-    }
 }
 
 /// Ctrl-C or SIGTERM: stop accepting connections and let in-flight requests finish.

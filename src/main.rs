@@ -4,6 +4,7 @@ mod app;
 mod config;
 mod db;
 mod idempotency;
+mod leases;
 mod runner;
 mod schema;
 mod seed;
