@@ -82,8 +82,31 @@ async fn concurrent_claimers_take_each_execution_exactly_once() {
             )
             .await;
         }
+        // A claim for one business area takes executions of that area's studios only.
+        let area = app
+            .gql(
+                &member,
+                "query($id: UUID!) { studio(id: $id) { businessArea } }",
+                json!({ "id": studios[0] }),
+            )
+            .await
+            .expect("ok")["data"]["studio"]["businessArea"]
+            .clone();
+        let by_area = r#"mutation($area: BusinessArea!) { claimWorkflowExecutions(input: { limit: 5, businessArea: $area }) {
+          workflowExecutions { studio { businessArea } } } }"#;
+        let body = app
+            .gql(&runner, by_area, json!({ "area": area }))
+            .await
+            .expect("ok");
+        let taken = claimed(&body);
+        assert!(!taken.is_empty(), "{body}");
+        assert!(
+            taken.iter().all(|e| e["studio"]["businessArea"] == area),
+            "{body}"
+        );
+
         let total = pending(&app).await;
-        assert!(total >= 200, "{total}");
+        assert!(total >= 195, "{total}");
 
         let claimers = (0..8).map(|_| async {
             let mut mine = Vec::new();
@@ -120,7 +143,7 @@ async fn concurrent_claimers_take_each_execution_exactly_once() {
         assert_eq!(unique.len(), total, "{backend:?}: none claimed twice");
         assert_eq!(pending(&app).await, 0);
         let leased = rows(&app, "SELECT id FROM workflow_executions WHERE status = 'running' AND lease_expires_at IS NOT NULL AND claimed_by IS NOT NULL").await;
-        assert_eq!(leased.len(), total);
+        assert_eq!(leased.len(), total + taken.len());
 
         // Members do not claim; the API's tenant scope still applies to runners.
         let refused = app
