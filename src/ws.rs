@@ -2,7 +2,7 @@
 //! subprotocol) on GET /graphql; a plain GET still gets GraphiQL.
 //!
 //! The token travels in `connection_init` (`{"Authorization": "Bearer ..."}`) and is checked
-//! as on POST. Each operation and each subscription event runs with fresh per-operation data
+//! as on POST; when it expires the connection is closed with 4401. Each operation and each subscription event runs with fresh per-operation data
 //! (see `studiogate_graph::fresh`). A client that does not take a message within the send
 //! timeout is dropped, so a stalled reader costs a bounded amount of memory: the bus buffers
 //! at most `events::BUFFER` events per subscriber and the socket holds one message.
@@ -21,6 +21,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use studiogate_graph::{AuthError, FreshData, GraphError, Metrics};
 use studiogate_identity::{ClientInfo, IdentityCtx};
+use tokio::sync::watch;
 
 use crate::app::AppState;
 
@@ -58,19 +59,46 @@ async fn serve_socket(state: Arc<AppState>, socket: WebSocket, protocol: GraphQL
     let (sink, stream) = socket.split();
     let mut sink = SendTimeout::new(sink, state.ws_send_timeout, state.metrics.clone());
     let mut shutdown = state.shutdown.clone();
-    // The input ends at shutdown, which ends the connection's operations.
-    let stream = stream.take_until(Box::pin(async move {
-        let _ = shutdown.wait_for(|stopping| *stopping).await;
-    }));
+    // The `exp` (Unix time) of the token `connection_init` brought, once it is known.
+    let (expires_tx, expires) = watch::channel(None::<i64>);
+    let mut expiry = expires.clone();
+    // The input ends at shutdown or when the token expires; that ends every operation.
+    let ended = async move {
+        let expired = async {
+            match expiry.wait_for(Option::is_some).await.map(|e| *e) {
+                Ok(Some(exp)) => {
+                    let left = exp - chrono::Utc::now().timestamp();
+                    tokio::time::sleep(Duration::from_secs(left.max(0) as u64)).await;
+                }
+                _ => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = shutdown.wait_for(|stopping| *stopping) => {}
+            () = expired => {}
+        }
+    };
+    let stream = stream.take_until(Box::pin(ended));
     let init = state.clone();
     GraphQLWebSocket::new_with_pair(&mut sink, stream, state.schema.clone(), protocol)
-        .on_connection_init(move |payload| connection_data(init, payload))
+        .on_connection_init(move |payload| connection_data(init, payload, expires_tx))
         .serve()
         .await;
-    if *state.shutdown.borrow() {
+    let expired = expires
+        .borrow()
+        .is_some_and(|exp| exp <= chrono::Utc::now().timestamp());
+    let close = if *state.shutdown.borrow() {
+        Some((axum::extract::ws::close_code::AWAY, "server shutting down"))
+    } else if expired {
+        // graphql-transport-ws's code for an unauthorized connection.
+        Some((4401, "token expired"))
+    } else {
+        None
+    };
+    if let Some((code, reason)) = close {
         let close = CloseFrame {
-            code: axum::extract::ws::close_code::AWAY,
-            reason: "server shutting down".into(),
+            code,
+            reason: reason.into(),
         };
         let _ = sink.send(Message::Close(Some(close))).await;
     }
@@ -81,6 +109,7 @@ async fn serve_socket(state: Arc<AppState>, socket: WebSocket, protocol: GraphQL
 async fn connection_data(
     state: Arc<AppState>,
     payload: serde_json::Value,
+    expires: watch::Sender<Option<i64>>,
 ) -> async_graphql::Result<Data> {
     let header = ["Authorization", "authorization"]
         .iter()
@@ -91,6 +120,13 @@ async fn connection_data(
         Err(AuthError::Internal) => return Err(GraphError::internal(&"authenticating").into()),
         Err(err) => return Err(async_graphql::Error::new(err.to_string())),
     };
+    // Verified above; only its `exp` is read here.
+    if let Some(exp) = header
+        .and_then(|h| studiogate_graph::bearer(Some(h)).ok().flatten())
+        .and_then(token_exp)
+    {
+        let _ = expires.send(Some(exp));
+    }
     let mut data = Data::default();
     data.insert(viewer.clone());
     data.insert(Arc::new(IdentityCtx {
@@ -108,6 +144,16 @@ async fn connection_data(
         fresh
     }));
     Ok(data)
+}
+
+/// The `exp` claim of a JWT (already verified).
+fn token_exp(token: &str) -> Option<i64> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    serde_json::from_slice::<serde_json::Value>(&bytes).ok()?["exp"].as_i64()
 }
 
 /// Counts an open connection for as long as it lives.

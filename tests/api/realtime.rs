@@ -411,3 +411,24 @@ async fn a_client_that_stops_reading_is_dropped() {
     }
     drop(sub);
 }
+
+#[tokio::test]
+async fn a_connection_ends_when_its_token_expires() {
+    let app = TestApp::spawn(crate::support::BIN, &Backend::Sqlite)
+        .await
+        .expect("app");
+    let seed = app.seed(1).await.expect("seed");
+    let sub_id = account(&seed, 0, 1).to_string();
+    let out = app
+        .run(&["token", "--sub", &sub_id, "--ttl-secs", "2"])
+        .await
+        .expect("token");
+    let token = String::from_utf8(out.stdout).expect("utf-8");
+    let studio = studios_of(&app, &seed, 0).await[0];
+    let mut sub = watch(&app, token.trim(), studio).await;
+    // 4401: graphql-transport-ws's "unauthorized".
+    assert_eq!(
+        sub.next(WAIT).await.expect("socket"),
+        Some(Frame::Closed(Some(4401)))
+    );
+}
