@@ -1,11 +1,12 @@
-//! The HTTP surface: POST /graphql, GraphiQL on GET /graphql, health, readiness, metrics.
+//! The HTTP surface: POST /graphql, GraphiQL and subscriptions (websocket) on GET /graphql,
+//! health, readiness, metrics.
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, ErrorExtensions};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -16,9 +17,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use studiogate_entities_identity::accounts;
-use studiogate_graph::{AuthError, ErrorCode, GraphError, Metrics, Viewer};
+use studiogate_graph::{AuthError, ErrorCode, EventBus, GraphError, Metrics, Viewer};
 use studiogate_identity::{AccountHooks, Authenticator, ClientInfo, IdentityConfig, IdentityCtx};
-use studiogate_studios::{FileStore, ProfileHooks};
+use studiogate_studios::{FileStore, ProfileHooks, Services};
 
 use crate::config::{Config, Limits, Toggle};
 use crate::idempotency::{self, Claim};
@@ -29,20 +30,22 @@ use crate::schema::{self, AppSchema};
 use crate::shutdown::{self, Shutdown};
 use crate::{db, intake, seed};
 
-struct AppState {
-    schema: AppSchema,
-    db: DatabaseConnection,
-    authenticator: Authenticator,
-    identity: Arc<IdentityConfig>,
-    hooks: Arc<dyn AccountHooks>,
-    files: Arc<FileStore>,
-    metrics: Metrics,
+pub(crate) struct AppState {
+    pub schema: AppSchema,
+    pub db: DatabaseConnection,
+    pub authenticator: Authenticator,
+    pub identity: Arc<IdentityConfig>,
+    pub hooks: Arc<dyn AccountHooks>,
+    pub files: Arc<FileStore>,
+    pub metrics: Metrics,
+    pub services: Services,
+    pub ws_send_timeout: Duration,
     limits: Limits,
     csrf_prevention: bool,
     documents: Documents,
     limiter: Arc<Limiter>,
-    /// Resolves when shutdown begins (readiness turns false; WebSockets should close).
-    shutdown: Shutdown,
+    /// Turns true when shutdown begins: readiness turns false, websockets close with 1001.
+    pub shutdown: Shutdown,
 }
 
 /// The app. `side_db` is a small pool of its own for the rate limiter's membership lookups.
@@ -51,6 +54,7 @@ pub fn router(
     db: DatabaseConnection,
     side_db: DatabaseConnection,
     metrics: Metrics,
+    events: EventBus,
     shutdown: Shutdown,
 ) -> anyhow::Result<Router> {
     let hooks: Arc<dyn AccountHooks> = Arc::new(ProfileHooks);
@@ -58,6 +62,12 @@ pub fn router(
     let documents = match &config.limits.trusted_documents {
         Some(path) => Documents::trusted(path)?,
         None => Documents::automatic(config.limits.apq_cache_size as usize),
+    };
+    let services = Services {
+        db: db.clone(),
+        files: files.clone(),
+        events,
+        lease: Duration::from_secs(config.runner_lease_secs.max(1)),
     };
     let state = Arc::new(AppState {
         schema: schema::build(&config.limits, config.production),
@@ -76,6 +86,8 @@ pub fn router(
         files,
         db,
         metrics: metrics.clone(),
+        services,
+        ws_send_timeout: Duration::from_secs(config.ws_send_timeout_secs.max(1)),
         shutdown,
     });
     let graphql = get(graphql_get)
@@ -134,7 +146,24 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // Everything that can refuse to start does so before the address is announced.
     let side_db = db::connect_side(&config.database_url).await?;
     let (trigger, stopping) = shutdown::channel();
-    let app = router(&config, db.clone(), side_db, metrics, stopping.clone())?;
+    let events = if config.database_url.starts_with("postgres") {
+        EventBus::postgres(&config.database_url, db.clone()).await?
+    } else {
+        EventBus::local()
+    };
+    tokio::spawn(crate::leases::sweep(
+        db::connect_side(&config.database_url).await?,
+        events.clone(),
+        Duration::from_secs(config.lease_sweep_secs.max(1)),
+    ));
+    let app = router(
+        &config,
+        db.clone(),
+        side_db,
+        metrics.clone(),
+        events,
+        stopping.clone(),
+    )?;
     let listener = tokio::net::TcpListener::bind(&config.listen).await?;
     let addr = listener.local_addr()?;
     println!("studiogate listening on http://{addr}");
@@ -151,6 +180,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     .with_graceful_shutdown(trigger.on_signal());
     let deadline = Duration::from_secs(config.shutdown_timeout_secs);
     shutdown::run_with_deadline(server, stopping, deadline).await?;
+    // Upgraded connections outlive the HTTP server: give them a moment to send their close
+    // frames.
+    let ws_deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while metrics.websocket_connections.get() > 0 && tokio::time::Instant::now() < ws_deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     db.close().await?;
     tracing::info!("stopped");
     Ok(())
@@ -222,15 +257,23 @@ async fn graphql_post(
     GraphQLResponse::from(async_graphql::BatchResponse::Batch(responses)).into_response()
 }
 
-/// GET /graphql: an operation in the query string runs (queries only); without one, GraphiQL.
+/// GET /graphql: a websocket upgrade starts a subscription connection; an operation in the
+/// query string runs (queries only); anything else gets GraphiQL.
 async fn graphql_get(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    uri: Uri,
+    request: axum::extract::Request,
 ) -> Response {
-    match intake::read_get(uri.query()) {
-        Ok(Some(request)) => run(&state, peer, &headers, request, true).await,
+    let upgrade = request
+        .headers()
+        .get(header::UPGRADE)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+    if upgrade {
+        return crate::ws::upgrade(state, request).await;
+    }
+    let (parts, _) = request.into_parts();
+    match intake::read_get(parts.uri.query()) {
+        Ok(Some(operation)) => run(&state, peer, &parts.headers, operation, true).await,
         Ok(None) => graphiql().await.into_response(),
         Err(refusal) => *refusal,
     }
@@ -393,7 +436,7 @@ async fn execute(
             hooks: state.hooks.clone(),
         },
     );
-    let request = studiogate_studios::request_data(request, &state.db, viewer, &state.files);
+    let request = studiogate_studios::request_data(request, &state.services, viewer);
     let mut response = state.schema.execute(request).await;
     // Parse and validation errors (too deep, too complex, unknown fields) come without a code.
     for error in response
@@ -518,7 +561,12 @@ async fn download(
 }
 
 async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql")
+            .finish(),
+    )
 }
 
 /// How long readiness waits for the database: an unreachable server otherwise holds the probe

@@ -141,6 +141,30 @@ pub struct Config {
         default_value = "data/files"
     )]
     pub storage_dir: std::path::PathBuf,
+    /// How long a runner's claim on an execution holds without a heartbeat, in seconds.
+    #[arg(
+        long,
+        global = true,
+        env = "STUDIOGATE_RUNNER_LEASE_SECS",
+        default_value_t = 60
+    )]
+    pub runner_lease_secs: u64,
+    /// How often `serve` returns executions with an expired lease to pending, in seconds.
+    #[arg(
+        long,
+        global = true,
+        env = "STUDIOGATE_LEASE_SWEEP_SECS",
+        default_value_t = 5
+    )]
+    pub lease_sweep_secs: u64,
+    /// A websocket client that does not take a message for this many seconds is dropped.
+    #[arg(
+        long,
+        global = true,
+        env = "STUDIOGATE_WS_SEND_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub ws_send_timeout_secs: u64,
     /// Load the demo dataset on first start of an empty SQLite database (`on` / `off`).
     #[arg(long, global = true, env = "STUDIOGATE_DEMO", default_value = "on")]
     pub demo: Toggle,

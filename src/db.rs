@@ -77,8 +77,9 @@ pub async fn connect(
     Ok(db)
 }
 
-/// A small pool beside the app's, for lookups that are not part of any request's work (the
-/// rate limiter's), so they are not counted as the request's statements.
+/// A small pool beside the app's, for work that is not part of any request (the rate
+/// limiter's membership lookups, the lease sweeper), so it is not counted as a request's
+/// statements and never waits behind requests for a connection.
 pub async fn connect_side(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url);
     options

@@ -6,13 +6,16 @@ mod config_file;
 mod db;
 mod idempotency;
 mod intake;
+mod leases;
 mod limits;
 mod observability;
 mod persisted;
 mod ratelimit;
+mod runner;
 mod schema;
 mod seed;
 mod shutdown;
+mod ws;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use uuid::Uuid;
@@ -54,6 +57,8 @@ enum Command {
         #[arg(long)]
         role: Option<String>,
     },
+    /// Run a worker for pending executions (`--simulate`: the built-in simulated worker).
+    Runner(runner::RunnerArgs),
 }
 
 /// Settings are read and checked before the runtime starts: the config file is mapped onto
@@ -115,6 +120,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             println!("{}", config.jwt_keys().sign(sub, ttl_secs, role.as_deref()));
             Ok(())
+        }
+        Command::Runner(args) => {
+            let token = match (&args.token, args.sub) {
+                (Some(token), _) => token.clone(),
+                (None, Some(sub)) => config.jwt_keys().sign(sub, 24 * 3600, Some("service")),
+                // The demo's company admin, so `runner --simulate` works on the demo as is.
+                (None, None) => {
+                    let demo = seed::account_id(0, 0);
+                    eprintln!("runner: no --token or --sub; working as the demo admin {demo}");
+                    config.jwt_keys().sign(demo, 24 * 3600, Some("service"))
+                }
+            };
+            runner::run(args, token).await
         }
     }
 }

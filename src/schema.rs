@@ -1,9 +1,9 @@
 //! The schema: every domain's root fields merged, behind the deny-by-default tenant guard.
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
-use studiogate_graph::{Observability, PolicyRegistry, TenantGuard};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
+use studiogate_graph::{FreshDataExtension, Observability, PolicyRegistry, TenantGuard};
 use studiogate_identity::IdentityMutation;
-use studiogate_studios::{StudiosMutation, StudiosQuery};
+use studiogate_studios::{StudiosMutation, StudiosQuery, StudiosSubscription};
 
 use crate::config::{Limits, Toggle};
 use crate::limits::OperationLimits;
@@ -14,7 +14,10 @@ pub struct Query(StudiosQuery);
 #[derive(MergedObject, Default)]
 pub struct Mutation(IdentityMutation, StudiosMutation);
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(StudiosSubscription);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 pub fn policies() -> PolicyRegistry {
     let mut registry = PolicyRegistry::default();
@@ -28,18 +31,24 @@ pub fn policies() -> PolicyRegistry {
 pub fn build(limits: &Limits, production: bool) -> AppSchema {
     let default = if production { Toggle::Off } else { Toggle::On };
     let introspection = limits.introspection.unwrap_or(default) == Toggle::On;
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .extension(Observability)
-        .extension(TenantGuard::new(policies()))
-        .extension(OperationLimits {
-            max_aliases: limits.max_aliases as usize,
-            max_root_fields: limits.max_root_fields as usize,
-            max_cost: limits.max_complexity as usize,
-            introspection,
-        })
-        .limit_depth(limits.max_depth as usize)
-        .limit_directives(limits.max_directives as usize)
-        .limit_recursive_depth(64);
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    // First, so the data it adds is in place for every later extension and resolver.
+    .extension(FreshDataExtension)
+    .extension(Observability)
+    .extension(TenantGuard::new(policies()))
+    .extension(OperationLimits {
+        max_aliases: limits.max_aliases as usize,
+        max_root_fields: limits.max_root_fields as usize,
+        max_cost: limits.max_complexity as usize,
+        introspection,
+    })
+    .limit_depth(limits.max_depth as usize)
+    .limit_directives(limits.max_directives as usize)
+    .limit_recursive_depth(64);
     if !introspection {
         builder = builder.disable_introspection();
     }
@@ -51,9 +60,13 @@ pub fn build(limits: &Limits, production: bool) -> AppSchema {
 
 /// The SDL, which no setting changes.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .finish()
+    .sdl()
 }
 
 #[cfg(test)]
@@ -63,8 +76,12 @@ mod tests {
     /// Walks every object field of the schema by introspection: each must have a policy.
     #[tokio::test]
     async fn every_field_has_a_policy() {
-        let schema =
-            Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish();
+        let schema = Schema::build(
+            Query::default(),
+            Mutation::default(),
+            Subscription::default(),
+        )
+        .finish();
         let resp = schema
             .execute("{ __schema { types { name kind fields { name } } } }")
             .await

@@ -367,6 +367,8 @@ fn studio(rows: &mut Rows, shape: &Shape, c: usize, s: usize, templates: &[Uuid]
             logs: json!([{ "at": created, "level": "info", "message": "created" }]),
             files_used: json!(used),
             created_at: created,
+            lease_expires_at: None,
+            claimed_by: None,
         });
     }
     if s == 0 {

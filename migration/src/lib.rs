@@ -10,6 +10,7 @@ mod common;
 mod m20261124_000001_studios_create_tables;
 mod m20261124_000002_identity_credentials;
 mod m20261124_000003_identity_idempotency_keys;
+mod m20261125_000001_studios_execution_leases;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_studios_create_tables::Migration),
             Box::new(m20261124_000002_identity_credentials::Migration),
             Box::new(m20261124_000003_identity_idempotency_keys::Migration),
+            Box::new(m20261125_000001_studios_execution_leases::Migration),
         ]
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod db_enum;
 pub mod error;
+pub mod events;
+pub mod fresh;
 pub mod loader;
 pub mod metrics;
 pub mod pagination;
@@ -11,6 +13,8 @@ pub mod telemetry;
 pub mod viewer;
 
 pub use error::{ErrorCode, GraphError};
+pub use events::EventBus;
+pub use fresh::{FreshData, FreshDataExtension};
 pub use metrics::Metrics;
 pub use pagination::{Cursor, ListOrder, PageArgs};
 pub use policy::{Policy, PolicyRegistry, TenantGuard};

@@ -34,6 +34,12 @@ pub struct Metrics {
     pub pool_idle: Gauge,
     /// The configured maximum of pool connections.
     pub pool_max: Gauge,
+    /// Open websocket connections (GraphQL subscriptions).
+    pub websocket_connections: Gauge,
+    /// Subscription events sent to clients (`next` messages).
+    pub subscription_events: Counter,
+    /// Websocket clients dropped because they did not read their socket.
+    pub slow_clients_dropped: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -61,6 +67,9 @@ impl Default for Metrics {
             pool_connections: Gauge::default(),
             pool_idle: Gauge::default(),
             pool_max: Gauge::default(),
+            websocket_connections: Gauge::default(),
+            subscription_events: Counter::default(),
+            slow_clients_dropped: Counter::default(),
         };
         let mut registry = Registry::with_prefix("studiogate");
         let m = &metrics;
@@ -108,6 +117,21 @@ impl Default for Metrics {
             "db_pool_max_connections",
             "Configured maximum of database pool connections",
             m.pool_max.clone(),
+        );
+        registry.register(
+            "websocket_connections",
+            "Open websocket connections",
+            m.websocket_connections.clone(),
+        );
+        registry.register(
+            "subscription_events_delivered",
+            "Subscription events sent to clients",
+            m.subscription_events.clone(),
+        );
+        registry.register(
+            "websocket_slow_clients_dropped",
+            "Websocket clients dropped for not reading their socket",
+            m.slow_clients_dropped.clone(),
         );
         Self {
             registry: Arc::new(registry),

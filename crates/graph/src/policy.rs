@@ -25,6 +25,8 @@ pub enum Policy {
     TenantRole,
     /// Only callers whose token carries the platform admin role.
     PlatformAdmin,
+    /// Only machine clients (service tokens), such as workflow runners.
+    Service,
     /// A structural field (connection edges, page info) whose parent field was already checked.
     Inherit,
 }
@@ -45,6 +47,8 @@ impl Policy {
                 Ok(())
             }
             Self::PlatformAdmin if authenticated => Err(GraphError::forbidden()),
+            Self::Service if authenticated && service => Ok(()),
+            Self::Service if authenticated => Err(GraphError::forbidden()),
             _ => Err(GraphError::unauthenticated()),
         }
     }
@@ -189,6 +193,11 @@ mod tests {
             ..member()
         };
         assert!(Policy::TenantMember.check(Some(&service)).is_ok());
+        assert!(Policy::Service.check(Some(&service)).is_ok());
+        assert_eq!(
+            Policy::Service.check(Some(&member())).map_err(|e| e.code),
+            Err(crate::ErrorCode::Forbidden)
+        );
         let err = Policy::TenantRole
             .check(Some(&service))
             .expect_err("refused");

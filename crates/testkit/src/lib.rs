@@ -3,8 +3,10 @@
 //! on port 0 against it, talking to it only over HTTP.
 
 mod db;
+mod ws;
 
 pub use db::{Backend, TestDb};
+pub use ws::{Frame, Subscription};
 
 use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
@@ -33,8 +35,10 @@ pub struct TestApp {
     /// Where the server keeps uploaded bytes.
     pub storage: tempfile::TempDir,
     pub base_url: String,
-    pub db: TestDb,
+    /// Shared with replicas; dropped (with its database) when the last one goes.
+    pub db: Arc<TestDb>,
     bin: String,
+    env: Vec<(String, String)>,
     http: reqwest::Client,
     keys: JwtKeys,
     logs: Arc<Mutex<String>>,
@@ -58,6 +62,20 @@ impl TestApp {
 
     /// Starts the binary on a database made elsewhere (see [`TestDb::external`]).
     pub async fn spawn_on(bin: &str, db: TestDb, env: &[(&str, &str)]) -> anyhow::Result<Self> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Self::start(bin, Arc::new(db), env).await
+    }
+
+    /// A second server process on this app's database (another replica behind a load
+    /// balancer), with the same environment.
+    pub async fn spawn_replica(&self) -> anyhow::Result<Self> {
+        Self::start(&self.bin, self.db.clone(), self.env.clone()).await
+    }
+
+    async fn start(bin: &str, db: Arc<TestDb>, env: Vec<(String, String)>) -> anyhow::Result<Self> {
         let storage = tempfile::tempdir()?;
         let mut child = Command::new(bin)
             .args([
@@ -79,7 +97,7 @@ impl TestApp {
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
             )
-            .envs(env.iter().copied())
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
@@ -108,6 +126,7 @@ impl TestApp {
             base_url,
             db,
             bin: bin.to_owned(),
+            env,
             http: reqwest::Client::new(),
             keys: JwtKeys::new(TEST_JWT_SECRET.as_bytes(), None),
             logs,

@@ -10,7 +10,7 @@ use studiogate_entities_studios::{
     TenantScope,
 };
 use studiogate_graph::loader::Visible;
-use studiogate_graph::{GraphError, PlatformRole, Viewer};
+use studiogate_graph::{EventBus, GraphError, PlatformRole, Viewer};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
@@ -21,6 +21,10 @@ pub struct StudiosCtx {
     pub db: DatabaseConnection,
     pub viewer: Viewer,
     pub files: Arc<crate::storage::FileStore>,
+    /// Where committed changes are announced to subscriptions.
+    pub events: EventBus,
+    /// How long a runner's claim holds without a heartbeat.
+    pub lease: std::time::Duration,
     /// Loaded on first use; mutations that change memberships forget it.
     memberships: Mutex<Option<Arc<Vec<user_companies::Model>>>>,
 }
@@ -30,13 +34,28 @@ impl StudiosCtx {
         db: DatabaseConnection,
         viewer: Viewer,
         files: Arc<crate::storage::FileStore>,
+        events: EventBus,
+        lease: std::time::Duration,
     ) -> Self {
         Self {
             db,
             viewer,
             files,
+            events,
+            lease,
             memberships: Mutex::new(None),
         }
+    }
+
+    /// The same viewer with nothing cached: memberships are read again on first use.
+    pub fn fresh(&self) -> Self {
+        Self::new(
+            self.db.clone(),
+            self.viewer.clone(),
+            self.files.clone(),
+            self.events.clone(),
+            self.lease,
+        )
     }
 
     pub fn account_id(&self) -> Result<Uuid, GraphError> {

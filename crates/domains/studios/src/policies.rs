@@ -3,6 +3,8 @@
 
 use studiogate_graph::{Policy, PolicyRegistry};
 
+const SUBSCRIPTIONS: &[&str] = &["workflowExecutionUpdated", "kanbanBoardChanged"];
+
 pub fn policies() -> PolicyRegistry {
     let mut p = PolicyRegistry::default();
     p.field("Query", "viewer", Policy::Public)
@@ -21,6 +23,19 @@ pub fn policies() -> PolicyRegistry {
                 "kanbanBoard",
             ],
             Policy::TenantMember,
+        )
+        .fields("Subscription", SUBSCRIPTIONS, Policy::TenantMember)
+        // Each event resolves under the domain's own root type, so the guard sees that name.
+        .fields("StudiosSubscription", SUBSCRIPTIONS, Policy::TenantMember)
+        // Runners: service tokens only; rows still come from the token account's tenant scope.
+        .fields(
+            "Mutation",
+            &[
+                "claimWorkflowExecutions",
+                "heartbeatWorkflowExecution",
+                "reportWorkflowExecution",
+            ],
+            Policy::Service,
         )
         .fields(
             "Mutation",
@@ -82,6 +97,8 @@ pub fn policies() -> PolicyRegistry {
         "CardFieldDefinitionPayload",
         "FilePayload",
         "DeleteFilePayload",
+        "ClaimWorkflowExecutionsPayload",
+        "RunnerExecutionPayload",
     ] {
         p.field(payload, "*", Policy::Inherit);
     }
@@ -106,6 +123,7 @@ pub fn policies() -> PolicyRegistry {
         "KanbanCard",
         "CardFieldDefinition",
         "Analytics",
+        "KanbanBoardEvent",
     ] {
         p.field(tenant_type, "*", Policy::TenantMember);
     }

@@ -92,8 +92,8 @@ impl ExecutionMutation {
             error_message: input.error_message,
             log_lines: input.log_lines.unwrap_or_default(),
         };
-        let row =
-            executions::change_status(studios_ctx(ctx), input.id, input.status, report).await?;
+        let row = executions::change_status(studios_ctx(ctx), input.id, input.status, report, None)
+            .await?;
         Ok(WorkflowExecutionPayload {
             workflow_execution: WorkflowExecution(row),
         })

@@ -4,6 +4,7 @@ mod companies;
 mod executions;
 mod files;
 mod kanban;
+mod runner;
 mod studios;
 mod templates;
 
@@ -17,4 +18,5 @@ pub struct StudiosMutation(
     files::FileMutation,
     kanban::KanbanMutation,
     templates::TemplateMutation,
+    runner::RunnerMutation,
 );

@@ -90,6 +90,12 @@ impl WorkflowExecution {
         self.0.retry_count
     }
 
+    /// Until when the runner that claimed the execution holds it without a heartbeat; null
+    /// unless a runner is running it.
+    async fn lease_expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.lease_expires_at.map(utc)
+    }
+
     /// Log entries, oldest first.
     async fn logs(&self) -> Json<serde_json::Value> {
         Json(self.0.logs.clone())

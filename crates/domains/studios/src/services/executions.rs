@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::{now, visible_studio};
 use crate::context::StudiosCtx;
 use crate::enums::{ExecutionStatus, FileUsageType};
+use crate::events::StudiosEvent;
 use crate::rules::execution::{transition, Timing};
 
 /// A file handed to a new execution.
@@ -88,7 +89,7 @@ pub async fn start(
         .map(|f| json!({ "file_id": f.file_id, "usage_type": f.usage_type.as_db() }))
         .collect();
     let at = now();
-    executions::ActiveModel {
+    let row = executions::ActiveModel {
         id: Set(Uuid::new_v4()),
         studio_id: Set(studio.id),
         template_id: Set(template.id),
@@ -105,10 +106,13 @@ pub async fn start(
         logs: Set(json!([{ "at": at, "level": "info", "message": "created" }])),
         files_used: Set(json!(files_used)),
         created_at: Set(at),
+        lease_expires_at: Set(None),
+        claimed_by: Set(None),
     }
     .insert(&ctx.db)
-    .await
-    .map_err(GraphError::from)
+    .await?;
+    ctx.events.publish(&StudiosEvent::execution(&row)).await;
+    Ok(row)
 }
 
 /// What a status change carries besides the status.
@@ -121,11 +125,14 @@ pub struct Report {
 
 /// Moves an execution to `to` if the state machine allows it from where it is now. The update
 /// only applies if the status is still the one we read, so two racing changes cannot both win.
+/// `runner`: the account of the runner holding the claim, which must still hold it; a runner
+/// that moves the execution back to RUNNING gets a new lease. Leaving RUNNING ends any lease.
 pub async fn change_status(
     ctx: &StudiosCtx,
     id: Uuid,
     to: ExecutionStatus,
     report: Report,
+    runner: Option<Uuid>,
 ) -> Result<executions::Model, GraphError> {
     let current = Visible::<executions::Entity>::visible(ctx)
         .await?
@@ -170,18 +177,24 @@ pub async fn change_status(
     row.duration_seconds = Set(timing.duration_seconds);
     row.retry_count = Set(timing.retry_count);
     row.logs = Set(json!(logs));
+    row.lease_expires_at = Set(match (runner, to) {
+        (Some(_), ExecutionStatus::Running) => Some(super::runner::lease_until(ctx, at)),
+        _ => None,
+    });
     if let Some(output) = report.output_data {
         row.output_data = Set(Some(output));
     }
     if to == ExecutionStatus::Failed || report.error_message.is_some() {
         row.error_message = Set(report.error_message);
     }
-    let result = executions::Entity::update_many()
+    let mut update = executions::Entity::update_many()
         .set(row)
         .filter(executions::Column::Id.eq(current.id))
-        .filter(executions::Column::Status.eq(current.status.clone()))
-        .exec(&ctx.db)
-        .await?;
+        .filter(executions::Column::Status.eq(current.status.clone()));
+    if let Some(runner) = runner {
+        update = update.filter(executions::Column::ClaimedBy.eq(runner));
+    }
+    let result = update.exec(&ctx.db).await?;
     if result.rows_affected != 1 {
         return Err(GraphError::new(
             ErrorCode::InvalidTransition,
@@ -189,8 +202,10 @@ pub async fn change_status(
         )
         .with_field("status"));
     }
-    executions::Entity::find_by_id(current.id)
+    let row = executions::Entity::find_by_id(current.id)
         .one(&ctx.db)
         .await?
-        .ok_or_else(|| GraphError::not_found("WorkflowExecution"))
+        .ok_or_else(|| GraphError::not_found("WorkflowExecution"))?;
+    ctx.events.publish(&StudiosEvent::execution(&row)).await;
+    Ok(row)
 }

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use super::{now, unique, visible_studio};
 use crate::context::StudiosCtx;
 use crate::enums::MembershipStatus;
+use crate::events::{publish, KanbanChange, StudiosEvent};
 use crate::rules::fields::{self, FieldValue};
 use crate::rules::kanban as rules;
 use crate::rules::triggers::Event;
@@ -183,6 +184,8 @@ pub async fn create_stage(
     rules::insert_at(&mut order, id, position);
     write_stage_order(&txn, &order).await?;
     txn.commit().await?;
+    let event = StudiosEvent::stage(board.id, KanbanChange::StageCreated, id);
+    ctx.events.publish(&event).await;
     stages::Entity::find_by_id(id)
         .one(&ctx.db)
         .await?
@@ -289,6 +292,8 @@ pub async fn create_card(
     rules::insert_at(&mut order, id, position);
     write_card_orders(&txn, &[(stage.id, &order)]).await?;
     txn.commit().await?;
+    let event = StudiosEvent::card(stage.board_id, KanbanChange::CardCreated, id, stage.id);
+    ctx.events.publish(&event).await;
     visible_card(ctx, id).await
 }
 
@@ -318,6 +323,7 @@ pub async fn move_card(
         .stage_id;
     let mut from = card_order(&txn, source).await?;
     from.retain(|id| *id != card.id);
+    let mut started = Vec::new();
     if source == target.id {
         rules::insert_at(&mut from, card.id, position);
         write_card_orders(&txn, &[(target.id, &from)]).await?;
@@ -329,8 +335,8 @@ pub async fn move_card(
             .one(&txn)
             .await?
             .ok_or_else(|| GraphError::not_found("KanbanStage"))?;
-        triggers::run(ctx, &txn, &left, &card, Event::Left).await?;
-        triggers::run(ctx, &txn, &target, &card, Event::Entered).await?;
+        started.extend(triggers::run(ctx, &txn, &left, &card, Event::Left).await?);
+        started.extend(triggers::run(ctx, &txn, &target, &card, Event::Entered).await?);
     }
     cards::Entity::update_many()
         .col_expr(cards::Column::UpdatedAt, Expr::value(now()))
@@ -338,6 +344,13 @@ pub async fn move_card(
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    started.push(StudiosEvent::card(
+        card.board_id,
+        KanbanChange::CardMoved,
+        card.id,
+        target.id,
+    ));
+    publish(&ctx.events, started).await;
     visible_card(ctx, card.id).await
 }
 
@@ -350,6 +363,13 @@ pub async fn delete_card(ctx: &StudiosCtx, card_id: Uuid) -> Result<Uuid, GraphE
     let order = card_order(&txn, card.stage_id).await?;
     write_card_orders(&txn, &[(card.stage_id, &order)]).await?;
     txn.commit().await?;
+    let event = StudiosEvent::card(
+        card.board_id,
+        KanbanChange::CardDeleted,
+        card.id,
+        card.stage_id,
+    );
+    ctx.events.publish(&event).await;
     Ok(card.id)
 }
 
@@ -420,10 +440,19 @@ pub async fn update_card(
         .one(&txn)
         .await?
         .ok_or_else(|| GraphError::not_found("KanbanCard"))?;
+    let mut started = Vec::new();
     if !changed_fields.is_empty() {
-        triggers::run(ctx, &txn, &stage, &updated, Event::Changed(&changed_fields)).await?;
+        started =
+            triggers::run(ctx, &txn, &stage, &updated, Event::Changed(&changed_fields)).await?;
     }
     txn.commit().await?;
+    started.push(StudiosEvent::card(
+        updated.board_id,
+        KanbanChange::CardUpdated,
+        updated.id,
+        updated.stage_id,
+    ));
+    publish(&ctx.events, started).await;
     Ok(updated)
 }
 
@@ -453,7 +482,10 @@ pub async fn set_stage_triggers(
     let mut row: stages::ActiveModel = stage.into();
     row.workflow_triggers = Set(raw);
     row.updated_at = Set(now());
-    Ok(row.update(&ctx.db).await?)
+    let stage = row.update(&ctx.db).await?;
+    let event = StudiosEvent::stage(stage.board_id, KanbanChange::StageUpdated, stage.id);
+    ctx.events.publish(&event).await;
+    Ok(stage)
 }
 
 /// A new custom field for the studio's cards.
@@ -523,5 +555,7 @@ pub async fn move_stage(
     rules::insert_at(&mut order, stage.id, position);
     write_stage_order(&txn, &order).await?;
     txn.commit().await?;
+    let event = StudiosEvent::stage(stage.board_id, KanbanChange::StageMoved, stage.id);
+    ctx.events.publish(&event).await;
     visible_stage(ctx, stage.id).await
 }

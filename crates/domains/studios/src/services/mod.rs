@@ -6,6 +6,7 @@ pub mod executions;
 pub mod files;
 pub mod kanban;
 pub mod memberships;
+pub mod runner;
 pub mod studios;
 pub mod triggers;
 

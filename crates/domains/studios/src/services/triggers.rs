@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::now;
 use crate::context::StudiosCtx;
 use crate::enums::{CardFieldType, ExecutionStatus};
+use crate::events::StudiosEvent;
 use crate::rules::fields::{Definition, FieldValue};
 use crate::rules::triggers::{self, Event};
 
@@ -35,14 +36,15 @@ pub async fn definitions(ctx: &StudiosCtx, studio_id: Uuid) -> Result<Vec<Defini
         .collect()
 }
 
-/// Starts an execution for every trigger of `stage` that fires for `event`; returns how many.
+/// Starts an execution for every trigger of `stage` that fires for `event`; returns their
+/// events, to publish once the caller's transaction has committed.
 pub async fn run(
     ctx: &StudiosCtx,
     txn: &DatabaseTransaction,
     stage: &stages::Model,
     card: &cards::Model,
     event: Event<'_>,
-) -> Result<usize, GraphError> {
+) -> Result<Vec<StudiosEvent>, GraphError> {
     let list = triggers::parse(&stage.workflow_triggers)?;
     let values: Vec<FieldValue> =
         serde_json::from_value(card.custom_fields.clone()).unwrap_or_default();
@@ -51,7 +53,7 @@ pub async fn run(
         .filter(|t| triggers::fires(t, &event, &values))
         .collect();
     if firing.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let board = boards::Entity::find_by_id(stage.board_id)
         .one(txn)
@@ -62,7 +64,7 @@ pub async fn run(
         Event::Left => "stage_exit",
         Event::Changed(_) => "attribute_change",
     };
-    let mut started = 0;
+    let mut started = Vec::new();
     for trigger in firing {
         // A template retired from the catalog starts nothing.
         let active = templates::Entity::find_by_id(trigger.template_id)
@@ -73,7 +75,7 @@ pub async fn run(
             continue;
         }
         let at = now();
-        executions::ActiveModel {
+        let row = executions::ActiveModel {
             id: Set(Uuid::new_v4()),
             studio_id: Set(board.studio_id),
             template_id: Set(trigger.template_id),
@@ -99,10 +101,12 @@ pub async fn run(
             logs: Set(json!([{ "at": at, "level": "info", "message": format!("created by a {name} trigger of stage {}", stage.name) }])),
             files_used: Set(json!([])),
             created_at: Set(at),
+            lease_expires_at: Set(None),
+            claimed_by: Set(None),
         }
         .insert(txn)
         .await?;
-        started += 1;
+        started.push(StudiosEvent::execution(&row));
     }
     Ok(started)
 }

@@ -26,6 +26,8 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     pub files_used: Json,
     pub created_at: DateTimeWithTimeZone,
+    pub lease_expires_at: Option<DateTimeWithTimeZone>,
+    pub claimed_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

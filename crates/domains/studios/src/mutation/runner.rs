@@ -1,0 +1,104 @@
+//! The runner protocol, for service tokens: claim, heartbeat, report.
+
+use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
+use studiogate_graph::error::GraphResult;
+use uuid::Uuid;
+
+use crate::context::studios_ctx;
+use crate::enums::{BusinessArea, ExecutionStatus};
+use crate::objects::WorkflowExecution;
+use crate::services::executions::Report;
+use crate::services::runner;
+
+#[derive(Default)]
+pub struct RunnerMutation;
+
+/// Which pending executions a runner takes.
+#[derive(InputObject)]
+pub struct ClaimWorkflowExecutionsInput {
+    /// How many at most, 1..100.
+    pub limit: i32,
+    /// Only executions of studios in this business area.
+    pub business_area: Option<BusinessArea>,
+}
+
+/// The executions a runner now holds.
+#[derive(SimpleObject)]
+pub struct ClaimWorkflowExecutionsPayload {
+    /// RUNNING, oldest first, each under a lease (`leaseExpiresAt`) held by this runner.
+    pub workflow_executions: Vec<WorkflowExecution>,
+}
+
+/// An execution the runner holds.
+#[derive(InputObject)]
+pub struct HeartbeatWorkflowExecutionInput {
+    pub id: Uuid,
+}
+
+/// A runner's outcome for an execution it holds.
+#[derive(InputObject)]
+pub struct ReportWorkflowExecutionInput {
+    pub id: Uuid,
+    /// SUCCEEDED, FAILED or PAUSED from RUNNING; RUNNING from PAUSED.
+    pub status: ExecutionStatus,
+    pub output_data: Option<Json<serde_json::Value>>,
+    /// Appended to the execution's log.
+    pub log_lines: Option<Vec<String>>,
+    /// At most 2000 characters.
+    pub error_message: Option<String>,
+}
+
+/// The execution as the runner left it.
+#[derive(SimpleObject)]
+pub struct RunnerExecutionPayload {
+    pub workflow_execution: WorkflowExecution,
+}
+
+#[Object]
+impl RunnerMutation {
+    /// Moves up to `limit` pending executions the token's account can see to RUNNING and hands
+    /// them to this runner. No execution is ever handed out twice, also to concurrent
+    /// claimers. Service tokens only.
+    async fn claim_workflow_executions(
+        &self,
+        ctx: &Context<'_>,
+        input: ClaimWorkflowExecutionsInput,
+    ) -> GraphResult<ClaimWorkflowExecutionsPayload> {
+        let rows = runner::claim(studios_ctx(ctx), input.limit, input.business_area).await?;
+        Ok(ClaimWorkflowExecutionsPayload {
+            workflow_executions: rows.into_iter().map(WorkflowExecution).collect(),
+        })
+    }
+
+    /// Extends the lease of a running execution this runner holds; CONFLICT with reason
+    /// LEASE_LOST when it no longer does. Service tokens only.
+    async fn heartbeat_workflow_execution(
+        &self,
+        ctx: &Context<'_>,
+        input: HeartbeatWorkflowExecutionInput,
+    ) -> GraphResult<RunnerExecutionPayload> {
+        let row = runner::heartbeat(studios_ctx(ctx), input.id).await?;
+        Ok(RunnerExecutionPayload {
+            workflow_execution: WorkflowExecution(row),
+        })
+    }
+
+    /// Reports progress or the outcome of an execution this runner holds, through the state
+    /// machine (INVALID_TRANSITION otherwise; CONFLICT/LEASE_LOST once the lease is gone).
+    /// Service tokens only.
+    async fn report_workflow_execution(
+        &self,
+        ctx: &Context<'_>,
+        input: ReportWorkflowExecutionInput,
+    ) -> GraphResult<RunnerExecutionPayload> {
+        let report = Report {
+            output_data: input.output_data.map(|j| j.0),
+            error_message: input.error_message,
+            log_lines: input.log_lines.unwrap_or_default(),
+        };
+        let row = runner::report(studios_ctx(ctx), input.id, input.status, report).await?;
+        Ok(RunnerExecutionPayload {
+            workflow_execution: WorkflowExecution(row),
+        })
+    }
+}
