@@ -330,29 +330,22 @@ fn respond(headers: &HeaderMap, response: async_graphql::Response) -> Response {
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
     let extra = response.http_headers.clone();
-    let mut body = match serde_json::to_value(&response) {
-        Ok(body) => body,
-        Err(_) => return internal_error(),
-    };
-    let status = if modern && request_error {
-        if let Some(body) = body.as_object_mut() {
-            body.remove("data");
-        }
-        StatusCode::BAD_REQUEST
+    // Straight to bytes: the fields keep the order of the query.
+    let (status, body) = if modern && request_error {
+        let body = serde_json::to_vec(&json!({ "errors": response.errors }));
+        (StatusCode::BAD_REQUEST, body)
     } else {
-        StatusCode::OK
+        (StatusCode::OK, serde_json::to_vec(&response))
+    };
+    let Ok(body) = body else {
+        return internal_error();
     };
     let content_type = if modern {
         "application/graphql-response+json; charset=utf-8"
     } else {
         "application/json; charset=utf-8"
     };
-    let mut answer = (
-        status,
-        [(header::CONTENT_TYPE, content_type)],
-        body.to_string(),
-    )
-        .into_response();
+    let mut answer = (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
     answer.headers_mut().extend(extra);
     answer
 }

@@ -22,6 +22,11 @@ use uuid::Uuid;
 
 use crate::config::Config;
 
+/// GraphQL execution allocates a great deal (a boxed future and a value map per field);
+/// mimalloc serves that faster than the system allocator (see bench/results).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "studiogate", version, about)]
 struct Cli {

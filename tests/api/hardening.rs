@@ -490,3 +490,42 @@ async fn seeded_data_still_flows_under_the_default_limits() {
         .expect("ok");
     assert!(body["errors"].is_null(), "{body}");
 }
+
+#[tokio::test]
+async fn responses_follow_graphql_over_http() {
+    let backend = &backends()[0];
+    let app = TestApp::spawn(BIN, backend).await.expect("app");
+    let token = app.token(Uuid::new_v4());
+    let ask = |query: &str, accept: Option<&'static str>| {
+        let mut req = post(&app, &token).json(&json!({ "query": query }));
+        if let Some(accept) = accept {
+            req = req.header("accept", accept);
+        }
+        req
+    };
+    // Fields come back in the order the query asked for them.
+    let resp = ask("{ zeta: __typename alpha: __typename }", None)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        resp.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
+    let text = resp.text().await.expect("body");
+    assert_eq!(text, r#"{"data":{"zeta":"Query","alpha":"Query"}}"#);
+    // A client that accepts application/graphql-response+json gets it, and an operation that
+    // never ran is a 400 without `data`.
+    let modern = Some("application/graphql-response+json, application/json;q=0.9");
+    let (status, headers, body) = send(ask("{ nope }", modern)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        headers["content-type"],
+        "application/graphql-response+json; charset=utf-8"
+    );
+    assert!(body.get("data").is_none(), "{body}");
+    assert_eq!(error_codes(&body), vec!["GRAPHQL_VALIDATION_FAILED"]);
+    // For plain JSON clients the same error is a 200 with `data: null`.
+    let (status, _, body) = send(ask("{ nope }", None)).await;
+    assert_eq!((status, &body["data"]), (200, &Value::Null), "{body}");
+}
