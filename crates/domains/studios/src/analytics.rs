@@ -128,6 +128,13 @@ impl Loader<Uuid> for AnalyticsByStudioIdLoader {
     type Error = GraphError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Analytics>, GraphError> {
+        studiogate_graph::telemetry::batch("analytics.by_studio", keys.len(), self.fetch(keys))
+            .await
+    }
+}
+
+impl AnalyticsByStudioIdLoader {
+    async fn fetch(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Analytics>, GraphError> {
         let scope = self.0.scope().await?;
         let ids = || keys.iter().copied();
         figures(
@@ -154,6 +161,13 @@ impl Loader<Uuid> for AnalyticsByCompanyIdLoader {
     type Error = GraphError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Analytics>, GraphError> {
+        studiogate_graph::telemetry::batch("analytics.by_company", keys.len(), self.fetch(keys))
+            .await
+    }
+}
+
+impl AnalyticsByCompanyIdLoader {
+    async fn fetch(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Analytics>, GraphError> {
         let scope = self.0.scope().await?;
         let in_companies = studios::Column::CompanyId.is_in(keys.iter().copied());
         figures(

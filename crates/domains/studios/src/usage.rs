@@ -33,6 +33,16 @@ impl Loader<Uuid> for UsagesByFileIdLoader {
     type Error = GraphError;
 
     async fn load(&self, files: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, GraphError> {
+        studiogate_graph::telemetry::batch("executions.by_file", files.len(), self.fetch(files))
+            .await
+    }
+}
+
+impl UsagesByFileIdLoader {
+    async fn fetch(
+        &self,
+        files: &[Uuid],
+    ) -> Result<HashMap<Uuid, <Self as Loader<Uuid>>::Value>, GraphError> {
         let db = &self.0.db;
         let ids: Vec<String> = files.iter().map(Uuid::to_string).collect();
         let uses_a_file = match db.get_database_backend() {
@@ -58,7 +68,8 @@ impl Loader<Uuid> for UsagesByFileIdLoader {
             .order_by_desc(executions::Column::Id)
             .all(db)
             .await?;
-        let mut out: HashMap<Uuid, Self::Value> = files.iter().map(|f| (*f, Vec::new())).collect();
+        let mut out: HashMap<Uuid, <Self as Loader<Uuid>>::Value> =
+            files.iter().map(|f| (*f, Vec::new())).collect();
         for row in rows {
             for usage in usages(&row) {
                 if let Some(list) = out.get_mut(&usage.file_id) {
