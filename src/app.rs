@@ -254,7 +254,7 @@ async fn graphql_post(
         }
         responses.push(execute(&state, peer, &headers, &viewer, request).await);
     }
-    GraphQLResponse::from(async_graphql::BatchResponse::Batch(responses)).into_response()
+    encode(StatusCode::OK, accepts_graphql_json(&headers), &responses)
 }
 
 /// GET /graphql: a websocket upgrade starts a subscription connection; an operation in the
@@ -320,24 +320,35 @@ async fn run(
 /// it, and then a request error (the operation never ran: no `data`) is a 400; otherwise
 /// `application/json` with 200, as older clients expect.
 fn respond(headers: &HeaderMap, response: async_graphql::Response) -> Response {
-    const GRAPHQL_JSON: &str = "application/graphql-response+json";
-    let modern = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains(GRAPHQL_JSON));
+    let modern = accepts_graphql_json(headers);
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
-    let extra = response.http_headers.clone();
-    // Straight to bytes: the fields keep the order of the query.
-    let (status, body) = if modern && request_error {
-        let body = serde_json::to_vec(&json!({ "errors": response.errors }));
-        (StatusCode::BAD_REQUEST, body)
+    let mut answer = if modern && request_error {
+        encode(
+            StatusCode::BAD_REQUEST,
+            modern,
+            &json!({ "errors": response.errors }),
+        )
     } else {
-        (StatusCode::OK, serde_json::to_vec(&response))
+        encode(StatusCode::OK, modern, &response)
     };
-    let Ok(body) = body else {
+    answer.headers_mut().extend(response.http_headers);
+    answer
+}
+
+fn accepts_graphql_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/graphql-response+json"))
+}
+
+/// Serialises straight to bytes (the fields keep the order of the query) with the negotiated
+/// content type.
+fn encode(status: StatusCode, modern: bool, body: &impl serde::Serialize) -> Response {
+    let Ok(body) = serde_json::to_vec(body) else {
         return internal_error();
     };
     let content_type = if modern {
@@ -345,9 +356,7 @@ fn respond(headers: &HeaderMap, response: async_graphql::Response) -> Response {
     } else {
         "application/json; charset=utf-8"
     };
-    let mut answer = (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
-    answer.headers_mut().extend(extra);
-    answer
+    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Response> {
@@ -490,19 +499,15 @@ fn internal_error() -> Response {
 
 /// A bad credential fails the whole request, as a GraphQL error with HTTP 401.
 fn unauthenticated(message: &str) -> Response {
-    observability::count_error(ErrorCode::Unauthenticated.as_str());
-    let body = json!({
-        "errors": [{
-            "message": message,
-            "extensions": { "code": ErrorCode::Unauthenticated.as_str() }
-        }]
-    });
-    (
+    let mut response = intake::refuse(
         StatusCode::UNAUTHORIZED,
-        [(header::WWW_AUTHENTICATE, "Bearer")],
-        Json(body),
-    )
-        .into_response()
+        ErrorCode::Unauthenticated.as_str(),
+        message,
+    );
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
 }
 
 #[derive(serde::Deserialize)]

@@ -15,8 +15,9 @@ use serde_json::json;
 
 use crate::config::Limits;
 
-/// A whole-request refusal in the GraphQL response shape.
+/// A whole-request refusal in the GraphQL response shape, counted in the errors metric.
 pub fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+    crate::observability::count_error(code);
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     (status, Json(body)).into_response()
 }
