@@ -13,16 +13,15 @@ psql "$pg/postgres" -qc "CREATE DATABASE $scratch" >/dev/null
 trap drop EXIT
 cargo run -q --bin studiogate -- migrate --database-url "$pg/$scratch"
 
-# Which tables each domain's entity crate holds. `accounts` belongs to identity; the studios crate
-# carries a generated copy because user_profiles' foreign-key relation names it.
-declare -A tables=(
-  [identity]="accounts,sessions,refresh_tokens,idempotency_keys"
-  [studios]="accounts,user_profiles,companies,user_companies,studios,workflow_templates,workflow_executions,files,kanban_boards,kanban_stages,kanban_cards,card_field_definitions"
-)
-for domain in "${!tables[@]}"; do
+# Each entity crate names its tables in its Cargo.toml (`[package.metadata.studiogate] tables`).
+for crate in crates/entities/*/; do
+  domain=$(basename "$crate")
+  tables=$(python3 -c 'import sys, tomllib
+meta = tomllib.load(open(sys.argv[1], "rb"))["package"]["metadata"]["studiogate"]
+print(",".join(meta["tables"]))' "$crate/Cargo.toml")
   out="$root/$domain/src/generated"
   rm -rf "$out"
   mkdir -p "$out"
-  sea-orm-cli generate entity -u "$pg/$scratch" -o "$out" --tables "${tables[$domain]}" >/dev/null
+  sea-orm-cli generate entity -u "$pg/$scratch" -o "$out" --tables "$tables" >/dev/null
   rustfmt --edition 2021 "$out"/*.rs
 done

@@ -6,6 +6,9 @@ use clap::{ArgAction, Args};
 use std::time::Duration;
 use studiogate_graph::JwtKeys;
 use studiogate_identity::{IdentityConfig, JwksConfig};
+use studiogate_server::{
+    HttpPolicy, Limits, LogFormat, PoolSettings, RateLimits, Settings, Toggle,
+};
 
 /// Used when `STUDIOGATE_JWT_SECRET` is unset, so `cargo run` works out of the box. Anyone can
 /// sign tokens with it: set a real secret anywhere but a developer's machine.
@@ -176,140 +179,6 @@ pub struct Config {
     pub http: HttpPolicy,
 }
 
-/// What one request may ask for. Every limit refuses with a clear error before anything runs.
-#[derive(Args, Clone, Debug)]
-pub struct Limits {
-    /// Deepest selection nesting, counted in fields from the root.
-    #[arg(long, global = true, env = "STUDIOGATE_MAX_DEPTH", default_value_t = 12,
-          value_parser = clap::value_parser!(u32).range(1..=64))]
-    pub max_depth: u32,
-    /// Most costly operation: each object it can return costs 1, scalars nothing, and a
-    /// field taking `first` multiplies what is below it by `first` (20 when absent).
-    #[arg(long, global = true, env = "STUDIOGATE_MAX_COMPLEXITY", default_value_t = 10_000,
-          value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_complexity: u32,
-    /// Aliased fields in one document.
-    #[arg(
-        long,
-        global = true,
-        env = "STUDIOGATE_MAX_ALIASES",
-        default_value_t = 30
-    )]
-    pub max_aliases: u32,
-    /// Fields at the root of one operation (fragments expanded).
-    #[arg(long, global = true, env = "STUDIOGATE_MAX_ROOT_FIELDS", default_value_t = 20,
-          value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_root_fields: u32,
-    /// Directives on one field.
-    #[arg(
-        long,
-        global = true,
-        env = "STUDIOGATE_MAX_DIRECTIVES",
-        default_value_t = 5
-    )]
-    pub max_directives: u32,
-    /// Request body size in bytes outside multipart uploads, after decompression.
-    #[arg(long, global = true, env = "STUDIOGATE_MAX_BODY_BYTES", default_value_t = 1_048_576,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_body_bytes: u64,
-    /// Operations in one batched (JSON array) request; 0 turns batching off.
-    #[arg(long, global = true, env = "STUDIOGATE_MAX_BATCH", default_value_t = 0)]
-    pub max_batch: u32,
-    /// Size of one uploaded file in bytes.
-    #[arg(long, global = true, env = "STUDIOGATE_UPLOAD_MAX_FILE_BYTES",
-          default_value_t = 104_857_600, value_parser = clap::value_parser!(u64).range(1..))]
-    pub upload_max_file_bytes: u64,
-    /// Files in one multipart request.
-    #[arg(
-        long,
-        global = true,
-        env = "STUDIOGATE_UPLOAD_MAX_FILES",
-        default_value_t = 5
-    )]
-    pub upload_max_files: u32,
-    /// Schema introspection (`on` / `off`); off by default in production mode.
-    #[arg(long, global = true, env = "STUDIOGATE_INTROSPECTION")]
-    pub introspection: Option<Toggle>,
-    /// "Did you mean ...?" suggestions in validation errors; off by default in production mode.
-    #[arg(long, global = true, env = "STUDIOGATE_FIELD_SUGGESTIONS")]
-    pub field_suggestions: Option<Toggle>,
-    /// Operations kept by automatic persisted queries (an LRU cache); 0 turns APQ off.
-    #[arg(
-        long,
-        global = true,
-        env = "STUDIOGATE_APQ_CACHE_SIZE",
-        default_value_t = 1_000
-    )]
-    pub apq_cache_size: u32,
-    /// Trusted documents: a persisted-query manifest (Apollo's JSON format); when set, only
-    /// the operations it lists run.
-    #[arg(long, global = true, env = "STUDIOGATE_TRUSTED_DOCUMENTS")]
-    pub trusted_documents: Option<std::path::PathBuf>,
-}
-
-/// Token buckets per viewer (per IP when anonymous) and per tenant (shared by the members of a
-/// company). A rate of 0 turns that limit off.
-#[derive(Args, Clone, Debug)]
-pub struct RateLimits {
-    /// Requests per second one viewer may send, on average.
-    #[arg(
-        long,
-        global = true,
-        env = "STUDIOGATE_RATE_LIMIT_PER_SECOND",
-        default_value_t = 20
-    )]
-    pub rate_limit_per_second: u32,
-    /// Requests one viewer may send at once above the rate.
-    #[arg(long, global = true, env = "STUDIOGATE_RATE_LIMIT_BURST", default_value_t = 40,
-          value_parser = clap::value_parser!(u32).range(1..))]
-    pub rate_limit_burst: u32,
-    /// Requests per second shared by all members of one company.
-    #[arg(
-        long,
-        global = true,
-        env = "STUDIOGATE_TENANT_RATE_LIMIT_PER_SECOND",
-        default_value_t = 100
-    )]
-    pub tenant_rate_limit_per_second: u32,
-    /// Burst of the per-company budget.
-    #[arg(long, global = true, env = "STUDIOGATE_TENANT_RATE_LIMIT_BURST", default_value_t = 200,
-          value_parser = clap::value_parser!(u32).range(1..))]
-    pub tenant_rate_limit_burst: u32,
-}
-
-/// Cross-origin rules for browsers.
-#[derive(Args, Clone, Debug)]
-pub struct HttpPolicy {
-    /// Origins allowed by CORS, comma-separated (`https://app.example.com`); empty allows none.
-    #[arg(
-        long,
-        global = true,
-        env = "STUDIOGATE_CORS_ORIGINS",
-        value_delimiter = ','
-    )]
-    pub cors_origins: Vec<String>,
-    /// CSRF prevention as Apollo Server does it (`on` / `off`).
-    #[arg(
-        long,
-        global = true,
-        env = "STUDIOGATE_CSRF_PREVENTION",
-        default_value = "on"
-    )]
-    pub csrf_prevention: Toggle,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Toggle {
-    On,
-    Off,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
-
 fn database_url(value: &str) -> Result<String, String> {
     if value.starts_with("sqlite:") {
         return Ok(value.to_owned());
@@ -408,6 +277,32 @@ impl Config {
             } else {
                 20
             })
+    }
+
+    /// What the server takes from the configuration.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            listen: self.listen.clone(),
+            database_url: self.database_url.clone(),
+            pool: self.pool(),
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
+            ws_send_timeout: Duration::from_secs(self.ws_send_timeout_secs.max(1)),
+            limits: self.limits.clone(),
+            rate_limits: self.rate_limits.clone(),
+            http: self.http.clone(),
+            demo: self.demo_enabled().then(|| self.jwt_keys()),
+            production: self.production,
+        }
+    }
+
+    pub fn pool(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.max_connections(),
+            acquire_timeout: Duration::from_secs(self.db_acquire_timeout_secs),
+            statement_timeout: Duration::from_millis(self.db_statement_timeout_ms),
+            busy_timeout: Duration::from_millis(self.db_busy_timeout_ms),
+        }
     }
 
     pub fn jwt_keys(&self) -> JwtKeys {

@@ -1,12 +1,10 @@
 //! The schema: every domain's root fields merged, behind the deny-by-default tenant guard.
+//! A new domain adds its roots to these three lists.
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
-use studiogate_graph::{FreshDataExtension, Observability, PolicyRegistry, TenantGuard};
+use studiogate_graph::{domain, Domains, SchemaSettings};
 use studiogate_identity::IdentityMutation;
 use studiogate_studios::{StudiosMutation, StudiosQuery, StudiosSubscription};
-
-use crate::config::{Limits, Toggle};
-use crate::limits::OperationLimits;
 
 #[derive(MergedObject, Default)]
 pub struct Query(StudiosQuery);
@@ -19,43 +17,15 @@ pub struct Subscription(StudiosSubscription);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-pub fn policies() -> PolicyRegistry {
-    let mut registry = PolicyRegistry::default();
-    registry
-        .merge(studiogate_identity::policies())
-        .merge(studiogate_studios::policies());
-    registry
-}
-
-/// The schema with the operation limits and switches of `limits`.
-pub fn build(limits: &Limits, production: bool) -> AppSchema {
-    let default = if production { Toggle::Off } else { Toggle::On };
-    let introspection = limits.introspection.unwrap_or(default) == Toggle::On;
-    let mut builder = Schema::build(
+/// The served schema: the domains' policies and the operation limits of `settings`.
+pub fn build(domains: &Domains, settings: &SchemaSettings) -> AppSchema {
+    studiogate_graph::schema::build(
         Query::default(),
         Mutation::default(),
         Subscription::default(),
+        domain::policies(domains),
+        settings,
     )
-    // First, so the data it adds is in place for every later extension and resolver.
-    .extension(FreshDataExtension)
-    .extension(Observability)
-    .extension(TenantGuard::new(policies()))
-    .extension(OperationLimits {
-        max_aliases: limits.max_aliases as usize,
-        max_root_fields: limits.max_root_fields as usize,
-        max_cost: limits.max_complexity as usize,
-        introspection,
-    })
-    .limit_depth(limits.max_depth as usize)
-    .limit_directives(limits.max_directives as usize)
-    .limit_recursive_depth(64);
-    if !introspection {
-        builder = builder.disable_introspection();
-    }
-    if limits.field_suggestions.unwrap_or(default) == Toggle::Off {
-        builder = builder.disable_suggestions();
-    }
-    builder.finish()
 }
 
 /// The SDL, which no setting changes.
@@ -72,10 +42,20 @@ pub fn sdl() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
     /// Walks every object field of the schema by introspection: each must have a policy.
     #[tokio::test]
     async fn every_field_has_a_policy() {
+        #[derive(Parser)]
+        struct Args {
+            #[command(flatten)]
+            config: crate::config::Config,
+        }
+        let storage = std::env::temp_dir().join("studiogate-schema-test");
+        let storage = storage.to_string_lossy();
+        let config = Args::parse_from(["studiogate", "--storage-dir", &storage]).config;
+        let domains = crate::domains::all(&config).expect("domains");
         let schema = Schema::build(
             Query::default(),
             Mutation::default(),
@@ -88,7 +68,7 @@ mod tests {
             .into_result()
             .expect("introspection runs");
         let data = resp.data.into_json().expect("json");
-        let registry = policies();
+        let registry = domain::policies(&domains);
         let mut missing = Vec::new();
         let mut checked = 0;
         for ty in data["__schema"]["types"].as_array().expect("types") {

@@ -2,19 +2,23 @@
 // and a bearer token into the Headers pane, the run button sends it, and the result pane has to
 // show the viewer's own data. The screenshot is kept in target/e2e/graphiql.png.
 //
-// The page loads React and GraphiQL from unpkg.com. CI machines have no route to it, so the
-// browser gets the same files (the versions the page asks for, pinned in package.json) from
-// node_modules instead; E2E_GRAPHIQL_CDN=live lets the page fetch them from unpkg itself.
+// The page loads its scripts and styles (pinned React and GraphiQL, embedded in the binary; see
+// crates/server/assets/graphiql/README.md) from the server itself. The browser may reach no other
+// host. Every request (HTTP or websocket) addressed elsewhere is aborted and recorded, and the
+// test fails if there was any. Any console error also fails it, and a violation of the page's
+// Content-Security-Policy is a console error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { artifacts, endpoint, seed, tokens } from './lib.mjs';
+import { artifacts, endpoint, seed, tokens, url } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Keep Chromium's own traffic (component updates, sync, QUIC probes) off the network too: page
+// routes only see the page's requests.
+const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const serverHost = new URL(url).host;
 const QUERY = `{
   viewer { email }
   companies {
@@ -27,24 +31,6 @@ const QUERY = `{
     }
   }
 }`;
-
-const TYPES = { js: 'application/javascript', css: 'text/css', map: 'application/json' };
-
-/** Serves `https://unpkg.com/<package>@<range>/<path>` from node_modules/<package>/<path>. */
-async function mirrorUnpkg(route) {
-  const { pathname } = new URL(route.request().url());
-  const m = pathname.match(/^\/((?:@[^/]+\/)?[^@/]+)@([^/]+)\/(.+)$/);
-  if (!m) return route.fulfill({ status: 404, body: `not mirrored: ${pathname}` });
-  const [, name, range, file] = m;
-  const dir = dirname(require.resolve(`${name}/package.json`));
-  const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  const path = join(dir, file);
-  if (!version.startsWith(`${range}.`) && version !== range) {
-    return route.fulfill({ status: 500, body: `page wants ${name}@${range}, node_modules has ${version}` });
-  }
-  if (!existsSync(path)) return route.fulfill({ status: 404, body: `${name}@${version} has no ${file}` });
-  return route.fulfill({ status: 200, contentType: TYPES[file.split('.').pop()] ?? 'application/octet-stream', body: readFileSync(path) });
-}
 
 /** Replaces the whole text of the CodeMirror editor inside `selector`, the way a paste does. */
 async function fill(page, selector, text) {
@@ -59,24 +45,38 @@ async function fill(page, selector, text) {
   }
 }
 
-test('GraphiQL runs a query with a bearer token from the Headers pane', async () => {
-  const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+test('GraphiQL runs a query with a bearer token from the Headers pane', async (t) => {
+  const browser = await chromium.launch({ executablePath, headless: true, args });
+  const outside = [];
   const problems = [];
   try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    // React's development build (the one the page asks for) reports GraphiQL's own list keys
-    // as "Warning: ..." console errors; anything else is a problem.
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && !msg.text().startsWith('Warning: ')) problems.push(`console: ${msg.text()}`);
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    // (data: URLs, such as the fonts inside GraphiQL's CSS, never reach these routes.)
+    await context.route((u) => u.host !== serverHost, (route) => {
+      outside.push(`${route.request().method()} ${route.request().url()}`);
+      return route.abort('blockedbyclient');
     });
-    if (process.env.E2E_GRAPHIQL_CDN !== 'live') {
-      await page.route(/^https:\/\/unpkg\.com\//, mirrorUnpkg);
-      await page.route(/^https:\/\/graphql\.org\//, (route) => route.fulfill({ status: 204 }));
-    }
+    await context.routeWebSocket((u) => u.host !== serverHost, (ws) => {
+      outside.push(`websocket ${ws.url()}`);
+      return ws.close();
+    });
+    // Chromium logs CSP violations as console errors already; this adds the directive.
+    await context.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        console.error(`CSP violation: ${e.violatedDirective} refused ${e.blockedURI || 'inline code'}`);
+      });
+    });
+    const page = await context.newPage();
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+    });
+
     const response = await page.goto(endpoint);
     assert.equal(response.status(), 200);
     assert.match(response.headers()['content-type'], /text\/html/);
+    assert.match(response.headers()['content-security-policy'] ?? '', /default-src 'none'/);
+    await page.locator('.graphiql-container').waitFor({ timeout: 30_000 });
     await page.locator('.graphiql-query-editor .CodeMirror').waitFor({ timeout: 30_000 });
 
     await fill(page, '.graphiql-query-editor', QUERY);
@@ -100,8 +100,12 @@ test('GraphiQL runs a query with a bearer token from the Headers pane', async ()
     assert.equal(shown.data.companies.nodes[0].studios.nodes.length, 2);
 
     await page.screenshot({ path: join(artifacts, 'graphiql.png') });
+    assert.deepEqual(outside, [], 'the page tried to reach another host');
     assert.deepEqual(problems, []);
   } finally {
+    // A page that could not load its assets fails on a timeout first: say what it tried.
+    for (const r of outside) t.diagnostic(`aborted, to another host: ${r}`);
+    for (const p of problems) t.diagnostic(p);
     await browser.close();
   }
 });

@@ -17,6 +17,23 @@ pub enum ErrorCode {
     InternalServerError,
     /// The operation itself is invalid: unknown fields, too deep, too complex.
     GraphqlValidationFailed,
+    /// The HTTP request is not a GraphQL request: no query, a malformed body.
+    BadRequest,
+    /// A request a browser could have sent cross-site without a preflight.
+    CsrfPrevented,
+    /// The body, or an uploaded file, is over its limit.
+    PayloadTooLarge,
+    /// A JSON array of operations where batching is off, or a batch over its size.
+    BatchNotAllowed,
+    /// A mutation or subscription sent with GET.
+    MethodNotAllowed,
+    /// An automatic persisted query's hash that this server does not hold (Apollo's code:
+    /// the client then sends the document).
+    PersistedQueryNotFound,
+    /// Automatic persisted queries are off.
+    PersistedQueryNotSupported,
+    /// Trusted-documents mode, and the operation is not in the manifest.
+    OperationNotTrusted,
 }
 
 impl ErrorCode {
@@ -32,6 +49,14 @@ impl ErrorCode {
             Self::Timeout => "TIMEOUT",
             Self::InternalServerError => "INTERNAL_SERVER_ERROR",
             Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Self::BadRequest => "BAD_REQUEST",
+            Self::CsrfPrevented => "CSRF_PREVENTED",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::BatchNotAllowed => "BATCH_NOT_ALLOWED",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
+            Self::OperationNotTrusted => "OPERATION_NOT_TRUSTED",
         }
     }
 }

@@ -1,22 +1,31 @@
 //! Shared GraphQL machinery. Nothing here knows a domain by name: domains bring their own
-//! objects, loaders and policies and plug them into these parts.
+//! objects, loaders and policies and plug them into these parts through [`Domain`].
 
 pub mod db_enum;
+pub mod domain;
 pub mod error;
 pub mod events;
 pub mod fresh;
+pub mod limits;
 pub mod loader;
 pub mod metrics;
 pub mod pagination;
 pub mod policy;
+pub mod schema;
 pub mod telemetry;
 pub mod viewer;
 
+pub use domain::{
+    AccountHookList, AccountHooks, Authenticate, ClientInfo, DemoAccount, Domain, Domains, Job,
+    Migrations, Platform, RequestInfo, SeedError,
+};
 pub use error::{ErrorCode, GraphError};
-pub use events::EventBus;
+pub use events::{EventBus, Topic};
 pub use fresh::{FreshData, FreshDataExtension};
+pub use limits::OperationLimits;
 pub use metrics::Metrics;
 pub use pagination::{Cursor, ListOrder, PageArgs};
 pub use policy::{Policy, PolicyRegistry, TenantGuard};
+pub use schema::SchemaSettings;
 pub use telemetry::{Observability, RequestId, RequestScope};
 pub use viewer::{bearer, AuthError, Claims, JwtKeys, PlatformRole, Viewer};

@@ -14,7 +14,7 @@ use tokio::sync::RwLock;
 use uuid::Uuid;
 
 use crate::service::normalize_email;
-use crate::AccountHooks;
+use studiogate_graph::{AccountHooks, Authenticate};
 
 /// Where an external issuer publishes its keys, and what its tokens must say.
 #[derive(Clone, Debug)]
@@ -145,6 +145,13 @@ impl Authenticator {
     }
 
     pub async fn viewer(&self, header: Option<&str>) -> Result<Viewer, AuthError> {
+        Authenticate::viewer(self, header).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Authenticate for Authenticator {
+    async fn viewer(&self, header: Option<&str>) -> Result<Viewer, AuthError> {
         let Some(token) = bearer(header)? else {
             return Ok(Viewer::anonymous());
         };
@@ -161,7 +168,9 @@ impl Authenticator {
         }
         Ok(Viewer::from_claims(&claims))
     }
+}
 
+impl Authenticator {
     /// Creates the account and profile of a subject seen for the first time, as Supabase's
     /// `auth.users` trigger creates a profile.
     async fn provision(&self, claims: &Claims) -> Result<(), AuthError> {

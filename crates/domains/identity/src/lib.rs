@@ -9,12 +9,14 @@ pub mod password;
 mod service;
 mod tokens;
 
-use async_graphql::Request;
-use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
+use async_graphql::Data;
+use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
-use studiogate_graph::{JwtKeys, Policy, PolicyRegistry, Viewer};
-use uuid::Uuid;
+use studiogate_graph::{
+    AccountHooks, Authenticate, ClientInfo, Domain, JwtKeys, Migrations, Platform, Policy,
+    PolicyRegistry, RequestInfo, Viewer,
+};
 
 pub use authenticator::{Authenticator, JwksConfig};
 pub use mutation::IdentityMutation;
@@ -30,28 +32,6 @@ pub struct IdentityConfig {
     pub lockout_window: Duration,
 }
 
-/// What other domains do when accounts come and go, inside the same transaction.
-#[async_trait::async_trait]
-pub trait AccountHooks: Send + Sync + 'static {
-    /// A new account: the Studios domain creates its profile here.
-    async fn account_created(
-        &self,
-        txn: &DatabaseTransaction,
-        account_id: Uuid,
-        full_name: &str,
-    ) -> Result<(), DbErr>;
-
-    /// A successful sign-in.
-    async fn signed_in(&self, txn: &DatabaseTransaction, account_id: Uuid) -> Result<(), DbErr>;
-}
-
-/// The calling client, as the HTTP layer saw it (recorded on sessions).
-#[derive(Clone, Debug, Default)]
-pub struct ClientInfo {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-}
-
 /// Everything identity mutations need per request.
 pub struct IdentityCtx {
     pub db: DatabaseConnection,
@@ -61,11 +41,56 @@ pub struct IdentityCtx {
     pub hooks: Arc<dyn AccountHooks>,
 }
 
-pub fn request_data(request: Request, ctx: IdentityCtx) -> Request {
-    request.data(Arc::new(ctx))
+/// The identity domain: accounts, sessions and the viewer's authentication.
+pub struct Identity {
+    config: Arc<IdentityConfig>,
+    jwks: Option<JwksConfig>,
 }
 
-pub fn policies() -> PolicyRegistry {
+impl Identity {
+    pub fn new(config: IdentityConfig, jwks: Option<JwksConfig>) -> Self {
+        Self {
+            config: Arc::new(config),
+            jwks,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Domain for Identity {
+    fn name(&self) -> &'static str {
+        "identity"
+    }
+
+    fn migrations(&self) -> Migrations {
+        migration::identity::migrations
+    }
+
+    fn policies(&self) -> PolicyRegistry {
+        policies()
+    }
+
+    fn request_data(&self, platform: &Platform, request: &RequestInfo<'_>, data: &mut Data) {
+        data.insert(Arc::new(IdentityCtx {
+            db: platform.db.clone(),
+            viewer: request.viewer.clone(),
+            client: request.client.clone(),
+            config: self.config.clone(),
+            hooks: Arc::new(platform.account_hooks.clone()),
+        }));
+    }
+
+    fn authenticator(&self, platform: &Platform) -> Option<Arc<dyn Authenticate>> {
+        Some(Arc::new(Authenticator::new(
+            self.config.keys.clone(),
+            self.jwks.clone(),
+            platform.db.clone(),
+            Arc::new(platform.account_hooks.clone()),
+        )))
+    }
+}
+
+fn policies() -> PolicyRegistry {
     let mut p = PolicyRegistry::default();
     p.fields(
         "Mutation",

@@ -10,7 +10,7 @@ use studiogate_entities_studios::{
     TenantScope,
 };
 use studiogate_graph::loader::Visible;
-use studiogate_graph::{EventBus, GraphError, PlatformRole, Viewer};
+use studiogate_graph::{GraphError, PlatformRole, Topic, Viewer};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
@@ -22,7 +22,7 @@ pub struct StudiosCtx {
     pub viewer: Viewer,
     pub files: Arc<crate::storage::FileStore>,
     /// Where committed changes are announced to subscriptions.
-    pub events: EventBus,
+    pub events: Topic,
     /// How long a runner's claim holds without a heartbeat.
     pub lease: std::time::Duration,
     /// Loaded on first use; mutations that change memberships forget it.
@@ -34,7 +34,7 @@ impl StudiosCtx {
         db: DatabaseConnection,
         viewer: Viewer,
         files: Arc<crate::storage::FileStore>,
-        events: EventBus,
+        events: Topic,
         lease: std::time::Duration,
     ) -> Self {
         Self {

@@ -1,11 +1,11 @@
-//! The domain's change events, as they travel on the [`EventBus`]: ids only, so a subscriber
+//! The domain's change events, as they travel on the [`Topic`]: ids only, so a subscriber
 //! loads each row through its own tenant-scoped loaders at delivery time.
 
 use async_graphql::Enum;
 use futures_util::stream::{self, Stream};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use studiogate_graph::EventBus;
+use studiogate_graph::Topic;
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
@@ -66,7 +66,7 @@ impl StudiosEvent {
 }
 
 /// Publishes events of work that is committed by now.
-pub async fn publish(bus: &EventBus, events: impl IntoIterator<Item = StudiosEvent>) {
+pub async fn publish(bus: &Topic, events: impl IntoIterator<Item = StudiosEvent>) {
     for event in events {
         bus.publish(&event).await;
     }
@@ -74,7 +74,7 @@ pub async fn publish(bus: &EventBus, events: impl IntoIterator<Item = StudiosEve
 
 /// This domain's events from the bus, in order. `Err(n)`: the subscriber fell `n` events
 /// behind and the bus dropped them for it.
-pub fn stream(bus: &EventBus) -> impl Stream<Item = Result<StudiosEvent, u64>> + Send {
+pub fn stream(bus: &Topic) -> impl Stream<Item = Result<StudiosEvent, u64>> + Send {
     stream::unfold(bus.subscribe(), |mut rx| async move {
         loop {
             match rx.recv().await {

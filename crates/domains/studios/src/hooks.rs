@@ -5,7 +5,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set,
 };
 use studiogate_entities_studios::user_profiles;
-use studiogate_identity::AccountHooks;
+use studiogate_graph::AccountHooks;
 use uuid::Uuid;
 
 pub struct ProfileHooks;

@@ -11,17 +11,28 @@ mod mutation;
 mod objects;
 mod policies;
 mod query;
+mod routes;
 mod rules;
+pub mod seed;
 mod services;
 mod storage;
 mod subscription;
+mod sweeper;
 mod template_rules;
 mod usage;
 
-use async_graphql::{Data, Request};
-use sea_orm::DatabaseConnection;
+use async_graphql::Data;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
 use std::sync::Arc;
-use studiogate_graph::{EventBus, Viewer};
+use std::time::Duration;
+use studiogate_entities_studios::{accounts, scope, user_companies};
+use studiogate_graph::{
+    AccountHooks, DemoAccount, Domain, Job, Migrations, Platform, PolicyRegistry, RequestInfo,
+    SeedError, Topic,
+};
+use uuid::Uuid;
 
 pub use context::StudiosCtx;
 pub use enums::*;
@@ -29,45 +40,118 @@ pub use events::{KanbanChange, StudiosEvent};
 pub use hooks::ProfileHooks;
 pub use loaders::Loaders;
 pub use mutation::StudiosMutation;
-pub use policies::policies;
 pub use query::StudiosQuery;
-pub use services::files::{download, Download};
-pub use services::runner::expire_leases;
 pub use storage::FileStore;
 pub use subscription::StudiosSubscription;
 
-/// What the domain needs per request or per operation.
-#[derive(Clone)]
-pub struct Services {
-    pub db: DatabaseConnection,
-    pub files: Arc<FileStore>,
-    pub events: EventBus,
+/// The event topic of this domain.
+const TOPIC: &str = "studios";
+
+/// The Studios domain, with what it takes from configuration.
+pub struct Studios {
+    files: Arc<FileStore>,
     /// How long a runner's claim holds without a heartbeat.
-    pub lease: std::time::Duration,
+    lease: Duration,
+    /// How often expired leases are swept.
+    sweep_every: Duration,
 }
 
-impl Services {
-    fn ctx(&self, viewer: &Viewer) -> Arc<StudiosCtx> {
-        Arc::new(StudiosCtx::new(
-            self.db.clone(),
-            viewer.clone(),
-            self.files.clone(),
-            self.events.clone(),
-            self.lease,
-        ))
+impl Studios {
+    pub fn new(files: FileStore, lease: Duration, sweep_every: Duration) -> Self {
+        Self {
+            files: Arc::new(files),
+            lease: lease.max(Duration::from_secs(1)),
+            sweep_every: sweep_every.max(Duration::from_secs(1)),
+        }
+    }
+
+    fn topic(platform: &Platform) -> Topic {
+        // The server declares every domain's topics before any domain runs.
+        platform
+            .events
+            .topic(TOPIC)
+            .expect("the studios topic is declared by Studios::topics")
     }
 }
 
-/// Attaches this domain's per-request state (memberships cache, fresh dataloaders).
-pub fn request_data(request: Request, services: &Services, viewer: &Viewer) -> Request {
-    let ctx = services.ctx(viewer);
-    let loaders = Loaders::new(&ctx);
-    request.data(ctx).data(loaders)
-}
+#[async_trait::async_trait]
+impl Domain for Studios {
+    fn name(&self) -> &'static str {
+        "studios"
+    }
 
-/// The same state for one operation of a long-lived connection (or one subscription event).
-pub fn operation_data(data: &mut Data, services: &Services, viewer: &Viewer) {
-    let ctx = services.ctx(viewer);
-    data.insert(Loaders::new(&ctx));
-    data.insert(ctx);
+    fn migrations(&self) -> Migrations {
+        migration::studios::migrations
+    }
+
+    fn policies(&self) -> PolicyRegistry {
+        policies::policies()
+    }
+
+    /// The viewer's context (memberships read at most once) and fresh dataloaders.
+    fn request_data(&self, platform: &Platform, request: &RequestInfo<'_>, data: &mut Data) {
+        let ctx = Arc::new(StudiosCtx::new(
+            platform.db.clone(),
+            request.viewer.clone(),
+            self.files.clone(),
+            Self::topic(platform),
+            self.lease,
+        ));
+        data.insert(Loaders::new(&ctx));
+        data.insert(ctx);
+    }
+
+    fn account_hooks(&self) -> Option<Arc<dyn AccountHooks>> {
+        Some(Arc::new(ProfileHooks))
+    }
+
+    /// The lease sweeper: executions whose runner stopped heartbeating go back to pending.
+    fn jobs(&self, platform: &Platform) -> Vec<Job> {
+        vec![Box::pin(sweeper::sweep(
+            platform.background.clone(),
+            Self::topic(platform),
+            self.sweep_every,
+        ))]
+    }
+
+    fn routes(&self, platform: &Platform) -> axum::Router {
+        routes::routes(platform.db.clone(), self.files.clone())
+    }
+
+    /// The companies the account is an approved member of.
+    async fn tenants_of(&self, db: &DatabaseConnection, account: Uuid) -> Result<Vec<Uuid>, DbErr> {
+        scope::memberships_of(account)
+            .filter(user_companies::Column::Status.eq(MembershipStatus::Approved.as_db()))
+            .select_only()
+            .column(user_companies::Column::CompanyId)
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await
+    }
+
+    fn topics(&self) -> &'static [&'static str] {
+        &[TOPIC]
+    }
+
+    async fn seed(
+        &self,
+        db: &DatabaseConnection,
+        scale: usize,
+    ) -> Result<Option<serde_json::Value>, SeedError> {
+        let summary = seed::load(db, &seed::Shape::scale(scale)).await?;
+        Ok(Some(serde_json::to_value(summary)?))
+    }
+
+    async fn demo(&self, db: &DatabaseConnection) -> Result<Option<DemoAccount>, SeedError> {
+        if accounts::Entity::find().count(db).await? == 0 {
+            seed::load(db, &seed::Shape::demo()).await?;
+            tracing::info!("loaded the studios demo dataset");
+        }
+        let admin = seed::demo_admin();
+        let found = accounts::Entity::find_by_id(admin).one(db).await?;
+        Ok(found.map(|account| DemoAccount {
+            id: account.id,
+            description: "admin of Company 000".to_owned(),
+        }))
+    }
 }

@@ -16,7 +16,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use studiogate_entities_studios::{studios, workflow_executions as executions};
-use studiogate_graph::{EventBus, GraphError};
+use studiogate_graph::{GraphError, Topic};
 use uuid::Uuid;
 
 use super::now;
@@ -185,7 +185,7 @@ pub async fn report(
 
 /// Puts every running execution whose lease ran out back to PENDING as a retry (FAILED once
 /// the retries are used up) and announces each. Returns how many it moved.
-pub async fn expire_leases(db: &DatabaseConnection, events: &EventBus) -> Result<usize, DbErr> {
+pub async fn expire_leases(db: &DatabaseConnection, events: &Topic) -> Result<usize, DbErr> {
     let at = now();
     let backend = db.get_database_backend();
     let expired = || {

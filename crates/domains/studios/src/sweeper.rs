@@ -4,15 +4,15 @@
 
 use sea_orm::DatabaseConnection;
 use std::time::Duration;
-use studiogate_graph::EventBus;
+use studiogate_graph::Topic;
 
 /// Returns executions whose runner lease ran out to pending (or failed), every `every`.
-pub async fn sweep(db: DatabaseConnection, events: EventBus, every: Duration) {
+pub async fn sweep(db: DatabaseConnection, events: Topic, every: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match studiogate_studios::expire_leases(&db, &events).await {
+        match crate::services::runner::expire_leases(&db, &events).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(executions = n, "runner leases expired"),
             Err(err) => tracing::warn!(%err, "sweeping runner leases"),

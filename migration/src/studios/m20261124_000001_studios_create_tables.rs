@@ -1,4 +1,4 @@
-//! The Studios platform (specs/studios.md): identity accounts, companies and memberships,
+//! The Studios platform (specs/studios.md): user profiles, companies and memberships,
 //! studios, workflow templates and executions, files, kanban boards and card fields.
 //!
 //! Where the spec contradicts itself (see specs/README.md) the comment says what we chose.
@@ -47,7 +47,6 @@ const TABLES: &[&str] = &[
     "user_companies",
     "companies",
     "user_profiles",
-    "accounts",
 ];
 
 fn t(name: &str) -> Alias {
@@ -58,7 +57,7 @@ fn t(name: &str) -> Alias {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = Backend::of(manager)?;
-        identity(manager).await?;
+        profiles(manager).await?;
         companies(manager, backend).await?;
         studios(manager).await?;
         workflows(manager, backend).await?;
@@ -77,27 +76,9 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// `accounts` stands in for Supabase's auth.users; the identity issue adds credentials.
-async fn identity(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    manager
-        .create_table(
-            Table::create()
-                .table(t("accounts"))
-                .col(uuid_pk(t("id")))
-                .col(
-                    ColumnDef::new(t("email"))
-                        .string_len(255)
-                        .not_null()
-                        .unique_key()
-                        // Stored normalised so the UNIQUE holds across case and spacing.
-                        .check(Expr::cust(
-                            "email = lower(trim(email)) AND length(email) >= 3",
-                        )),
-                )
-                .col(timestamp_now(t("created_at")))
-                .to_owned(),
-        )
-        .await?;
+/// The Studios profile of an identity account (`accounts` is identity's; see
+/// `identity::m20261123_000001_identity_accounts`).
+async fn profiles(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     manager
         .create_table(
             Table::create()

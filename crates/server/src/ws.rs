@@ -1,5 +1,6 @@
-//! GraphQL subscriptions over websocket (graphql-transport-ws, and the older graphql-ws
-//! subprotocol) on GET /graphql (`app::graphql_get` hands upgrades here).
+//! GraphQL over websocket (graphql-transport-ws, and the older graphql-ws subprotocol) on
+//! GET /graphql (`http::get` hands upgrades here). Operations pass the same admission as HTTP
+//! requests (`admission`) and run with the same per-request data.
 //!
 //! The token travels in `connection_init` (`{"Authorization": "Bearer ..."}`) and is checked
 //! as on POST; when it expires the connection is closed with 4401. Each operation and each
@@ -7,43 +8,121 @@
 //! timeout is dropped, so a stalled reader costs a bounded amount of memory: the bus buffers
 //! at most `events::BUFFER` events per subscriber and the socket holds one message.
 
-use async_graphql::Data;
+use async_graphql::{Data, Executor};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, BoxStream};
 use futures_util::{Sink, SinkExt, StreamExt};
 use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
-use studiogate_graph::{AuthError, FreshData, GraphError, Metrics};
-use studiogate_identity::{ClientInfo, IdentityCtx};
+use studiogate_graph::{ClientInfo, FreshData, Metrics, RequestInfo, Viewer};
 use tokio::sync::watch;
 
 use crate::app::AppState;
 
 /// A websocket upgrade of GET /graphql: one GraphQL connection.
-pub async fn upgrade(state: Arc<AppState>, request: Request) -> Response {
+pub async fn upgrade<E: Executor>(
+    state: Arc<AppState<E>>,
+    peer: SocketAddr,
+    request: Request,
+) -> Response {
     let (mut parts, _) = request.into_parts();
     let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &state).await {
         Ok(protocol) => protocol,
         Err(status) => return status.into_response(),
     };
+    let client = ClientInfo {
+        ip: Some(peer.ip().to_string()),
+        user_agent: parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
     match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
         Ok(ws) => ws
             .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-            .on_upgrade(move |socket| serve_socket(state, socket, protocol))
+            .on_upgrade(move |socket| serve_socket(state, socket, protocol, client, peer.ip()))
             .into_response(),
         Err(rejection) => rejection.into_response(),
     }
 }
 
-async fn serve_socket(state: Arc<AppState>, socket: WebSocket, protocol: GraphQLProtocol) {
-    let _open = OpenConnection::new(&state.metrics);
+/// The schema as one connection sees it: every operation passes the same admission as an
+/// HTTP request (rate limits, persisted and trusted documents) before it runs.
+struct Admitted<E> {
+    state: Arc<AppState<E>>,
+    /// The viewer `connection_init` authenticated; anonymous until then.
+    viewer: Arc<OnceLock<Viewer>>,
+    ip: IpAddr,
+}
+
+impl<E> Clone for Admitted<E> {
+    fn clone(&self) -> Self {
+        Self {
+            state: self.state.clone(),
+            viewer: self.viewer.clone(),
+            ip: self.ip,
+        }
+    }
+}
+
+impl<E: Executor> Executor for Admitted<E> {
+    async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
+        let mut responses = self.execute_stream(request, None);
+        responses.next().await.unwrap_or_default()
+    }
+
+    fn execute_stream(
+        &self,
+        mut request: async_graphql::Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, async_graphql::Response> {
+        let this = self.clone();
+        stream::once(async move {
+            let viewer = this.viewer.get().cloned().unwrap_or_else(Viewer::anonymous);
+            match this
+                .state
+                .admission
+                .admit(&viewer, this.ip, &mut request)
+                .await
+            {
+                Ok(()) => {
+                    this.state.platform.metrics.graphql_requests.inc();
+                    this.state.schema.execute_stream(request, session_data)
+                }
+                Err(refusal) => {
+                    let error = refusal.into_server_error();
+                    stream::once(async move { async_graphql::Response::from_errors(vec![error]) })
+                        .boxed()
+                }
+            }
+        })
+        .flatten()
+        .map(|mut response| {
+            crate::http::label_validation_errors(&mut response);
+            response
+        })
+        .boxed()
+    }
+}
+
+async fn serve_socket<E: Executor>(
+    state: Arc<AppState<E>>,
+    socket: WebSocket,
+    protocol: GraphQLProtocol,
+    client: ClientInfo,
+    ip: IpAddr,
+) {
+    let _open = OpenConnection::new(&state.platform.metrics);
     let (sink, stream) = socket.split();
-    let mut sink = SendTimeout::new(sink, state.ws_send_timeout, state.metrics.clone());
+    let mut sink = SendTimeout::new(sink, state.ws_send_timeout, state.platform.metrics.clone());
     let mut shutdown = state.shutdown.clone();
     // The `exp` (Unix time) of the token `connection_init` brought, once it is known.
     let (expires_tx, expires) = watch::channel(None::<i64>);
@@ -65,9 +144,19 @@ async fn serve_socket(state: Arc<AppState>, socket: WebSocket, protocol: GraphQL
         }
     };
     let stream = stream.take_until(Box::pin(ended));
-    let init = state.clone();
-    GraphQLWebSocket::new_with_pair(&mut sink, stream, state.schema.clone(), protocol)
-        .on_connection_init(move |payload| connection_data(init, payload, expires_tx))
+    let executor = Admitted {
+        state: state.clone(),
+        viewer: Arc::new(OnceLock::new()),
+        ip,
+    };
+    let init = Connection {
+        state: state.clone(),
+        viewer: executor.viewer.clone(),
+        client,
+        expires: expires_tx,
+    };
+    GraphQLWebSocket::new_with_pair(&mut sink, stream, executor, protocol)
+        .on_connection_init(move |payload| init.data(payload))
         .serve()
         .await;
     let expired = expires
@@ -90,46 +179,62 @@ async fn serve_socket(state: Arc<AppState>, socket: WebSocket, protocol: GraphQL
     }
 }
 
-/// Authenticates `connection_init` and builds the connection's data: the viewer, identity
-/// context, the studios context used to start subscriptions, and fresh data for each operation.
-async fn connection_data(
-    state: Arc<AppState>,
-    payload: serde_json::Value,
+/// What `connection_init` needs to turn its payload into the connection's data.
+struct Connection<E> {
+    state: Arc<AppState<E>>,
+    viewer: Arc<OnceLock<Viewer>>,
+    client: ClientInfo,
     expires: watch::Sender<Option<i64>>,
-) -> async_graphql::Result<Data> {
-    let header = ["Authorization", "authorization"]
-        .iter()
-        .find_map(|key| payload.get(key))
-        .map(|v| v.as_str().unwrap_or("\u{0}"));
-    let viewer = match state.authenticator.viewer(header).await {
-        Ok(viewer) => viewer,
-        Err(AuthError::Internal) => return Err(GraphError::internal(&"authenticating").into()),
-        Err(err) => return Err(async_graphql::Error::new(err.to_string())),
-    };
-    // Verified above; only its `exp` is read here.
-    if let Some(exp) = header
-        .and_then(|h| studiogate_graph::bearer(Some(h)).ok().flatten())
-        .and_then(token_exp)
-    {
-        let _ = expires.send(Some(exp));
+}
+
+impl<E: Send + Sync + 'static> Connection<E> {
+    /// Authenticates `connection_init` as an HTTP request is authenticated, and builds the
+    /// connection's data: every domain's request data (used to start subscriptions), and
+    /// fresh data for each operation and each event, built by the same function.
+    async fn data(self, payload: serde_json::Value) -> async_graphql::Result<Data> {
+        let header = ["Authorization", "authorization"]
+            .iter()
+            .find_map(|key| payload.get(key))
+            .map(|v| v.as_str().unwrap_or("\u{0}"));
+        let viewer = self
+            .state
+            .admission
+            .authenticate(header)
+            .await
+            .map_err(|refusal| {
+                let error = refusal.into_server_error();
+                let mut err = async_graphql::Error::new(error.message);
+                err.extensions = error.extensions;
+                err
+            })?;
+        // Verified above; only its `exp` is read here.
+        if let Some(exp) = header
+            .and_then(|h| studiogate_graph::bearer(Some(h)).ok().flatten())
+            .and_then(token_exp)
+        {
+            let _ = self.expires.send(Some(exp));
+        }
+        let _ = self.viewer.set(viewer.clone());
+        let mut data = Data::default();
+        let request = RequestInfo {
+            viewer: &viewer,
+            client: &self.client,
+        };
+        self.state.request_data(&mut data, &request);
+        let (state, client) = (self.state, self.client);
+        data.insert(FreshData::new(move || {
+            let mut fresh = Data::default();
+            state.request_data(
+                &mut fresh,
+                &RequestInfo {
+                    viewer: &viewer,
+                    client: &client,
+                },
+            );
+            fresh
+        }));
+        Ok(data)
     }
-    let mut data = Data::default();
-    data.insert(viewer.clone());
-    data.insert(Arc::new(IdentityCtx {
-        db: state.db.clone(),
-        viewer: viewer.clone(),
-        client: ClientInfo::default(),
-        config: state.identity.clone(),
-        hooks: state.hooks.clone(),
-    }));
-    studiogate_studios::operation_data(&mut data, &state.services, &viewer);
-    let services = state.services.clone();
-    data.insert(FreshData::new(move || {
-        let mut fresh = Data::default();
-        studiogate_studios::operation_data(&mut fresh, &services, &viewer);
-        fresh
-    }));
-    Ok(data)
 }
 
 /// The `exp` claim of a JWT (already verified).

@@ -9,13 +9,13 @@
 //! are small by construction and count once. Everything is counted with fragments expanded;
 //! the walk stops as soon as a limit is crossed, so a fragment bomb costs nothing.
 
+use crate::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::registry::{MetaTypeName, Registry};
 use async_graphql::{Name, Positioned, ServerError, ServerResult, Variables};
 use async_graphql_value::{ConstValue, Value};
 use std::sync::Arc;
-use studiogate_graph::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 #[derive(Clone, Copy)]
 pub struct OperationLimits {

@@ -1,9 +1,10 @@
 //! Connecting, counting statements, migrating.
 
-use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
+use sea_orm_migration::{MigrationTrait, MigratorTrait};
+use std::sync::Mutex;
 use std::time::Duration;
-use studiogate_graph::{telemetry, Metrics};
+use studiogate_graph::{telemetry, Domain, Metrics, Migrations};
 
 /// Pool size and timeouts (from `Config`).
 #[derive(Clone, Debug)]
@@ -16,25 +17,33 @@ pub struct PoolSettings {
     pub busy_timeout: Duration,
 }
 
-impl PoolSettings {
-    pub fn from_config(config: &crate::config::Config) -> Self {
-        Self {
-            max_connections: config.max_connections(),
-            acquire_timeout: Duration::from_secs(config.db_acquire_timeout_secs),
-            statement_timeout: Duration::from_millis(config.db_statement_timeout_ms),
-            busy_timeout: Duration::from_millis(config.db_busy_timeout_ms),
-        }
+/// The migration lists of the run in progress. sea-orm-migration's migrator is a type with a
+/// static list, while ours comes from the domains at run time: [`migrate`] puts the lists
+/// here for the length of one run, holding [`RUN`] so runs never mix.
+static PLAN: Mutex<Vec<Migrations>> = Mutex::new(Vec::new());
+static RUN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+struct Plan;
+
+impl MigratorTrait for Plan {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        let lists = PLAN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        lists.into_iter().flat_map(|list| list()).collect()
     }
 }
 
-/// Runs pending migrations, then connects the pool the app uses and hooks the statement
-/// counter in. Migrations get a connection of their own: on SQLite the migrator switches
+/// Applies the pending migrations of `domains`, each domain's in its order, domains in the
+/// order given. Migrations get a connection of their own: on SQLite the migrator switches
 /// `foreign_keys` off, and a pooled connection left that way would skip every cascade.
-pub async fn connect(
-    url: &str,
-    pool: &PoolSettings,
-    metrics: Option<&Metrics>,
-) -> anyhow::Result<DatabaseConnection> {
+pub async fn migrate(url: &str, domains: &[std::sync::Arc<dyn Domain>]) -> anyhow::Result<()> {
+    let _one_run = RUN.lock().await;
+    *PLAN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) =
+        domains.iter().map(|d| d.migrations()).collect();
     let migrator = Database::connect(
         ConnectOptions::new(url)
             .sqlx_logging(false)
@@ -42,8 +51,17 @@ pub async fn connect(
             .to_owned(),
     )
     .await?;
-    Migrator::up(&migrator, None).await?;
+    let result = Plan::up(&migrator, None).await;
     migrator.close().await?;
+    Ok(result?)
+}
+
+/// Connects the pool the app uses and hooks the statement counter in (migrate first).
+pub async fn connect(
+    url: &str,
+    pool: &PoolSettings,
+    metrics: Option<&Metrics>,
+) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url);
     let statement_timeout = pool.statement_timeout.as_millis().to_string();
     let busy_timeout = pool.busy_timeout;

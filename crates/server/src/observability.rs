@@ -22,7 +22,7 @@ use studiogate_graph::telemetry::{self, RequestScope};
 use studiogate_graph::{ErrorCode, Metrics, RequestId};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
-use crate::config::LogFormat;
+use crate::settings::LogFormat;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 

@@ -8,9 +8,33 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, SqlErr,
 };
 use sha2::{Digest, Sha256};
-use studiogate_entities_identity::idempotency_keys as keys;
 use studiogate_graph::{ErrorCode, GraphError};
 use uuid::Uuid;
+
+/// The `idempotency_keys` table (identity's migrations create it, since keys belong to
+/// accounts). The server reads it through this entity of its own so that it depends on no
+/// domain's entity crate.
+mod keys {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Eq)]
+    #[sea_orm(table_name = "idempotency_keys")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        pub request_hash: String,
+        #[sea_orm(column_type = "JsonBinary", nullable)]
+        pub response: Option<Json>,
+        pub created_at: DateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
 
 pub const HEADER: &str = "idempotency-key";
 const KEEP_HOURS: i64 = 24;
@@ -43,7 +67,7 @@ pub fn fingerprint(request: &async_graphql::Request) -> String {
     hash.update(serde_json::to_vec(&request.variables).unwrap_or_default());
     hash.update([0]);
     hash.update(request.operation_name.as_deref().unwrap_or("").as_bytes());
-    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(hash.finalize())
 }
 
 pub fn valid_key(key: &str) -> bool {

@@ -13,10 +13,13 @@ use futures_util::TryStreamExt;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::json;
 
-use crate::config::Limits;
+use studiogate_graph::ErrorCode;
+
+use crate::settings::Limits;
 
 /// A whole-request refusal in the GraphQL response shape, counted in the errors metric.
-pub fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+pub fn refuse(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let code = code.as_str();
     crate::observability::count_error(code);
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     (status, Json(body)).into_response()
@@ -59,7 +62,7 @@ pub fn preflighted(headers: &HeaderMap) -> bool {
 pub fn csrf_refusal() -> Response {
     refuse(
         StatusCode::BAD_REQUEST,
-        "CSRF_PREVENTED",
+        ErrorCode::CsrfPrevented,
         "This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). \
          Send it with a 'content-type' of application/json, or with a non-empty \
          'apollo-require-preflight' header",
@@ -67,7 +70,11 @@ pub fn csrf_refusal() -> Response {
 }
 
 fn too_large(what: String) -> Response {
-    refuse(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &what)
+    refuse(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
+        &what,
+    )
 }
 
 /// Reads a POST body: JSON within `max_body_bytes` (after any decompression, which happens
@@ -129,7 +136,7 @@ pub async fn read_post(
             Err(err) => {
                 return Err(refuse(
                     StatusCode::BAD_REQUEST,
-                    "BAD_REQUEST",
+                    ErrorCode::BadRequest,
                     &format!("Could not read the request body: {err}"),
                 ))
             }
@@ -167,7 +174,7 @@ fn parse_refusal(err: ParseRequestError, limits: &Limits) -> Response {
         )),
         err => refuse(
             StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest,
             &format!("Malformed GraphQL request: {err}"),
         ),
     }
@@ -188,7 +195,7 @@ pub fn read_get(
         .map_err(|err| {
             Box::new(refuse(
                 StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
+                ErrorCode::BadRequest,
                 &format!("Malformed GraphQL request: {err}"),
             ))
         })
@@ -212,7 +219,7 @@ pub fn ensure_query(request: &async_graphql::Request) -> Result<(), Box<Response
         Some(OperationType::Mutation | OperationType::Subscription) => {
             let mut response = refuse(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
+                ErrorCode::MethodNotAllowed,
                 "Only queries run over GET; send mutations with POST",
             );
             response

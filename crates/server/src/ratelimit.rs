@@ -1,5 +1,6 @@
-//! Token buckets per viewer (per IP when anonymous) and per tenant: every company's members
-//! share one budget, so a busy tenant cannot starve the others.
+//! Token buckets per viewer (per IP when anonymous) and per tenant: every tenant's members
+//! share one budget, so a busy tenant cannot starve the others. Each domain names the tenants
+//! of an account (`Domain::tenants_of`); a tenant's key is its domain and id.
 //!
 //! The buckets are `governor`'s keyed limiters (GCRA, the token bucket without a timer). A
 //! viewer's companies come from a small cache filled through a pool of its own, so the lookup
@@ -7,24 +8,27 @@
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect};
+use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use studiogate_graph::Viewer;
+use studiogate_graph::{Domains, Viewer};
 use uuid::Uuid;
 
-use crate::config::RateLimits;
+use crate::settings::RateLimits;
 
 /// How long a viewer's company list is reused before it is read again.
 const MEMBERSHIP_TTL: Duration = Duration::from_secs(30);
 /// Cached viewers at most; the cache starts over when full.
 const MEMBERSHIP_CACHE: usize = 50_000;
 
-/// Per account: when its companies were read, and which.
-type Memberships = HashMap<Uuid, (Instant, Arc<[Uuid]>)>;
+/// A tenant of one domain.
+type Tenant = (&'static str, Uuid);
+
+/// Per account: when its tenants were read, and which.
+type Memberships = HashMap<Uuid, (Instant, Arc<[Tenant]>)>;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Caller {
@@ -42,8 +46,9 @@ pub struct Limited {
 
 pub struct Limiter {
     viewers: Option<DefaultKeyedRateLimiter<Caller>>,
-    tenants: Option<DefaultKeyedRateLimiter<Uuid>>,
+    tenants: Option<DefaultKeyedRateLimiter<Tenant>>,
     db: DatabaseConnection,
+    domains: Domains,
     memberships: Mutex<Memberships>,
 }
 
@@ -55,7 +60,7 @@ fn quota(per_second: u32, burst: u32) -> Option<Quota> {
 
 impl Limiter {
     /// `db` should be a pool of its own (see the module docs).
-    pub fn new(config: &RateLimits, db: DatabaseConnection) -> Arc<Self> {
+    pub fn new(config: &RateLimits, db: DatabaseConnection, domains: Domains) -> Arc<Self> {
         let limiter = Arc::new(Self {
             viewers: quota(config.rate_limit_per_second, config.rate_limit_burst)
                 .map(RateLimiter::keyed),
@@ -65,6 +70,7 @@ impl Limiter {
             )
             .map(RateLimiter::keyed),
             db,
+            domains,
             memberships: Mutex::default(),
         });
         // Full buckets carry no information: forget them now and then, so memory follows the
@@ -88,7 +94,7 @@ impl Limiter {
         limiter
     }
 
-    /// Takes one token from the caller's bucket and from each of its companies' buckets.
+    /// Takes one token from the caller's bucket and from each of its tenants' buckets.
     pub async fn check(&self, viewer: &Viewer, ip: IpAddr) -> Result<(), Limited> {
         let caller = match viewer.account_id {
             Some(id) => Caller::Account(id),
@@ -103,8 +109,8 @@ impl Limiter {
         let (Some(tenants), Some(account)) = (&self.tenants, viewer.account_id) else {
             return Ok(());
         };
-        for company in self.companies_of(account).await.iter() {
-            tenants.check_key(company).map_err(|not_until| Limited {
+        for tenant in self.tenants_of(account).await.iter() {
+            tenants.check_key(tenant).map_err(|not_until| Limited {
                 retry_after: not_until.wait_time_from(DefaultClock::default().now()),
                 scope: "tenant",
             })?;
@@ -112,29 +118,24 @@ impl Limiter {
         Ok(())
     }
 
-    /// The companies whose budget a viewer's requests draw on: those it is an approved member
-    /// of. A failed lookup charges no tenant (the per-viewer limit still applies).
-    async fn companies_of(&self, account: Uuid) -> Arc<[Uuid]> {
+    /// The tenants whose budget a viewer's requests draw on, from every domain. A failed
+    /// lookup charges no tenant of that domain (the per-viewer limit still applies).
+    async fn tenants_of(&self, account: Uuid) -> Arc<[Tenant]> {
         if let Some((at, ids)) = self.lock().get(&account) {
             if at.elapsed() < MEMBERSHIP_TTL {
                 return ids.clone();
             }
         }
-        use studiogate_entities_studios::user_companies::Column;
-        let ids: Arc<[Uuid]> = match studiogate_entities_studios::scope::memberships_of(account)
-            .filter(Column::Status.eq("approved"))
-            .select_only()
-            .column(Column::CompanyId)
-            .into_tuple::<Uuid>()
-            .all(&self.db)
-            .await
-        {
-            Ok(ids) => ids.into(),
-            Err(err) => {
-                tracing::warn!(error = %err, "reading memberships for the tenant rate limit");
-                return Arc::from([]);
+        let mut tenants = Vec::new();
+        for domain in self.domains.iter() {
+            match domain.tenants_of(&self.db, account).await {
+                Ok(ids) => tenants.extend(ids.into_iter().map(|id| (domain.name(), id))),
+                Err(err) => {
+                    tracing::warn!(domain = domain.name(), error = %err, "reading tenants for the tenant rate limit");
+                }
             }
-        };
+        }
+        let ids: Arc<[Tenant]> = tenants.into();
         let mut cache = self.lock();
         if cache.len() >= MEMBERSHIP_CACHE {
             cache.clear();

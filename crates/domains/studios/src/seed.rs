@@ -10,10 +10,9 @@ use sea_orm::{
 };
 use serde::Serialize;
 use serde_json::json;
-use studiogate_entities_identity::accounts;
 use studiogate_entities_studios::{
-    card_field_definitions, companies, files, kanban_boards, kanban_cards, kanban_stages, studios,
-    user_companies, user_profiles, workflow_executions, workflow_templates,
+    accounts, card_field_definitions, companies, files, kanban_boards, kanban_cards, kanban_stages,
+    studios, user_companies, user_profiles, workflow_executions, workflow_templates,
 };
 use uuid::Uuid;
 
@@ -92,6 +91,12 @@ fn at(minutes: i64) -> DateTime<FixedOffset> {
         .single()
         .unwrap_or_default();
     (epoch + Duration::minutes(minutes)).fixed_offset()
+}
+
+/// The demo's company admin (the account the start-up banner mints a token for, and the one
+/// `runner --simulate` works as by default).
+pub fn demo_admin() -> Uuid {
+    account_id(0, 0)
 }
 
 pub fn account_id(company: usize, k: usize) -> Uuid {

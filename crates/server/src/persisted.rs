@@ -11,10 +11,12 @@ use std::num::NonZeroUsize;
 use std::path::Path;
 use std::sync::Mutex;
 
+use studiogate_graph::ErrorCode;
+
 /// The error codes of this module, as Apollo clients expect them.
-pub const NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
-pub const NOT_SUPPORTED: &str = "PERSISTED_QUERY_NOT_SUPPORTED";
-pub const NOT_TRUSTED: &str = "OPERATION_NOT_TRUSTED";
+pub const NOT_FOUND: ErrorCode = ErrorCode::PersistedQueryNotFound;
+const NOT_SUPPORTED: ErrorCode = ErrorCode::PersistedQueryNotSupported;
+const NOT_TRUSTED: ErrorCode = ErrorCode::OperationNotTrusted;
 
 pub enum Documents {
     /// APQ with a cache of this many operations, or off.
@@ -26,7 +28,7 @@ pub enum Documents {
 /// Why a request's document could not be resolved: the code and message to answer with.
 #[derive(Debug)]
 pub struct Refusal {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -126,7 +128,7 @@ impl Documents {
                     Ok(())
                 } else {
                     Err(Refusal {
-                        code: studiogate_graph::ErrorCode::BadUserInput.as_str(),
+                        code: ErrorCode::BadUserInput,
                         message:
                             "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query"
                                 .into(),
@@ -143,7 +145,7 @@ fn persisted_hash(request: &mut async_graphql::Request) -> Result<Option<String>
         return Ok(None);
     };
     let bad = |message: &str| Refusal {
-        code: studiogate_graph::ErrorCode::BadUserInput.as_str(),
+        code: ErrorCode::BadUserInput,
         message: message.to_owned(),
     };
     let json = value

@@ -1,0 +1,147 @@
+//! The one admission path of every operation, over HTTP and over WebSocket alike:
+//! authentication, then the rate limits, then the document (persisted by hash, or trusted).
+//! Each transport turns a [`Refusal`] into its own shape: an HTTP response with a status, or
+//! a GraphQL error on the socket.
+
+use async_graphql::{ErrorExtensionValues, ServerError};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use std::net::IpAddr;
+use std::sync::Arc;
+use studiogate_graph::{AuthError, Authenticate, ErrorCode, Viewer};
+
+use crate::intake;
+use crate::persisted::{self, Documents};
+use crate::ratelimit::Limiter;
+
+/// Why an operation does not run.
+#[derive(Debug)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub code: ErrorCode,
+    pub message: String,
+    /// Seconds until a rate-limited caller may try again.
+    pub retry_after: Option<u64>,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// The HTTP answer: the status, the error body and, where they apply, `Retry-After` and
+    /// `WWW-Authenticate`.
+    pub fn into_response(self) -> Response {
+        if self.code == ErrorCode::InternalServerError {
+            return crate::observability::internal_error();
+        }
+        let mut response = intake::refuse(self.status, self.code, &self.message);
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+
+    /// The same refusal as a GraphQL error, for a websocket operation.
+    pub fn into_server_error(self) -> ServerError {
+        crate::observability::count_error(self.code.as_str());
+        let mut error = ServerError::new(self.message, None);
+        let mut extensions = ErrorExtensionValues::default();
+        extensions.set("code", self.code.as_str());
+        if let Some(secs) = self.retry_after {
+            extensions.set("retryAfter", secs);
+        }
+        error.extensions = Some(extensions);
+        error
+    }
+}
+
+pub struct Admission {
+    authenticator: Arc<dyn Authenticate>,
+    limiter: Arc<Limiter>,
+    documents: Documents,
+}
+
+impl Admission {
+    pub fn new(
+        authenticator: Arc<dyn Authenticate>,
+        limiter: Arc<Limiter>,
+        documents: Documents,
+    ) -> Self {
+        Self {
+            authenticator,
+            limiter,
+            documents,
+        }
+    }
+
+    /// The viewer of an `Authorization` value (a header, or `connection_init`'s entry); none
+    /// is the anonymous viewer, a bad one is refused.
+    pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Viewer, Refusal> {
+        match self.authenticator.viewer(authorization).await {
+            Ok(viewer) => Ok(viewer),
+            Err(AuthError::Internal) => Err(Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::InternalServerError,
+                "Internal server error",
+            )),
+            Err(err) => Err(Refusal::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthenticated,
+                err.to_string(),
+            )),
+        }
+    }
+
+    /// The rate limits, then the operation's document: a persisted one by hash, or a trusted
+    /// one. On success `request.query` holds the document to run.
+    pub async fn admit(
+        &self,
+        viewer: &Viewer,
+        ip: IpAddr,
+        request: &mut async_graphql::Request,
+    ) -> Result<(), Refusal> {
+        if let Err(limited) = self.limiter.check(viewer, ip).await {
+            let secs = limited.retry_after.as_secs_f64().ceil().max(1.0) as u64;
+            let mut refusal = Refusal::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                format!(
+                    "Too many requests for this {}; retry in {secs} s",
+                    limited.scope
+                ),
+            );
+            refusal.retry_after = Some(secs);
+            return Err(refusal);
+        }
+        self.documents.resolve(request).map_err(|refusal| {
+            // Apollo clients read a miss from a 200 answer, then send the document.
+            let status = if refusal.code == persisted::NOT_FOUND {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            Refusal::new(status, refusal.code, refusal.message)
+        })?;
+        if request.query.trim().is_empty() {
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                "A GraphQL request needs a non-empty `query` or an `extensions.persistedQuery` hash",
+            ));
+        }
+        Ok(())
+    }
+}
