@@ -27,8 +27,10 @@ $BIN serve --listen "127.0.0.1:$PORT" --database-url "$URL" --storage-dir "$work
 pid=$!
 trap 'kill $pid; rm -rf "$work"' EXIT
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
-# A platform admin sees all ten companies.
-TOKEN=$($BIN token --sub 00000000-0000-0000-0000-000000000001 --role platform_admin)
+# A studios platform admin reads all ten companies.
+ADMIN=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['accounts'][0]['id'])" "$work/seed.json")
+$BIN admin grant --account "$ADMIN" --domain studios --database-url "$URL" >/dev/null
+TOKEN=$($BIN token --sub "$ADMIN")
 export TOKEN
 gql() { curl -s "http://127.0.0.1:$PORT/graphql" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$1"; }
 ids=$(gql '{"query":"{ companies(first: 1) { nodes { studios(first: 1) { nodes { id executions(first: 1) { nodes { id } } } } } } }"}' \

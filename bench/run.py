@@ -687,9 +687,12 @@ def bench_backend(backend: str, args, binary: Path, tmp: Path, report: dict) -> 
     try:
         env = server_env(tmp)
         summary = seed(binary, url, args.scale, env)
-        # A platform admin sees every company, so `nested` gets min(10, scale) companies.
-        token = sh([str(binary), "token", "--sub", summary["accounts"][0]["id"], "--ttl-secs",
-                    "86400", "--role", "platform_admin"], env=env).strip()
+        # A studios platform admin reads every company, so `nested` gets min(10, scale)
+        # companies.
+        admin = summary["accounts"][0]["id"]
+        sh([str(binary), "admin", "grant", "--account", admin, "--domain", "studios",
+            "--database-url", url], env=env)
+        token = sh([str(binary), "token", "--sub", admin, "--ttl-secs", "86400"], env=env).strip()
         bodies, scripts = prepare(backend, args, binary, url, env, token, tmp, report)
         for scenario in args.scenarios:
             bench_scenario(backend, scenario, args, binary, url, env, token, bodies, tmp, report)

@@ -48,12 +48,37 @@ enum Command {
         /// Lifetime in seconds.
         #[arg(long, default_value_t = 3600)]
         ttl_secs: i64,
-        /// Platform role claim (`authenticated`, `platform_admin`, `service`).
+        /// Role claim: `authenticated` (the default) or `service` (runners). Platform
+        /// administration is not a claim: see `studiogate admin`.
         #[arg(long)]
         role: Option<String>,
     },
     /// Run a worker for pending executions (`--simulate`: the built-in simulated worker).
     Runner(runner::RunnerArgs),
+    /// Grant or revoke the platform administration of a domain (stored in the database;
+    /// running servers see the change within 10 s).
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Make an account the platform administrator of one domain.
+    Grant(AdminArgs),
+    /// Take a domain's platform administration from an account.
+    Revoke(AdminArgs),
+}
+
+#[derive(clap::Args)]
+struct AdminArgs {
+    /// The account's id.
+    #[arg(long)]
+    account: Uuid,
+    /// The domain (`studios`, ...).
+    #[arg(long)]
+    domain: String,
 }
 
 /// Settings are read and checked before the runtime starts: the config file is mapped onto
@@ -133,6 +158,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             role,
         } => {
             println!("{}", config.jwt_keys().sign(sub, ttl_secs, role.as_deref()));
+            Ok(())
+        }
+        Command::Admin { action } => {
+            let domains = domains::all(&config)?;
+            let (grant, args) = match action {
+                AdminAction::Grant(args) => (true, args),
+                AdminAction::Revoke(args) => (false, args),
+            };
+            let Some(domain) = domains.iter().find(|d| d.name() == args.domain) else {
+                let names: Vec<&str> = domains.iter().map(|d| d.name()).collect();
+                eprintln!(
+                    "studiogate admin: --domain: no domain `{}` (domains: {})",
+                    args.domain,
+                    names.join(", ")
+                );
+                std::process::exit(2)
+            };
+            studiogate_server::db::migrate(&config.database_url, &domains).await?;
+            let db =
+                studiogate_server::db::connect(&config.database_url, &config.pool(), None).await?;
+            use studiogate_identity::roles;
+            if grant {
+                roles::grant_admin(&db, args.account, domain.name()).await?;
+                println!("{} administers {}", args.account, domain.name());
+            } else if roles::revoke_admin(&db, args.account, domain.name()).await? {
+                println!("{} no longer administers {}", args.account, domain.name());
+            } else {
+                println!("{} did not administer {}", args.account, domain.name());
+            }
             Ok(())
         }
         Command::Runner(args) => {

@@ -1,5 +1,7 @@
-//! Platform roles from the token: platform admins manage the template catalog and see every
-//! tenant; members do not; service tokens never reach membership management.
+//! Platform roles, stored per domain in the database: a studios platform admin manages the
+//! template catalog and reads every tenant, writes inside a tenant only as a member, and is
+//! nobody special as another domain's admin or through a token claim; service tokens never
+//! reach membership management.
 
 use serde_json::json;
 use studiogate_testkit::{backends, error_codes};
@@ -31,7 +33,11 @@ async fn platform_admins_manage_templates_and_members_cannot() {
     for backend in backends() {
         let (app, seed) = seeded(&backend, 1).await;
         let member = app.token(account(&seed, 0, 0));
-        let admin = app.token_with_role(Uuid::new_v4(), "platform_admin");
+        let admin_id = account(&seed, 0, 5);
+        app.grant_platform_admin(admin_id, "studios")
+            .await
+            .expect("granted");
+        let admin = app.token(admin_id);
 
         let refused = app
             .gql(
@@ -136,10 +142,16 @@ async fn platform_admins_manage_templates_and_members_cannot() {
 }
 
 #[tokio::test]
-async fn platform_admins_see_every_tenant() {
+async fn platform_admins_read_every_tenant_and_write_only_where_they_are_members() {
     for backend in backends() {
         let (app, seed) = seeded(&backend, 2).await;
-        let admin = app.token_with_role(Uuid::new_v4(), "platform_admin");
+        // A member of company 0 only, made a studios platform admin.
+        let admin_id = account(&seed, 0, 2);
+        app.grant_platform_admin(admin_id, "studios")
+            .await
+            .expect("granted");
+        let admin = app.token(admin_id);
+        let q = "query($id: UUID!) { company(id: $id) { studios(first: 1) { nodes { id updatedAt } } } }";
         let body = app
             .gql(&admin, "{ companies { totalCount } }", json!({}))
             .await
@@ -151,6 +163,102 @@ async fn platform_admins_see_every_tenant() {
             .await
             .expect("ok");
         assert_eq!(body["data"]["companies"]["totalCount"], 1);
+
+        let update = r#"mutation($input: UpdateStudioInput!) { updateStudio(input: $input) { studio { description } } }"#;
+        for (c, writes) in [(0, true), (1, false)] {
+            let body = app
+                .gql(&admin, q, json!({ "id": company(&seed, c) }))
+                .await
+                .expect("ok");
+            let studio = body["data"]["company"]["studios"]["nodes"][0].clone();
+            assert!(studio["id"].is_string(), "company {c} is readable: {body}");
+            let input = json!({ "id": studio["id"], "updatedAt": studio["updatedAt"], "description": "Edited by the platform admin" });
+            let changed = app
+                .gql(&admin, update, json!({ "input": input }))
+                .await
+                .expect("ok");
+            if writes {
+                assert_eq!(
+                    changed["data"]["updateStudio"]["studio"]["description"],
+                    "Edited by the platform admin",
+                    "{changed}"
+                );
+            } else {
+                // Not a member: the studio is as missing as any foreign one.
+                assert_eq!(error_codes(&changed), vec!["NOT_FOUND"], "{changed}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_platform_admin_of_another_domain_or_by_token_claim_is_nobody_here() {
+    for backend in backends() {
+        let (app, seed) = seeded(&backend, 2).await;
+        let elsewhere = account(&seed, 0, 3);
+        app.grant_platform_admin(elsewhere, "identity")
+            .await
+            .expect("granted");
+        let claimed = app.token_with_role(account(&seed, 0, 4), "platform_admin");
+        for token in [app.token(elsewhere), claimed] {
+            let refused = app
+                .gql(
+                    &token,
+                    CREATE,
+                    json!({ "input": template("Weekly digest") }),
+                )
+                .await
+                .expect("ok");
+            assert_eq!(error_codes(&refused), vec!["FORBIDDEN"], "{refused}");
+            let body = app
+                .gql(&token, "{ companies { totalCount } }", json!({}))
+                .await
+                .expect("ok");
+            assert_eq!(body["data"]["companies"]["totalCount"], 1, "{body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn granting_checks_the_domain_and_the_account() {
+    for backend in backends() {
+        let (app, seed) = seeded(&backend, 1).await;
+        let url = app.db.url.clone();
+        let out = app
+            .run(&[
+                "admin",
+                "grant",
+                "--account",
+                &account(&seed, 0, 1).to_string(),
+                "--domain",
+                "nosuchdomain",
+                "--database-url",
+                &url,
+            ])
+            .await
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("no domain `nosuchdomain`"), "{stderr}");
+        let out = app
+            .run(&[
+                "admin",
+                "grant",
+                "--account",
+                &Uuid::new_v4().to_string(),
+                "--domain",
+                "studios",
+                "--database-url",
+                &url,
+            ])
+            .await
+            .expect("runs");
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("no account"), "{stderr}");
+        let count = crate::support::rows(&app, "SELECT count(*) AS n FROM platform_roles").await;
+        let n: i64 = count[0].try_get("", "n").expect("count");
+        assert_eq!(n, 0, "nothing was granted");
     }
 }
 

@@ -23,8 +23,8 @@ pub enum Policy {
     TenantMember,
     /// A tenant role (such as company admin), checked by the field's guard against the object.
     TenantRole,
-    /// Only callers whose token carries the platform admin role.
-    PlatformAdmin,
+    /// Only the platform administrators of the named domain (roles stored in the database).
+    PlatformAdmin(&'static str),
     /// Only machine clients (service tokens), such as workflow runners.
     Service,
     /// A structural field (connection edges, page info) whose parent field was already checked.
@@ -40,13 +40,10 @@ impl Policy {
             // Machine clients act within what they were given; managing people is not part of it.
             Self::TenantRole if service => Err(GraphError::forbidden()),
             Self::Authenticated | Self::TenantMember | Self::TenantRole if authenticated => Ok(()),
-            Self::PlatformAdmin
-                if viewer
-                    .is_some_and(|v| authenticated && v.role == PlatformRole::PlatformAdmin) =>
-            {
+            Self::PlatformAdmin(domain) if viewer.is_some_and(|v| v.is_platform_admin(domain)) => {
                 Ok(())
             }
-            Self::PlatformAdmin if authenticated => Err(GraphError::forbidden()),
+            Self::PlatformAdmin(_) if authenticated => Err(GraphError::forbidden()),
             Self::Service if authenticated && service => Ok(()),
             Self::Service if authenticated => Err(GraphError::forbidden()),
             _ => Err(GraphError::unauthenticated()),
@@ -183,6 +180,7 @@ mod tests {
             account_id: Some(Uuid::new_v4()),
             role: PlatformRole::Authenticated,
             session_id: None,
+            admin_of: Arc::from([]),
         }
     }
 
@@ -213,16 +211,28 @@ mod tests {
     }
 
     #[test]
-    fn platform_admin_fields_refuse_members_with_forbidden() {
-        let err = Policy::PlatformAdmin
-            .check(Some(&member()))
-            .expect_err("refused");
+    fn platform_admin_fields_refuse_members_and_other_domains_admins() {
+        let policy = Policy::PlatformAdmin("studios");
+        let err = policy.check(Some(&member())).expect_err("refused");
         assert_eq!(err.code, crate::ErrorCode::Forbidden);
         let admin = Viewer {
-            role: PlatformRole::PlatformAdmin,
+            admin_of: Arc::from(["studios".to_owned()]),
             ..member()
         };
-        assert!(Policy::PlatformAdmin.check(Some(&admin)).is_ok());
+        assert!(policy.check(Some(&admin)).is_ok());
+        let elsewhere = Viewer {
+            admin_of: Arc::from(["masstock".to_owned()]),
+            ..member()
+        };
+        let err = policy.check(Some(&elsewhere)).expect_err("refused");
+        assert_eq!(err.code, crate::ErrorCode::Forbidden);
+        // A runner's token acting for an admin account is still only a runner.
+        let service = Viewer {
+            role: PlatformRole::Service,
+            ..admin
+        };
+        assert!(policy.check(Some(&service)).is_err());
+        assert!(policy.check(Some(&Viewer::anonymous())).is_err());
     }
 
     #[test]

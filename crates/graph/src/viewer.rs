@@ -2,21 +2,23 @@
 
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use uuid::Uuid;
 
-/// Platform-wide rights, from the token's `role` claim. Tenant roles live in memberships.
+/// What kind of client the token says is calling, from its `role` claim. Platform
+/// administration is not a token claim: it is stored per domain in the database (see
+/// [`Viewer::admin_of`]); tenant roles live in each domain's memberships.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlatformRole {
-    /// Supabase's `authenticated` and any role we do not know grant nothing extra.
+    /// Supabase's `authenticated`, and any role we do not know, grant nothing extra.
     Authenticated,
-    PlatformAdmin,
+    /// A machine client, such as a workflow runner.
     Service,
 }
 
 impl PlatformRole {
     fn from_claim(role: Option<&str>) -> Self {
         match role {
-            Some("platform_admin") => Self::PlatformAdmin,
             Some("service") => Self::Service,
             _ => Self::Authenticated,
         }
@@ -30,6 +32,8 @@ pub struct Viewer {
     pub role: PlatformRole,
     /// The session a token issued by our own sign-in belongs to.
     pub session_id: Option<Uuid>,
+    /// The domains whose platform administrator this account is (from the database).
+    pub admin_of: Arc<[String]>,
 }
 
 impl Viewer {
@@ -38,19 +42,30 @@ impl Viewer {
             account_id: None,
             role: PlatformRole::Authenticated,
             session_id: None,
+            admin_of: Arc::from([]),
         }
     }
 
-    pub fn from_claims(claims: &Claims) -> Self {
+    /// The viewer of verified claims, with the platform roles the database grants it.
+    pub fn from_claims(claims: &Claims, admin_of: Arc<[String]>) -> Self {
         Self {
             account_id: Some(claims.sub),
             role: PlatformRole::from_claim(claims.role.as_deref()),
             session_id: claims.sid,
+            admin_of,
         }
     }
 
     pub fn is_authenticated(&self) -> bool {
         self.account_id.is_some()
+    }
+
+    /// Whether this signed-in caller administers `domain` (a platform admin of one domain is
+    /// nobody special in another). Service tokens never do.
+    pub fn is_platform_admin(&self, domain: &str) -> bool {
+        self.is_authenticated()
+            && self.role != PlatformRole::Service
+            && self.admin_of.iter().any(|d| d == domain)
     }
 }
 
@@ -129,8 +144,10 @@ impl JwtKeys {
             .map_err(|err| AuthError::from_jwt(&err))
     }
 
+    /// The viewer a token alone describes: no platform roles (those are in the database).
     pub fn verify(&self, token: &str) -> Result<Viewer, AuthError> {
-        self.verify_claims(token).map(|c| Viewer::from_claims(&c))
+        self.verify_claims(token)
+            .map(|c| Viewer::from_claims(&c, Arc::from([])))
     }
 
     /// Reads an `Authorization` header value; no header means an anonymous viewer.
@@ -200,10 +217,20 @@ mod tests {
     fn a_signed_token_verifies_with_its_subject_and_role() {
         let sub = Uuid::new_v4();
         let viewer = keys()
-            .verify(&keys().sign(sub, 60, Some("platform_admin")))
+            .verify(&keys().sign(sub, 60, Some("service")))
             .expect("valid");
         assert_eq!(viewer.account_id, Some(sub));
-        assert_eq!(viewer.role, PlatformRole::PlatformAdmin);
+        assert_eq!(viewer.role, PlatformRole::Service);
+    }
+
+    /// Platform administration is not a token claim: a token saying so is a plain viewer.
+    #[test]
+    fn a_platform_admin_claim_grants_nothing() {
+        let viewer = keys()
+            .verify(&keys().sign(Uuid::new_v4(), 60, Some("platform_admin")))
+            .expect("valid");
+        assert_eq!(viewer.role, PlatformRole::Authenticated);
+        assert!(!viewer.is_platform_admin("studios"));
     }
 
     #[test]

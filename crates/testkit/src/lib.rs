@@ -184,6 +184,22 @@ impl TestApp {
         Ok(serde_json::from_slice(&out.stdout)?)
     }
 
+    /// Makes `account` the platform administrator of `domain`, as an operator does
+    /// (`studiogate admin grant`), in this app's database.
+    pub async fn grant_platform_admin(&self, account: Uuid, domain: &str) -> anyhow::Result<()> {
+        let out = Command::new(&self.bin)
+            .args(["admin", "grant", "--account", &account.to_string()])
+            .args(["--domain", domain, "--database-url", &self.db.url])
+            .output()
+            .await?;
+        anyhow::ensure!(
+            out.status.success(),
+            "admin grant failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    }
+
     /// Runs the binary with other arguments (for `token`, `schema`, ...).
     pub async fn run(&self, args: &[&str]) -> anyhow::Result<std::process::Output> {
         Ok(Command::new(&self.bin)

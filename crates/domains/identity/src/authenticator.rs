@@ -5,7 +5,7 @@
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set, SqlErr, TransactionTrait};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use studiogate_entities_identity::accounts;
@@ -112,10 +112,22 @@ impl Jwks {
     }
 }
 
+/// How long an account's platform roles are reused before they are read again: a grant or a
+/// revocation takes effect within this time.
+const ROLES_TTL: Duration = Duration::from_secs(10);
+/// Accounts whose roles are kept at most; the cache starts over when full.
+const ROLES_CACHE: usize = 50_000;
+
+type RoleCache = HashMap<Uuid, (Instant, Arc<[String]>)>;
+
 pub struct Authenticator {
     keys: JwtKeys,
     jwks: Option<Jwks>,
     db: DatabaseConnection,
+    /// A pool of its own for the platform-role lookups, so they neither count among a
+    /// request's statements nor wait behind requests.
+    background: DatabaseConnection,
+    roles: Mutex<RoleCache>,
     hooks: Arc<dyn AccountHooks>,
     /// Subjects known to have an account, so provisioning costs one lookup per process.
     known: Mutex<HashSet<Uuid>>,
@@ -126,6 +138,7 @@ impl Authenticator {
         keys: JwtKeys,
         jwks: Option<JwksConfig>,
         db: DatabaseConnection,
+        background: DatabaseConnection,
         hooks: Arc<dyn AccountHooks>,
     ) -> Self {
         Self {
@@ -139,6 +152,8 @@ impl Authenticator {
                 cache: RwLock::new(None),
             }),
             db,
+            background,
+            roles: Mutex::new(HashMap::new()),
             hooks,
             known: Mutex::new(HashSet::new()),
         }
@@ -166,11 +181,39 @@ impl Authenticate for Authenticator {
         if claims.email.is_some() {
             self.provision(&claims).await?;
         }
-        Ok(Viewer::from_claims(&claims))
+        let admin_of = self.admin_of(claims.sub).await?;
+        Ok(Viewer::from_claims(&claims, admin_of))
     }
 }
 
 impl Authenticator {
+    /// The domains the account administers, from `platform_roles` (cached for [`ROLES_TTL`]).
+    async fn admin_of(&self, account: Uuid) -> Result<Arc<[String]>, AuthError> {
+        let cached = self.roles.lock().ok().and_then(|cache| {
+            cache
+                .get(&account)
+                .filter(|(at, _)| at.elapsed() < ROLES_TTL)
+                .map(|(_, domains)| domains.clone())
+        });
+        if let Some(domains) = cached {
+            return Ok(domains);
+        }
+        let domains: Arc<[String]> = crate::roles::admin_of(&self.background, account)
+            .await
+            .map_err(|err| {
+                tracing::error!(error = %err, "reading platform roles");
+                AuthError::Internal
+            })?
+            .into();
+        if let Ok(mut cache) = self.roles.lock() {
+            if cache.len() >= ROLES_CACHE {
+                cache.clear();
+            }
+            cache.insert(account, (Instant::now(), domains.clone()));
+        }
+        Ok(domains)
+    }
+
     /// Creates the account and profile of a subject seen for the first time, as Supabase's
     /// `auth.users` trigger creates a profile.
     async fn provision(&self, claims: &Claims) -> Result<(), AuthError> {

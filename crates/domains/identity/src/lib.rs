@@ -6,6 +6,7 @@ mod authenticator;
 mod mutation;
 mod objects;
 pub mod password;
+pub mod roles;
 mod service;
 mod tokens;
 
@@ -85,6 +86,7 @@ impl Domain for Identity {
             self.config.keys.clone(),
             self.jwks.clone(),
             platform.db.clone(),
+            platform.background.clone(),
             Arc::new(platform.account_hooks.clone()),
         )))
     }

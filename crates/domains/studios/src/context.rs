@@ -10,7 +10,7 @@ use studiogate_entities_studios::{
     TenantScope,
 };
 use studiogate_graph::loader::Visible;
-use studiogate_graph::{GraphError, PlatformRole, Topic, Viewer};
+use studiogate_graph::{GraphError, Topic, Viewer};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
@@ -25,8 +25,12 @@ pub struct StudiosCtx {
     pub events: Topic,
     /// How long a runner's claim holds without a heartbeat.
     pub lease: std::time::Duration,
-    /// Loaded on first use; mutations that change memberships forget it.
-    memberships: Mutex<Option<Arc<Vec<user_companies::Model>>>>,
+    /// Whether the scope opens every company: true for a platform admin of studios reading;
+    /// false for everyone else, and for a platform admin's writes (see [`StudiosCtx::writer`]).
+    reads_every_company: bool,
+    /// Loaded on first use (shared with the writer); mutations that change memberships forget
+    /// it.
+    memberships: Arc<Mutex<Option<Arc<Vec<user_companies::Model>>>>>,
 }
 
 impl StudiosCtx {
@@ -38,12 +42,29 @@ impl StudiosCtx {
         lease: std::time::Duration,
     ) -> Self {
         Self {
+            reads_every_company: viewer.is_platform_admin(crate::DOMAIN),
             db,
             viewer,
             files,
             events,
             lease,
-            memberships: Mutex::new(None),
+            memberships: Arc::default(),
+        }
+    }
+
+    /// The context mutations write through. A platform admin of studios reads every company
+    /// (support) and manages the template catalog, but writes inside a company only where an
+    /// approved membership allows it, as anyone else: administering the platform is not
+    /// membership of a tenant. It shares this context's memberships.
+    pub fn writer(&self) -> Self {
+        Self {
+            db: self.db.clone(),
+            viewer: self.viewer.clone(),
+            files: self.files.clone(),
+            events: self.events.clone(),
+            lease: self.lease,
+            reads_every_company: false,
+            memberships: self.memberships.clone(),
         }
     }
 
@@ -85,7 +106,7 @@ impl StudiosCtx {
     /// Only approved memberships open a company's data; platform admins see every company.
     pub async fn scope(&self) -> Result<TenantScope, GraphError> {
         let account_id = self.account_id()?;
-        if self.viewer.role == PlatformRole::PlatformAdmin {
+        if self.reads_every_company {
             return Ok(TenantScope {
                 account_id,
                 companies: Companies::All,
@@ -120,6 +141,13 @@ impl StudiosCtx {
 /// The domain's per-request data, as resolvers reach it.
 pub fn studios_ctx<'a>(ctx: &Context<'a>) -> &'a Arc<StudiosCtx> {
     ctx.data_unchecked::<Arc<StudiosCtx>>()
+}
+
+/// The context mutations write through ([`StudiosCtx::writer`]).
+pub struct Writer(pub Arc<StudiosCtx>);
+
+pub fn writer<'a>(ctx: &Context<'a>) -> &'a Arc<StudiosCtx> {
+    &ctx.data_unchecked::<Writer>().0
 }
 
 pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
@@ -162,7 +190,7 @@ impl Visible<workflow_templates::Entity> for StudiosCtx {
     async fn visible(&self) -> Result<Select<workflow_templates::Entity>, GraphError> {
         self.account_id()?;
         Ok(scope::templates(
-            self.viewer.role == PlatformRole::PlatformAdmin,
+            self.viewer.is_platform_admin(crate::DOMAIN),
         ))
     }
 }

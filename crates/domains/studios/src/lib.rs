@@ -44,8 +44,10 @@ pub use query::StudiosQuery;
 pub use storage::FileStore;
 pub use subscription::StudiosSubscription;
 
-/// The event topic of this domain.
-const TOPIC: &str = "studios";
+/// The domain's name, which is also its event topic and the `platform_roles.domain` of its
+/// platform administrators.
+pub const DOMAIN: &str = "studios";
+const TOPIC: &str = DOMAIN;
 
 /// The Studios domain, with what it takes from configuration.
 pub struct Studios {
@@ -77,7 +79,7 @@ impl Studios {
 #[async_trait::async_trait]
 impl Domain for Studios {
     fn name(&self) -> &'static str {
-        "studios"
+        DOMAIN
     }
 
     fn migrations(&self) -> Migrations {
@@ -98,6 +100,7 @@ impl Domain for Studios {
             self.lease,
         ));
         data.insert(Loaders::new(&ctx));
+        data.insert(context::Writer(Arc::new(ctx.writer())));
         data.insert(ctx);
     }
 

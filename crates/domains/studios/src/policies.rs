@@ -40,7 +40,7 @@ pub fn policies() -> PolicyRegistry {
         .fields(
             "Mutation",
             &["createWorkflowTemplate", "updateWorkflowTemplate"],
-            Policy::PlatformAdmin,
+            Policy::PlatformAdmin(crate::DOMAIN),
         )
         .field("WorkflowTemplatePayload", "*", Policy::Inherit)
         .fields(

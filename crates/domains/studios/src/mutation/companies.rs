@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use studiogate_graph::error::GraphResult;
 use uuid::Uuid;
 
-use crate::context::studios_ctx;
+use crate::context::writer;
 use crate::enums::{IndustryType, MembershipRole};
 use crate::objects::{Company, Membership};
 use crate::rules::company::Branch;
@@ -110,7 +110,7 @@ pub struct MembershipPayload {
 }
 
 async fn decide(ctx: &Context<'_>, id: Uuid, decision: Decision) -> GraphResult<MembershipPayload> {
-    let row = memberships::decide(studios_ctx(ctx), id, decision).await?;
+    let row = memberships::decide(writer(ctx), id, decision).await?;
     Ok(MembershipPayload {
         membership: Membership(row),
     })
@@ -124,7 +124,7 @@ impl CompanyMutation {
         ctx: &Context<'_>,
         input: CompanyInput,
     ) -> GraphResult<CompanyPayload> {
-        let company = companies::create(studios_ctx(ctx), input.into()).await?;
+        let company = companies::create(writer(ctx), input.into()).await?;
         Ok(CompanyPayload {
             company: Company(company),
         })
@@ -137,7 +137,7 @@ impl CompanyMutation {
         input: UpdateCompanyInput,
     ) -> GraphResult<CompanyPayload> {
         let company = companies::update(
-            studios_ctx(ctx),
+            writer(ctx),
             input.id,
             input.updated_at,
             input.company.into(),
@@ -169,13 +169,9 @@ impl CompanyMutation {
                 .into())
             }
         };
-        let company = companies::change_branches(
-            studios_ctx(ctx),
-            input.company_id,
-            input.updated_at,
-            change,
-        )
-        .await?;
+        let company =
+            companies::change_branches(writer(ctx), input.company_id, input.updated_at, change)
+                .await?;
         Ok(CompanyPayload {
             company: Company(company),
         })
@@ -187,7 +183,7 @@ impl CompanyMutation {
         ctx: &Context<'_>,
         input: CompanyIdInput,
     ) -> GraphResult<MembershipPayload> {
-        let row = memberships::request(studios_ctx(ctx), input.company_id).await?;
+        let row = memberships::request(writer(ctx), input.company_id).await?;
         Ok(MembershipPayload {
             membership: Membership(row),
         })
@@ -235,7 +231,7 @@ impl CompanyMutation {
         ctx: &Context<'_>,
         input: CompanyIdInput,
     ) -> GraphResult<MembershipPayload> {
-        let row = memberships::leave(studios_ctx(ctx), input.company_id).await?;
+        let row = memberships::leave(writer(ctx), input.company_id).await?;
         Ok(MembershipPayload {
             membership: Membership(row),
         })

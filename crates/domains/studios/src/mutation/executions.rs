@@ -2,7 +2,7 @@ use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
 use studiogate_graph::error::GraphResult;
 use uuid::Uuid;
 
-use crate::context::studios_ctx;
+use crate::context::writer;
 use crate::enums::{ExecutionStatus, FileUsageType};
 use crate::objects::WorkflowExecution;
 use crate::services::executions::{self, FileInput, Report};
@@ -68,7 +68,7 @@ impl ExecutionMutation {
             })
             .collect();
         let row = executions::start(
-            studios_ctx(ctx),
+            writer(ctx),
             input.studio_id,
             input.template_id,
             input.input_data.0,
@@ -92,8 +92,8 @@ impl ExecutionMutation {
             error_message: input.error_message,
             log_lines: input.log_lines.unwrap_or_default(),
         };
-        let row = executions::change_status(studios_ctx(ctx), input.id, input.status, report, None)
-            .await?;
+        let row =
+            executions::change_status(writer(ctx), input.id, input.status, report, None).await?;
         Ok(WorkflowExecutionPayload {
             workflow_execution: WorkflowExecution(row),
         })

@@ -2,7 +2,7 @@ use async_graphql::{Context, InputObject, Json, Object, SimpleObject, Upload};
 use studiogate_graph::error::GraphResult;
 use uuid::Uuid;
 
-use crate::context::studios_ctx;
+use crate::context::writer;
 use crate::enums::AccessLevel;
 use crate::objects::File;
 use crate::services::files;
@@ -49,7 +49,7 @@ impl FileMutation {
     ) -> GraphResult<FilePayload> {
         let upload = input.file.value(ctx)?;
         let row = files::upload(
-            studios_ctx(ctx),
+            writer(ctx),
             input.studio_id,
             upload,
             input.access_level,
@@ -65,7 +65,7 @@ impl FileMutation {
         ctx: &Context<'_>,
         input: DeleteFileInput,
     ) -> GraphResult<DeleteFilePayload> {
-        let id = files::delete(studios_ctx(ctx), input.id).await?;
+        let id = files::delete(writer(ctx), input.id).await?;
         Ok(DeleteFilePayload {
             deleted_file_id: id,
         })

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use studiogate_graph::error::GraphResult;
 use uuid::Uuid;
 
-use crate::context::studios_ctx;
+use crate::context::writer;
 use crate::enums::CardFieldType;
 use crate::objects::{CardFieldDefinition, KanbanBoard, KanbanCard, KanbanStage};
 use crate::services::kanban::{self, CardChanges, NewCard};
@@ -157,13 +157,9 @@ impl KanbanMutation {
         ctx: &Context<'_>,
         input: CreateKanbanBoardInput,
     ) -> GraphResult<KanbanBoardPayload> {
-        let board = kanban::create_board(
-            studios_ctx(ctx),
-            input.studio_id,
-            &input.name,
-            input.description,
-        )
-        .await?;
+        let board =
+            kanban::create_board(writer(ctx), input.studio_id, &input.name, input.description)
+                .await?;
         Ok(KanbanBoardPayload {
             kanban_board: KanbanBoard(board),
         })
@@ -176,7 +172,7 @@ impl KanbanMutation {
         input: CreateKanbanStageInput,
     ) -> GraphResult<KanbanStagePayload> {
         let stage = kanban::create_stage(
-            studios_ctx(ctx),
+            writer(ctx),
             input.board_id,
             &input.name,
             &input.color,
@@ -194,7 +190,7 @@ impl KanbanMutation {
         ctx: &Context<'_>,
         input: MoveKanbanStageInput,
     ) -> GraphResult<KanbanStagePayload> {
-        let stage = kanban::move_stage(studios_ctx(ctx), input.stage_id, input.position).await?;
+        let stage = kanban::move_stage(writer(ctx), input.stage_id, input.position).await?;
         Ok(KanbanStagePayload {
             kanban_stage: KanbanStage(stage),
         })
@@ -217,7 +213,7 @@ impl KanbanMutation {
                 .unwrap_or_else(|| serde_json::json!([])),
             position: input.position,
         };
-        let card = kanban::create_card(studios_ctx(ctx), input.stage_id, card).await?;
+        let card = kanban::create_card(writer(ctx), input.stage_id, card).await?;
         Ok(KanbanCardPayload {
             kanban_card: KanbanCard(card),
         })
@@ -229,13 +225,8 @@ impl KanbanMutation {
         ctx: &Context<'_>,
         input: MoveKanbanCardInput,
     ) -> GraphResult<KanbanCardPayload> {
-        let card = kanban::move_card(
-            studios_ctx(ctx),
-            input.card_id,
-            input.stage_id,
-            input.position,
-        )
-        .await?;
+        let card =
+            kanban::move_card(writer(ctx), input.card_id, input.stage_id, input.position).await?;
         Ok(KanbanCardPayload {
             kanban_card: KanbanCard(card),
         })
@@ -254,8 +245,7 @@ impl KanbanMutation {
             due_date: maybe(input.due_date).map(|d| d.map(|d| d.fixed_offset())),
             custom_fields: input.custom_fields.map(|j| j.0),
         };
-        let card =
-            kanban::update_card(studios_ctx(ctx), input.id, input.updated_at, changes).await?;
+        let card = kanban::update_card(writer(ctx), input.id, input.updated_at, changes).await?;
         Ok(KanbanCardPayload {
             kanban_card: KanbanCard(card),
         })
@@ -268,7 +258,7 @@ impl KanbanMutation {
         input: SetKanbanStageTriggersInput,
     ) -> GraphResult<KanbanStagePayload> {
         let stage =
-            kanban::set_stage_triggers(studios_ctx(ctx), input.stage_id, input.triggers.0).await?;
+            kanban::set_stage_triggers(writer(ctx), input.stage_id, input.triggers.0).await?;
         Ok(KanbanStagePayload {
             kanban_stage: KanbanStage(stage),
         })
@@ -281,7 +271,7 @@ impl KanbanMutation {
         input: CreateCardFieldDefinitionInput,
     ) -> GraphResult<CardFieldDefinitionPayload> {
         let def = kanban::create_field_definition(
-            studios_ctx(ctx),
+            writer(ctx),
             input.studio_id,
             &input.field_name,
             input.field_type,
@@ -301,7 +291,7 @@ impl KanbanMutation {
         ctx: &Context<'_>,
         input: DeleteKanbanCardInput,
     ) -> GraphResult<DeleteKanbanCardPayload> {
-        let id = kanban::delete_card(studios_ctx(ctx), input.card_id).await?;
+        let id = kanban::delete_card(writer(ctx), input.card_id).await?;
         Ok(DeleteKanbanCardPayload {
             deleted_card_id: id,
         })

@@ -4,7 +4,7 @@ use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
 use studiogate_graph::error::GraphResult;
 use uuid::Uuid;
 
-use crate::context::studios_ctx;
+use crate::context::writer;
 use crate::enums::{BusinessArea, ExecutionStatus};
 use crate::objects::WorkflowExecution;
 use crate::services::executions::Report;
@@ -64,7 +64,7 @@ impl RunnerMutation {
         ctx: &Context<'_>,
         input: ClaimWorkflowExecutionsInput,
     ) -> GraphResult<ClaimWorkflowExecutionsPayload> {
-        let rows = runner::claim(studios_ctx(ctx), input.limit, input.business_area).await?;
+        let rows = runner::claim(writer(ctx), input.limit, input.business_area).await?;
         Ok(ClaimWorkflowExecutionsPayload {
             workflow_executions: rows.into_iter().map(WorkflowExecution).collect(),
         })
@@ -77,7 +77,7 @@ impl RunnerMutation {
         ctx: &Context<'_>,
         input: HeartbeatWorkflowExecutionInput,
     ) -> GraphResult<RunnerExecutionPayload> {
-        let row = runner::heartbeat(studios_ctx(ctx), input.id).await?;
+        let row = runner::heartbeat(writer(ctx), input.id).await?;
         Ok(RunnerExecutionPayload {
             workflow_execution: WorkflowExecution(row),
         })
@@ -96,7 +96,7 @@ impl RunnerMutation {
             error_message: input.error_message,
             log_lines: input.log_lines.unwrap_or_default(),
         };
-        let row = runner::report(studios_ctx(ctx), input.id, input.status, report).await?;
+        let row = runner::report(writer(ctx), input.id, input.status, report).await?;
         Ok(RunnerExecutionPayload {
             workflow_execution: WorkflowExecution(row),
         })

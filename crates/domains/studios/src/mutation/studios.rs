@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use studiogate_graph::error::GraphResult;
 use uuid::Uuid;
 
-use crate::context::studios_ctx;
+use crate::context::writer;
 use crate::enums::BusinessArea;
 use crate::objects::Studio;
 use crate::services::studios::{self, StudioChanges};
@@ -59,7 +59,7 @@ impl StudioMutation {
         input: CreateStudioInput,
     ) -> GraphResult<StudioPayload> {
         let studio = studios::create(
-            studios_ctx(ctx),
+            writer(ctx),
             input.company_id,
             &input.name,
             input.description,
@@ -87,7 +87,7 @@ impl StudioMutation {
             description,
             business_area: input.business_area,
         };
-        let studio = studios::update(studios_ctx(ctx), input.id, input.updated_at, changes).await?;
+        let studio = studios::update(writer(ctx), input.id, input.updated_at, changes).await?;
         Ok(StudioPayload {
             studio: Studio(studio),
         })
@@ -99,7 +99,7 @@ impl StudioMutation {
         ctx: &Context<'_>,
         input: DeleteStudioInput,
     ) -> GraphResult<DeleteStudioPayload> {
-        let id = studios::delete(studios_ctx(ctx), input.id).await?;
+        let id = studios::delete(writer(ctx), input.id).await?;
         Ok(DeleteStudioPayload {
             deleted_studio_id: id,
         })

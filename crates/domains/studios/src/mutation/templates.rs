@@ -8,7 +8,7 @@ use studiogate_graph::error::GraphResult;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
-use crate::context::studios_ctx;
+use crate::context::writer;
 use crate::enums::{BusinessArea, ComplexityLevel};
 use crate::objects::WorkflowTemplate;
 use crate::template_rules as rules;
@@ -106,7 +106,7 @@ impl TemplateMutation {
             created_at: Set(now),
             updated_at: Set(now),
         }
-        .insert(&studios_ctx(ctx).db)
+        .insert(&writer(ctx).db)
         .await
         .map_err(unique_name)?;
         Ok(WorkflowTemplatePayload {
@@ -120,7 +120,7 @@ impl TemplateMutation {
         ctx: &Context<'_>,
         input: UpdateWorkflowTemplateInput,
     ) -> GraphResult<WorkflowTemplatePayload> {
-        let db = &studios_ctx(ctx).db;
+        let db = &writer(ctx).db;
         let current = templates::Entity::find_by_id(input.id)
             .one(db)
             .await

@@ -23,6 +23,8 @@ pub struct Model {
 pub enum Relation {
     #[sea_orm(has_many = "super::idempotency_keys::Entity")]
     IdempotencyKeys,
+    #[sea_orm(has_many = "super::platform_roles::Entity")]
+    PlatformRoles,
     #[sea_orm(has_many = "super::sessions::Entity")]
     Sessions,
 }
@@ -30,6 +32,12 @@ pub enum Relation {
 impl Related<super::idempotency_keys::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::IdempotencyKeys.def()
+    }
+}
+
+impl Related<super::platform_roles::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PlatformRoles.def()
     }
 }
 

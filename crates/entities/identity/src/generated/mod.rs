@@ -4,5 +4,6 @@ pub mod prelude;
 
 pub mod accounts;
 pub mod idempotency_keys;
+pub mod platform_roles;
 pub mod refresh_tokens;
 pub mod sessions;

@@ -2,5 +2,6 @@
 
 pub use super::accounts::Entity as Accounts;
 pub use super::idempotency_keys::Entity as IdempotencyKeys;
+pub use super::platform_roles::Entity as PlatformRoles;
 pub use super::refresh_tokens::Entity as RefreshTokens;
 pub use super::sessions::Entity as Sessions;
