@@ -322,12 +322,12 @@ impl Config {
 
     /// The object store for file bytes; download links are signed with a key derived from
     /// the JWT secret.
-    pub fn file_store(&self) -> anyhow::Result<studiogate_studios::FileStore> {
+    pub fn file_store(&self) -> anyhow::Result<studiogate_platform::FileStore> {
         let secret = self.jwt_secret.as_deref().unwrap_or(DEV_JWT_SECRET);
         let key = format!("files:{secret}");
         Ok(match &self.storage_url {
-            Some(url) => studiogate_studios::FileStore::s3(url, key.as_bytes())?,
-            None => studiogate_studios::FileStore::local(&self.storage_dir, key.as_bytes())?,
+            Some(url) => studiogate_platform::FileStore::s3(url, key.as_bytes())?,
+            None => studiogate_platform::FileStore::local(&self.storage_dir, key.as_bytes())?,
         })
     }
 

@@ -9,13 +9,15 @@ use crate::config::Config;
 
 /// Every domain, in the order their migrations run (identity first: others refer to accounts).
 pub fn all(config: &Config) -> anyhow::Result<Domains> {
+    // One object store for every domain's buckets.
+    let files = Arc::new(config.file_store()?);
     let domains: Vec<Arc<dyn Domain>> = vec![
         Arc::new(studiogate_identity::Identity::new(
             config.identity(),
             config.jwks(),
         )),
         Arc::new(studiogate_studios::Studios::new(
-            config.file_store()?,
+            files.clone(),
             Duration::from_secs(config.runner_lease_secs),
             Duration::from_secs(config.lease_sweep_secs),
         )),

@@ -20,7 +20,7 @@ use crate::loaders::Loaders;
 pub struct StudiosCtx {
     pub db: DatabaseConnection,
     pub viewer: Viewer,
-    pub files: Arc<crate::storage::FileStore>,
+    pub files: Arc<studiogate_platform::FileStore>,
     /// Where committed changes are announced to subscriptions.
     pub events: Topic,
     /// How long a runner's claim holds without a heartbeat.
@@ -37,7 +37,7 @@ impl StudiosCtx {
     pub fn new(
         db: DatabaseConnection,
         viewer: Viewer,
-        files: Arc<crate::storage::FileStore>,
+        files: Arc<studiogate_platform::FileStore>,
         events: Topic,
         lease: std::time::Duration,
     ) -> Self {

@@ -15,7 +15,6 @@ mod routes;
 mod rules;
 pub mod seed;
 mod services;
-mod storage;
 mod subscription;
 mod sweeper;
 mod template_rules;
@@ -32,6 +31,7 @@ use studiogate_graph::{
     AccountHooks, DemoAccount, Domain, Job, Migrations, Platform, PolicyRegistry, RequestInfo,
     SeedError, Topic,
 };
+use studiogate_platform::FileStore;
 use uuid::Uuid;
 
 pub use context::StudiosCtx;
@@ -41,7 +41,6 @@ pub use hooks::ProfileHooks;
 pub use loaders::Loaders;
 pub use mutation::StudiosMutation;
 pub use query::StudiosQuery;
-pub use storage::FileStore;
 pub use subscription::StudiosSubscription;
 
 /// The domain's name, which is also its event topic and the `platform_roles.domain` of its
@@ -59,9 +58,9 @@ pub struct Studios {
 }
 
 impl Studios {
-    pub fn new(files: FileStore, lease: Duration, sweep_every: Duration) -> Self {
+    pub fn new(files: Arc<FileStore>, lease: Duration, sweep_every: Duration) -> Self {
         Self {
-            files: Arc::new(files),
+            files,
             lease: lease.max(Duration::from_secs(1)),
             sweep_every: sweep_every.max(Duration::from_secs(1)),
         }

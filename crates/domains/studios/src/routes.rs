@@ -10,7 +10,7 @@ use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use studiogate_graph::ErrorCode;
 
-use crate::storage::FileStore;
+use studiogate_platform::FileStore;
 
 #[derive(Clone)]
 struct Files {

@@ -53,7 +53,11 @@ impl File {
     /// A link to download the bytes, valid for 5 minutes (a relative URL on this server).
     async fn download_url(&self, ctx: &Context<'_>) -> String {
         let store = &crate::context::studios_ctx(ctx).files;
-        store.signed_path(self.0.id, chrono::Utc::now().timestamp())
+        store.link(
+            &crate::rules::files::FILES,
+            self.0.id,
+            chrono::Utc::now().timestamp(),
+        )
     }
 
     /// Free-form metadata.

@@ -14,8 +14,9 @@ use uuid::Uuid;
 use super::{now, require_admin, visible_studio};
 use crate::context::StudiosCtx;
 use crate::enums::AccessLevel;
-use crate::rules::files as rules;
-use crate::storage::FileStore;
+use crate::rules::files::{FILES, MAX_BYTES};
+use studiogate_platform::storage::display_name;
+use studiogate_platform::FileStore;
 
 pub async fn upload(
     ctx: &StudiosCtx,
@@ -25,18 +26,17 @@ pub async fn upload(
     metadata: Option<serde_json::Value>,
 ) -> Result<files::Model, GraphError> {
     let studio = visible_studio(ctx, studio_id).await?;
-    let name = rules::filename(&upload.filename)?;
+    let name = display_name(&upload.filename)?;
     let declared = upload.content_type.clone();
     let mut content = Vec::new();
     // One byte past the limit is enough to know it is too big.
-    let mut reader = upload.into_read().take(rules::MAX_BYTES as u64 + 1);
+    let mut reader = upload.into_read().take(MAX_BYTES as u64 + 1);
     reader
         .read_to_end(&mut content)
         .map_err(|e| GraphError::internal(&e))?;
-    rules::size(content.len())?;
-    let mime = rules::sniff(&content, declared.as_deref())?;
+    let mime = FILES.check(&content, declared.as_deref())?;
     let id = Uuid::new_v4();
-    let path = format!("studios/{}/{id}", studio.id);
+    let path = FILES.path(&[&studio.id, &id]);
     let size = content.len() as i32;
     ctx.files.put(&path, Bytes::from(content)).await?;
     let row = files::ActiveModel {
@@ -96,7 +96,7 @@ pub async fn download(
     signature: &str,
 ) -> Result<Download, GraphError> {
     let now = chrono::Utc::now();
-    if !store.verify(id, expires, signature, now.timestamp()) {
+    if !store.verify(&FILES, id, expires, signature, now.timestamp()) {
         return Err(GraphError::not_found("File"));
     }
     // The signature was made for a viewer allowed to see this file when the link was issued.

@@ -1,0 +1,372 @@
+//! File bytes live in an object store (a local folder by default, S3-compatible by
+//! configuration), under paths the domain chooses inside its bucket (`<bucket>/...`), never
+//! from a client's file name. A [`Bucket`] carries a domain's rules: the largest file, the
+//! types it accepts (recognised from the content; a client's declared type only chooses
+//! between text formats) and how its files are linked: through short-lived links signed with
+//! HMAC-SHA256, or public.
+
+use bytes::Bytes;
+use hmac::{Hmac, Mac};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, PutPayload};
+use sha2::Sha256;
+use std::sync::Arc;
+use studiogate_graph::GraphError;
+use uuid::Uuid;
+
+/// How a bucket's files are reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Links {
+    /// A link that works until `ttl_secs` after it was made, for any holder.
+    Signed { ttl_secs: i64 },
+    /// A plain link that always works.
+    Public,
+}
+
+/// A domain's bucket: where its files go and what they may be.
+#[derive(Debug)]
+pub struct Bucket {
+    /// The first path segment of every file in it; also part of every link's signature.
+    pub name: &'static str,
+    pub max_bytes: usize,
+    /// The MIME types it accepts, as [`sniff`] names them.
+    pub types: &'static [&'static str],
+    pub links: Links,
+    /// Where the domain serves the bytes (`/files` gives `/files/<id>?...`).
+    pub route: &'static str,
+}
+
+/// Types recognised by their magic bytes; anything else must be text.
+const BINARY: [&str; 8] = [
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/zip",
+];
+
+impl Bucket {
+    /// The storage path of `parts` inside this bucket.
+    pub fn path(&self, parts: &[&dyn std::fmt::Display]) -> String {
+        parts.iter().fold(self.name.to_owned(), |mut path, part| {
+            path.push('/');
+            path.push_str(&part.to_string());
+            path
+        })
+    }
+
+    /// The file's MIME type, or BAD_USER_INPUT (on `file`) when it is empty, too big, or of a
+    /// type this bucket does not take.
+    pub fn check(
+        &self,
+        content: &[u8],
+        declared: Option<&str>,
+    ) -> Result<&'static str, GraphError> {
+        if content.is_empty() {
+            return Err(GraphError::bad_input("file", "The file is empty"));
+        }
+        if content.len() > self.max_bytes {
+            return Err(GraphError::bad_input(
+                "file",
+                format!("Files are limited to {}", human(self.max_bytes)),
+            ));
+        }
+        let mime = sniff(content, declared)?;
+        if !self.types.contains(&mime) {
+            return Err(GraphError::bad_input(
+                "file",
+                format!("Files of type {mime} are not allowed here"),
+            ));
+        }
+        Ok(mime)
+    }
+}
+
+fn human(bytes: usize) -> String {
+    match bytes {
+        b if b % (1024 * 1024) == 0 => format!("{} MiB", b / (1024 * 1024)),
+        b if b % 1024 == 0 => format!("{} KiB", b / 1024),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// The MIME type of `content`: recognised by its magic bytes, or a text format (JSON, or what
+/// the client declared among CSV and Markdown, else plain text). Unknown binaries are refused.
+pub fn sniff(content: &[u8], declared: Option<&str>) -> Result<&'static str, GraphError> {
+    if let Some(kind) = infer::get(content) {
+        let mime = kind.mime_type();
+        return BINARY.iter().find(|m| **m == mime).copied().ok_or_else(|| {
+            GraphError::bad_input("file", format!("Files of type {mime} are not allowed"))
+        });
+    }
+    // Text is UTF-8 without control characters other than tabs and line breaks.
+    let text = std::str::from_utf8(content)
+        .ok()
+        .filter(|t| {
+            !t.chars()
+                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}'))
+        })
+        .ok_or_else(|| {
+            GraphError::bad_input("file", "The file's type is not recognised or not allowed")
+        })?;
+    if serde_json::from_str::<serde_json::Value>(text).is_ok() {
+        return Ok("application/json");
+    }
+    Ok(match declared {
+        Some(d) if d.starts_with("text/csv") => "text/csv",
+        Some(d) if d.starts_with("text/markdown") => "text/markdown",
+        _ => "text/plain",
+    })
+}
+
+/// A client's file name, for display only: the last path component, 1-255 characters, no
+/// control characters.
+pub fn display_name(raw: &str) -> Result<String, GraphError> {
+    let name = raw.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    let clean: String = name.chars().filter(|c| !c.is_control()).collect();
+    if clean.is_empty() || clean.chars().count() > 255 {
+        return Err(GraphError::bad_input(
+            "file",
+            "The file name must be 1-255 characters",
+        ));
+    }
+    Ok(clean)
+}
+
+/// The object store, shared by every domain's buckets.
+pub struct FileStore {
+    store: Arc<dyn ObjectStore>,
+    key: Vec<u8>,
+}
+
+impl FileStore {
+    /// An S3-compatible bucket, `s3://bucket[/prefix]`; credentials, region and endpoint come
+    /// from the usual `AWS_*` variables (`AWS_ENDPOINT` and `AWS_ALLOW_HTTP` for MinIO and the
+    /// like). Links are signed with `key`.
+    pub fn s3(url: &str, key: &[u8]) -> Result<Self, object_store::Error> {
+        let parsed = url::Url::parse(url).map_err(|e| object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(e),
+        })?;
+        let bucket = object_store::aws::AmazonS3Builder::from_env()
+            .with_url(url)
+            .build()?;
+        let prefix = parsed.path().trim_matches('/');
+        let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+            Arc::new(bucket)
+        } else {
+            Arc::new(object_store::prefix::PrefixStore::new(bucket, prefix))
+        };
+        Ok(Self {
+            store,
+            key: key.to_vec(),
+        })
+    }
+
+    /// Files under `dir` (created if missing); links signed with `key`.
+    pub fn local(dir: &std::path::Path, key: &[u8]) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let store = LocalFileSystem::new_with_prefix(dir).map_err(std::io::Error::other)?;
+        Ok(Self {
+            store: Arc::new(store),
+            key: key.to_vec(),
+        })
+    }
+
+    pub async fn put(&self, path: &str, content: Bytes) -> Result<(), GraphError> {
+        self.store
+            .put(&StorePath::from(path), PutPayload::from(content))
+            .await
+            .map(|_| ())
+            .map_err(|e| GraphError::internal(&e))
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Bytes, GraphError> {
+        let found = self
+            .store
+            .get(&StorePath::from(path))
+            .await
+            .map_err(|e| GraphError::internal(&e))?;
+        found.bytes().await.map_err(|e| GraphError::internal(&e))
+    }
+
+    /// Removes a file; one already gone is not an error.
+    pub async fn delete(&self, path: &str) -> Result<(), GraphError> {
+        match self.store.delete(&StorePath::from(path)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(GraphError::internal(&e)),
+        }
+    }
+
+    fn mac(&self, bucket: &Bucket, file_id: Uuid, expires: i64) -> Hmac<Sha256> {
+        // HMAC takes keys of any length.
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
+        mac.update(format!("{}:{file_id}:{expires}", bucket.name).as_bytes());
+        mac
+    }
+
+    /// The link to `file_id` of `bucket`, as of `now` (Unix seconds).
+    pub fn link(&self, bucket: &Bucket, file_id: Uuid, now: i64) -> String {
+        match bucket.links {
+            Links::Public => format!("{}/{file_id}", bucket.route),
+            Links::Signed { ttl_secs } => {
+                let expires = now + ttl_secs;
+                let signature =
+                    hex::encode(self.mac(bucket, file_id, expires).finalize().into_bytes());
+                format!(
+                    "{}/{file_id}?expires={expires}&signature={signature}",
+                    bucket.route
+                )
+            }
+        }
+    }
+
+    /// Whether a signed link of `bucket` is genuine (checked in constant time) and unexpired.
+    pub fn verify(
+        &self,
+        bucket: &Bucket,
+        file_id: Uuid,
+        expires: i64,
+        signature: &str,
+        now: i64,
+    ) -> bool {
+        let Ok(given) = hex::decode(signature) else {
+            return false;
+        };
+        expires >= now
+            && self
+                .mac(bucket, file_id, expires)
+                .verify_slice(&given)
+                .is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOCS: Bucket = Bucket {
+        name: "docs",
+        max_bytes: 1024,
+        types: &["application/pdf", "text/plain", "application/json"],
+        links: Links::Signed { ttl_secs: 300 },
+        route: "/files",
+    };
+    const IMAGES: Bucket = Bucket {
+        name: "images",
+        max_bytes: 10 * 1024 * 1024,
+        types: &["image/png"],
+        links: Links::Signed { ttl_secs: 300 },
+        route: "/files",
+    };
+
+    fn store() -> (FileStore, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("sg-store-{}", Uuid::new_v4()));
+        (FileStore::local(&dir, b"key").expect("store"), dir)
+    }
+
+    #[test]
+    fn links_verify_until_they_expire_and_only_for_their_file_and_bucket() {
+        let (store, dir) = store();
+        let file = Uuid::new_v4();
+        let link = store.link(&DOCS, file, 1_000);
+        assert!(link.starts_with(&format!("/files/{file}?expires=1300&signature=")));
+        let sig = link.split("signature=").nth(1).expect("sig");
+        assert!(store.verify(&DOCS, file, 1_300, sig, 1_100));
+        assert!(!store.verify(&DOCS, file, 1_300, sig, 1_301), "expired");
+        assert!(
+            !store.verify(&DOCS, Uuid::new_v4(), 1_300, sig, 1_100),
+            "another file"
+        );
+        assert!(
+            !store.verify(&DOCS, file, 9_999, sig, 1_100),
+            "another expiry"
+        );
+        assert!(
+            !store.verify(&IMAGES, file, 1_300, sig, 1_100),
+            "another bucket"
+        );
+        let public = Bucket {
+            links: Links::Public,
+            ..IMAGES
+        };
+        assert_eq!(store.link(&public, file, 1_000), format!("/files/{file}"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn content_decides_the_type_and_the_bucket_its_rules() {
+        assert_eq!(
+            sniff(b"%PDF-1.7\n...", Some("text/plain")).expect("pdf"),
+            "application/pdf"
+        );
+        assert_eq!(
+            sniff(b"\x89PNG\r\n\x1a\n....", None).expect("png"),
+            "image/png"
+        );
+        assert_eq!(
+            sniff(br#"{"a": 1}"#, Some("text/plain")).expect("json"),
+            "application/json"
+        );
+        assert_eq!(
+            sniff(b"a,b\n1,2\n", Some("text/csv")).expect("csv"),
+            "text/csv"
+        );
+        // An executable claiming to be a PDF is refused.
+        assert!(sniff(
+            b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+            Some("application/pdf")
+        )
+        .is_err());
+        assert!(sniff(&[0xff, 0xfe, 0x00, 0x81], None).is_err());
+
+        assert_eq!(
+            DOCS.check(b"%PDF-1.7\n...", None).expect("pdf"),
+            "application/pdf"
+        );
+        let png = b"\x89PNG\r\n\x1a\n....";
+        let err = DOCS.check(png, None).expect_err("not a document");
+        assert!(err.message.contains("image/png"), "{}", err.message);
+        assert_eq!(IMAGES.check(png, None).expect("png"), "image/png");
+        assert!(DOCS.check(b"", None).is_err());
+        assert!(DOCS.check(&[b'a'; 1024], None).is_ok());
+        let err = DOCS.check(&[b'a'; 1025], None).expect_err("too big");
+        assert_eq!(err.message, "Files are limited to 1 KiB");
+        assert_eq!(err.field.as_deref(), Some("file"));
+    }
+
+    #[test]
+    fn names_lose_their_paths_and_paths_start_with_the_bucket() {
+        assert_eq!(display_name("../../etc/passwd").expect("name"), "passwd");
+        assert_eq!(display_name("C:\\reports\\q3.pdf").expect("name"), "q3.pdf");
+        assert!(display_name("dir/").is_err());
+        let id = Uuid::nil();
+        assert_eq!(
+            DOCS.path(&[&"s1", &id]),
+            "docs/s1/00000000-0000-0000-0000-000000000000"
+        );
+    }
+
+    #[tokio::test]
+    async fn bytes_round_trip_and_deleting_twice_is_fine() {
+        let (store, dir) = store();
+        let path = DOCS.path(&[&"a", &"b"]);
+        store
+            .put(&path, Bytes::from_static(b"hello"))
+            .await
+            .expect("put");
+        assert_eq!(
+            store.get(&path).await.expect("get"),
+            Bytes::from_static(b"hello")
+        );
+        store.delete(&path).await.expect("delete");
+        store.delete(&path).await.expect("again");
+        assert!(store.get(&path).await.is_err());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
