@@ -7,11 +7,13 @@ use studiogate_graph::{Domain, Domains};
 
 use crate::config::Config;
 
-/// Every domain, in the order their migrations run (identity first: others refer to accounts).
+/// Every domain, in the order their migrations run: the platform's shared tables, identity
+/// (others refer to accounts), then the products.
 pub fn all(config: &Config) -> anyhow::Result<Domains> {
     // One object store for every domain's buckets.
     let files = Arc::new(config.file_store()?);
     let domains: Vec<Arc<dyn Domain>> = vec![
+        Arc::new(studiogate_platform::SharedTables),
         Arc::new(studiogate_identity::Identity::new(
             config.identity(),
             config.jwks(),

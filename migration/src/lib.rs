@@ -12,4 +12,5 @@ pub use sea_orm_migration::prelude::*;
 
 mod common;
 pub mod identity;
+pub mod platform;
 pub mod studios;

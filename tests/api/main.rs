@@ -1,6 +1,7 @@
 //! Black-box tests: the real binary over HTTP, on SQLite always and on PostgreSQL when
 //! `TEST_DATABASE_URL` is set. One test binary, so the workspace links once.
 
+mod audit;
 mod auth;
 mod config;
 mod files;

@@ -1,7 +1,12 @@
 //! Services every domain reuses, written once: file storage with per-bucket size, type and
-//! link rules ([`storage`]). Nothing here knows a domain by name: a domain describes its
-//! buckets (and, later, its job tables) and calls in.
+//! link rules ([`storage`]) and the audit outbox ([`audit`]). Nothing here knows a domain by
+//! name: a domain describes its buckets and calls in. [`SharedTables`] brings the platform's
+//! own tables into the list of domains.
 
+pub mod audit;
 pub mod storage;
+mod tables;
 
+pub use audit::{record, AuditEvent};
 pub use storage::{Bucket, FileStore, Links};
+pub use tables::SharedTables;

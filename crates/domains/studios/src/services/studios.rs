@@ -2,10 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, ModelTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, ModelTrait,
+    QueryFilter, Set, TransactionTrait,
 };
+use serde_json::{json, Value};
 use studiogate_entities_studios::studios;
 use studiogate_graph::GraphError;
+use studiogate_platform::{audit, AuditEvent};
 use uuid::Uuid;
 
 use super::{fresh, now, unique, visible_company, visible_studio};
@@ -15,6 +18,44 @@ use crate::rules::text;
 
 const NAME_TAKEN: &str = "The company already has a studio with this name";
 
+/// What the audit trail keeps of a studio: its API fields.
+fn audited(row: &studios::Model) -> Value {
+    json!({
+        "name": row.name,
+        "description": row.description,
+        "businessArea": row.business_area,
+        "companyId": row.company_id,
+    })
+}
+
+/// Records a change of `studio` in the audit outbox, on `db` (the change's transaction).
+async fn record(
+    db: &impl ConnectionTrait,
+    ctx: &StudiosCtx,
+    action: &'static str,
+    before: Option<&studios::Model>,
+    after: Option<&studios::Model>,
+) -> Result<(), GraphError> {
+    let Some(row) = after.or(before) else {
+        return Ok(());
+    };
+    audit::record(
+        db,
+        AuditEvent {
+            domain: crate::DOMAIN,
+            tenant_id: Some(row.company_id),
+            actor_id: ctx.viewer.account_id,
+            action,
+            entity: "studio",
+            entity_id: row.id,
+            before: before.map(audited),
+            after: after.map(audited),
+        },
+    )
+    .await
+    .map_err(GraphError::from)
+}
+
 pub async fn create(
     ctx: &StudiosCtx,
     company_id: Uuid,
@@ -23,7 +64,8 @@ pub async fn create(
     business_area: BusinessArea,
 ) -> Result<studios::Model, GraphError> {
     let company = visible_company(ctx, company_id).await?;
-    studios::ActiveModel {
+    let txn = ctx.db.begin().await?;
+    let row = studios::ActiveModel {
         id: Set(Uuid::new_v4()),
         company_id: Set(company.id),
         name: Set(text::length("name", name, 3, 100)?),
@@ -35,9 +77,12 @@ pub async fn create(
         created_at: Set(now()),
         updated_at: Set(now()),
     }
-    .insert(&ctx.db)
+    .insert(&txn)
     .await
-    .map_err(|e| unique(e, "name", NAME_TAKEN))
+    .map_err(|e| unique(e, "name", NAME_TAKEN))?;
+    record(&txn, ctx, "studio.created", None, Some(&row)).await?;
+    txn.commit().await?;
+    Ok(row)
 }
 
 pub struct StudioChanges {
@@ -68,23 +113,34 @@ pub async fn update(
         row.business_area = Set(area.as_db().into());
     }
     row.updated_at = Set(now());
+    let txn = ctx.db.begin().await?;
     let result = studios::Entity::update_many()
         .set(row)
         .filter(studios::Column::Id.eq(current.id))
         .filter(studios::Column::UpdatedAt.eq(current.updated_at))
-        .exec(&ctx.db)
+        .exec(&txn)
         .await
         .map_err(|e| unique(e, "name", NAME_TAKEN))?;
     if result.rows_affected != 1 {
         return Err(GraphError::stale("Studio"));
     }
-    visible_studio(ctx, id).await
+    // The row as this transaction wrote it (the scope was checked above).
+    let updated = studios::Entity::find_by_id(current.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| GraphError::not_found("Studio"))?;
+    record(&txn, ctx, "studio.updated", Some(&current), Some(&updated)).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// Deletes the studio; its executions, files, boards and field definitions go with it
 /// (ON DELETE CASCADE).
 pub async fn delete(ctx: &StudiosCtx, id: Uuid) -> Result<Uuid, GraphError> {
     let current = visible_studio(ctx, id).await?;
-    current.delete(&ctx.db).await?;
+    let txn = ctx.db.begin().await?;
+    record(&txn, ctx, "studio.deleted", Some(&current), None).await?;
+    current.delete(&txn).await?;
+    txn.commit().await?;
     Ok(id)
 }
