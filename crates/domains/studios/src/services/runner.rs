@@ -9,17 +9,13 @@
 //! (every replica may run it: the UPDATE re-checks the lease, so each expiry happens once).
 
 use chrono::{DateTime, FixedOffset};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query, SimpleExpr};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
-};
-use serde_json::json;
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use studiogate_entities_studios::{studios, workflow_executions as executions};
 use studiogate_graph::{GraphError, Topic};
+use studiogate_platform::jobs::{self, JobColumns, JobTable, Statuses};
 use uuid::Uuid;
 
-use super::now;
 use crate::context::StudiosCtx;
 use crate::enums::{BusinessArea, ExecutionStatus};
 use crate::events::{publish, StudiosEvent};
@@ -28,19 +24,33 @@ use crate::rules::execution::MAX_RETRIES;
 /// Most executions one claim may take.
 pub const MAX_CLAIM: i32 = 100;
 
-/// `logs` with one more entry, computed in the database so one statement serves many rows.
-fn append_log(backend: DbBackend, at: DateTime<FixedOffset>, message: &str) -> SimpleExpr {
-    let entry = json!({ "at": at, "level": "info", "message": message }).to_string();
-    match backend {
-        DbBackend::Postgres => {
-            Expr::cust_with_values("logs || jsonb_build_array($1::jsonb)", [entry])
-        }
-        _ => Expr::cust_with_values("json_insert(logs, '$[#]', json(?))", [entry]),
+/// Executions as the platform's job engine sees them.
+fn table() -> JobTable<executions::Entity> {
+    use executions::Column as C;
+    JobTable {
+        columns: JobColumns {
+            id: C::Id,
+            status: C::Status,
+            created_at: C::CreatedAt,
+            started_at: C::StartedAt,
+            completed_at: C::CompletedAt,
+            lease_expires_at: C::LeaseExpiresAt,
+            claimed_by: C::ClaimedBy,
+            retry_count: C::RetryCount,
+            error_message: C::ErrorMessage,
+            logs: Some(C::Logs),
+        },
+        statuses: Statuses {
+            pending: ExecutionStatus::Pending.as_db(),
+            running: ExecutionStatus::Running.as_db(),
+            failed: ExecutionStatus::Failed.as_db(),
+        },
+        max_retries: MAX_RETRIES,
     }
 }
 
 pub(crate) fn lease_until(ctx: &StudiosCtx, at: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
-    at + chrono::Duration::from_std(ctx.lease).unwrap_or(chrono::Duration::seconds(60))
+    jobs::lease_until(at, ctx.lease)
 }
 
 fn lease_lost() -> GraphError {
@@ -66,16 +76,7 @@ pub async fn claim(
         ));
     }
     let account = ctx.account_id()?;
-    let mut candidates = ctx
-        .scope()
-        .await?
-        .executions()
-        .select_only()
-        .column(executions::Column::Id)
-        .filter(executions::Column::Status.eq(ExecutionStatus::Pending.as_db()))
-        .order_by_asc(executions::Column::CreatedAt)
-        .order_by_asc(executions::Column::Id)
-        .limit(limit as u64);
+    let mut candidates = ctx.scope().await?.executions();
     if let Some(area) = business_area {
         let in_area = Query::select()
             .column(studios::Column::Id)
@@ -84,50 +85,13 @@ pub async fn claim(
             .to_owned();
         candidates = candidates.filter(executions::Column::StudioId.in_subquery(in_area));
     }
-    let mut candidates = candidates.into_query();
-    // SQLite's query builder leaves the lock clause out.
-    candidates.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-    let at = now();
-    let rows = executions::Entity::update_many()
-        .col_expr(
-            executions::Column::Status,
-            Expr::value(ExecutionStatus::Running.as_db()),
-        )
-        .col_expr(executions::Column::StartedAt, Expr::value(at))
-        .col_expr(
-            executions::Column::LeaseExpiresAt,
-            Expr::value(lease_until(ctx, at)),
-        )
-        .col_expr(executions::Column::ClaimedBy, Expr::value(account))
-        .col_expr(
-            executions::Column::Logs,
-            append_log(
-                ctx.db.get_database_backend(),
-                at,
-                "pending -> running (claimed by a runner)",
-            ),
-        )
-        .filter(executions::Column::Id.in_subquery(candidates))
-        .filter(executions::Column::Status.eq(ExecutionStatus::Pending.as_db()));
-    let mut rows = returning(&ctx.db, rows).await?;
+    let mut rows = table()
+        .claim(&ctx.db, candidates, limit as u64, account, ctx.lease)
+        .await?;
     rows.sort_by_key(|r| (r.created_at, r.id));
     let events: Vec<_> = rows.iter().map(StudiosEvent::execution).collect();
     publish(&ctx.events, events).await;
     Ok(rows)
-}
-
-/// Runs an UPDATE and returns the rows it changed (`RETURNING *`, SQLite 3.35+ and
-/// PostgreSQL), in one statement.
-async fn returning<C: ConnectionTrait>(
-    db: &C,
-    update: sea_orm::UpdateMany<executions::Entity>,
-) -> Result<Vec<executions::Model>, DbErr> {
-    let mut statement = update.into_query();
-    statement.returning_all();
-    executions::Entity::find()
-        .from_raw_sql(db.get_database_backend().build(&statement))
-        .all(db)
-        .await
 }
 
 /// The execution, if this runner holds it (RUNNING or PAUSED under its claim).
@@ -153,17 +117,11 @@ async fn held(ctx: &StudiosCtx, id: Uuid) -> Result<executions::Model, GraphErro
 /// Extends the lease of a running execution this runner holds.
 pub async fn heartbeat(ctx: &StudiosCtx, id: Uuid) -> Result<executions::Model, GraphError> {
     let row = held(ctx, id).await?;
-    let result = executions::Entity::update_many()
-        .col_expr(
-            executions::Column::LeaseExpiresAt,
-            Expr::value(lease_until(ctx, now())),
-        )
-        .filter(executions::Column::Id.eq(row.id))
-        .filter(executions::Column::Status.eq(ExecutionStatus::Running.as_db()))
-        .filter(executions::Column::ClaimedBy.eq(row.claimed_by))
-        .exec(&ctx.db)
-        .await?;
-    if result.rows_affected != 1 {
+    let account = ctx.account_id()?;
+    if !table()
+        .heartbeat(&ctx.db, row.id, account, ctx.lease)
+        .await?
+    {
         return Err(lease_lost());
     }
     executions::Entity::find_by_id(row.id)
@@ -186,63 +144,8 @@ pub async fn report(
 /// Puts every running execution whose lease ran out back to PENDING as a retry (FAILED once
 /// the retries are used up) and announces each. Returns how many it moved.
 pub async fn expire_leases(db: &DatabaseConnection, events: &Topic) -> Result<usize, DbErr> {
-    let at = now();
-    let backend = db.get_database_backend();
-    let expired = || {
-        executions::Entity::update_many()
-            .col_expr(
-                executions::Column::LeaseExpiresAt,
-                Expr::value(None::<DateTime<FixedOffset>>),
-            )
-            .col_expr(executions::Column::ClaimedBy, Expr::value(None::<Uuid>))
-            .filter(executions::Column::Status.eq(ExecutionStatus::Running.as_db()))
-            .filter(executions::Column::LeaseExpiresAt.lt(at))
-    };
-    let retried = expired()
-        .col_expr(
-            executions::Column::Status,
-            Expr::value(ExecutionStatus::Pending.as_db()),
-        )
-        .col_expr(
-            executions::Column::RetryCount,
-            Expr::col(executions::Column::RetryCount).add(1),
-        )
-        .col_expr(
-            executions::Column::StartedAt,
-            Expr::value(None::<DateTime<FixedOffset>>),
-        )
-        .col_expr(
-            executions::Column::Logs,
-            append_log(backend, at, "lease expired: running -> pending (a retry)"),
-        )
-        .filter(executions::Column::RetryCount.lt(MAX_RETRIES));
-    let retried = returning(db, retried).await?;
-    let failed = expired()
-        .col_expr(
-            executions::Column::Status,
-            Expr::value(ExecutionStatus::Failed.as_db()),
-        )
-        .col_expr(executions::Column::CompletedAt, Expr::value(at))
-        .col_expr(
-            executions::Column::ErrorMessage,
-            Expr::value("The runner's lease expired and the retry limit is reached"),
-        )
-        .col_expr(
-            executions::Column::Logs,
-            append_log(
-                backend,
-                at,
-                "lease expired: running -> failed (no retries left)",
-            ),
-        )
-        .filter(executions::Column::RetryCount.gte(MAX_RETRIES));
-    let failed = returning(db, failed).await?;
-    let moved = retried.len() + failed.len();
-    let changed: Vec<_> = retried
-        .iter()
-        .chain(failed.iter())
-        .map(StudiosEvent::execution)
-        .collect();
+    let moved = table().expire(db).await?;
+    let changed: Vec<_> = moved.iter().map(StudiosEvent::execution).collect();
     publish(events, changed).await;
-    Ok(moved)
+    Ok(moved.len())
 }
