@@ -313,3 +313,56 @@ where
     });
     Ok(connection(&args, page, cursor, node, total))
 }
+
+/// A root list: one page of `visible` (the tenant-scoped select, filters applied) in keyset
+/// order, and a lazy `totalCount` over the same rows. Two statements at most, the second only
+/// when `totalCount` is asked for.
+pub async fn root_connection<E, N>(
+    db: &DatabaseConnection,
+    visible: Select<E>,
+    args: &PageArgs,
+    relation: (E::Column, E::Column),
+    cursor: fn(&E::Model) -> crate::Cursor,
+    node: fn(E::Model) -> N,
+) -> crate::error::GraphResult<ListConnection<N>>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync + FromQueryResult,
+    N: async_graphql::OutputType,
+{
+    use sea_orm::PaginatorTrait;
+    let (time, id) = relation;
+    let rows = args
+        .apply(visible.clone(), time, id)
+        .all(db)
+        .await
+        .map_err(GraphError::from)?;
+    let db = db.clone();
+    let total = TotalCount::new(move || {
+        let (visible, db) = (visible.clone(), db.clone());
+        async move { Ok(visible.count(&db).await.map_err(GraphError::from)? as i64) }
+    });
+    Ok(connection(args, Page { rows }, cursor, node, total))
+}
+
+/// The row `id` of `E` if the viewer may see it. A foreign row answers exactly as a missing
+/// one: NOT_FOUND naming `what`.
+pub async fn visible_row<E, V>(source: &V, id: Uuid, what: &str) -> Result<E::Model, GraphError>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Send + Sync,
+    V: Visible<E> + ?Sized,
+{
+    use sea_orm::{Iterable, PrimaryKeyToColumn};
+    let key = E::PrimaryKey::iter()
+        .next()
+        .map(PrimaryKeyToColumn::into_column)
+        .ok_or_else(|| GraphError::internal(&"an entity without a primary key"))?;
+    source
+        .visible()
+        .await?
+        .filter(key.eq(id))
+        .one(source.db())
+        .await?
+        .ok_or_else(|| GraphError::not_found(what))
+}

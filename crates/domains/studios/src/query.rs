@@ -2,13 +2,11 @@
 
 use async_graphql::{Context, InputObject, Object};
 use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, PaginatorTrait, QueryFilter, Select,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, QueryFilter, Select};
 use studiogate_entities_studios::{companies, scope, workflow_templates as templates};
 use studiogate_graph::error::GraphResult;
-use studiogate_graph::loader::{ListFilter, Visible};
-use studiogate_graph::pagination::{connection, ListConnection, Page, TotalCount};
+use studiogate_graph::loader::{root_connection, ListFilter, Visible};
+use studiogate_graph::pagination::ListConnection;
 use studiogate_graph::{GraphError, ListOrder, PageArgs};
 use uuid::Uuid;
 
@@ -111,29 +109,17 @@ impl StudiosQuery {
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
         order: Option<ListOrder>,
     ) -> GraphResult<ListConnection<Company>> {
-        let sctx = studios_ctx(ctx).clone();
-        let args = PageArgs::parse(first, after, order)?;
+        let sctx = studios_ctx(ctx);
         let visible: Select<companies::Entity> = sctx.visible().await?;
-        let rows = args
-            .apply(
-                visible.clone(),
-                companies::Column::CreatedAt,
-                companies::Column::Id,
-            )
-            .all(&sctx.db)
-            .await
-            .map_err(GraphError::from)?;
-        let total = TotalCount::new(move || {
-            let (visible, db) = (visible.clone(), sctx.db.clone());
-            async move { Ok(visible.count(&db).await.map_err(GraphError::from)? as i64) }
-        });
-        Ok(connection(
-            &args,
-            Page { rows },
+        root_connection(
+            &sctx.db,
+            visible,
+            &PageArgs::parse(first, after, order)?,
+            (companies::Column::CreatedAt, companies::Column::Id),
             |m| cursor(m.created_at, m.id),
             Company,
-            total,
-        ))
+        )
+        .await
     }
 
     /// One company of the viewer. Another tenant's company answers as a missing one.
@@ -204,31 +190,19 @@ impl StudiosQuery {
         order: Option<ListOrder>,
         filter: Option<WorkflowTemplateFilter>,
     ) -> GraphResult<ListConnection<WorkflowTemplate>> {
-        let sctx = studios_ctx(ctx).clone();
-        let args = PageArgs::parse(first, after, order)?;
+        let sctx = studios_ctx(ctx);
         let visible: Select<templates::Entity> = sctx.visible().await?;
         let filtered = filter
             .unwrap_or_default()
             .apply(visible, sctx.db.get_database_backend());
-        let rows = args
-            .apply(
-                filtered.clone(),
-                templates::Column::CreatedAt,
-                templates::Column::Id,
-            )
-            .all(&sctx.db)
-            .await
-            .map_err(GraphError::from)?;
-        let total = TotalCount::new(move || {
-            let (filtered, db) = (filtered.clone(), sctx.db.clone());
-            async move { Ok(filtered.count(&db).await.map_err(GraphError::from)? as i64) }
-        });
-        Ok(connection(
-            &args,
-            Page { rows },
+        root_connection(
+            &sctx.db,
+            filtered,
+            &PageArgs::parse(first, after, order)?,
+            (templates::Column::CreatedAt, templates::Column::Id),
             |m| cursor(m.created_at, m.id),
             WorkflowTemplate,
-            total,
-        ))
+        )
+        .await
     }
 }

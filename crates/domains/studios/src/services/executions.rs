@@ -3,6 +3,7 @@
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{json, Value};
 use studiogate_entities_studios::{files, workflow_executions as executions, workflow_templates};
+use studiogate_graph::loader::visible_row;
 use studiogate_graph::loader::Visible;
 use studiogate_graph::{ErrorCode, GraphError};
 use uuid::Uuid;
@@ -134,12 +135,7 @@ pub async fn change_status(
     report: Report,
     runner: Option<Uuid>,
 ) -> Result<executions::Model, GraphError> {
-    let current = Visible::<executions::Entity>::visible(ctx)
-        .await?
-        .filter(executions::Column::Id.eq(id))
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(|| GraphError::not_found("WorkflowExecution"))?;
+    let current = visible_row::<executions::Entity, _>(ctx, id, "WorkflowExecution").await?;
     let from = ExecutionStatus::from_db(&current.status)?;
     let at = now();
     let timing = transition(

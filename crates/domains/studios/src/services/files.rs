@@ -7,7 +7,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, Set};
 use std::io::Read;
 use studiogate_entities_studios::{files, scope};
-use studiogate_graph::loader::Visible;
+use studiogate_graph::loader::visible_row;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
@@ -65,12 +65,7 @@ pub async fn upload(
 
 /// The uploader or a company admin deletes a file: the row, then the bytes.
 pub async fn delete(ctx: &StudiosCtx, id: Uuid) -> Result<Uuid, GraphError> {
-    let file = Visible::<files::Entity>::visible(ctx)
-        .await?
-        .filter(files::Column::Id.eq(id))
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(|| GraphError::not_found("File"))?;
+    let file = visible_row::<files::Entity, _>(ctx, id, "File").await?;
     if file.uploaded_by != ctx.account_id()? {
         let studio = visible_studio(ctx, file.studio_id).await?;
         require_admin(ctx, studio.company_id).await?;

@@ -11,6 +11,7 @@ use sea_orm::{
 use studiogate_entities_studios::{
     kanban_boards as boards, kanban_cards as cards, kanban_stages as stages,
 };
+use studiogate_graph::loader::visible_row;
 use studiogate_graph::loader::Visible;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
@@ -28,30 +29,17 @@ use crate::services::triggers;
 const PARKING: i32 = 1_000_000;
 
 async fn visible_board(ctx: &StudiosCtx, id: Uuid) -> Result<boards::Model, GraphError> {
-    Visible::<boards::Entity>::visible(ctx)
-        .await?
-        .filter(boards::Column::Id.eq(id))
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(|| GraphError::not_found("KanbanBoard"))
+    visible_row::<boards::Entity, _>(ctx, id, "KanbanBoard").await
 }
 
 async fn visible_stage(ctx: &StudiosCtx, id: Uuid) -> Result<stages::Model, GraphError> {
-    Visible::<stages::Entity>::visible(ctx)
-        .await?
-        .filter(stages::Column::Id.eq(id))
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(|| GraphError::not_found("KanbanStage").with_field("stageId"))
+    visible_row::<stages::Entity, _>(ctx, id, "KanbanStage")
+        .await
+        .map_err(|e| e.with_field("stageId"))
 }
 
 pub async fn visible_card(ctx: &StudiosCtx, id: Uuid) -> Result<cards::Model, GraphError> {
-    Visible::<cards::Entity>::visible(ctx)
-        .await?
-        .filter(cards::Column::Id.eq(id))
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(|| GraphError::not_found("KanbanCard"))
+    visible_row::<cards::Entity, _>(ctx, id, "KanbanCard").await
 }
 
 pub async fn create_board(

@@ -11,8 +11,9 @@ pub mod studios;
 pub mod triggers;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use sea_orm::{ColumnTrait, DbErr, QueryFilter, SqlErr};
+use sea_orm::{DbErr, SqlErr};
 use studiogate_entities_studios::{companies as company, studios as studio};
+use studiogate_graph::loader::visible_row;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
@@ -45,24 +46,12 @@ pub fn fresh(
 
 /// A company the viewer is an approved member of.
 pub async fn visible_company(ctx: &StudiosCtx, id: Uuid) -> Result<company::Model, GraphError> {
-    ctx.scope()
-        .await?
-        .companies()
-        .filter(company::Column::Id.eq(id))
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(|| GraphError::not_found("Company"))
+    visible_row::<company::Entity, _>(ctx, id, "Company").await
 }
 
 /// A studio of one of the viewer's companies.
 pub async fn visible_studio(ctx: &StudiosCtx, id: Uuid) -> Result<studio::Model, GraphError> {
-    ctx.scope()
-        .await?
-        .studios()
-        .filter(studio::Column::Id.eq(id))
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(|| GraphError::not_found("Studio"))
+    visible_row::<studio::Entity, _>(ctx, id, "Studio").await
 }
 
 /// Company admins only; the company is already known to be visible.

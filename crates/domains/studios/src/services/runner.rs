@@ -12,6 +12,7 @@ use chrono::{DateTime, FixedOffset};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use studiogate_entities_studios::{studios, workflow_executions as executions};
+use studiogate_graph::loader::visible_row;
 use studiogate_graph::{GraphError, Topic};
 use studiogate_platform::jobs::{self, JobColumns, JobTable, Statuses};
 use uuid::Uuid;
@@ -97,14 +98,7 @@ pub async fn claim(
 /// The execution, if this runner holds it (RUNNING or PAUSED under its claim).
 async fn held(ctx: &StudiosCtx, id: Uuid) -> Result<executions::Model, GraphError> {
     let account = ctx.account_id()?;
-    let row = ctx
-        .scope()
-        .await?
-        .executions()
-        .filter(executions::Column::Id.eq(id))
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(|| GraphError::not_found("WorkflowExecution"))?;
+    let row = visible_row::<executions::Entity, _>(ctx, id, "WorkflowExecution").await?;
     let status = ExecutionStatus::from_db(&row.status)?;
     if row.claimed_by != Some(account)
         || !matches!(status, ExecutionStatus::Running | ExecutionStatus::Paused)
