@@ -28,7 +28,7 @@ pub async fn definitions(ctx: &StudiosCtx, studio_id: Uuid) -> Result<Vec<Defini
         .map(|d| {
             Ok(Definition {
                 name: d.field_name,
-                field_type: CardFieldType::from_db(&d.field_type)?,
+                field_type: CardFieldType::from_db(&d.field_type)?.into(),
                 config: d.field_config,
                 required: d.is_required,
             })
