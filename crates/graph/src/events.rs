@@ -7,8 +7,11 @@
 //! SQLite: one process is the only replica, and a broadcast channel does the same job.
 //! Delivery is at most once: an event sent while a listener reconnects is lost.
 
+use futures_util::future::{self, BoxFuture};
+use futures_util::stream::{self, Stream, StreamExt};
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -16,6 +19,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
+
+use crate::error::GraphResult;
+use crate::{ErrorCode, GraphError};
 
 /// The NOTIFY channel all replicas of one database share.
 pub const CHANNEL: &str = "studiogate_events";
@@ -162,6 +168,80 @@ async fn listen(
     }
 }
 
+/// A topic's events of type `E`, in order. `Err(n)`: the subscriber fell `n` events behind
+/// and the bus dropped them for it. Events that are not an `E` are skipped.
+pub fn typed<E: DeserializeOwned + Send + 'static>(
+    topic: &Topic,
+) -> impl Stream<Item = Result<E, u64>> + Send {
+    stream::unfold(topic.subscribe(), |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(value) => {
+                    if let Ok(event) = serde_json::from_value(Arc::unwrap_or_clone(value)) {
+                        return Some((Ok(event), rx));
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => return Some((Err(n), rx)),
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    })
+}
+
+/// A subscription's deliveries: the topic's events that `matches`, each loaded by `load` with
+/// data `fresh` builds at that moment (fresh loaders, memberships read again), so an event
+/// reaches only a subscriber who may see its row when it is delivered; `None` from `load`
+/// hides the event. A subscriber that falls too far behind gets one RATE_LIMITED error
+/// (reason `SLOW_SUBSCRIBER`) and its subscription ends.
+pub fn deliveries<E, C, T, M, F, L>(
+    topic: &Topic,
+    matches: M,
+    fresh: F,
+    load: L,
+) -> impl Stream<Item = GraphResult<T>> + Send
+where
+    E: DeserializeOwned + Send + 'static,
+    T: Send + 'static,
+    M: Fn(&E) -> bool + Send + 'static,
+    F: Fn() -> C + Send + Sync + 'static,
+    L: Fn(C, E) -> BoxFuture<'static, Result<Option<T>, GraphError>> + Send + Sync + 'static,
+{
+    let (fresh, load) = (Arc::new(fresh), Arc::new(load));
+    typed::<E>(topic)
+        .filter(move |item| future::ready(item.as_ref().map_or(true, &matches)))
+        .then(move |item| {
+            let (fresh, load) = (fresh.clone(), load.clone());
+            async move {
+                let event = match item {
+                    Ok(event) => event,
+                    Err(missed) => {
+                        return Some(Err(GraphError::new(
+                            ErrorCode::RateLimited,
+                            format!("The subscriber fell {missed} events behind; subscribe again"),
+                        )
+                        .with_reason("SLOW_SUBSCRIBER")
+                        .into()))
+                    }
+                };
+                match load(fresh(), event).await {
+                    Ok(row) => row.map(Ok),
+                    Err(err) => {
+                        tracing::warn!(?err, "loading a subscription event; skipped");
+                        None
+                    }
+                }
+            }
+        })
+        .filter_map(future::ready)
+        .scan(false, |ended, item| {
+            if *ended {
+                return future::ready(None);
+            }
+            *ended = item.is_err();
+            future::ready(Some(item))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +279,43 @@ mod tests {
         quiet.publish(&json!({ "q": 1 })).await;
         assert_eq!(*rx.recv().await.expect("event"), json!({ "q": 1 }));
         assert!(bus.topic("undeclared").is_none());
+    }
+
+    /// Deliveries skip what does not match, hide what the loader hides, and end a lagging
+    /// subscriber with one SLOW_SUBSCRIBER error.
+    #[tokio::test]
+    async fn deliveries_load_matching_events_and_end_a_lagging_subscriber() {
+        use futures_util::FutureExt;
+        let bus = EventBus::local(&["t"]);
+        let topic = bus.topic("t").expect("declared");
+        let seen = deliveries(
+            &topic,
+            |n: &u64| n.is_multiple_of(2),
+            || 10,
+            |offset: u64, n: u64| async move { Ok((n != 4).then_some(n + offset)) }.boxed(),
+        );
+        futures_util::pin_mut!(seen);
+        for n in 0..7u64 {
+            topic.publish(&n).await;
+        }
+        let first: Vec<u64> = seen
+            .as_mut()
+            .take(3)
+            .map(|r| r.expect("ok"))
+            .collect()
+            .await;
+        assert_eq!(first, [10, 12, 16]);
+        for n in 0..(BUFFER as u64 + 10) {
+            topic.publish(&(n * 2)).await;
+        }
+        let err = seen.next().await.expect("an item").expect_err("lagged");
+        assert_eq!(
+            err.extensions
+                .as_ref()
+                .and_then(|e| e.get("reason"))
+                .map(|v| v.to_string()),
+            Some("\"SLOW_SUBSCRIBER\"".into())
+        );
+        assert!(seen.next().await.is_none(), "the subscription ended");
     }
 }

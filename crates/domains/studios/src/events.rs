@@ -2,11 +2,8 @@
 //! loads each row through its own tenant-scoped loaders at delivery time.
 
 use async_graphql::Enum;
-use futures_util::stream::{self, Stream};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use studiogate_graph::Topic;
-use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,25 +67,6 @@ pub async fn publish(bus: &Topic, events: impl IntoIterator<Item = StudiosEvent>
     for event in events {
         bus.publish(&event).await;
     }
-}
-
-/// This domain's events from the bus, in order. `Err(n)`: the subscriber fell `n` events
-/// behind and the bus dropped them for it.
-pub fn stream(bus: &Topic) -> impl Stream<Item = Result<StudiosEvent, u64>> + Send {
-    stream::unfold(bus.subscribe(), |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(value) => {
-                    // Other domains' events share the bus.
-                    if let Ok(event) = serde_json::from_value(Arc::unwrap_or_clone(value)) {
-                        return Some((Ok(event), rx));
-                    }
-                }
-                Err(RecvError::Lagged(n)) => return Some((Err(n), rx)),
-                Err(RecvError::Closed) => return None,
-            }
-        }
-    })
 }
 
 #[cfg(test)]

@@ -3,76 +3,32 @@
 //! subscribers who may see its row at the moment it is delivered.
 
 use async_graphql::{Context, Object, Subscription};
-use futures_util::future::{ready, BoxFuture};
-use futures_util::{FutureExt, Stream, StreamExt};
+use futures_util::{FutureExt, Stream};
 use std::sync::Arc;
 use studiogate_entities_studios::{kanban_boards, kanban_cards, kanban_stages};
 use studiogate_graph::error::GraphResult;
-use studiogate_graph::{ErrorCode, GraphError};
+use studiogate_graph::events::deliveries;
+use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use crate::context::{studios_ctx, StudiosCtx};
-use crate::events::{self, KanbanChange, StudiosEvent};
+use crate::events::{KanbanChange, StudiosEvent};
 use crate::loaders::Loaders;
 use crate::objects::{KanbanBoard, KanbanCard, KanbanStage, WorkflowExecution};
 
 #[derive(Default)]
 pub struct StudiosSubscription;
 
-/// The row an event is about, as the subscriber may see it now; `None` hides the event.
-type Load<T> = Box<
-    dyn Fn(
-            Arc<StudiosCtx>,
-            Loaders,
-            StudiosEvent,
-        ) -> BoxFuture<'static, Result<Option<T>, GraphError>>
-        + Send
-        + Sync,
->;
+/// The data one event is loaded with: the subscriber's context and loaders, built afresh.
+type Fresh = (Arc<StudiosCtx>, Loaders);
 
-/// Matching events of the bus, each loaded fresh for the subscriber. A subscriber that falls
-/// too far behind gets one RATE_LIMITED error and its subscription ends.
-fn deliveries<T: Send + 'static>(
-    base: Arc<StudiosCtx>,
-    matches: impl Fn(&StudiosEvent) -> bool + Send + 'static,
-    load: Load<T>,
-) -> impl Stream<Item = GraphResult<T>> + Send {
-    let load = Arc::new(load);
-    events::stream(&base.events)
-        .filter(move |item| ready(item.as_ref().map_or(true, &matches)))
-        .then(move |item| {
-            let (base, load) = (base.clone(), load.clone());
-            async move {
-                let event = match item {
-                    Ok(event) => event,
-                    Err(missed) => {
-                        return Some(Err(GraphError::new(
-                            ErrorCode::RateLimited,
-                            format!("The subscriber fell {missed} events behind; subscribe again"),
-                        )
-                        .with_reason("SLOW_SUBSCRIBER")
-                        .into()))
-                    }
-                };
-                let fresh = Arc::new(base.fresh());
-                let loaders = Loaders::new(&fresh);
-                match load(fresh, loaders, event).await {
-                    Ok(row) => row.map(Ok),
-                    Err(err) => {
-                        tracing::warn!(?err, "loading a subscription event; skipped");
-                        None
-                    }
-                }
-            }
-        })
-        .filter_map(ready)
-        .scan(false, |ended, item| {
-            if *ended {
-                return ready(None);
-            }
-            *ended = item.is_err();
-            ready(Some(item))
-        })
+fn fresh_data(base: &Arc<StudiosCtx>) -> impl Fn() -> Fresh + Send + Sync + 'static {
+    let base = base.clone();
+    move || {
+        let fresh = Arc::new(base.fresh());
+        let loaders = Loaders::new(&fresh);
+        (fresh, loaders)
+    }
 }
 
 #[Subscription]
@@ -112,7 +68,7 @@ impl StudiosSubscription {
             }
             StudiosEvent::Kanban { .. } => false,
         };
-        let load: Load<WorkflowExecution> = Box::new(|_, loaders, event| {
+        let load = |(_, loaders): Fresh, event| {
             async move {
                 let StudiosEvent::Execution { id, .. } = event else {
                     return Ok(None);
@@ -120,8 +76,8 @@ impl StudiosSubscription {
                 Ok(loaders.execution.load_one(id).await?.map(WorkflowExecution))
             }
             .boxed()
-        });
-        Ok(deliveries(base, matches, load))
+        };
+        Ok(deliveries(&base.events, matches, fresh_data(&base), load))
     }
 
     /// Every change of a kanban board: cards created, moved, updated or deleted, stages
@@ -142,7 +98,7 @@ impl StudiosSubscription {
             return Err(GraphError::not_found("KanbanBoard").into());
         }
         let matches = move |event: &StudiosEvent| matches!(event, StudiosEvent::Kanban { board_id: b, .. } if *b == board_id);
-        let load: Load<KanbanBoardEvent> = Box::new(|fresh, loaders, event| {
+        let load = |(fresh, loaders): Fresh, event| {
             async move {
                 let StudiosEvent::Kanban {
                     board_id,
@@ -175,8 +131,8 @@ impl StudiosSubscription {
                 }))
             }
             .boxed()
-        });
-        Ok(deliveries(base, matches, load))
+        };
+        Ok(deliveries(&base.events, matches, fresh_data(&base), load))
     }
 }
 
