@@ -13,6 +13,7 @@ pub mod pagination;
 pub mod policy;
 pub mod schema;
 pub mod telemetry;
+pub mod tenant;
 pub mod viewer;
 
 pub use domain::{
@@ -28,4 +29,5 @@ pub use pagination::{Cursor, ListOrder, PageArgs};
 pub use policy::{Policy, PolicyRegistry, TenantGuard};
 pub use schema::SchemaSettings;
 pub use telemetry::{Observability, RequestId, RequestScope};
+pub use tenant::{MembershipCache, Tenants};
 pub use viewer::{bearer, AuthError, Claims, JwtKeys, PlatformRole, Viewer};

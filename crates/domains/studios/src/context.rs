@@ -10,8 +10,7 @@ use studiogate_entities_studios::{
     TenantScope,
 };
 use studiogate_graph::loader::Visible;
-use studiogate_graph::{GraphError, Topic, Viewer};
-use tokio::sync::Mutex;
+use studiogate_graph::{GraphError, MembershipCache, Topic, Viewer};
 use uuid::Uuid;
 
 use crate::enums::MembershipStatus;
@@ -30,7 +29,7 @@ pub struct StudiosCtx {
     reads_every_company: bool,
     /// Loaded on first use (shared with the writer); mutations that change memberships forget
     /// it.
-    memberships: Arc<Mutex<Option<Arc<Vec<user_companies::Model>>>>>,
+    memberships: MembershipCache<user_companies::Model>,
 }
 
 impl StudiosCtx {
@@ -48,7 +47,7 @@ impl StudiosCtx {
             files,
             events,
             lease,
-            memberships: Arc::default(),
+            memberships: MembershipCache::default(),
         }
     }
 
@@ -88,19 +87,13 @@ impl StudiosCtx {
     /// The viewer's memberships of every status; one statement, then cached for the request.
     pub async fn memberships(&self) -> Result<Arc<Vec<user_companies::Model>>, GraphError> {
         let account_id = self.account_id()?;
-        // Held across the load so concurrent resolvers wait for one statement.
-        let mut cached = self.memberships.lock().await;
-        if let Some(rows) = cached.as_ref() {
-            return Ok(rows.clone());
-        }
-        let rows = Arc::new(scope::memberships_of(account_id).all(&self.db).await?);
-        *cached = Some(rows.clone());
-        Ok(rows)
+        let load = || scope::memberships_of(account_id).all(&self.db);
+        Ok(self.memberships.get_or_load(load).await?)
     }
 
     /// After a mutation changed the viewer's memberships.
     pub async fn forget_memberships(&self) {
-        *self.memberships.lock().await = None;
+        self.memberships.forget().await;
     }
 
     /// Only approved memberships open a company's data; platform admins see every company.

@@ -1,7 +1,7 @@
 //! Tenant-scoped selects, the first wall between tenants. Code outside this module never calls
 //! `Entity::find()` for tenant data; it starts from one of these and only narrows it further.
 
-use sea_orm::sea_query::{Expr, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
@@ -18,20 +18,13 @@ pub struct TenantScope {
     pub companies: Companies,
 }
 
-/// The companies a scope opens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Companies {
-    Only(Vec<Uuid>),
-    /// Platform admins see every tenant (private files still stay with their uploader).
-    All,
-}
+/// The companies a scope opens; `All` is a studios platform admin reading (private files
+/// still stay with their uploader).
+pub type Companies = studiogate_graph::Tenants;
 
 impl TenantScope {
     fn in_companies<C: ColumnTrait>(&self, column: C) -> SimpleExpr {
-        match &self.companies {
-            Companies::Only(ids) => column.is_in(ids.iter().copied()),
-            Companies::All => Expr::value(true),
-        }
+        self.companies.condition(column)
     }
 
     fn studio_ids(&self) -> SelectStatement {
