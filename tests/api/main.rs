@@ -22,4 +22,5 @@ mod robustness;
 mod roles;
 mod runner;
 mod support;
+mod walk;
 mod writes;

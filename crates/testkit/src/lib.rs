@@ -3,6 +3,7 @@
 //! on port 0 against it, talking to it only over HTTP.
 
 mod db;
+pub mod isolation;
 mod ws;
 
 pub use db::{Backend, TestDb};
