@@ -10,9 +10,9 @@ run *args:
 test *args:
     cargo test {{args}}
 
-# All tests on SQLite and the local PostgreSQL
+# All tests on SQLite and the local PostgreSQL (and S3 when TEST_S3_ENDPOINT is set)
 test-pg *args:
-    TEST_DATABASE_URL={{pg}}/postgres cargo test {{args}}
+    TEST_DATABASE_URL={{pg}}/postgres cargo test {{args}} -- --include-ignored
 
 # Rewrite schema.graphql from the code
 schema:

@@ -3,7 +3,7 @@
 //! none.
 
 use serde_json::{json, Value};
-use studiogate_testkit::{backends, error_codes};
+use studiogate_testkit::{error_codes, on_both_backends, Backend};
 
 use crate::support::{account, company, rows, seeded};
 
@@ -41,74 +41,72 @@ async fn trail(app: &studiogate_testkit::TestApp, entity_id: &str) -> Vec<Value>
         .collect()
 }
 
-#[tokio::test]
-async fn studio_changes_leave_one_event_each_and_refused_ones_none() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 1).await;
-        let member_id = account(&seed, 0, 1);
-        let member = app.token(member_id);
-        let tenant = company(&seed, 0).to_string();
-        let body = app
-            .gql(
-                &member,
-                CREATE,
-                json!({ "input": { "companyId": tenant, "name": "Audited", "businessArea": "SALES" } }),
-            )
-            .await
-            .expect("ok");
-        let studio = body["data"]["createStudio"]["studio"].clone();
-        let id = studio["id"].as_str().expect("id").to_owned();
-        let input = json!({ "id": id, "updatedAt": studio["updatedAt"], "name": "Audited twice" });
-        let changed = app
-            .gql(&member, UPDATE, json!({ "input": input }))
-            .await
-            .expect("ok");
-        assert_eq!(
-            changed["data"]["updateStudio"]["studio"]["name"], "Audited twice",
-            "{changed}"
-        );
-        // The same stale write again, and a name too short: refused, so not audited.
-        let stale = app
-            .gql(&member, UPDATE, json!({ "input": input }))
-            .await
-            .expect("ok");
-        assert_eq!(
-            stale["errors"][0]["extensions"]["reason"], "STALE_OBJECT",
-            "{stale}"
-        );
-        let short = json!({ "input": { "id": id, "name": "x" } });
-        let short = app.gql(&member, UPDATE, short).await.expect("ok");
-        assert_eq!(error_codes(&short), vec!["BAD_USER_INPUT"]);
-        let deleted = app
-            .gql(&member, DELETE, json!({ "id": id }))
-            .await
-            .expect("ok");
-        assert_eq!(
-            deleted["data"]["deleteStudio"]["deletedStudioId"],
-            id.as_str(),
-            "{deleted}"
-        );
+async fn studio_changes_leave_one_event_each_and_refused_ones_none(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let member_id = account(&seed, 0, 1);
+    let member = app.token(member_id);
+    let tenant = company(&seed, 0).to_string();
+    let body = app
+        .gql(
+            &member,
+            CREATE,
+            json!({ "input": { "companyId": tenant, "name": "Audited", "businessArea": "SALES" } }),
+        )
+        .await
+        .expect("ok");
+    let studio = body["data"]["createStudio"]["studio"].clone();
+    let id = studio["id"].as_str().expect("id").to_owned();
+    let input = json!({ "id": id, "updatedAt": studio["updatedAt"], "name": "Audited twice" });
+    let changed = app
+        .gql(&member, UPDATE, json!({ "input": input }))
+        .await
+        .expect("ok");
+    assert_eq!(
+        changed["data"]["updateStudio"]["studio"]["name"], "Audited twice",
+        "{changed}"
+    );
+    // The same stale write again, and a name too short: refused, so not audited.
+    let stale = app
+        .gql(&member, UPDATE, json!({ "input": input }))
+        .await
+        .expect("ok");
+    assert_eq!(
+        stale["errors"][0]["extensions"]["reason"], "STALE_OBJECT",
+        "{stale}"
+    );
+    let short = json!({ "input": { "id": id, "name": "x" } });
+    let short = app.gql(&member, UPDATE, short).await.expect("ok");
+    assert_eq!(error_codes(&short), vec!["BAD_USER_INPUT"]);
+    let deleted = app
+        .gql(&member, DELETE, json!({ "id": id }))
+        .await
+        .expect("ok");
+    assert_eq!(
+        deleted["data"]["deleteStudio"]["deletedStudioId"],
+        id.as_str(),
+        "{deleted}"
+    );
 
-        let events = trail(&app, &id).await;
-        let actions: Vec<&str> = events
-            .iter()
-            .map(|e| e["action"].as_str().unwrap_or(""))
-            .collect();
-        assert_eq!(
-            actions,
-            ["studio.created", "studio.updated", "studio.deleted"],
-            "{events:?}"
-        );
-        for event in &events {
-            assert_eq!(event["actor"], member_id.to_string());
-            assert_eq!(event["tenant"], tenant);
-            assert_eq!(event["domain"], "studios");
-        }
-        assert_eq!(events[0]["before"], Value::Null);
-        assert_eq!(events[0]["after"]["name"], "Audited");
-        assert_eq!(events[1]["before"]["name"], "Audited");
-        assert_eq!(events[1]["after"]["name"], "Audited twice");
-        assert_eq!(events[2]["before"]["name"], "Audited twice");
-        assert_eq!(events[2]["after"], Value::Null);
+    let events = trail(&app, &id).await;
+    let actions: Vec<&str> = events
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        actions,
+        ["studio.created", "studio.updated", "studio.deleted"],
+        "{events:?}"
+    );
+    for event in &events {
+        assert_eq!(event["actor"], member_id.to_string());
+        assert_eq!(event["tenant"], tenant);
+        assert_eq!(event["domain"], "studios");
     }
+    assert_eq!(events[0]["before"], Value::Null);
+    assert_eq!(events[0]["after"]["name"], "Audited");
+    assert_eq!(events[1]["before"]["name"], "Audited");
+    assert_eq!(events[1]["after"]["name"], "Audited twice");
+    assert_eq!(events[2]["before"]["name"], "Audited twice");
+    assert_eq!(events[2]["after"], Value::Null);
 }
+on_both_backends!(studio_changes_leave_one_event_each_and_refused_ones_none);

@@ -1,6 +1,6 @@
 use base64::Engine;
 use serde_json::json;
-use studiogate_testkit::{backends, error_codes, TestApp, TEST_JWT_SECRET};
+use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp, TEST_JWT_SECRET};
 use uuid::Uuid;
 
 use crate::support::{account, seeded, BIN};
@@ -20,51 +20,49 @@ async fn refused(app: &TestApp, header: &str) -> bool {
     status == 401 && error_codes(&body) == vec!["UNAUTHENTICATED"] && body["data"].is_null()
 }
 
-#[tokio::test]
-async fn bad_tokens_are_refused_with_unauthenticated() {
+async fn bad_tokens_are_refused_with_unauthenticated(backend: Backend) {
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 1).await;
-        let sub = account(&seed, 0, 1);
-        let good = app.token(sub);
-        let expired =
-            studiogate_graph::JwtKeys::new(TEST_JWT_SECRET.as_bytes(), None).sign(sub, -60, None);
-        let foreign = studiogate_graph::JwtKeys::new(b"someone-else", None).sign(sub, 600, None);
-        let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
-        // Same signature, claims changed to another subject.
-        let claims = format!(
-            r#"{{"sub":"{}","exp":{},"role":"platform_admin"}}"#,
-            Uuid::new_v4(),
-            chrono::Utc::now().timestamp() + 600
+    let (app, seed) = seeded(&backend, 1).await;
+    let sub = account(&seed, 0, 1);
+    let good = app.token(sub);
+    let expired =
+        studiogate_graph::JwtKeys::new(TEST_JWT_SECRET.as_bytes(), None).sign(sub, -60, None);
+    let foreign = studiogate_graph::JwtKeys::new(b"someone-else", None).sign(sub, 600, None);
+    let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
+    // Same signature, claims changed to another subject.
+    let claims = format!(
+        r#"{{"sub":"{}","exp":{},"role":"platform_admin"}}"#,
+        Uuid::new_v4(),
+        chrono::Utc::now().timestamp() + 600
+    );
+    parts[1] = b64.encode(claims.as_bytes());
+    let tampered = parts.join(".");
+    let none = format!(
+        "{}.{}.",
+        b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        parts[1]
+    );
+    for (what, header) in [
+        ("expired", format!("Bearer {expired}")),
+        ("wrong secret", format!("Bearer {foreign}")),
+        ("tampered", format!("Bearer {tampered}")),
+        ("alg none", format!("Bearer {none}")),
+        ("garbage", "Bearer not.a.jwt".to_owned()),
+        ("wrong scheme", format!("Basic {good}")),
+    ] {
+        assert!(
+            refused(&app, &header).await,
+            "{backend:?}: {what} token accepted"
         );
-        parts[1] = b64.encode(claims.as_bytes());
-        let tampered = parts.join(".");
-        let none = format!(
-            "{}.{}.",
-            b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
-            parts[1]
-        );
-        for (what, header) in [
-            ("expired", format!("Bearer {expired}")),
-            ("wrong secret", format!("Bearer {foreign}")),
-            ("tampered", format!("Bearer {tampered}")),
-            ("alg none", format!("Bearer {none}")),
-            ("garbage", "Bearer not.a.jwt".to_owned()),
-            ("wrong scheme", format!("Basic {good}")),
-        ] {
-            assert!(
-                refused(&app, &header).await,
-                "{backend:?}: {what} token accepted"
-            );
-        }
-        let body = app.gql(&good, QUERY, json!({})).await.expect("ok");
-        assert_eq!(body["data"]["viewer"]["id"], json!(sub));
     }
+    let body = app.gql(&good, QUERY, json!({})).await.expect("ok");
+    assert_eq!(body["data"]["viewer"]["id"], json!(sub));
 }
+on_both_backends!(bad_tokens_are_refused_with_unauthenticated);
 
 #[tokio::test]
 async fn token_command_prints_a_token_the_server_accepts() {
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let (app, seed) = seeded(backend, 1).await;
     let sub = account(&seed, 0, 2);
     let out = app

@@ -2,7 +2,7 @@
 //! production mode refusing the development secret.
 
 use std::process::Output;
-use studiogate_testkit::{backends, TestApp};
+use studiogate_testkit::{Backend, TestApp};
 use uuid::Uuid;
 
 use crate::support::BIN;
@@ -130,7 +130,7 @@ async fn production_mode_refuses_the_development_secret() {
     }
     // With a real secret it serves, and logs JSON lines.
     let env = [("STUDIOGATE_PRODUCTION", "true"), ("RUST_LOG", "info")];
-    let app = TestApp::spawn_with_env(BIN, &backends()[0], &env)
+    let app = TestApp::spawn_with_env(BIN, &Backend::Sqlite, &env)
         .await
         .expect("starts in production mode");
     assert_eq!(app.get("/healthz").await.expect("ok").0, 200);

@@ -2,7 +2,7 @@
 //! bytes with them.
 
 use serde_json::{json, Value};
-use studiogate_testkit::{backends, error_codes, TestApp};
+use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp};
 use uuid::Uuid;
 
 use crate::support::{account, company, rows, seeded, uuid};
@@ -38,152 +38,145 @@ pub(crate) async fn first_studio(app: &TestApp, owner: Uuid) -> Uuid {
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n";
 
-#[tokio::test]
-async fn uploads_are_sniffed_stored_and_downloaded_through_signed_links() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 2).await;
-        let me = app.token(account(&seed, 0, 1));
-        let studio = first_studio(&app, company(&seed, 0)).await;
+async fn uploads_are_sniffed_stored_and_downloaded_through_signed_links(backend: Backend) {
+    let (app, seed) = seeded(&backend, 2).await;
+    let me = app.token(account(&seed, 0, 1));
+    let studio = first_studio(&app, company(&seed, 0)).await;
+    let body = app
+        .upload(
+            &me,
+            studio,
+            "../../q3 report.pdf",
+            "text/plain",
+            PDF.to_vec(),
+            "STUDIO",
+        )
+        .await
+        .expect("ok");
+    let file = body["data"]["uploadFile"]["file"].clone();
+    assert_eq!(file["mimeType"], "application/pdf", "{backend:?}: {body}");
+    assert_eq!(file["filename"], "q3 report.pdf");
+    assert_eq!(file["fileSize"], PDF.len());
+    assert_eq!(stored_objects(&app), 1);
+
+    let url = file["downloadUrl"].as_str().expect("url");
+    let resp = reqwest::get(format!("{}{url}", app.base_url))
+        .await
+        .expect("get");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    assert_eq!(resp.bytes().await.expect("bytes").as_ref(), PDF);
+    let q = "query($id: UUID!) { file(id: $id) { lastAccessedAt } }";
+    let seen = app
+        .gql(&me, q, json!({ "id": file["id"] }))
+        .await
+        .expect("ok");
+    assert!(seen["data"]["file"]["lastAccessedAt"].is_string(), "{seen}");
+    let tampered = url.replace("signature=", "signature=00");
+    let resp = reqwest::get(format!("{}{tampered}", app.base_url))
+        .await
+        .expect("get");
+    assert_eq!(resp.status(), 404);
+    let other_file = url.replacen(
+        file["id"].as_str().expect("id"),
+        &Uuid::new_v4().to_string(),
+        1,
+    );
+    assert_eq!(
+        reqwest::get(format!("{}{other_file}", app.base_url))
+            .await
+            .expect("get")
+            .status(),
+        404
+    );
+}
+on_both_backends!(uploads_are_sniffed_stored_and_downloaded_through_signed_links);
+
+async fn bad_uploads_are_refused_and_leave_nothing_behind(backend: Backend) {
+    let (app, seed) = seeded(&backend, 2).await;
+    let me = app.token(account(&seed, 0, 1));
+    let studio = first_studio(&app, company(&seed, 0)).await;
+    let foreign = first_studio(&app, company(&seed, 1)).await;
+    let files_before = rows(&app, "SELECT id FROM files").await.len();
+    let elf = b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00".to_vec();
+    for (studio, content, expected) in [
+        (studio, Vec::new(), "BAD_USER_INPUT"),
+        (studio, elf, "BAD_USER_INPUT"),
+        (foreign, PDF.to_vec(), "NOT_FOUND"),
+    ] {
         let body = app
-            .upload(
-                &me,
-                studio,
-                "../../q3 report.pdf",
-                "text/plain",
-                PDF.to_vec(),
-                "STUDIO",
-            )
+            .upload(&me, studio, "x.pdf", "application/pdf", content, "STUDIO")
             .await
             .expect("ok");
-        let file = body["data"]["uploadFile"]["file"].clone();
-        assert_eq!(file["mimeType"], "application/pdf", "{backend:?}: {body}");
-        assert_eq!(file["filename"], "q3 report.pdf");
-        assert_eq!(file["fileSize"], PDF.len());
-        assert_eq!(stored_objects(&app), 1);
-
-        let url = file["downloadUrl"].as_str().expect("url");
-        let resp = reqwest::get(format!("{}{url}", app.base_url))
-            .await
-            .expect("get");
-        assert_eq!(resp.status(), 200);
-        assert_eq!(resp.headers()["content-type"], "application/pdf");
-        assert_eq!(resp.bytes().await.expect("bytes").as_ref(), PDF);
-        let q = "query($id: UUID!) { file(id: $id) { lastAccessedAt } }";
-        let seen = app
-            .gql(&me, q, json!({ "id": file["id"] }))
-            .await
-            .expect("ok");
-        assert!(seen["data"]["file"]["lastAccessedAt"].is_string(), "{seen}");
-        let tampered = url.replace("signature=", "signature=00");
-        let resp = reqwest::get(format!("{}{tampered}", app.base_url))
-            .await
-            .expect("get");
-        assert_eq!(resp.status(), 404);
-        let other_file = url.replacen(
-            file["id"].as_str().expect("id"),
-            &Uuid::new_v4().to_string(),
-            1,
-        );
-        assert_eq!(
-            reqwest::get(format!("{}{other_file}", app.base_url))
-                .await
-                .expect("get")
-                .status(),
-            404
-        );
+        assert_eq!(error_codes(&body), vec![expected], "{backend:?}: {body}");
     }
+    assert_eq!(rows(&app, "SELECT id FROM files").await.len(), files_before);
+    assert_eq!(
+        stored_objects(&app),
+        0,
+        "{backend:?}: bytes of a refused upload stayed"
+    );
 }
+on_both_backends!(bad_uploads_are_refused_and_leave_nothing_behind);
 
-#[tokio::test]
-async fn bad_uploads_are_refused_and_leave_nothing_behind() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 2).await;
-        let me = app.token(account(&seed, 0, 1));
-        let studio = first_studio(&app, company(&seed, 0)).await;
-        let foreign = first_studio(&app, company(&seed, 1)).await;
-        let files_before = rows(&app, "SELECT id FROM files").await.len();
-        let elf = b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00".to_vec();
-        for (studio, content, expected) in [
-            (studio, Vec::new(), "BAD_USER_INPUT"),
-            (studio, elf, "BAD_USER_INPUT"),
-            (foreign, PDF.to_vec(), "NOT_FOUND"),
-        ] {
-            let body = app
-                .upload(&me, studio, "x.pdf", "application/pdf", content, "STUDIO")
-                .await
-                .expect("ok");
-            assert_eq!(error_codes(&body), vec![expected], "{backend:?}: {body}");
-        }
-        assert_eq!(rows(&app, "SELECT id FROM files").await.len(), files_before);
-        assert_eq!(
-            stored_objects(&app),
-            0,
-            "{backend:?}: bytes of a refused upload stayed"
-        );
-    }
+async fn deletes_remove_row_and_bytes_and_only_uploaders_or_admins_may(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let uploader = app.token(account(&seed, 0, 1));
+    let studio = first_studio(&app, company(&seed, 0)).await;
+    let body = app
+        .upload(
+            &uploader,
+            studio,
+            "data.json",
+            "application/json",
+            br#"{"rows": 3}"#.to_vec(),
+            "COMPANY",
+        )
+        .await
+        .expect("ok");
+    let file: Value = body["data"]["uploadFile"]["file"].clone();
+    assert_eq!(file["mimeType"], "application/json", "{body}");
+    let delete = "mutation($id: UUID!) { deleteFile(input: { id: $id }) { deletedFileId } }";
+    let colleague = app.token(account(&seed, 0, 2));
+    let refused = app
+        .gql(&colleague, delete, json!({ "id": file["id"] }))
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&refused), vec!["FORBIDDEN"]);
+    assert_eq!(stored_objects(&app), 1);
+    let admin = app.token(account(&seed, 0, 0));
+    let done = app
+        .gql(&admin, delete, json!({ "id": file["id"] }))
+        .await
+        .expect("ok");
+    assert_eq!(
+        done["data"]["deleteFile"]["deletedFileId"], file["id"],
+        "{done}"
+    );
+    assert_eq!(
+        stored_objects(&app),
+        0,
+        "{backend:?}: bytes deleted with the row"
+    );
+    let gone = app
+        .gql(
+            &uploader,
+            "query($id: UUID!) { file(id: $id) { id } }",
+            json!({ "id": file["id"] }),
+        )
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&gone), vec!["NOT_FOUND"]);
 }
-
-#[tokio::test]
-async fn deletes_remove_row_and_bytes_and_only_uploaders_or_admins_may() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 1).await;
-        let uploader = app.token(account(&seed, 0, 1));
-        let studio = first_studio(&app, company(&seed, 0)).await;
-        let body = app
-            .upload(
-                &uploader,
-                studio,
-                "data.json",
-                "application/json",
-                br#"{"rows": 3}"#.to_vec(),
-                "COMPANY",
-            )
-            .await
-            .expect("ok");
-        let file: Value = body["data"]["uploadFile"]["file"].clone();
-        assert_eq!(file["mimeType"], "application/json", "{body}");
-        let delete = "mutation($id: UUID!) { deleteFile(input: { id: $id }) { deletedFileId } }";
-        let colleague = app.token(account(&seed, 0, 2));
-        let refused = app
-            .gql(&colleague, delete, json!({ "id": file["id"] }))
-            .await
-            .expect("ok");
-        assert_eq!(error_codes(&refused), vec!["FORBIDDEN"]);
-        assert_eq!(stored_objects(&app), 1);
-        let admin = app.token(account(&seed, 0, 0));
-        let done = app
-            .gql(&admin, delete, json!({ "id": file["id"] }))
-            .await
-            .expect("ok");
-        assert_eq!(
-            done["data"]["deleteFile"]["deletedFileId"], file["id"],
-            "{done}"
-        );
-        assert_eq!(
-            stored_objects(&app),
-            0,
-            "{backend:?}: bytes deleted with the row"
-        );
-        let gone = app
-            .gql(
-                &uploader,
-                "query($id: UUID!) { file(id: $id) { id } }",
-                json!({ "id": file["id"] }),
-            )
-            .await
-            .expect("ok");
-        assert_eq!(error_codes(&gone), vec!["NOT_FOUND"]);
-    }
-}
+on_both_backends!(deletes_remove_row_and_bytes_and_only_uploaders_or_admins_may);
 
 /// With `STUDIOGATE_STORAGE_URL=s3://...` the bytes go to an S3-compatible server (CI runs
 /// moto's S3 server and sets `TEST_S3_ENDPOINT`).
 #[tokio::test]
+#[ignore = "needs an S3-compatible server: TEST_S3_ENDPOINT and --include-ignored"]
 async fn files_go_to_an_s3_bucket_when_configured() {
-    let Ok(endpoint) = std::env::var("TEST_S3_ENDPOINT") else {
-        eprintln!("TEST_S3_ENDPOINT is not set: the S3 storage test needs an S3-compatible server");
-        return;
-    };
+    let endpoint = std::env::var("TEST_S3_ENDPOINT")
+        .expect("this test needs an S3-compatible server: set TEST_S3_ENDPOINT");
     let bucket = format!("studiogate-{}", Uuid::new_v4().simple());
     let http = reqwest::Client::new();
     let created = http
@@ -201,7 +194,7 @@ async fn files_go_to_an_s3_bucket_when_configured() {
         ("AWS_SECRET_ACCESS_KEY", "test"),
         ("AWS_REGION", "us-east-1"),
     ];
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let app = TestApp::spawn_with_env(crate::support::BIN, backend, &env)
         .await
         .expect("app");

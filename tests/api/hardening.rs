@@ -4,7 +4,7 @@
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use serde_json::{json, Value};
 use std::io::Write;
-use studiogate_testkit::{backends, error_codes, TestApp};
+use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp};
 use uuid::Uuid;
 
 use crate::files::first_studio;
@@ -42,7 +42,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 #[tokio::test]
 async fn the_body_limit_counts_bytes_after_decompression() {
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let app = TestApp::spawn_with_env(BIN, backend, &[("STUDIOGATE_MAX_BODY_BYTES", "2048")])
         .await
         .expect("app");
@@ -77,7 +77,7 @@ async fn the_body_limit_counts_bytes_after_decompression() {
 
 #[tokio::test]
 async fn batching_is_off_by_default_and_bounded_when_on() {
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let batch = |n: usize| json!(vec![json!({ "query": TYPENAME }); n]);
     let off = TestApp::spawn(BIN, backend).await.expect("app");
     let token = off.token(Uuid::new_v4());
@@ -108,7 +108,7 @@ fn pdf(size: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn uploads_are_limited_in_size_and_number() {
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let (app, seed) = seeded_with_env(
         backend,
         1,
@@ -192,7 +192,7 @@ async fn uploads_are_limited_in_size_and_number() {
 
 #[tokio::test]
 async fn csrf_prevention_refuses_what_a_browser_sends_without_a_preflight() {
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let app = TestApp::spawn(BIN, backend).await.expect("app");
     let token = app.token(Uuid::new_v4());
     let json_body = json!({ "query": TYPENAME }).to_string();
@@ -260,7 +260,7 @@ async fn csrf_prevention_refuses_what_a_browser_sends_without_a_preflight() {
 
 #[tokio::test]
 async fn cors_answers_listed_origins_only() {
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let app = TestApp::spawn_with_env(
         BIN,
         backend,
@@ -317,7 +317,7 @@ fn persisted(query: Option<&str>, hash: &str) -> Value {
 
 #[tokio::test]
 async fn automatic_persisted_queries_miss_register_and_hit() {
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let app = TestApp::spawn(BIN, backend).await.expect("app");
     let token = app.token(Uuid::new_v4());
     let query = "query Name { __typename }";
@@ -361,7 +361,7 @@ async fn automatic_persisted_queries_miss_register_and_hit() {
 
 #[tokio::test]
 async fn trusted_documents_run_only_the_manifest() {
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let listed = "query Listed { __typename }";
     let dir = tempfile::tempdir().expect("tmp");
     let manifest = dir.path().join("manifest.json");
@@ -404,7 +404,7 @@ async fn trusted_documents_run_only_the_manifest() {
 
 #[tokio::test]
 async fn a_viewer_over_its_rate_gets_rate_limited_then_recovers() {
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let app = TestApp::spawn_with_env(
         BIN,
         backend,
@@ -440,48 +440,46 @@ async fn a_viewer_over_its_rate_gets_rate_limited_then_recovers() {
     assert_eq!(status, 200, "recovered: {body}");
 }
 
-#[tokio::test]
-async fn members_of_a_company_share_its_budget_and_other_tenants_are_unaffected() {
-    for backend in backends() {
-        let (app, seed) = seeded_with_env(
-            &backend,
-            2,
-            &[
-                ("STUDIOGATE_TENANT_RATE_LIMIT_PER_SECOND", "1"),
-                ("STUDIOGATE_TENANT_RATE_LIMIT_BURST", "3"),
-            ],
-        )
-        .await;
-        let (a1, a2) = (
-            app.token(account(&seed, 0, 1)),
-            app.token(account(&seed, 0, 2)),
-        );
-        let b1 = app.token(account(&seed, 1, 1));
-        for token in [&a1, &a1, &a2] {
-            let (status, body) = app
-                .post(Some(token), TYPENAME, json!({}))
-                .await
-                .expect("ok");
-            assert_eq!(status, 200, "{backend:?}: {body}");
-        }
-        let (status, body) = app.post(Some(&a2), TYPENAME, json!({})).await.expect("ok");
-        assert_eq!(
-            status, 429,
-            "{backend:?}: company A's budget is spent: {body}"
-        );
-        assert!(body["errors"][0]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("tenant"));
-        let (status, body) = app.post(Some(&b1), TYPENAME, json!({})).await.expect("ok");
-        assert_eq!(status, 200, "{backend:?}: company B is unaffected: {body}");
+async fn members_of_a_company_share_its_budget_and_other_tenants_are_unaffected(backend: Backend) {
+    let (app, seed) = seeded_with_env(
+        &backend,
+        2,
+        &[
+            ("STUDIOGATE_TENANT_RATE_LIMIT_PER_SECOND", "1"),
+            ("STUDIOGATE_TENANT_RATE_LIMIT_BURST", "3"),
+        ],
+    )
+    .await;
+    let (a1, a2) = (
+        app.token(account(&seed, 0, 1)),
+        app.token(account(&seed, 0, 2)),
+    );
+    let b1 = app.token(account(&seed, 1, 1));
+    for token in [&a1, &a1, &a2] {
+        let (status, body) = app
+            .post(Some(token), TYPENAME, json!({}))
+            .await
+            .expect("ok");
+        assert_eq!(status, 200, "{backend:?}: {body}");
     }
+    let (status, body) = app.post(Some(&a2), TYPENAME, json!({})).await.expect("ok");
+    assert_eq!(
+        status, 429,
+        "{backend:?}: company A's budget is spent: {body}"
+    );
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("tenant"));
+    let (status, body) = app.post(Some(&b1), TYPENAME, json!({})).await.expect("ok");
+    assert_eq!(status, 200, "{backend:?}: company B is unaffected: {body}");
 }
+on_both_backends!(members_of_a_company_share_its_budget_and_other_tenants_are_unaffected);
 
 #[tokio::test]
 async fn seeded_data_still_flows_under_the_default_limits() {
     // The flagship query runs under every default limit (cost, depth, rate).
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let (app, seed) = seeded(backend, 1).await;
     let token = app.token(account(&seed, 0, 1));
     let body = app
@@ -493,7 +491,7 @@ async fn seeded_data_still_flows_under_the_default_limits() {
 
 #[tokio::test]
 async fn responses_follow_graphql_over_http() {
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let app = TestApp::spawn(BIN, backend).await.expect("app");
     let token = app.token(Uuid::new_v4());
     let ask = |query: &str, accept: Option<&'static str>| {

@@ -1,7 +1,7 @@
 //! studiogate as an identity provider: sign-up, sign-in, rotating sessions, lockout.
 
 use serde_json::{json, Value};
-use studiogate_testkit::{backends, error_codes, TestApp};
+use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp};
 
 use crate::support::BIN;
 
@@ -44,51 +44,49 @@ fn without_locations(body: &Value) -> Value {
     body
 }
 
-#[tokio::test]
-async fn sign_up_signs_in_and_creates_the_profile() {
-    for backend in backends() {
-        let app = TestApp::spawn(BIN, &backend).await.expect("app");
-        let auth = sign_up(&app, "  Ada@Example.COM ").await;
-        assert_eq!(auth["tokenType"], "Bearer");
-        assert_eq!(auth["expiresIn"], 900);
-        let token = auth["accessToken"].as_str().expect("token");
-        let body = app.gql(token, VIEWER, json!({})).await.expect("ok");
-        let viewer = &body["data"]["viewer"];
-        assert_eq!(viewer["email"], "ada@example.com", "{body}");
-        assert_eq!(viewer["profile"]["fullName"], "Ada Lovelace");
-        assert_eq!(viewer["sessions"].as_array().map(Vec::len), Some(1));
-        assert_eq!(viewer["sessions"][0]["current"], true);
+async fn sign_up_signs_in_and_creates_the_profile(backend: Backend) {
+    let app = TestApp::spawn(BIN, &backend).await.expect("app");
+    let auth = sign_up(&app, "  Ada@Example.COM ").await;
+    assert_eq!(auth["tokenType"], "Bearer");
+    assert_eq!(auth["expiresIn"], 900);
+    let token = auth["accessToken"].as_str().expect("token");
+    let body = app.gql(token, VIEWER, json!({})).await.expect("ok");
+    let viewer = &body["data"]["viewer"];
+    assert_eq!(viewer["email"], "ada@example.com", "{body}");
+    assert_eq!(viewer["profile"]["fullName"], "Ada Lovelace");
+    assert_eq!(viewer["sessions"].as_array().map(Vec::len), Some(1));
+    assert_eq!(viewer["sessions"][0]["current"], true);
 
-        // The same address in another spelling is the same account.
-        let again = anon(
-            &app,
-            SIGN_UP,
-            json!({ "input": { "email": "ADA@example.com", "password": PASSWORD, "fullName": "Ada" } }),
-        )
-        .await;
-        assert_eq!(error_codes(&again), vec!["CONFLICT"]);
-        assert_eq!(again["errors"][0]["extensions"]["field"], "email");
+    // The same address in another spelling is the same account.
+    let again = anon(
+        &app,
+        SIGN_UP,
+        json!({ "input": { "email": "ADA@example.com", "password": PASSWORD, "fullName": "Ada" } }),
+    )
+    .await;
+    assert_eq!(error_codes(&again), vec!["CONFLICT"]);
+    assert_eq!(again["errors"][0]["extensions"]["field"], "email");
 
-        let signed_in = sign_in(&app, "ada@EXAMPLE.com", PASSWORD).await;
-        assert_eq!(
-            signed_in["data"]["signIn"]["accountId"], auth["accountId"],
-            "{signed_in}"
-        );
-        let token = signed_in["data"]["signIn"]["accessToken"]
-            .as_str()
-            .expect("token");
-        let body = app.gql(token, VIEWER, json!({})).await.expect("ok");
-        assert_eq!(body["data"]["viewer"]["loginCount"], 2);
-        assert_eq!(
-            body["data"]["viewer"]["sessions"].as_array().map(Vec::len),
-            Some(2)
-        );
-    }
+    let signed_in = sign_in(&app, "ada@EXAMPLE.com", PASSWORD).await;
+    assert_eq!(
+        signed_in["data"]["signIn"]["accountId"], auth["accountId"],
+        "{signed_in}"
+    );
+    let token = signed_in["data"]["signIn"]["accessToken"]
+        .as_str()
+        .expect("token");
+    let body = app.gql(token, VIEWER, json!({})).await.expect("ok");
+    assert_eq!(body["data"]["viewer"]["loginCount"], 2);
+    assert_eq!(
+        body["data"]["viewer"]["sessions"].as_array().map(Vec::len),
+        Some(2)
+    );
 }
+on_both_backends!(sign_up_signs_in_and_creates_the_profile);
 
 #[tokio::test]
 async fn sign_up_input_is_validated_and_nothing_is_written_on_error() {
-    let app = TestApp::spawn(BIN, &backends()[0]).await.expect("app");
+    let app = TestApp::spawn(BIN, &Backend::Sqlite).await.expect("app");
     for (input, field) in [
         (
             json!({ "email": "not-an-email", "password": PASSWORD, "fullName": "Ada" }),
@@ -115,137 +113,129 @@ async fn sign_up_input_is_validated_and_nothing_is_written_on_error() {
     assert!(rows.is_empty(), "a refused sign-up wrote an account");
 }
 
-#[tokio::test]
-async fn refresh_rotates_and_a_reused_token_revokes_the_session() {
-    for backend in backends() {
-        let app = TestApp::spawn(BIN, &backend).await.expect("app");
-        let auth = sign_up(&app, "grace@example.com").await;
-        let first = auth["refreshToken"].clone();
-        let body = anon(&app, REFRESH, json!({ "t": first })).await;
-        let second = body["data"]["refreshSession"].clone();
-        assert!(second["accessToken"].is_string(), "{body}");
-        assert_ne!(second["refreshToken"], first, "rotated");
-        assert_eq!(second["sessionId"], auth["sessionId"], "same session");
+async fn refresh_rotates_and_a_reused_token_revokes_the_session(backend: Backend) {
+    let app = TestApp::spawn(BIN, &backend).await.expect("app");
+    let auth = sign_up(&app, "grace@example.com").await;
+    let first = auth["refreshToken"].clone();
+    let body = anon(&app, REFRESH, json!({ "t": first })).await;
+    let second = body["data"]["refreshSession"].clone();
+    assert!(second["accessToken"].is_string(), "{body}");
+    assert_ne!(second["refreshToken"], first, "rotated");
+    assert_eq!(second["sessionId"], auth["sessionId"], "same session");
 
-        // The first token again: theft. The session dies, the newest token with it.
-        let reuse = anon(&app, REFRESH, json!({ "t": first })).await;
-        assert_eq!(error_codes(&reuse), vec!["UNAUTHENTICATED"]);
-        let after = anon(&app, REFRESH, json!({ "t": second["refreshToken"] })).await;
-        assert_eq!(
-            error_codes(&after),
-            vec!["UNAUTHENTICATED"],
-            "{backend:?}: {after}"
-        );
+    // The first token again: theft. The session dies, the newest token with it.
+    let reuse = anon(&app, REFRESH, json!({ "t": first })).await;
+    assert_eq!(error_codes(&reuse), vec!["UNAUTHENTICATED"]);
+    let after = anon(&app, REFRESH, json!({ "t": second["refreshToken"] })).await;
+    assert_eq!(
+        error_codes(&after),
+        vec!["UNAUTHENTICATED"],
+        "{backend:?}: {after}"
+    );
 
-        let token = second["accessToken"].as_str().expect("token");
-        let body = app.gql(token, VIEWER, json!({})).await.expect("ok");
-        assert!(
-            body["data"]["viewer"]["sessions"][0]["revokedAt"].is_string(),
-            "{body}"
-        );
-        let garbage = anon(&app, REFRESH, json!({ "t": "not-a-token" })).await;
-        assert_eq!(error_codes(&garbage), vec!["UNAUTHENTICATED"]);
-    }
+    let token = second["accessToken"].as_str().expect("token");
+    let body = app.gql(token, VIEWER, json!({})).await.expect("ok");
+    assert!(
+        body["data"]["viewer"]["sessions"][0]["revokedAt"].is_string(),
+        "{body}"
+    );
+    let garbage = anon(&app, REFRESH, json!({ "t": "not-a-token" })).await;
+    assert_eq!(error_codes(&garbage), vec!["UNAUTHENTICATED"]);
 }
+on_both_backends!(refresh_rotates_and_a_reused_token_revokes_the_session);
 
-#[tokio::test]
-async fn sign_out_ends_the_session() {
-    for backend in backends() {
-        let app = TestApp::spawn(BIN, &backend).await.expect("app");
-        let auth = sign_up(&app, "alan@example.com").await;
-        let token = auth["accessToken"].as_str().expect("token");
-        let other = sign_in(&app, "alan@example.com", PASSWORD).await;
-        let body = app
-            .gql(token, "mutation { signOut { revokedSessions } }", json!({}))
-            .await
-            .expect("ok");
-        assert_eq!(body["data"]["signOut"]["revokedSessions"], 1, "{body}");
-        let refused = anon(&app, REFRESH, json!({ "t": auth["refreshToken"] })).await;
-        assert_eq!(error_codes(&refused), vec!["UNAUTHENTICATED"]);
-        // The other device's session is untouched, until it signs out everywhere.
-        let still = anon(
-            &app,
-            REFRESH,
-            json!({ "t": other["data"]["signIn"]["refreshToken"] }),
-        )
-        .await;
-        assert!(still["errors"].is_null(), "{still}");
-        let token = still["data"]["refreshSession"]["accessToken"]
-            .as_str()
-            .expect("t");
-        let all = "mutation { signOut(input: { allSessions: true }) { revokedSessions } }";
-        let body = app.gql(token, all, json!({})).await.expect("ok");
-        assert_eq!(body["data"]["signOut"]["revokedSessions"], 1);
-        let anonymous = anon(&app, "mutation { signOut { revokedSessions } }", json!({})).await;
-        assert_eq!(error_codes(&anonymous), vec!["UNAUTHENTICATED"]);
-    }
+async fn sign_out_ends_the_session(backend: Backend) {
+    let app = TestApp::spawn(BIN, &backend).await.expect("app");
+    let auth = sign_up(&app, "alan@example.com").await;
+    let token = auth["accessToken"].as_str().expect("token");
+    let other = sign_in(&app, "alan@example.com", PASSWORD).await;
+    let body = app
+        .gql(token, "mutation { signOut { revokedSessions } }", json!({}))
+        .await
+        .expect("ok");
+    assert_eq!(body["data"]["signOut"]["revokedSessions"], 1, "{body}");
+    let refused = anon(&app, REFRESH, json!({ "t": auth["refreshToken"] })).await;
+    assert_eq!(error_codes(&refused), vec!["UNAUTHENTICATED"]);
+    // The other device's session is untouched, until it signs out everywhere.
+    let still = anon(
+        &app,
+        REFRESH,
+        json!({ "t": other["data"]["signIn"]["refreshToken"] }),
+    )
+    .await;
+    assert!(still["errors"].is_null(), "{still}");
+    let token = still["data"]["refreshSession"]["accessToken"]
+        .as_str()
+        .expect("t");
+    let all = "mutation { signOut(input: { allSessions: true }) { revokedSessions } }";
+    let body = app.gql(token, all, json!({})).await.expect("ok");
+    assert_eq!(body["data"]["signOut"]["revokedSessions"], 1);
+    let anonymous = anon(&app, "mutation { signOut { revokedSessions } }", json!({})).await;
+    assert_eq!(error_codes(&anonymous), vec!["UNAUTHENTICATED"]);
 }
+on_both_backends!(sign_out_ends_the_session);
 
-#[tokio::test]
-async fn five_failures_lock_the_account_until_the_window_passes() {
-    for backend in backends() {
-        let env = [("STUDIOGATE_LOCKOUT_SECS", "2")];
-        let app = TestApp::spawn_with_env(BIN, &backend, &env)
-            .await
-            .expect("app");
-        sign_up(&app, "linus@example.com").await;
-        let unknown = sign_in(&app, "nobody@example.com", PASSWORD).await;
-        let wrong = sign_in(&app, "linus@example.com", "wrong password here").await;
-        assert_eq!(error_codes(&wrong), vec!["UNAUTHENTICATED"]);
-        assert_eq!(without_locations(&unknown), without_locations(&wrong));
-        for _ in 0..4 {
-            sign_in(&app, "linus@example.com", "wrong password here").await;
-        }
-        // Locked: even the right password gets the same answer as a wrong one.
-        let locked = sign_in(&app, "linus@example.com", PASSWORD).await;
-        assert_eq!(
-            without_locations(&locked),
-            without_locations(&wrong),
-            "{backend:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-        let open = sign_in(&app, "linus@example.com", PASSWORD).await;
-        assert!(
-            open["data"]["signIn"]["accessToken"].is_string(),
-            "{backend:?}: {open}"
-        );
+async fn five_failures_lock_the_account_until_the_window_passes(backend: Backend) {
+    let env = [("STUDIOGATE_LOCKOUT_SECS", "2")];
+    let app = TestApp::spawn_with_env(BIN, &backend, &env)
+        .await
+        .expect("app");
+    sign_up(&app, "linus@example.com").await;
+    let unknown = sign_in(&app, "nobody@example.com", PASSWORD).await;
+    let wrong = sign_in(&app, "linus@example.com", "wrong password here").await;
+    assert_eq!(error_codes(&wrong), vec!["UNAUTHENTICATED"]);
+    assert_eq!(without_locations(&unknown), without_locations(&wrong));
+    for _ in 0..4 {
+        sign_in(&app, "linus@example.com", "wrong password here").await;
     }
+    // Locked: even the right password gets the same answer as a wrong one.
+    let locked = sign_in(&app, "linus@example.com", PASSWORD).await;
+    assert_eq!(
+        without_locations(&locked),
+        without_locations(&wrong),
+        "{backend:?}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let open = sign_in(&app, "linus@example.com", PASSWORD).await;
+    assert!(
+        open["data"]["signIn"]["accessToken"].is_string(),
+        "{backend:?}: {open}"
+    );
 }
+on_both_backends!(five_failures_lock_the_account_until_the_window_passes);
 
-#[tokio::test]
-async fn change_password_checks_the_old_one_and_ends_other_sessions() {
-    for backend in backends() {
-        let app = TestApp::spawn(BIN, &backend).await.expect("app");
-        let auth = sign_up(&app, "barbara@example.com").await;
-        sign_in(&app, "barbara@example.com", PASSWORD).await;
-        let token = auth["accessToken"].as_str().expect("token");
-        const CHANGE: &str = r#"mutation($c: String!, $n: String!) {
-            changePassword(input: { currentPassword: $c, newPassword: $n }) { revokedSessions } }"#;
-        let new = "another unusual passphrase";
-        let wrong = app
-            .gql(token, CHANGE, json!({ "c": "not my password", "n": new }))
-            .await
-            .expect("ok");
-        assert_eq!(error_codes(&wrong), vec!["BAD_USER_INPUT"]);
-        assert_eq!(wrong["errors"][0]["extensions"]["field"], "currentPassword");
-        let weak = app
-            .gql(token, CHANGE, json!({ "c": PASSWORD, "n": "password" }))
-            .await
-            .expect("ok");
-        assert_eq!(weak["errors"][0]["extensions"]["field"], "newPassword");
-        let ok = app
-            .gql(token, CHANGE, json!({ "c": PASSWORD, "n": new }))
-            .await
-            .expect("ok");
-        assert_eq!(ok["data"]["changePassword"]["revokedSessions"], 1, "{ok}");
-        assert_eq!(
-            error_codes(&sign_in(&app, "barbara@example.com", PASSWORD).await),
-            vec!["UNAUTHENTICATED"]
-        );
-        let fresh = sign_in(&app, "barbara@example.com", new).await;
-        assert!(
-            fresh["data"]["signIn"]["accessToken"].is_string(),
-            "{backend:?}"
-        );
-    }
+async fn change_password_checks_the_old_one_and_ends_other_sessions(backend: Backend) {
+    let app = TestApp::spawn(BIN, &backend).await.expect("app");
+    let auth = sign_up(&app, "barbara@example.com").await;
+    sign_in(&app, "barbara@example.com", PASSWORD).await;
+    let token = auth["accessToken"].as_str().expect("token");
+    const CHANGE: &str = r#"mutation($c: String!, $n: String!) {
+        changePassword(input: { currentPassword: $c, newPassword: $n }) { revokedSessions } }"#;
+    let new = "another unusual passphrase";
+    let wrong = app
+        .gql(token, CHANGE, json!({ "c": "not my password", "n": new }))
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&wrong), vec!["BAD_USER_INPUT"]);
+    assert_eq!(wrong["errors"][0]["extensions"]["field"], "currentPassword");
+    let weak = app
+        .gql(token, CHANGE, json!({ "c": PASSWORD, "n": "password" }))
+        .await
+        .expect("ok");
+    assert_eq!(weak["errors"][0]["extensions"]["field"], "newPassword");
+    let ok = app
+        .gql(token, CHANGE, json!({ "c": PASSWORD, "n": new }))
+        .await
+        .expect("ok");
+    assert_eq!(ok["data"]["changePassword"]["revokedSessions"], 1, "{ok}");
+    assert_eq!(
+        error_codes(&sign_in(&app, "barbara@example.com", PASSWORD).await),
+        vec!["UNAUTHENTICATED"]
+    );
+    let fresh = sign_in(&app, "barbara@example.com", new).await;
+    assert!(
+        fresh["data"]["signIn"]["accessToken"].is_string(),
+        "{backend:?}"
+    );
 }
+on_both_backends!(change_password_checks_the_old_one_and_ends_other_sessions);

@@ -3,7 +3,7 @@
 //! any nested path; pending members reach nothing; private files stay with their uploader.
 
 use serde_json::{json, Value};
-use studiogate_testkit::{backends, error_codes, TestApp};
+use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp};
 use uuid::Uuid;
 
 use crate::support::{account, company, rows, seeded, seeded_with_env, uuid};
@@ -115,265 +115,255 @@ fn collect(value: &Value, key: &str, out: &mut Vec<Value>) {
     }
 }
 
-#[tokio::test]
-async fn member_of_a_reaches_nothing_of_b_through_any_path() {
-    for backend in backends() {
-        let (app, seed) = seeded_with_env(&backend, 2, NO_COST_LIMIT).await;
-        let (a, b) = (company(&seed, 0), company(&seed, 1));
-        let viewer = account(&seed, 0, 1);
-        let body = app
-            .gql(&app.token(viewer), EVERYTHING, json!({}))
-            .await
-            .expect("ok");
-        assert!(body["errors"].is_null(), "{backend:?}: {body}");
-        let b_studios: Vec<Value> = rows(&app, "SELECT id, company_id FROM studios")
-            .await
-            .iter()
-            .filter(|r| uuid(r, "company_id") == b)
-            .map(|r| json!(uuid(r, "id")))
-            .collect();
-        let mut companies = Vec::new();
-        collect(&body, "company", &mut companies);
-        assert!(!companies.is_empty());
-        for c in &companies {
-            assert_eq!(
-                c["id"],
-                json!(a),
-                "{backend:?}: a company other than A leaked"
-            );
-        }
-        let mut studios = Vec::new();
-        collect(&body, "studio", &mut studios);
-        assert!(studios.len() > 100, "{backend:?}: the walk reached studios");
-        for s in &studios {
-            assert!(
-                !b_studios.contains(&s["id"]),
-                "{backend:?}: studio of B leaked"
-            );
-        }
-        // Template -> executions crosses every tenant in the data; only A's come back.
-        let execs = &body["data"]["workflowTemplates"]["nodes"];
-        let mut n = 0;
-        for t in execs.as_array().expect("templates") {
-            for e in t["executions"]["nodes"].as_array().expect("executions") {
-                assert_eq!(e["studio"]["company"]["id"], json!(a));
-                n += 1;
-            }
-        }
-        assert!(n > 0, "{backend:?}: template executions of A are visible");
-    }
-}
-
-#[tokio::test]
-async fn pending_rejected_and_revoked_members_get_nothing() {
-    for backend in backends() {
-        let (app, seed) = seeded_with_env(&backend, 1, NO_COST_LIMIT).await;
-        for k in [7, 8, 9] {
-            let token = app.token(account(&seed, 0, k));
-            let body = app.gql(&token, EVERYTHING, json!({})).await.expect("ok");
-            assert_eq!(
-                body["data"]["companies"]["nodes"],
-                json!([]),
-                "{backend:?} k={k}"
-            );
-            let mut execs = Vec::new();
-            collect(&body["data"]["workflowTemplates"], "id", &mut execs);
-            assert!(execs.is_empty(), "{backend:?} k={k}: {execs:?}");
-            // Their own membership is visible to them, the company behind it is not.
-            let own = &body["data"]["viewer"]["memberships"];
-            assert_eq!(own.as_array().map(Vec::len), Some(1));
-            assert_eq!(own[0]["company"], Value::Null);
-            let q = LOOKUPS[0].1;
-            let lookup = app
-                .gql(&token, q, json!({ "id": company(&seed, 0) }))
-                .await
-                .expect("ok");
-            assert_eq!(error_codes(&lookup), vec!["NOT_FOUND"]);
-        }
-    }
-}
-
-#[tokio::test]
-async fn private_files_are_visible_to_their_uploader_only() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 1).await;
-        let private = rows(
-            &app,
-            "SELECT id, uploaded_by, studio_id FROM files WHERE access_level = 'private'",
-        )
-        .await;
-        let row = &private[0];
-        let (file, owner) = (uuid(row, "id"), uuid(row, "uploaded_by"));
-        let other = (0..7)
-            .map(|k| account(&seed, 0, k))
-            .find(|a| *a != owner)
-            .expect("another member");
-        let q = "query($id: UUID!) { file(id: $id) { id accessLevel } }";
-        let mine = app
-            .gql(&app.token(owner), q, json!({ "id": file }))
-            .await
-            .expect("ok");
-        assert_eq!(mine["data"]["file"]["accessLevel"], "PRIVATE", "{mine}");
-        let theirs = app
-            .gql(&app.token(other), q, json!({ "id": file }))
-            .await
-            .expect("ok");
-        assert_eq!(error_codes(&theirs), vec!["NOT_FOUND"]);
-
-        // Nor through the studio's list or an execution's files.
-        let studio = uuid(row, "studio_id");
-        let q = r#"query($id: UUID!) { studio(id: $id) {
-            files(first: 100) { nodes { id } }
-            executions(first: 100) { nodes { files { file { id } } } } } }"#;
-        let body = app
-            .gql(&app.token(other), q, json!({ "id": studio }))
-            .await
-            .expect("ok");
-        let mut seen = Vec::new();
-        collect(&body, "id", &mut seen);
-        assert!(!seen.is_empty());
-        assert!(
-            !seen.contains(&json!(file)),
-            "{backend:?}: private file leaked"
-        );
-        let owner_view = app
-            .gql(&app.token(owner), q, json!({ "id": studio }))
-            .await
-            .expect("ok");
-        let mut seen = Vec::new();
-        collect(&owner_view, "id", &mut seen);
-        assert!(
-            seen.contains(&json!(file)),
-            "{backend:?}: uploader sees their file"
+async fn member_of_a_reaches_nothing_of_b_through_any_path(backend: Backend) {
+    let (app, seed) = seeded_with_env(&backend, 2, NO_COST_LIMIT).await;
+    let (a, b) = (company(&seed, 0), company(&seed, 1));
+    let viewer = account(&seed, 0, 1);
+    let body = app
+        .gql(&app.token(viewer), EVERYTHING, json!({}))
+        .await
+        .expect("ok");
+    assert!(body["errors"].is_null(), "{backend:?}: {body}");
+    let b_studios: Vec<Value> = rows(&app, "SELECT id, company_id FROM studios")
+        .await
+        .iter()
+        .filter(|r| uuid(r, "company_id") == b)
+        .map(|r| json!(uuid(r, "id")))
+        .collect();
+    let mut companies = Vec::new();
+    collect(&body, "company", &mut companies);
+    assert!(!companies.is_empty());
+    for c in &companies {
+        assert_eq!(
+            c["id"],
+            json!(a),
+            "{backend:?}: a company other than A leaked"
         );
     }
-}
-
-#[tokio::test]
-async fn anonymous_requests_to_tenant_data_are_unauthenticated() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 1).await;
-        let (_, body) = app
-            .post(None, "{ viewer { id } }", json!({}))
-            .await
-            .expect("ok");
-        assert_eq!(body, json!({ "data": { "viewer": null } }));
-        let (_, body) = app
-            .post(None, "{ companies { nodes { id } } }", json!({}))
-            .await
-            .expect("ok");
-        assert_eq!(error_codes(&body), vec!["UNAUTHENTICATED"]);
-        for (_, query) in LOOKUPS {
-            let (_, body) = app
-                .post(None, query, json!({ "id": company(&seed, 0) }))
-                .await
-                .expect("ok");
-            assert_eq!(error_codes(&body), vec!["UNAUTHENTICATED"], "{query}");
+    let mut studios = Vec::new();
+    collect(&body, "studio", &mut studios);
+    assert!(studios.len() > 100, "{backend:?}: the walk reached studios");
+    for s in &studios {
+        assert!(
+            !b_studios.contains(&s["id"]),
+            "{backend:?}: studio of B leaked"
+        );
+    }
+    // Template -> executions crosses every tenant in the data; only A's come back.
+    let execs = &body["data"]["workflowTemplates"]["nodes"];
+    let mut n = 0;
+    for t in execs.as_array().expect("templates") {
+        for e in t["executions"]["nodes"].as_array().expect("executions") {
+            assert_eq!(e["studio"]["company"]["id"], json!(a));
+            n += 1;
         }
     }
+    assert!(n > 0, "{backend:?}: template executions of A are visible");
 }
+on_both_backends!(member_of_a_reaches_nothing_of_b_through_any_path);
+
+async fn pending_rejected_and_revoked_members_get_nothing(backend: Backend) {
+    let (app, seed) = seeded_with_env(&backend, 1, NO_COST_LIMIT).await;
+    for k in [7, 8, 9] {
+        let token = app.token(account(&seed, 0, k));
+        let body = app.gql(&token, EVERYTHING, json!({})).await.expect("ok");
+        assert_eq!(
+            body["data"]["companies"]["nodes"],
+            json!([]),
+            "{backend:?} k={k}"
+        );
+        let mut execs = Vec::new();
+        collect(&body["data"]["workflowTemplates"], "id", &mut execs);
+        assert!(execs.is_empty(), "{backend:?} k={k}: {execs:?}");
+        // Their own membership is visible to them, the company behind it is not.
+        let own = &body["data"]["viewer"]["memberships"];
+        assert_eq!(own.as_array().map(Vec::len), Some(1));
+        assert_eq!(own[0]["company"], Value::Null);
+        let q = LOOKUPS[0].1;
+        let lookup = app
+            .gql(&token, q, json!({ "id": company(&seed, 0) }))
+            .await
+            .expect("ok");
+        assert_eq!(error_codes(&lookup), vec!["NOT_FOUND"]);
+    }
+}
+on_both_backends!(pending_rejected_and_revoked_members_get_nothing);
+
+async fn private_files_are_visible_to_their_uploader_only(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let private = rows(
+        &app,
+        "SELECT id, uploaded_by, studio_id FROM files WHERE access_level = 'private'",
+    )
+    .await;
+    let row = &private[0];
+    let (file, owner) = (uuid(row, "id"), uuid(row, "uploaded_by"));
+    let other = (0..7)
+        .map(|k| account(&seed, 0, k))
+        .find(|a| *a != owner)
+        .expect("another member");
+    let q = "query($id: UUID!) { file(id: $id) { id accessLevel } }";
+    let mine = app
+        .gql(&app.token(owner), q, json!({ "id": file }))
+        .await
+        .expect("ok");
+    assert_eq!(mine["data"]["file"]["accessLevel"], "PRIVATE", "{mine}");
+    let theirs = app
+        .gql(&app.token(other), q, json!({ "id": file }))
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&theirs), vec!["NOT_FOUND"]);
+
+    // Nor through the studio's list or an execution's files.
+    let studio = uuid(row, "studio_id");
+    let q = r#"query($id: UUID!) { studio(id: $id) {
+        files(first: 100) { nodes { id } }
+        executions(first: 100) { nodes { files { file { id } } } } } }"#;
+    let body = app
+        .gql(&app.token(other), q, json!({ "id": studio }))
+        .await
+        .expect("ok");
+    let mut seen = Vec::new();
+    collect(&body, "id", &mut seen);
+    assert!(!seen.is_empty());
+    assert!(
+        !seen.contains(&json!(file)),
+        "{backend:?}: private file leaked"
+    );
+    let owner_view = app
+        .gql(&app.token(owner), q, json!({ "id": studio }))
+        .await
+        .expect("ok");
+    let mut seen = Vec::new();
+    collect(&owner_view, "id", &mut seen);
+    assert!(
+        seen.contains(&json!(file)),
+        "{backend:?}: uploader sees their file"
+    );
+}
+on_both_backends!(private_files_are_visible_to_their_uploader_only);
+
+async fn anonymous_requests_to_tenant_data_are_unauthenticated(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let (_, body) = app
+        .post(None, "{ viewer { id } }", json!({}))
+        .await
+        .expect("ok");
+    assert_eq!(body, json!({ "data": { "viewer": null } }));
+    let (_, body) = app
+        .post(None, "{ companies { nodes { id } } }", json!({}))
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&body), vec!["UNAUTHENTICATED"]);
+    for (_, query) in LOOKUPS {
+        let (_, body) = app
+            .post(None, query, json!({ "id": company(&seed, 0) }))
+            .await
+            .expect("ok");
+        assert_eq!(error_codes(&body), vec!["UNAUTHENTICATED"], "{query}");
+    }
+}
+on_both_backends!(anonymous_requests_to_tenant_data_are_unauthenticated);
 
 /// A member of company B tries every mutation against company A's rows: each answers exactly
 /// as for a missing id, and nothing of A changes.
-#[tokio::test]
-async fn members_of_another_company_cannot_mutate_anything_of_this_one() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 2).await;
-        let a = company(&seed, 0);
-        let ids = ids_of(&app, a).await;
-        let id = |kind: &str| {
-            json!(ids
-                .iter()
-                .find(|(k, _)| *k == kind)
-                .map(|(_, id)| *id)
-                .expect("id"))
-        };
-        let membership = rows(&app, "SELECT id, company_id FROM user_companies")
-            .await
+async fn members_of_another_company_cannot_mutate_anything_of_this_one(backend: Backend) {
+    let (app, seed) = seeded(&backend, 2).await;
+    let a = company(&seed, 0);
+    let ids = ids_of(&app, a).await;
+    let id = |kind: &str| {
+        json!(ids
             .iter()
-            .find(|r| uuid(r, "company_id") == a)
-            .map(|r| json!(uuid(r, "id")))
-            .expect("membership");
-        let card = rows(&app, "SELECT id, board_id FROM kanban_cards")
-            .await
-            .iter()
-            .find(|r| json!(uuid(r, "board_id")) == id("kanbanBoard"))
-            .map(|r| json!(uuid(r, "id")))
-            .expect("card");
-        let stage = rows(&app, "SELECT id, board_id FROM kanban_stages")
-            .await
-            .iter()
-            .find(|r| json!(uuid(r, "board_id")) == id("kanbanBoard"))
-            .map(|r| json!(uuid(r, "id")))
-            .expect("stage");
-        let company_input = json!({ "name": "Taken Over", "industryType": "OTHER", "contactEmail": "x@evil.example", "headquartersAddress": "1 Evil Street, Nowhere" });
-        let attempts: Vec<(&str, Value)> = vec![
-            ("mutation($v: UpdateCompanyInput!) { updateCompany(input: $v) { company { id } } }", json!({ "id": a, "company": company_input })),
-            ("mutation($v: ChangeCompanyBranchInput!) { changeCompanyBranch(input: $v) { company { id } } }", json!({ "companyId": a, "name": "North" })),
-            ("mutation($v: MembershipInput!) { approveMembership(input: $v) { membership { id } } }", json!({ "membershipId": membership })),
-            ("mutation($v: MembershipInput!) { revokeMembership(input: $v) { membership { id } } }", json!({ "membershipId": membership })),
-            ("mutation($v: ChangeMemberRoleInput!) { changeMemberRole(input: $v) { membership { id } } }", json!({ "membershipId": membership, "role": "ADMIN" })),
-            ("mutation($v: CompanyIdInput!) { leaveCompany(input: $v) { membership { id } } }", json!({ "companyId": a })),
-            ("mutation($v: CreateStudioInput!) { createStudio(input: $v) { studio { id } } }", json!({ "companyId": a, "name": "Implant", "businessArea": "OTHER" })),
-            ("mutation($v: UpdateStudioInput!) { updateStudio(input: $v) { studio { id } } }", json!({ "id": id("studio"), "name": "Renamed" })),
-            ("mutation($v: DeleteStudioInput!) { deleteStudio(input: $v) { deletedStudioId } }", json!({ "id": id("studio") })),
-            ("mutation($v: ChangeWorkflowExecutionStatusInput!) { changeWorkflowExecutionStatus(input: $v) { workflowExecution { id } } }", json!({ "id": id("workflowExecution"), "status": "RUNNING" })),
-            ("mutation($v: DeleteFileInput!) { deleteFile(input: $v) { deletedFileId } }", json!({ "id": id("file") })),
-            ("mutation($v: CreateKanbanBoardInput!) { createKanbanBoard(input: $v) { kanbanBoard { id } } }", json!({ "studioId": id("studio"), "name": "Hostile" })),
-            ("mutation($v: CreateKanbanStageInput!) { createKanbanStage(input: $v) { kanbanStage { id } } }", json!({ "boardId": id("kanbanBoard"), "name": "Hostile", "color": "#000000" })),
-            ("mutation($v: MoveKanbanStageInput!) { moveKanbanStage(input: $v) { kanbanStage { id } } }", json!({ "stageId": stage, "position": 0 })),
-            ("mutation($v: SetKanbanStageTriggersInput!) { setKanbanStageTriggers(input: $v) { kanbanStage { id } } }", json!({ "stageId": stage, "triggers": [] })),
-            ("mutation($v: CreateKanbanCardInput!) { createKanbanCard(input: $v) { kanbanCard { id } } }", json!({ "stageId": stage, "title": "Hostile" })),
-            ("mutation($v: UpdateKanbanCardInput!) { updateKanbanCard(input: $v) { kanbanCard { id } } }", json!({ "id": card, "title": "Hostile" })),
-            ("mutation($v: MoveKanbanCardInput!) { moveKanbanCard(input: $v) { kanbanCard { id } } }", json!({ "cardId": card, "stageId": stage })),
-            ("mutation($v: DeleteKanbanCardInput!) { deleteKanbanCard(input: $v) { deletedCardId } }", json!({ "cardId": card })),
-            ("mutation($v: CreateCardFieldDefinitionInput!) { createCardFieldDefinition(input: $v) { cardFieldDefinition { id } } }", json!({ "studioId": id("studio"), "fieldName": "Hostile", "fieldType": "CHECKBOX", "fieldConfig": { "default_value": false, "label_text": "x" } })),
-        ];
-        let snapshot = || async {
-            let mut all = Vec::new();
-            for table in [
-                "companies",
-                "user_companies",
-                "studios",
-                "workflow_executions",
-                "files",
-                "kanban_boards",
-                "kanban_stages",
-                "kanban_cards",
-                "card_field_definitions",
-            ] {
-                all.push(rows(&app, &format!("SELECT * FROM {table}")).await.len());
-            }
-            all
-        };
-        let before = snapshot().await;
-        // The admin of company B, so that no refusal comes from a missing role.
-        let intruder = app.token(account(&seed, 1, 0));
-        for (query, input) in attempts {
-            let body = app
-                .gql(&intruder, query, json!({ "v": input }))
-                .await
-                .expect("ok");
-            assert_eq!(
-                error_codes(&body),
-                vec!["NOT_FOUND"],
-                "{backend:?}: {query}: {body}"
-            );
+            .find(|(k, _)| *k == kind)
+            .map(|(_, id)| *id)
+            .expect("id"))
+    };
+    let membership = rows(&app, "SELECT id, company_id FROM user_companies")
+        .await
+        .iter()
+        .find(|r| uuid(r, "company_id") == a)
+        .map(|r| json!(uuid(r, "id")))
+        .expect("membership");
+    let card = rows(&app, "SELECT id, board_id FROM kanban_cards")
+        .await
+        .iter()
+        .find(|r| json!(uuid(r, "board_id")) == id("kanbanBoard"))
+        .map(|r| json!(uuid(r, "id")))
+        .expect("card");
+    let stage = rows(&app, "SELECT id, board_id FROM kanban_stages")
+        .await
+        .iter()
+        .find(|r| json!(uuid(r, "board_id")) == id("kanbanBoard"))
+        .map(|r| json!(uuid(r, "id")))
+        .expect("stage");
+    let company_input = json!({ "name": "Taken Over", "industryType": "OTHER", "contactEmail": "x@evil.example", "headquartersAddress": "1 Evil Street, Nowhere" });
+    let attempts: Vec<(&str, Value)> = vec![
+        ("mutation($v: UpdateCompanyInput!) { updateCompany(input: $v) { company { id } } }", json!({ "id": a, "company": company_input })),
+        ("mutation($v: ChangeCompanyBranchInput!) { changeCompanyBranch(input: $v) { company { id } } }", json!({ "companyId": a, "name": "North" })),
+        ("mutation($v: MembershipInput!) { approveMembership(input: $v) { membership { id } } }", json!({ "membershipId": membership })),
+        ("mutation($v: MembershipInput!) { revokeMembership(input: $v) { membership { id } } }", json!({ "membershipId": membership })),
+        ("mutation($v: ChangeMemberRoleInput!) { changeMemberRole(input: $v) { membership { id } } }", json!({ "membershipId": membership, "role": "ADMIN" })),
+        ("mutation($v: CompanyIdInput!) { leaveCompany(input: $v) { membership { id } } }", json!({ "companyId": a })),
+        ("mutation($v: CreateStudioInput!) { createStudio(input: $v) { studio { id } } }", json!({ "companyId": a, "name": "Implant", "businessArea": "OTHER" })),
+        ("mutation($v: UpdateStudioInput!) { updateStudio(input: $v) { studio { id } } }", json!({ "id": id("studio"), "name": "Renamed" })),
+        ("mutation($v: DeleteStudioInput!) { deleteStudio(input: $v) { deletedStudioId } }", json!({ "id": id("studio") })),
+        ("mutation($v: ChangeWorkflowExecutionStatusInput!) { changeWorkflowExecutionStatus(input: $v) { workflowExecution { id } } }", json!({ "id": id("workflowExecution"), "status": "RUNNING" })),
+        ("mutation($v: DeleteFileInput!) { deleteFile(input: $v) { deletedFileId } }", json!({ "id": id("file") })),
+        ("mutation($v: CreateKanbanBoardInput!) { createKanbanBoard(input: $v) { kanbanBoard { id } } }", json!({ "studioId": id("studio"), "name": "Hostile" })),
+        ("mutation($v: CreateKanbanStageInput!) { createKanbanStage(input: $v) { kanbanStage { id } } }", json!({ "boardId": id("kanbanBoard"), "name": "Hostile", "color": "#000000" })),
+        ("mutation($v: MoveKanbanStageInput!) { moveKanbanStage(input: $v) { kanbanStage { id } } }", json!({ "stageId": stage, "position": 0 })),
+        ("mutation($v: SetKanbanStageTriggersInput!) { setKanbanStageTriggers(input: $v) { kanbanStage { id } } }", json!({ "stageId": stage, "triggers": [] })),
+        ("mutation($v: CreateKanbanCardInput!) { createKanbanCard(input: $v) { kanbanCard { id } } }", json!({ "stageId": stage, "title": "Hostile" })),
+        ("mutation($v: UpdateKanbanCardInput!) { updateKanbanCard(input: $v) { kanbanCard { id } } }", json!({ "id": card, "title": "Hostile" })),
+        ("mutation($v: MoveKanbanCardInput!) { moveKanbanCard(input: $v) { kanbanCard { id } } }", json!({ "cardId": card, "stageId": stage })),
+        ("mutation($v: DeleteKanbanCardInput!) { deleteKanbanCard(input: $v) { deletedCardId } }", json!({ "cardId": card })),
+        ("mutation($v: CreateCardFieldDefinitionInput!) { createCardFieldDefinition(input: $v) { cardFieldDefinition { id } } }", json!({ "studioId": id("studio"), "fieldName": "Hostile", "fieldType": "CHECKBOX", "fieldConfig": { "default_value": false, "label_text": "x" } })),
+    ];
+    let snapshot = || async {
+        let mut all = Vec::new();
+        for table in [
+            "companies",
+            "user_companies",
+            "studios",
+            "workflow_executions",
+            "files",
+            "kanban_boards",
+            "kanban_stages",
+            "kanban_cards",
+            "card_field_definitions",
+        ] {
+            all.push(rows(&app, &format!("SELECT * FROM {table}")).await.len());
         }
-        assert_eq!(
-            snapshot().await,
-            before,
-            "{backend:?}: something of A changed"
-        );
-        let q = "query($id: UUID!) { studio(id: $id) { name } }";
-        let admin_a = app.token(account(&seed, 0, 0));
-        let studio = app
-            .gql(&admin_a, q, json!({ "id": id("studio") }))
+        all
+    };
+    let before = snapshot().await;
+    // The admin of company B, so that no refusal comes from a missing role.
+    let intruder = app.token(account(&seed, 1, 0));
+    for (query, input) in attempts {
+        let body = app
+            .gql(&intruder, query, json!({ "v": input }))
             .await
             .expect("ok");
-        let name = studio["data"]["studio"]["name"]
-            .as_str()
-            .expect("the studio is still there");
-        assert!(name.starts_with("Studio "), "{studio}");
+        assert_eq!(
+            error_codes(&body),
+            vec!["NOT_FOUND"],
+            "{backend:?}: {query}: {body}"
+        );
     }
+    assert_eq!(
+        snapshot().await,
+        before,
+        "{backend:?}: something of A changed"
+    );
+    let q = "query($id: UUID!) { studio(id: $id) { name } }";
+    let admin_a = app.token(account(&seed, 0, 0));
+    let studio = app
+        .gql(&admin_a, q, json!({ "id": id("studio") }))
+        .await
+        .expect("ok");
+    let name = studio["data"]["studio"]["name"]
+        .as_str()
+        .expect("the studio is still there");
+    assert!(name.starts_with("Studio "), "{studio}");
 }
+on_both_backends!(members_of_another_company_cannot_mutate_anything_of_this_one);

@@ -6,7 +6,7 @@ use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
-use studiogate_testkit::{backends, error_codes, TestApp};
+use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp};
 use uuid::Uuid;
 
 use crate::support::BIN;
@@ -95,81 +95,79 @@ async fn viewer(app: &TestApp, token: &str) -> (u16, Value) {
     .expect("response")
 }
 
-#[tokio::test]
-async fn jwks_tokens_are_verified_and_provision_their_account() {
-    for backend in backends() {
-        let dir = tempfile::tempdir().expect("dir");
-        let (ec, ec_jwk) = ec_key(dir.path(), "ec1");
-        let (rsa, rsa_jwk) = rsa_key(dir.path(), "rsa1");
-        let jwks = dir.path().join("jwks.json");
-        std::fs::write(&jwks, json!({ "keys": [ec_jwk, rsa_jwk] }).to_string()).expect("write");
-        let env = [
-            ("STUDIOGATE_JWKS_URL", jwks.to_str().expect("path")),
-            ("STUDIOGATE_JWKS_ISSUER", ISSUER),
-            ("STUDIOGATE_JWT_AUDIENCE", "authenticated"),
-        ];
-        let app = TestApp::spawn_with_env(BIN, &backend, &env)
-            .await
-            .expect("app");
+async fn jwks_tokens_are_verified_and_provision_their_account(backend: Backend) {
+    let dir = tempfile::tempdir().expect("dir");
+    let (ec, ec_jwk) = ec_key(dir.path(), "ec1");
+    let (rsa, rsa_jwk) = rsa_key(dir.path(), "rsa1");
+    let jwks = dir.path().join("jwks.json");
+    std::fs::write(&jwks, json!({ "keys": [ec_jwk, rsa_jwk] }).to_string()).expect("write");
+    let env = [
+        ("STUDIOGATE_JWKS_URL", jwks.to_str().expect("path")),
+        ("STUDIOGATE_JWKS_ISSUER", ISSUER),
+        ("STUDIOGATE_JWT_AUDIENCE", "authenticated"),
+    ];
+    let app = TestApp::spawn_with_env(BIN, &backend, &env)
+        .await
+        .expect("app");
 
-        for (alg, kid, key) in [
-            (Algorithm::ES256, "ec1", &ec),
-            (Algorithm::RS256, "rsa1", &rsa),
-        ] {
-            let sub = Uuid::new_v4();
-            let token = sign(alg, kid, key, &claims(sub));
-            let (status, body) = viewer(&app, &token).await;
-            assert_eq!(status, 200, "{backend:?} {alg:?}: {body}");
-            assert_eq!(body["data"]["viewer"]["id"], json!(sub));
-            assert_eq!(
-                body["data"]["viewer"]["profile"]["fullName"],
-                "Grace Hopper"
-            );
-            // The second request finds the account it created.
-            assert_eq!(viewer(&app, &token).await.1, body);
-        }
-
+    for (alg, kid, key) in [
+        (Algorithm::ES256, "ec1", &ec),
+        (Algorithm::RS256, "rsa1", &rsa),
+    ] {
         let sub = Uuid::new_v4();
-        let now = chrono::Utc::now().timestamp();
-        let with = |patch: Value| {
-            let mut c = claims(sub);
-            for (k, v) in patch.as_object().expect("object") {
-                c[k] = v.clone();
-            }
-            sign(Algorithm::ES256, "ec1", &ec, &c)
-        };
-        let good = with(json!({}));
-        let mut parts: Vec<&str> = good.split('.').collect();
-        let forged = URL_SAFE_NO_PAD.encode(claims(Uuid::new_v4()).to_string());
-        parts[1] = &forged;
-        let tampered = parts.join(".");
-        let none = format!(
-            "{}.{}.",
-            URL_SAFE_NO_PAD.encode(r#"{"alg":"none","kid":"ec1"}"#),
-            forged
+        let token = sign(alg, kid, key, &claims(sub));
+        let (status, body) = viewer(&app, &token).await;
+        assert_eq!(status, 200, "{backend:?} {alg:?}: {body}");
+        assert_eq!(body["data"]["viewer"]["id"], json!(sub));
+        assert_eq!(
+            body["data"]["viewer"]["profile"]["fullName"],
+            "Grace Hopper"
         );
-        for (what, token) in [
-            ("expired", with(json!({ "exp": now - 10 }))),
-            ("not yet valid", with(json!({ "nbf": now + 600 }))),
-            ("wrong audience", with(json!({ "aud": "someone-else" }))),
-            ("wrong issuer", with(json!({ "iss": "https://evil.test" }))),
-            ("tampered", tampered),
-            ("alg none", none),
-            (
-                "unknown kid",
-                sign(Algorithm::ES256, "ec2", &ec, &claims(sub)),
-            ),
-        ] {
-            let (status, body) = viewer(&app, &token).await;
-            assert_eq!(status, 401, "{backend:?}: {what} accepted: {body}");
-            assert_eq!(error_codes(&body), vec!["UNAUTHENTICATED"]);
-        }
-
-        // The issuer rotates in a new key: an unknown kid makes the gateway read the JWKS again.
-        let (ec2, ec2_jwk) = ec_key(dir.path(), "ec2");
-        std::fs::write(&jwks, json!({ "keys": [ec2_jwk] }).to_string()).expect("write");
-        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-        let (status, body) = viewer(&app, &sign(Algorithm::ES256, "ec2", &ec2, &claims(sub))).await;
-        assert_eq!(status, 200, "{backend:?}: rotated key refused: {body}");
+        // The second request finds the account it created.
+        assert_eq!(viewer(&app, &token).await.1, body);
     }
+
+    let sub = Uuid::new_v4();
+    let now = chrono::Utc::now().timestamp();
+    let with = |patch: Value| {
+        let mut c = claims(sub);
+        for (k, v) in patch.as_object().expect("object") {
+            c[k] = v.clone();
+        }
+        sign(Algorithm::ES256, "ec1", &ec, &c)
+    };
+    let good = with(json!({}));
+    let mut parts: Vec<&str> = good.split('.').collect();
+    let forged = URL_SAFE_NO_PAD.encode(claims(Uuid::new_v4()).to_string());
+    parts[1] = &forged;
+    let tampered = parts.join(".");
+    let none = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"none","kid":"ec1"}"#),
+        forged
+    );
+    for (what, token) in [
+        ("expired", with(json!({ "exp": now - 10 }))),
+        ("not yet valid", with(json!({ "nbf": now + 600 }))),
+        ("wrong audience", with(json!({ "aud": "someone-else" }))),
+        ("wrong issuer", with(json!({ "iss": "https://evil.test" }))),
+        ("tampered", tampered),
+        ("alg none", none),
+        (
+            "unknown kid",
+            sign(Algorithm::ES256, "ec2", &ec, &claims(sub)),
+        ),
+    ] {
+        let (status, body) = viewer(&app, &token).await;
+        assert_eq!(status, 401, "{backend:?}: {what} accepted: {body}");
+        assert_eq!(error_codes(&body), vec!["UNAUTHENTICATED"]);
+    }
+
+    // The issuer rotates in a new key: an unknown kid makes the gateway read the JWKS again.
+    let (ec2, ec2_jwk) = ec_key(dir.path(), "ec2");
+    std::fs::write(&jwks, json!({ "keys": [ec2_jwk] }).to_string()).expect("write");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (status, body) = viewer(&app, &sign(Algorithm::ES256, "ec2", &ec2, &claims(sub))).await;
+    assert_eq!(status, 200, "{backend:?}: rotated key refused: {body}");
 }
+on_both_backends!(jwks_tokens_are_verified_and_provision_their_account);

@@ -2,7 +2,7 @@
 //! accepts the largest that does not.
 
 use serde_json::json;
-use studiogate_testkit::{backends, error_codes, TestApp};
+use studiogate_testkit::{error_codes, Backend, TestApp};
 use uuid::Uuid;
 
 use crate::support::BIN;
@@ -26,7 +26,7 @@ fn deep(fields: usize) -> String {
 
 #[tokio::test]
 async fn the_depth_limit_refuses_just_past_the_line() {
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let app = TestApp::spawn(BIN, backend).await.expect("app");
     let token = app.token(Uuid::new_v4());
     // Depth counts fields from the root: 12 passes, 13 does not.
@@ -64,7 +64,7 @@ fn root_fields(n: usize) -> String {
 
 #[tokio::test]
 async fn alias_root_field_and_directive_limits_refuse_just_past_the_line() {
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let app = TestApp::spawn_with_env(BIN, backend, &[("STUDIOGATE_MAX_DIRECTIVES", "1")])
         .await
         .expect("app");
@@ -119,7 +119,7 @@ fn two_levels(a: u32, b: u32, extra_root_field: bool) -> String {
 
 #[tokio::test]
 async fn the_complexity_limit_multiplies_by_first() {
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let app = TestApp::spawn(BIN, backend).await.expect("app");
     let token = app.token(Uuid::new_v4());
     // 1 + 99 + 99 + 99 * 99 = 10,000: the largest cost that runs; one more object crosses it.
@@ -154,7 +154,7 @@ async fn the_complexity_limit_multiplies_by_first() {
 
 #[tokio::test]
 async fn introspection_and_suggestions_can_be_turned_off() {
-    let backend = &backends()[0];
+    let backend = &Backend::Sqlite;
     let introspect = "{ __schema { queryType { name } } }";
     let typo = "{ viewr { id } }";
     let open = TestApp::spawn(BIN, backend).await.expect("app");

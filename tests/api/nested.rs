@@ -1,5 +1,5 @@
 use serde_json::json;
-use studiogate_testkit::backends;
+use studiogate_testkit::{on_both_backends, Backend};
 
 use crate::support::{account, company, rows, seeded, text, uuid};
 
@@ -28,61 +28,59 @@ query Nested {
   }
 }"#;
 
-#[tokio::test]
-async fn nested_query_walks_companies_studios_executions_files() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 2).await;
-        let token = app.token(account(&seed, 0, 1));
-        let body = app.gql(&token, NESTED, json!({})).await.expect("response");
-        assert!(body["errors"].is_null(), "{backend:?}: {body}");
-        let companies = body["data"]["companies"]["nodes"].as_array().expect("list");
-        assert_eq!(companies.len(), 1, "{backend:?}: only the viewer's company");
-        assert_eq!(companies[0]["id"], json!(company(&seed, 0)));
-        let studios = companies[0]["studios"]["nodes"]
+async fn nested_query_walks_companies_studios_executions_files(backend: Backend) {
+    let (app, seed) = seeded(&backend, 2).await;
+    let token = app.token(account(&seed, 0, 1));
+    let body = app.gql(&token, NESTED, json!({})).await.expect("response");
+    assert!(body["errors"].is_null(), "{backend:?}: {body}");
+    let companies = body["data"]["companies"]["nodes"].as_array().expect("list");
+    assert_eq!(companies.len(), 1, "{backend:?}: only the viewer's company");
+    assert_eq!(companies[0]["id"], json!(company(&seed, 0)));
+    let studios = companies[0]["studios"]["nodes"]
+        .as_array()
+        .expect("studios");
+    assert_eq!(studios.len(), 10);
+    for studio in studios {
+        assert_eq!(studio["company"]["id"], companies[0]["id"]);
+        let executions = studio["executions"]["nodes"]
             .as_array()
-            .expect("studios");
-        assert_eq!(studios.len(), 10);
-        for studio in studios {
-            assert_eq!(studio["company"]["id"], companies[0]["id"]);
-            let executions = studio["executions"]["nodes"]
-                .as_array()
-                .expect("executions");
-            assert_eq!(executions.len(), 10);
-            for exec in executions {
-                assert_eq!(exec["studio"]["id"], studio["id"]);
-                for usage in exec["files"].as_array().expect("files") {
-                    assert_eq!(usage["file"]["studio"]["id"], studio["id"]);
-                }
+            .expect("executions");
+        assert_eq!(executions.len(), 10);
+        for exec in executions {
+            assert_eq!(exec["studio"]["id"], studio["id"]);
+            for usage in exec["files"].as_array().expect("files") {
+                assert_eq!(usage["file"]["studio"]["id"], studio["id"]);
             }
         }
-        // The newest ten executions of a studio, as the database orders them.
-        let studio_id = studios[0]["id"].as_str().expect("id");
-        let stored = rows(
-            &app,
-            "SELECT id, studio_id, created_at FROM workflow_executions",
-        )
-        .await;
-        let mut expected: Vec<_> = stored
-            .iter()
-            .filter(|r| uuid(r, "studio_id").to_string() == studio_id)
-            .map(|r| (text_time(r), uuid(r, "id")))
-            .collect();
-        expected.sort();
-        expected.reverse();
-        let got: Vec<_> = studios[0]["executions"]["nodes"]
-            .as_array()
-            .expect("list")
-            .iter()
-            .map(|e| e["id"].as_str().expect("id").to_owned())
-            .collect();
-        let want: Vec<_> = expected
-            .iter()
-            .take(10)
-            .map(|(_, id)| id.to_string())
-            .collect();
-        assert_eq!(got, want, "{backend:?}");
     }
+    // The newest ten executions of a studio, as the database orders them.
+    let studio_id = studios[0]["id"].as_str().expect("id");
+    let stored = rows(
+        &app,
+        "SELECT id, studio_id, created_at FROM workflow_executions",
+    )
+    .await;
+    let mut expected: Vec<_> = stored
+        .iter()
+        .filter(|r| uuid(r, "studio_id").to_string() == studio_id)
+        .map(|r| (text_time(r), uuid(r, "id")))
+        .collect();
+    expected.sort();
+    expected.reverse();
+    let got: Vec<_> = studios[0]["executions"]["nodes"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|e| e["id"].as_str().expect("id").to_owned())
+        .collect();
+    let want: Vec<_> = expected
+        .iter()
+        .take(10)
+        .map(|(_, id)| id.to_string())
+        .collect();
+    assert_eq!(got, want, "{backend:?}");
 }
+on_both_backends!(nested_query_walks_companies_studios_executions_files);
 
 fn text_time(row: &sea_orm::QueryResult) -> chrono::DateTime<chrono::FixedOffset> {
     row.try_get("", "created_at").unwrap_or_else(|_| {
@@ -100,59 +98,55 @@ query Flagship {
 }"#;
 
 /// The statement count of the nested query does not grow with the data.
-#[tokio::test]
-async fn nested_query_statement_count_is_flat_across_scales() {
-    for backend in backends() {
-        let mut counts = Vec::new();
-        for scale in [2, 10] {
-            let (app, seed) = seeded(&backend, scale).await;
-            // Company 1's member k=1 is also the viewer at both scales.
-            let token = app.token(account(&seed, 1, 1));
-            let (n, body) = app
-                .count_statements(&token, FLAGSHIP, json!({}))
-                .await
-                .expect("response");
-            assert!(body["errors"].is_null(), "{body}");
-            let nodes = &body["data"]["companies"]["nodes"][0]["studios"]["nodes"];
-            assert_eq!(nodes.as_array().map(Vec::len), Some(10));
-            counts.push(n);
-        }
-        println!(
-            "{}: nested query statements at scale 2 and 10: {counts:?}",
-            backend.name()
-        );
-        assert_eq!(
-            counts[0], counts[1],
-            "{backend:?}: statement count grew with data"
-        );
-        // memberships, companies, studios, executions, files: one statement per level.
-        assert_eq!(counts[0], 5, "{backend:?}: {} statements", counts[0]);
+async fn nested_query_statement_count_is_flat_across_scales(backend: Backend) {
+    let mut counts = Vec::new();
+    for scale in [2, 10] {
+        let (app, seed) = seeded(&backend, scale).await;
+        // Company 1's member k=1 is also the viewer at both scales.
+        let token = app.token(account(&seed, 1, 1));
+        let (n, body) = app
+            .count_statements(&token, FLAGSHIP, json!({}))
+            .await
+            .expect("response");
+        assert!(body["errors"].is_null(), "{body}");
+        let nodes = &body["data"]["companies"]["nodes"][0]["studios"]["nodes"];
+        assert_eq!(nodes.as_array().map(Vec::len), Some(10));
+        counts.push(n);
     }
+    println!(
+        "{}: nested query statements at scale 2 and 10: {counts:?}",
+        backend.name()
+    );
+    assert_eq!(
+        counts[0], counts[1],
+        "{backend:?}: statement count grew with data"
+    );
+    // memberships, companies, studios, executions, files: one statement per level.
+    assert_eq!(counts[0], 5, "{backend:?}: {} statements", counts[0]);
 }
+on_both_backends!(nested_query_statement_count_is_flat_across_scales);
 
 /// totalCount is one GROUP BY per level, however many parents.
-#[tokio::test]
-async fn total_counts_are_batched_per_level() {
+async fn total_counts_are_batched_per_level(backend: Backend) {
     const COUNTS: &str = r#"{
       companies { totalCount nodes { studios(first: 10) { totalCount nodes {
         executions(first: 1) { totalCount } files(first: 1) { totalCount } } } } }
     }"#;
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 2).await;
-        let token = app.token(account(&seed, 0, 0));
-        let (n, body) = app
-            .count_statements(&token, COUNTS, json!({}))
-            .await
-            .expect("ok");
-        assert!(body["errors"].is_null(), "{body}");
-        let studios = body["data"]["companies"]["nodes"][0]["studios"].clone();
-        assert_eq!(studios["totalCount"], 10);
-        for s in studios["nodes"].as_array().expect("studios") {
-            assert_eq!(s["executions"]["totalCount"], 40);
-            // 15 files, 3 of them private, one of those uploaded by this admin.
-            assert_eq!(s["files"]["totalCount"], 13);
-        }
-        // memberships, companies, count, studios, count, executions, count, files, count
-        assert!(n <= 9, "{backend:?}: {n} statements");
+    let (app, seed) = seeded(&backend, 2).await;
+    let token = app.token(account(&seed, 0, 0));
+    let (n, body) = app
+        .count_statements(&token, COUNTS, json!({}))
+        .await
+        .expect("ok");
+    assert!(body["errors"].is_null(), "{body}");
+    let studios = body["data"]["companies"]["nodes"][0]["studios"].clone();
+    assert_eq!(studios["totalCount"], 10);
+    for s in studios["nodes"].as_array().expect("studios") {
+        assert_eq!(s["executions"]["totalCount"], 40);
+        // 15 files, 3 of them private, one of those uploaded by this admin.
+        assert_eq!(s["files"]["totalCount"], 13);
     }
+    // memberships, companies, count, studios, count, executions, count, files, count
+    assert!(n <= 9, "{backend:?}: {n} statements");
 }
+on_both_backends!(total_counts_are_batched_per_level);

@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 use std::collections::HashSet;
-use studiogate_testkit::{backends, error_codes};
+use studiogate_testkit::{error_codes, on_both_backends, Backend};
 
 use crate::support::{account, seeded};
 
@@ -19,65 +19,60 @@ fn executions(body: &Value) -> &Value {
     &body["data"]["companies"]["nodes"][0]["studios"]["nodes"][0]["executions"]
 }
 
-#[tokio::test]
-async fn pages_walk_a_list_without_gaps_or_repeats() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 1).await;
-        let token = app.token(account(&seed, 0, 1));
-        for order in ["NEWEST_FIRST", "OLDEST_FIRST"] {
-            let mut seen = Vec::new();
-            let mut after = Value::Null;
-            loop {
-                let vars = json!({ "first": 7, "after": after, "order": order });
-                let body = app.gql(&token, EXECUTIONS, vars).await.expect("page");
-                assert!(body["errors"].is_null(), "{body}");
-                let conn = executions(&body);
-                assert_eq!(conn["totalCount"], 40);
-                let edges = conn["edges"].as_array().expect("edges");
-                for edge in edges {
-                    seen.push((
-                        edge["node"]["createdAt"].as_str().expect("t").to_owned(),
-                        edge["node"]["id"].as_str().expect("id").to_owned(),
-                    ));
-                }
-                if conn["pageInfo"]["hasNextPage"] != true {
-                    break;
-                }
-                assert_eq!(edges.len(), 7, "full pages until the last one");
-                after = conn["pageInfo"]["endCursor"].clone();
+async fn pages_walk_a_list_without_gaps_or_repeats(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let token = app.token(account(&seed, 0, 1));
+    for order in ["NEWEST_FIRST", "OLDEST_FIRST"] {
+        let mut seen = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let vars = json!({ "first": 7, "after": after, "order": order });
+            let body = app.gql(&token, EXECUTIONS, vars).await.expect("page");
+            assert!(body["errors"].is_null(), "{body}");
+            let conn = executions(&body);
+            assert_eq!(conn["totalCount"], 40);
+            let edges = conn["edges"].as_array().expect("edges");
+            for edge in edges {
+                seen.push((
+                    edge["node"]["createdAt"].as_str().expect("t").to_owned(),
+                    edge["node"]["id"].as_str().expect("id").to_owned(),
+                ));
             }
-            assert_eq!(seen.len(), 40, "{backend:?} {order}: every execution once");
-            let unique: HashSet<_> = seen.iter().map(|(_, id)| id.clone()).collect();
-            assert_eq!(unique.len(), 40, "{backend:?} {order}: no repeats");
-            let mut sorted = seen.clone();
-            sorted.sort();
-            if order == "NEWEST_FIRST" {
-                sorted.reverse();
+            if conn["pageInfo"]["hasNextPage"] != true {
+                break;
             }
-            assert_eq!(seen, sorted, "{backend:?} {order}: stable order");
+            assert_eq!(edges.len(), 7, "full pages until the last one");
+            after = conn["pageInfo"]["endCursor"].clone();
         }
+        assert_eq!(seen.len(), 40, "{backend:?} {order}: every execution once");
+        let unique: HashSet<_> = seen.iter().map(|(_, id)| id.clone()).collect();
+        assert_eq!(unique.len(), 40, "{backend:?} {order}: no repeats");
+        let mut sorted = seen.clone();
+        sorted.sort();
+        if order == "NEWEST_FIRST" {
+            sorted.reverse();
+        }
+        assert_eq!(seen, sorted, "{backend:?} {order}: stable order");
     }
 }
+on_both_backends!(pages_walk_a_list_without_gaps_or_repeats);
 
-#[tokio::test]
-async fn status_filter_narrows_executions() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 1).await;
-        let token = app.token(account(&seed, 0, 1));
-        let vars = json!({ "first": 100, "status": ["FAILED", "PAUSED"] });
-        let body = app.gql(&token, EXECUTIONS, vars).await.expect("page");
-        let conn = executions(&body);
-        // 40 executions cycle through 5 statuses: 8 failed and 8 paused.
-        assert_eq!(conn["totalCount"], 16, "{body}");
-        for edge in conn["edges"].as_array().expect("edges") {
-            let status = edge["node"]["status"].as_str().expect("status");
-            assert!(status == "FAILED" || status == "PAUSED", "{status}");
-        }
+async fn status_filter_narrows_executions(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let token = app.token(account(&seed, 0, 1));
+    let vars = json!({ "first": 100, "status": ["FAILED", "PAUSED"] });
+    let body = app.gql(&token, EXECUTIONS, vars).await.expect("page");
+    let conn = executions(&body);
+    // 40 executions cycle through 5 statuses: 8 failed and 8 paused.
+    assert_eq!(conn["totalCount"], 16, "{body}");
+    for edge in conn["edges"].as_array().expect("edges") {
+        let status = edge["node"]["status"].as_str().expect("status");
+        assert!(status == "FAILED" || status == "PAUSED", "{status}");
     }
 }
+on_both_backends!(status_filter_narrows_executions);
 
-#[tokio::test]
-async fn studio_and_template_filters_narrow_their_lists() {
+async fn studio_and_template_filters_narrow_their_lists(backend: Backend) {
     const QUERY: &str = r#"{
       companies { nodes { studios(first: 100, filter: { businessArea: SALES }) {
         totalCount nodes { businessArea } } } }
@@ -87,56 +82,53 @@ async fn studio_and_template_filters_narrow_their_lists() {
       bySearch: workflowTemplates(filter: { search: "template 07" }) { nodes { name } }
       all: workflowTemplates(first: 100) { totalCount }
     }"#;
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 1).await;
-        let token = app.token(account(&seed, 0, 1));
-        let body = app.gql(&token, QUERY, json!({})).await.expect("ok");
-        assert!(body["errors"].is_null(), "{body}");
-        let studios = &body["data"]["companies"]["nodes"][0]["studios"];
-        // Studios 0-9 cycle through 7 areas: SALES is studios 1 and 8.
-        assert_eq!(studios["totalCount"], 2, "{body}");
-        for s in studios["nodes"].as_array().expect("list") {
-            assert_eq!(s["businessArea"], "SALES");
-        }
-        // 30 templates, every tenth inactive: members see 27.
-        assert_eq!(body["data"]["all"]["totalCount"], 27);
-        // tag3 is on templates 3, 8, 13, 18, 23, 28; none of them inactive.
-        assert_eq!(body["data"]["byTag"]["totalCount"], 6, "{body}");
-        for t in body["data"]["byTag"]["nodes"].as_array().expect("list") {
-            assert!(t["tags"].as_array().expect("tags").contains(&json!("tag3")));
-            assert_eq!(t["isActive"], true);
-        }
-        let by_level = body["data"]["byLevel"]["nodes"].as_array().expect("list");
-        assert!(!by_level.is_empty());
-        for t in by_level {
-            assert_eq!(t["complexityLevel"], "ADVANCED");
-            assert_eq!(t["businessArea"], "MARKETING");
-        }
-        assert_eq!(
-            body["data"]["bySearch"]["nodes"],
-            json!([{ "name": "Template 07" }])
-        );
+    let (app, seed) = seeded(&backend, 1).await;
+    let token = app.token(account(&seed, 0, 1));
+    let body = app.gql(&token, QUERY, json!({})).await.expect("ok");
+    assert!(body["errors"].is_null(), "{body}");
+    let studios = &body["data"]["companies"]["nodes"][0]["studios"];
+    // Studios 0-9 cycle through 7 areas: SALES is studios 1 and 8.
+    assert_eq!(studios["totalCount"], 2, "{body}");
+    for s in studios["nodes"].as_array().expect("list") {
+        assert_eq!(s["businessArea"], "SALES");
     }
+    // 30 templates, every tenth inactive: members see 27.
+    assert_eq!(body["data"]["all"]["totalCount"], 27);
+    // tag3 is on templates 3, 8, 13, 18, 23, 28; none of them inactive.
+    assert_eq!(body["data"]["byTag"]["totalCount"], 6, "{body}");
+    for t in body["data"]["byTag"]["nodes"].as_array().expect("list") {
+        assert!(t["tags"].as_array().expect("tags").contains(&json!("tag3")));
+        assert_eq!(t["isActive"], true);
+    }
+    let by_level = body["data"]["byLevel"]["nodes"].as_array().expect("list");
+    assert!(!by_level.is_empty());
+    for t in by_level {
+        assert_eq!(t["complexityLevel"], "ADVANCED");
+        assert_eq!(t["businessArea"], "MARKETING");
+    }
+    assert_eq!(
+        body["data"]["bySearch"]["nodes"],
+        json!([{ "name": "Template 07" }])
+    );
 }
+on_both_backends!(studio_and_template_filters_narrow_their_lists);
 
-#[tokio::test]
-async fn page_size_and_cursor_are_validated() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 1).await;
-        let token = app.token(account(&seed, 0, 1));
-        for (vars, field) in [
-            (json!({ "first": 0 }), "first"),
-            (json!({ "first": 101 }), "first"),
-            (json!({ "first": 5, "after": "bm90LWEtY3Vyc29y" }), "after"),
-        ] {
-            let body = app.gql(&token, EXECUTIONS, vars).await.expect("response");
-            assert_eq!(error_codes(&body), vec!["BAD_USER_INPUT"], "{body}");
-            assert_eq!(body["errors"][0]["extensions"]["field"], field);
-        }
-        let body = app
-            .gql(&token, EXECUTIONS, json!({ "first": 100 }))
-            .await
-            .expect("ok");
-        assert!(body["errors"].is_null(), "first: 100 is allowed: {body}");
+async fn page_size_and_cursor_are_validated(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let token = app.token(account(&seed, 0, 1));
+    for (vars, field) in [
+        (json!({ "first": 0 }), "first"),
+        (json!({ "first": 101 }), "first"),
+        (json!({ "first": 5, "after": "bm90LWEtY3Vyc29y" }), "after"),
+    ] {
+        let body = app.gql(&token, EXECUTIONS, vars).await.expect("response");
+        assert_eq!(error_codes(&body), vec!["BAD_USER_INPUT"], "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], field);
     }
+    let body = app
+        .gql(&token, EXECUTIONS, json!({ "first": 100 }))
+        .await
+        .expect("ok");
+    assert!(body["errors"].is_null(), "first: 100 is allowed: {body}");
 }
+on_both_backends!(page_size_and_cursor_are_validated);

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use std::time::Duration;
-use studiogate_testkit::{backends, Backend, TestApp, TestDb};
+use studiogate_testkit::{on_both_backends, Backend, TestApp, TestDb};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use uuid::Uuid;
@@ -72,7 +72,7 @@ impl SlowPost {
 #[tokio::test]
 async fn a_request_past_the_timeout_gets_504_with_code_timeout() {
     let env = [("STUDIOGATE_REQUEST_TIMEOUT_SECS", "1")];
-    let app = TestApp::spawn_with_env(BIN, &backends()[0], &env)
+    let app = TestApp::spawn_with_env(BIN, &Backend::Sqlite, &env)
         .await
         .expect("app");
     let token = app.token(Uuid::new_v4());
@@ -85,37 +85,35 @@ async fn a_request_past_the_timeout_gets_504_with_code_timeout() {
     assert!(metrics.contains("studiogate_graphql_errors_total{code=\"TIMEOUT\"} 1"));
 }
 
-#[tokio::test]
-async fn sigterm_lets_an_in_flight_request_finish() {
-    for backend in backends() {
-        let mut app = TestApp::spawn(BIN, &backend).await.expect("app");
-        let token = app.token(Uuid::new_v4());
-        let slow = SlowPost::start(&app, &token, "{ companies { totalCount } }").await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        app.terminate().expect("SIGTERM");
-        // The listener closes at once: new connections are refused ...
-        let mut refused = false;
-        for _ in 0..50 {
-            if TcpStream::connect(app.addr()).await.is_err() {
-                refused = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+async fn sigterm_lets_an_in_flight_request_finish(backend: Backend) {
+    let mut app = TestApp::spawn(BIN, &backend).await.expect("app");
+    let token = app.token(Uuid::new_v4());
+    let slow = SlowPost::start(&app, &token, "{ companies { totalCount } }").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.terminate().expect("SIGTERM");
+    // The listener closes at once: new connections are refused ...
+    let mut refused = false;
+    for _ in 0..50 {
+        if TcpStream::connect(app.addr()).await.is_err() {
+            refused = true;
+            break;
         }
-        assert!(refused, "{backend:?}: still accepting after SIGTERM");
-        // ... while the request already in flight completes normally.
-        let (status, body) = slow.finish().await;
-        assert_eq!(status, 200, "{body}");
-        assert_eq!(body["data"]["companies"]["totalCount"], 0, "{body}");
-        let exit = app.wait_exit(Duration::from_secs(20)).await.expect("exits");
-        assert!(exit.success(), "{backend:?}: exit status {exit}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    assert!(refused, "{backend:?}: still accepting after SIGTERM");
+    // ... while the request already in flight completes normally.
+    let (status, body) = slow.finish().await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["companies"]["totalCount"], 0, "{body}");
+    let exit = app.wait_exit(Duration::from_secs(20)).await.expect("exits");
+    assert!(exit.success(), "{backend:?}: exit status {exit}");
 }
+on_both_backends!(sigterm_lets_an_in_flight_request_finish);
 
 #[tokio::test]
 async fn the_shutdown_deadline_bounds_a_request_that_never_finishes() {
     let env = [("STUDIOGATE_SHUTDOWN_TIMEOUT_SECS", "1")];
-    let mut app = TestApp::spawn_with_env(BIN, &backends()[0], &env)
+    let mut app = TestApp::spawn_with_env(BIN, &Backend::Sqlite, &env)
         .await
         .expect("app");
     let token = app.token(Uuid::new_v4());
@@ -240,16 +238,13 @@ async fn ready_within(app: &TestApp, expected: u16, limit: Duration) -> bool {
     false
 }
 
+/// Starts and stops a PostgreSQL cluster of its own (initdb and pg_ctl under
+/// /usr/lib/postgresql), so the shared server is never stopped.
 #[tokio::test]
+#[ignore = "needs PostgreSQL's server binaries (initdb, pg_ctl) and --include-ignored"]
 async fn readiness_goes_false_and_true_again_with_the_database() {
-    if std::env::var("TEST_DATABASE_URL").is_err() {
-        eprintln!("SKIPPED readiness_goes_false_and_true_again_with_the_database: needs PostgreSQL (TEST_DATABASE_URL unset)");
-        return;
-    }
-    let Some(bin) = PrivateCluster::pg_bin() else {
-        eprintln!("SKIPPED readiness_goes_false_and_true_again_with_the_database: no initdb/pg_ctl under /usr/lib/postgresql");
-        return;
-    };
+    let bin = PrivateCluster::pg_bin()
+        .expect("this test needs initdb and pg_ctl under /usr/lib/postgresql");
     let cluster = PrivateCluster::create(bin);
     let db = TestDb::external(&cluster.url(), Backend::Postgres(cluster.url()));
     let app = TestApp::spawn_on(BIN, db, &[]).await.expect("app");

@@ -4,7 +4,7 @@
 //! reach membership management.
 
 use serde_json::json;
-use studiogate_testkit::{backends, error_codes};
+use studiogate_testkit::{error_codes, on_both_backends, Backend};
 use uuid::Uuid;
 
 use crate::support::{account, company, seeded};
@@ -28,253 +28,243 @@ fn template(name: &str) -> serde_json::Value {
     })
 }
 
-#[tokio::test]
-async fn platform_admins_manage_templates_and_members_cannot() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 1).await;
-        let member = app.token(account(&seed, 0, 0));
-        let admin_id = account(&seed, 0, 5);
-        app.grant_platform_admin(admin_id, "studios")
-            .await
-            .expect("granted");
-        let admin = app.token(admin_id);
+async fn platform_admins_manage_templates_and_members_cannot(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let member = app.token(account(&seed, 0, 0));
+    let admin_id = account(&seed, 0, 5);
+    app.grant_platform_admin(admin_id, "studios")
+        .await
+        .expect("granted");
+    let admin = app.token(admin_id);
 
+    let refused = app
+        .gql(
+            &member,
+            CREATE,
+            json!({ "input": template("Weekly digest") }),
+        )
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&refused), vec!["FORBIDDEN"], "{refused}");
+
+    let created = app
+        .gql(
+            &admin,
+            CREATE,
+            json!({ "input": template("Weekly digest") }),
+        )
+        .await
+        .expect("ok");
+    let t = created["data"]["createWorkflowTemplate"]["workflowTemplate"].clone();
+    assert_eq!(t["name"], "Weekly digest", "{created}");
+    let dup = app
+        .gql(
+            &admin,
+            CREATE,
+            json!({ "input": template("Weekly digest") }),
+        )
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&dup), vec!["CONFLICT"]);
+    assert_eq!(dup["errors"][0]["extensions"]["field"], "name");
+
+    for (patch, field) in [
+        (
+            json!({ "inputSchema": { "type": "banana" } }),
+            "inputSchema",
+        ),
+        (json!({ "version": "1.0" }), "version"),
+        (
+            json!({ "estimatedDurationMinutes": 0 }),
+            "estimatedDurationMinutes",
+        ),
+        (json!({ "description": "short" }), "description"),
+    ] {
+        let mut input = template("Another template");
+        for (k, v) in patch.as_object().expect("object") {
+            input[k] = v.clone();
+        }
+        let body = app
+            .gql(&admin, CREATE, json!({ "input": input }))
+            .await
+            .expect("ok");
+        assert_eq!(
+            error_codes(&body),
+            vec!["BAD_USER_INPUT"],
+            "{field}: {body}"
+        );
+        assert_eq!(body["errors"][0]["extensions"]["field"], field);
+    }
+
+    // Retire it, with the updatedAt the admin saw; a second write with the old one is stale.
+    let seen = t["updatedAt"].clone();
+    let input = json!({ "id": t["id"], "updatedAt": seen, "isActive": false, "version": "1.1.0" });
+    let body = app
+        .gql(&admin, UPDATE, json!({ "input": input }))
+        .await
+        .expect("ok");
+    assert_eq!(
+        body["data"]["updateWorkflowTemplate"]["workflowTemplate"]["isActive"], false,
+        "{body}"
+    );
+    let stale = app
+        .gql(&admin, UPDATE, json!({ "input": input }))
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&stale), vec!["CONFLICT"]);
+    assert_eq!(stale["errors"][0]["extensions"]["reason"], "STALE_OBJECT");
+    let update_refused = app
+        .gql(
+            &member,
+            UPDATE,
+            json!({ "input": { "id": t["id"], "isActive": true } }),
+        )
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&update_refused), vec!["FORBIDDEN"]);
+
+    // Members no longer see the retired template; the admin does.
+    let q = "query($id: UUID!) { workflowTemplate(id: $id) { id } }";
+    let hidden = app
+        .gql(&member, q, json!({ "id": t["id"] }))
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&hidden), vec!["NOT_FOUND"]);
+    let seen = app
+        .gql(&admin, q, json!({ "id": t["id"] }))
+        .await
+        .expect("ok");
+    assert_eq!(seen["data"]["workflowTemplate"]["id"], t["id"]);
+}
+on_both_backends!(platform_admins_manage_templates_and_members_cannot);
+
+async fn platform_admins_read_every_tenant_and_write_only_where_they_are_members(backend: Backend) {
+    let (app, seed) = seeded(&backend, 2).await;
+    // A member of company 0 only, made a studios platform admin.
+    let admin_id = account(&seed, 0, 2);
+    app.grant_platform_admin(admin_id, "studios")
+        .await
+        .expect("granted");
+    let admin = app.token(admin_id);
+    let q =
+        "query($id: UUID!) { company(id: $id) { studios(first: 1) { nodes { id updatedAt } } } }";
+    let body = app
+        .gql(&admin, "{ companies { totalCount } }", json!({}))
+        .await
+        .expect("ok");
+    assert_eq!(body["data"]["companies"]["totalCount"], 2, "{body}");
+    let member = app.token(account(&seed, 0, 1));
+    let body = app
+        .gql(&member, "{ companies { totalCount } }", json!({}))
+        .await
+        .expect("ok");
+    assert_eq!(body["data"]["companies"]["totalCount"], 1);
+
+    let update = r#"mutation($input: UpdateStudioInput!) { updateStudio(input: $input) { studio { description } } }"#;
+    for (c, writes) in [(0, true), (1, false)] {
+        let body = app
+            .gql(&admin, q, json!({ "id": company(&seed, c) }))
+            .await
+            .expect("ok");
+        let studio = body["data"]["company"]["studios"]["nodes"][0].clone();
+        assert!(studio["id"].is_string(), "company {c} is readable: {body}");
+        let input = json!({ "id": studio["id"], "updatedAt": studio["updatedAt"], "description": "Edited by the platform admin" });
+        let changed = app
+            .gql(&admin, update, json!({ "input": input }))
+            .await
+            .expect("ok");
+        if writes {
+            assert_eq!(
+                changed["data"]["updateStudio"]["studio"]["description"],
+                "Edited by the platform admin",
+                "{changed}"
+            );
+        } else {
+            // Not a member: the studio is as missing as any foreign one.
+            assert_eq!(error_codes(&changed), vec!["NOT_FOUND"], "{changed}");
+        }
+    }
+}
+on_both_backends!(platform_admins_read_every_tenant_and_write_only_where_they_are_members);
+
+async fn a_platform_admin_of_another_domain_or_by_token_claim_is_nobody_here(backend: Backend) {
+    let (app, seed) = seeded(&backend, 2).await;
+    let elsewhere = account(&seed, 0, 3);
+    app.grant_platform_admin(elsewhere, "identity")
+        .await
+        .expect("granted");
+    let claimed = app.token_with_role(account(&seed, 0, 4), "platform_admin");
+    for token in [app.token(elsewhere), claimed] {
         let refused = app
             .gql(
-                &member,
+                &token,
                 CREATE,
                 json!({ "input": template("Weekly digest") }),
             )
             .await
             .expect("ok");
         assert_eq!(error_codes(&refused), vec!["FORBIDDEN"], "{refused}");
-
-        let created = app
-            .gql(
-                &admin,
-                CREATE,
-                json!({ "input": template("Weekly digest") }),
-            )
-            .await
-            .expect("ok");
-        let t = created["data"]["createWorkflowTemplate"]["workflowTemplate"].clone();
-        assert_eq!(t["name"], "Weekly digest", "{created}");
-        let dup = app
-            .gql(
-                &admin,
-                CREATE,
-                json!({ "input": template("Weekly digest") }),
-            )
-            .await
-            .expect("ok");
-        assert_eq!(error_codes(&dup), vec!["CONFLICT"]);
-        assert_eq!(dup["errors"][0]["extensions"]["field"], "name");
-
-        for (patch, field) in [
-            (
-                json!({ "inputSchema": { "type": "banana" } }),
-                "inputSchema",
-            ),
-            (json!({ "version": "1.0" }), "version"),
-            (
-                json!({ "estimatedDurationMinutes": 0 }),
-                "estimatedDurationMinutes",
-            ),
-            (json!({ "description": "short" }), "description"),
-        ] {
-            let mut input = template("Another template");
-            for (k, v) in patch.as_object().expect("object") {
-                input[k] = v.clone();
-            }
-            let body = app
-                .gql(&admin, CREATE, json!({ "input": input }))
-                .await
-                .expect("ok");
-            assert_eq!(
-                error_codes(&body),
-                vec!["BAD_USER_INPUT"],
-                "{field}: {body}"
-            );
-            assert_eq!(body["errors"][0]["extensions"]["field"], field);
-        }
-
-        // Retire it, with the updatedAt the admin saw; a second write with the old one is stale.
-        let seen = t["updatedAt"].clone();
-        let input =
-            json!({ "id": t["id"], "updatedAt": seen, "isActive": false, "version": "1.1.0" });
         let body = app
-            .gql(&admin, UPDATE, json!({ "input": input }))
+            .gql(&token, "{ companies { totalCount } }", json!({}))
             .await
             .expect("ok");
-        assert_eq!(
-            body["data"]["updateWorkflowTemplate"]["workflowTemplate"]["isActive"], false,
-            "{body}"
-        );
-        let stale = app
-            .gql(&admin, UPDATE, json!({ "input": input }))
-            .await
-            .expect("ok");
-        assert_eq!(error_codes(&stale), vec!["CONFLICT"]);
-        assert_eq!(stale["errors"][0]["extensions"]["reason"], "STALE_OBJECT");
-        let update_refused = app
-            .gql(
-                &member,
-                UPDATE,
-                json!({ "input": { "id": t["id"], "isActive": true } }),
-            )
-            .await
-            .expect("ok");
-        assert_eq!(error_codes(&update_refused), vec!["FORBIDDEN"]);
-
-        // Members no longer see the retired template; the admin does.
-        let q = "query($id: UUID!) { workflowTemplate(id: $id) { id } }";
-        let hidden = app
-            .gql(&member, q, json!({ "id": t["id"] }))
-            .await
-            .expect("ok");
-        assert_eq!(error_codes(&hidden), vec!["NOT_FOUND"]);
-        let seen = app
-            .gql(&admin, q, json!({ "id": t["id"] }))
-            .await
-            .expect("ok");
-        assert_eq!(seen["data"]["workflowTemplate"]["id"], t["id"]);
+        assert_eq!(body["data"]["companies"]["totalCount"], 1, "{body}");
     }
 }
+on_both_backends!(a_platform_admin_of_another_domain_or_by_token_claim_is_nobody_here);
 
-#[tokio::test]
-async fn platform_admins_read_every_tenant_and_write_only_where_they_are_members() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 2).await;
-        // A member of company 0 only, made a studios platform admin.
-        let admin_id = account(&seed, 0, 2);
-        app.grant_platform_admin(admin_id, "studios")
-            .await
-            .expect("granted");
-        let admin = app.token(admin_id);
-        let q = "query($id: UUID!) { company(id: $id) { studios(first: 1) { nodes { id updatedAt } } } }";
-        let body = app
-            .gql(&admin, "{ companies { totalCount } }", json!({}))
-            .await
-            .expect("ok");
-        assert_eq!(body["data"]["companies"]["totalCount"], 2, "{body}");
-        let member = app.token(account(&seed, 0, 1));
-        let body = app
-            .gql(&member, "{ companies { totalCount } }", json!({}))
-            .await
-            .expect("ok");
-        assert_eq!(body["data"]["companies"]["totalCount"], 1);
-
-        let update = r#"mutation($input: UpdateStudioInput!) { updateStudio(input: $input) { studio { description } } }"#;
-        for (c, writes) in [(0, true), (1, false)] {
-            let body = app
-                .gql(&admin, q, json!({ "id": company(&seed, c) }))
-                .await
-                .expect("ok");
-            let studio = body["data"]["company"]["studios"]["nodes"][0].clone();
-            assert!(studio["id"].is_string(), "company {c} is readable: {body}");
-            let input = json!({ "id": studio["id"], "updatedAt": studio["updatedAt"], "description": "Edited by the platform admin" });
-            let changed = app
-                .gql(&admin, update, json!({ "input": input }))
-                .await
-                .expect("ok");
-            if writes {
-                assert_eq!(
-                    changed["data"]["updateStudio"]["studio"]["description"],
-                    "Edited by the platform admin",
-                    "{changed}"
-                );
-            } else {
-                // Not a member: the studio is as missing as any foreign one.
-                assert_eq!(error_codes(&changed), vec!["NOT_FOUND"], "{changed}");
-            }
-        }
-    }
+async fn granting_checks_the_domain_and_the_account(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let url = app.db.url.clone();
+    let out = app
+        .run(&[
+            "admin",
+            "grant",
+            "--account",
+            &account(&seed, 0, 1).to_string(),
+            "--domain",
+            "nosuchdomain",
+            "--database-url",
+            &url,
+        ])
+        .await
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no domain `nosuchdomain`"), "{stderr}");
+    let out = app
+        .run(&[
+            "admin",
+            "grant",
+            "--account",
+            &Uuid::new_v4().to_string(),
+            "--domain",
+            "studios",
+            "--database-url",
+            &url,
+        ])
+        .await
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no account"), "{stderr}");
+    let count = crate::support::rows(&app, "SELECT count(*) AS n FROM platform_roles").await;
+    let n: i64 = count[0].try_get("", "n").expect("count");
+    assert_eq!(n, 0, "nothing was granted");
 }
+on_both_backends!(granting_checks_the_domain_and_the_account);
 
-#[tokio::test]
-async fn a_platform_admin_of_another_domain_or_by_token_claim_is_nobody_here() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 2).await;
-        let elsewhere = account(&seed, 0, 3);
-        app.grant_platform_admin(elsewhere, "identity")
-            .await
-            .expect("granted");
-        let claimed = app.token_with_role(account(&seed, 0, 4), "platform_admin");
-        for token in [app.token(elsewhere), claimed] {
-            let refused = app
-                .gql(
-                    &token,
-                    CREATE,
-                    json!({ "input": template("Weekly digest") }),
-                )
-                .await
-                .expect("ok");
-            assert_eq!(error_codes(&refused), vec!["FORBIDDEN"], "{refused}");
-            let body = app
-                .gql(&token, "{ companies { totalCount } }", json!({}))
-                .await
-                .expect("ok");
-            assert_eq!(body["data"]["companies"]["totalCount"], 1, "{body}");
-        }
-    }
+async fn service_tokens_never_reach_membership_management(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let q = "query($id: UUID!) { company(id: $id) { name members { totalCount } } }";
+    let vars = json!({ "id": company(&seed, 0) });
+    // A runner's service account that is a member of the company.
+    let service = app.token_with_role(account(&seed, 0, 1), "service");
+    let body = app.gql(&service, q, vars.clone()).await.expect("ok");
+    assert_eq!(body["data"]["company"]["name"], "Company 000", "{body}");
+    assert_eq!(error_codes(&body), vec!["FORBIDDEN"]);
+    let member = app.token(account(&seed, 0, 1));
+    let body = app.gql(&member, q, vars).await.expect("ok");
+    assert!(body["errors"].is_null(), "{body}");
 }
-
-#[tokio::test]
-async fn granting_checks_the_domain_and_the_account() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 1).await;
-        let url = app.db.url.clone();
-        let out = app
-            .run(&[
-                "admin",
-                "grant",
-                "--account",
-                &account(&seed, 0, 1).to_string(),
-                "--domain",
-                "nosuchdomain",
-                "--database-url",
-                &url,
-            ])
-            .await
-            .expect("runs");
-        assert_eq!(out.status.code(), Some(2));
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("no domain `nosuchdomain`"), "{stderr}");
-        let out = app
-            .run(&[
-                "admin",
-                "grant",
-                "--account",
-                &Uuid::new_v4().to_string(),
-                "--domain",
-                "studios",
-                "--database-url",
-                &url,
-            ])
-            .await
-            .expect("runs");
-        assert!(!out.status.success());
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("no account"), "{stderr}");
-        let count = crate::support::rows(&app, "SELECT count(*) AS n FROM platform_roles").await;
-        let n: i64 = count[0].try_get("", "n").expect("count");
-        assert_eq!(n, 0, "nothing was granted");
-    }
-}
-
-#[tokio::test]
-async fn service_tokens_never_reach_membership_management() {
-    for backend in backends() {
-        let (app, seed) = seeded(&backend, 1).await;
-        let q = "query($id: UUID!) { company(id: $id) { name members { totalCount } } }";
-        let vars = json!({ "id": company(&seed, 0) });
-        // A runner's service account that is a member of the company.
-        let service = app.token_with_role(account(&seed, 0, 1), "service");
-        let body = app.gql(&service, q, vars.clone()).await.expect("ok");
-        assert_eq!(body["data"]["company"]["name"], "Company 000", "{body}");
-        assert_eq!(error_codes(&body), vec!["FORBIDDEN"]);
-        let member = app.token(account(&seed, 0, 1));
-        let body = app.gql(&member, q, vars).await.expect("ok");
-        assert!(body["errors"].is_null(), "{body}");
-    }
-}
+on_both_backends!(service_tokens_never_reach_membership_management);

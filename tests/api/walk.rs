@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use studiogate_testkit::isolation::{self, Fixture, IsolationFixture, Role, Tenant};
-use studiogate_testkit::{backends, TestApp};
+use studiogate_testkit::{on_both_backends, Backend, TestApp};
 use uuid::Uuid;
 
 use crate::support::{account, company, rows, uuid};
@@ -153,20 +153,18 @@ impl IsolationFixture for Studios {
     }
 }
 
-#[tokio::test]
-async fn every_role_reaches_only_its_tenant_through_every_lookup_and_connection() {
-    for backend in backends() {
-        let app = TestApp::spawn_with_env(crate::support::BIN, &backend, UNLIMITED)
-            .await
-            .expect("app starts");
-        let fixture = Studios.load(&app).await.expect("fixture");
-        let report = isolation::walk(&app, &fixture)
-            .await
-            .unwrap_or_else(|err| panic!("{backend:?}: {err:#}"));
-        // Six root lookups less the shared catalog, the root lists, and the connections of
-        // each looked-up object: a walk that found less has lost part of the schema.
-        assert_eq!(report.lookups, 5, "{report:?}");
-        assert_eq!(report.connections, 7, "{report:?}");
-        println!("{backend:?}: {report:?}");
-    }
+async fn every_role_reaches_only_its_tenant_through_every_lookup_and_connection(backend: Backend) {
+    let app = TestApp::spawn_with_env(crate::support::BIN, &backend, UNLIMITED)
+        .await
+        .expect("app starts");
+    let fixture = Studios.load(&app).await.expect("fixture");
+    let report = isolation::walk(&app, &fixture)
+        .await
+        .unwrap_or_else(|err| panic!("{backend:?}: {err:#}"));
+    // Six root lookups less the shared catalog, the root lists, and the connections of
+    // each looked-up object: a walk that found less has lost part of the schema.
+    assert_eq!(report.lookups, 5, "{report:?}");
+    assert_eq!(report.connections, 7, "{report:?}");
+    println!("{backend:?}: {report:?}");
 }
+on_both_backends!(every_role_reaches_only_its_tenant_through_every_lookup_and_connection);

@@ -128,7 +128,7 @@ pub fn sample_pool(db: &DatabaseConnection, metrics: &Metrics) {
 mod tests {
     use super::*;
     use sea_orm::Statement;
-    use studiogate_testkit::{backends, Backend, TestDb};
+    use studiogate_testkit::{Backend, TestDb};
 
     fn settings() -> PoolSettings {
         PoolSettings {
@@ -141,9 +141,8 @@ mod tests {
 
     /// Every pooled connection carries the configured timeouts, and PostgreSQL cancels a
     /// statement that runs past its own.
-    #[tokio::test]
-    async fn pooled_connections_carry_the_configured_timeouts() {
-        for backend in backends() {
+    async fn pooled_connections_carry_the_configured_timeouts(backend: Backend) {
+        {
             let test_db = TestDb::create(&backend).await.expect("database");
             let db = connect(&test_db.url, &settings(), None)
                 .await
@@ -173,4 +172,5 @@ mod tests {
             db.close().await.expect("closes");
         }
     }
+    studiogate_testkit::on_both_backends!(pooled_connections_carry_the_configured_timeouts);
 }

@@ -21,13 +21,38 @@ use uuid::Uuid;
 /// Long enough for production mode (32 bytes or more).
 pub const TEST_JWT_SECRET: &str = "studiogate-test-secret-0123456789abcdef";
 
-/// The backends every black-box test runs on: SQLite always, PostgreSQL when configured.
-pub fn backends() -> Vec<Backend> {
-    let mut all = vec![Backend::Sqlite];
-    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
-        all.push(Backend::Postgres(url));
+/// The PostgreSQL server of `TEST_DATABASE_URL` (each test creates its own database beside
+/// the one named). Tests that need it are `#[ignore]`d, so a plain `cargo test` runs without
+/// it; asked to run anyway (`--include-ignored`) without the variable, they fail here.
+pub fn postgres() -> Backend {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) => Backend::Postgres(url),
+        Err(_) => panic!(
+            "this test needs PostgreSQL: set TEST_DATABASE_URL (such as \
+             postgres://postgres@127.0.0.1:5432/postgres)"
+        ),
     }
-    all
+}
+
+/// Runs each named `async fn(Backend)` as two tests, `<name>::sqlite` and `<name>::postgres`,
+/// so the backends pass or fail separately and run in parallel; the PostgreSQL one is ignored
+/// unless asked for (`cargo test -- --include-ignored`, with `TEST_DATABASE_URL`).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($test:ident),+ $(,)?) => {$(
+        mod $test {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$test($crate::Backend::Sqlite).await
+            }
+
+            #[tokio::test]
+            #[ignore = "needs PostgreSQL: TEST_DATABASE_URL and --include-ignored"]
+            async fn postgres() {
+                super::$test($crate::postgres()).await
+            }
+        }
+    )+};
 }
 
 /// A running `studiogate serve` process and the database it owns.

@@ -83,8 +83,12 @@ mod tests {
             "common and long enough"
         );
         assert!(check("correct horse battery staple", "password").is_ok());
-        let err = check("Password123", "newPassword");
-        assert!(err.is_ok() || err.expect_err("e").field.as_deref() == Some("newPassword"));
+        // The list is matched without regard to case, and the error names the field it was
+        // given.
+        let err = check("Password123", "newPassword").expect_err("common in any case");
+        assert_eq!(err.code, studiogate_graph::ErrorCode::BadUserInput);
+        assert_eq!(err.field.as_deref(), Some("newPassword"));
+        assert_eq!(err.message, "Password is one of the most common passwords");
     }
 
     #[test]
