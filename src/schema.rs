@@ -44,7 +44,8 @@ mod tests {
     use super::*;
     use clap::Parser;
 
-    /// Walks every object field of the schema by introspection: each must have a policy.
+    /// Walks every object field of the schema by introspection: each must have a policy of its
+    /// own (there are no wildcards), and every policy must name a field that exists.
     #[tokio::test]
     async fn every_field_has_a_policy() {
         #[derive(Parser)]
@@ -70,6 +71,7 @@ mod tests {
         let data = resp.data.into_json().expect("json");
         let registry = domain::policies(&domains);
         let mut missing = Vec::new();
+        let mut present = std::collections::HashSet::new();
         let mut checked = 0;
         for ty in data["__schema"]["types"].as_array().expect("types") {
             let name = ty["name"].as_str().unwrap_or_default();
@@ -79,6 +81,7 @@ mod tests {
             for field in ty["fields"].as_array().into_iter().flatten() {
                 let field = field["name"].as_str().unwrap_or_default();
                 checked += 1;
+                present.insert((name.to_owned(), field.to_owned()));
                 if registry.get(name, field).is_none() {
                     missing.push(format!("{name}.{field}"));
                 }
@@ -86,5 +89,22 @@ mod tests {
         }
         assert!(checked > 100, "introspection found only {checked} fields");
         assert!(missing.is_empty(), "fields without a policy: {missing:?}");
+        // And no policy names a field the schema does not have (a typo, or a removed field).
+        // Each domain's subscription root is merged into `Subscription` under its own name.
+        let mut stale: Vec<String> = registry
+            .entries()
+            .filter(|(t, f)| !present.contains(&(t.to_string(), f.to_string())))
+            .filter(|(t, f)| {
+                !(t.ends_with("Subscription")
+                    && present.contains(&("Subscription".to_owned(), f.to_string())))
+            })
+            .map(|(t, f)| format!("{t}.{f}"))
+            .collect();
+        stale.sort();
+        assert!(
+            stale.is_empty(),
+            "policies for fields the schema lacks: {stale:?}"
+        );
+        println!("{checked} fields, each with its own policy");
     }
 }

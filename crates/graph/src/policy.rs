@@ -18,11 +18,13 @@ pub enum Policy {
     Public,
     /// Any signed-in caller; the rows they see are still filtered by tenant in the loaders.
     Authenticated,
-    /// A signed-in caller reading tenant data: loaders return only rows of companies where the
-    /// caller's membership is approved, so reaching the field proves membership.
-    TenantMember,
-    /// A tenant role (such as company admin), checked by the field's guard against the object.
-    TenantRole,
+    /// A signed-in caller, on tenant data: what it checks is the sign-in; what keeps other
+    /// tenants out is that the row reached the response through a tenant-scoped select (a
+    /// loader's, or a service's), which only returns rows of the caller's tenants.
+    TenantScoped,
+    /// A signed-in person (never a service token) whose role in the row's tenant (such as
+    /// company admin) the resolver or its service checks against the row.
+    RoleChecked,
     /// Only the platform administrators of the named domain (roles stored in the database).
     PlatformAdmin(&'static str),
     /// Only machine clients (service tokens), such as workflow runners.
@@ -38,8 +40,8 @@ impl Policy {
         match self {
             Self::Public | Self::Inherit => Ok(()),
             // Machine clients act within what they were given; managing people is not part of it.
-            Self::TenantRole if service => Err(GraphError::forbidden()),
-            Self::Authenticated | Self::TenantMember | Self::TenantRole if authenticated => Ok(()),
+            Self::RoleChecked if service => Err(GraphError::forbidden()),
+            Self::Authenticated | Self::TenantScoped | Self::RoleChecked if authenticated => Ok(()),
             Self::PlatformAdmin(domain) if viewer.is_some_and(|v| v.is_platform_admin(domain)) => {
                 Ok(())
             }
@@ -51,8 +53,9 @@ impl Policy {
     }
 }
 
-/// Policies by type, then field; `"*"` as the field covers every field of a type. Looked up
-/// for every resolved field, so lookups borrow and never allocate.
+/// Policies by type, then field, each field named: there is no wildcard, so a field added to a
+/// type has no policy (and is refused) until one is declared. Looked up for every resolved
+/// field, so lookups borrow and never allocate.
 #[derive(Debug, Default, Clone)]
 pub struct PolicyRegistry {
     types: HashMap<String, HashMap<String, Policy>>,
@@ -60,6 +63,10 @@ pub struct PolicyRegistry {
 
 impl PolicyRegistry {
     pub fn field(&mut self, type_name: &str, field: &str, policy: Policy) -> &mut Self {
+        assert!(
+            field != "*",
+            "{type_name}: name each field; a wildcard would cover fields nobody decided on"
+        );
         self.types
             .entry(type_name.to_owned())
             .or_default()
@@ -77,8 +84,37 @@ impl PolicyRegistry {
 
     /// `<Node>Connection` and `<Node>Edge`, as async-graphql names them, inherit their parent.
     pub fn connection(&mut self, node: &str) -> &mut Self {
-        self.field(&format!("{node}Connection"), "*", Policy::Inherit)
-            .field(&format!("{node}Edge"), "*", Policy::Inherit)
+        self.fields(
+            &format!("{node}Connection"),
+            &["edges", "nodes", "pageInfo", "totalCount"],
+            Policy::Inherit,
+        )
+        .fields(&format!("{node}Edge"), &["node", "cursor"], Policy::Inherit)
+    }
+
+    /// The connections' `PageInfo`, which inherits its connection's policy.
+    pub fn page_info(&mut self) -> &mut Self {
+        self.fields(
+            "PageInfo",
+            &["hasPreviousPage", "hasNextPage", "startCursor", "endCursor"],
+            Policy::Inherit,
+        )
+    }
+
+    /// Every `(type, field)` with a policy.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.types
+            .iter()
+            .flat_map(|(t, fields)| fields.keys().map(move |f| (t.as_str(), f.as_str())))
+    }
+
+    /// How many fields have a policy.
+    pub fn len(&self) -> usize {
+        self.types.values().map(HashMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
     }
 
     pub fn merge(&mut self, other: PolicyRegistry) -> &mut Self {
@@ -89,8 +125,7 @@ impl PolicyRegistry {
     }
 
     pub fn get(&self, type_name: &str, field: &str) -> Option<Policy> {
-        let fields = self.types.get(type_name)?;
-        fields.get(field).or_else(|| fields.get("*")).copied()
+        self.types.get(type_name)?.get(field).copied()
     }
 }
 
@@ -190,13 +225,13 @@ mod tests {
             role: PlatformRole::Service,
             ..member()
         };
-        assert!(Policy::TenantMember.check(Some(&service)).is_ok());
+        assert!(Policy::TenantScoped.check(Some(&service)).is_ok());
         assert!(Policy::Service.check(Some(&service)).is_ok());
         assert_eq!(
             Policy::Service.check(Some(&member())).map_err(|e| e.code),
             Err(crate::ErrorCode::Forbidden)
         );
-        let err = Policy::TenantRole
+        let err = Policy::RoleChecked
             .check(Some(&service))
             .expect_err("refused");
         assert_eq!(err.code, crate::ErrorCode::Forbidden);
@@ -206,7 +241,7 @@ mod tests {
     fn anonymous_callers_reach_only_public_fields() {
         let anon = Viewer::anonymous();
         assert!(Policy::Public.check(Some(&anon)).is_ok());
-        assert!(Policy::TenantMember.check(Some(&anon)).is_err());
+        assert!(Policy::TenantScoped.check(Some(&anon)).is_err());
         assert!(Policy::Authenticated.check(None).is_err());
     }
 
@@ -236,17 +271,27 @@ mod tests {
     }
 
     #[test]
-    fn wildcard_covers_a_type_and_exact_entries_win() {
+    fn only_named_fields_have_a_policy() {
         let mut registry = PolicyRegistry::default();
         registry
-            .field("PageInfo", "*", Policy::Inherit)
-            .field("Company", "*", Policy::TenantMember)
-            .field("Company", "pendingMembers", Policy::TenantRole);
+            .page_info()
+            .fields("Company", &["id", "name"], Policy::TenantScoped)
+            .field("Company", "members", Policy::RoleChecked);
         assert_eq!(registry.get("PageInfo", "endCursor"), Some(Policy::Inherit));
         assert_eq!(
-            registry.get("Company", "pendingMembers"),
-            Some(Policy::TenantRole)
+            registry.get("Company", "members"),
+            Some(Policy::RoleChecked)
         );
+        assert_eq!(registry.get("Company", "name"), Some(Policy::TenantScoped));
+        // A field nobody declared, on a known type and on an unknown one.
+        assert_eq!(registry.get("Company", "taxId"), None);
         assert_eq!(registry.get("Studio", "name"), None);
+        assert_eq!(registry.len(), 7);
+    }
+
+    #[test]
+    #[should_panic(expected = "name each field")]
+    fn wildcards_are_refused() {
+        PolicyRegistry::default().field("Company", "*", Policy::TenantScoped);
     }
 }

@@ -104,9 +104,38 @@ fn policies() -> PolicyRegistry {
         &["signOut", "changePassword"],
         Policy::Authenticated,
     )
-    .field("AuthPayload", "*", Policy::Inherit)
-    .field("SignOutPayload", "*", Policy::Inherit)
-    .field("ChangePasswordPayload", "*", Policy::Inherit)
-    .field("Session", "*", Policy::Authenticated);
+    .fields(
+        "AuthPayload",
+        &[
+            "accessToken",
+            "tokenType",
+            "expiresIn",
+            "refreshToken",
+            "accountId",
+            "sessionId",
+        ],
+        Policy::Inherit,
+    )
+    .fields("SignOutPayload", &["revokedSessions"], Policy::Inherit)
+    .fields(
+        "ChangePasswordPayload",
+        &["revokedSessions"],
+        Policy::Inherit,
+    )
+    // Sessions are reached only through the viewer's own account.
+    .fields(
+        "Session",
+        &[
+            "id",
+            "createdAt",
+            "lastUsedAt",
+            "expiresAt",
+            "revokedAt",
+            "ip",
+            "userAgent",
+            "current",
+        ],
+        Policy::Authenticated,
+    );
     p
 }

@@ -22,11 +22,11 @@ pub fn policies() -> PolicyRegistry {
                 "file",
                 "kanbanBoard",
             ],
-            Policy::TenantMember,
+            Policy::TenantScoped,
         )
-        .fields("Subscription", SUBSCRIPTIONS, Policy::TenantMember)
+        .fields("Subscription", SUBSCRIPTIONS, Policy::TenantScoped)
         // Each event resolves under the domain's own root type, so the guard sees that name.
-        .fields("StudiosSubscription", SUBSCRIPTIONS, Policy::TenantMember)
+        .fields("StudiosSubscription", SUBSCRIPTIONS, Policy::TenantScoped)
         // Runners: service tokens only; rows still come from the token account's tenant scope.
         .fields(
             "Mutation",
@@ -42,7 +42,11 @@ pub fn policies() -> PolicyRegistry {
             &["createWorkflowTemplate", "updateWorkflowTemplate"],
             Policy::PlatformAdmin(crate::DOMAIN),
         )
-        .field("WorkflowTemplatePayload", "*", Policy::Inherit)
+        .fields(
+            "WorkflowTemplatePayload",
+            &["workflowTemplate"],
+            Policy::Inherit,
+        )
         .fields(
             "Mutation",
             &["createCompany", "requestCompanyMembership"],
@@ -69,7 +73,7 @@ pub fn policies() -> PolicyRegistry {
                 "uploadFile",
                 "deleteFile",
             ],
-            Policy::TenantMember,
+            Policy::TenantScoped,
         )
         // Admin-only: the services check the viewer's role in the row's company.
         .fields(
@@ -82,53 +86,275 @@ pub fn policies() -> PolicyRegistry {
                 "revokeMembership",
                 "changeMemberRole",
             ],
-            Policy::TenantRole,
+            Policy::RoleChecked,
         );
-    for payload in [
-        "CompanyPayload",
-        "MembershipPayload",
-        "StudioPayload",
-        "DeleteStudioPayload",
+    // A payload carries what its mutation changed; the mutation field was checked.
+    p.fields("CompanyPayload", &["company"], Policy::Inherit);
+    p.fields("MembershipPayload", &["membership"], Policy::Inherit);
+    p.fields("StudioPayload", &["studio"], Policy::Inherit);
+    p.fields("DeleteStudioPayload", &["deletedStudioId"], Policy::Inherit);
+    p.fields(
         "WorkflowExecutionPayload",
-        "KanbanBoardPayload",
-        "KanbanStagePayload",
-        "KanbanCardPayload",
+        &["workflowExecution"],
+        Policy::Inherit,
+    );
+    p.fields("KanbanBoardPayload", &["kanbanBoard"], Policy::Inherit);
+    p.fields("KanbanStagePayload", &["kanbanStage"], Policy::Inherit);
+    p.fields("KanbanCardPayload", &["kanbanCard"], Policy::Inherit);
+    p.fields(
         "DeleteKanbanCardPayload",
+        &["deletedCardId"],
+        Policy::Inherit,
+    );
+    p.fields(
         "CardFieldDefinitionPayload",
-        "FilePayload",
-        "DeleteFilePayload",
+        &["cardFieldDefinition"],
+        Policy::Inherit,
+    );
+    p.fields("FilePayload", &["file"], Policy::Inherit);
+    p.fields("DeleteFilePayload", &["deletedFileId"], Policy::Inherit);
+    p.fields(
         "ClaimWorkflowExecutionsPayload",
+        &["workflowExecutions"],
+        Policy::Inherit,
+    );
+    p.fields(
         "RunnerExecutionPayload",
-    ] {
-        p.field(payload, "*", Policy::Inherit);
-    }
-    p.field("Viewer", "*", Policy::Authenticated)
-        .field("WorkflowTemplate", "*", Policy::Authenticated)
-        // Executions of a template are tenant data, filtered by the executions loader.
-        .field("WorkflowTemplate", "executions", Policy::TenantMember);
+        &["workflowExecution"],
+        Policy::Inherit,
+    );
+    p.fields(
+        "Viewer",
+        &[
+            "id",
+            "email",
+            "emailVerified",
+            "lastLoginAt",
+            "loginCount",
+            "sessions",
+            "profile",
+            "memberships",
+        ],
+        Policy::Authenticated,
+    )
+    .fields(
+        "WorkflowTemplate",
+        &[
+            "id",
+            "name",
+            "description",
+            "businessArea",
+            "activepiecesFlowId",
+            "inputSchema",
+            "outputSchema",
+            "estimatedDurationMinutes",
+            "complexityLevel",
+            "tags",
+            "version",
+            "isActive",
+            "createdAt",
+            "updatedAt",
+        ],
+        Policy::Authenticated,
+    )
+    // Executions of a template are tenant data, filtered by the executions loader.
+    .field("WorkflowTemplate", "executions", Policy::TenantScoped);
     // Rows of these types only exist in a response when the loaders' tenant scope let them
-    // through, so each field needs a signed-in member and nothing more.
-    for tenant_type in [
+    // through, so each field needs a signed-in caller and nothing more. Listed field by
+    // field: a field added to a type has no policy until someone decides one here.
+    p.fields(
         "Company",
+        &[
+            "id",
+            "name",
+            "industryType",
+            "contactEmail",
+            "contactPhone",
+            "headquartersAddress",
+            "branches",
+            "createdAt",
+            "updatedAt",
+            "viewerRole",
+            "analytics",
+            "studios",
+        ],
+        Policy::TenantScoped,
+    );
+    p.fields(
         "CompanyBranch",
+        &["name", "address", "contactEmail", "contactPhone"],
+        Policy::TenantScoped,
+    );
+    p.fields(
         "Membership",
+        &[
+            "id",
+            "role",
+            "status",
+            "joinedAt",
+            "createdAt",
+            "user",
+            "company",
+        ],
+        Policy::TenantScoped,
+    );
+    p.fields(
         "User",
+        &["id", "fullName", "createdAt", "lastLoginAt", "executions"],
+        Policy::TenantScoped,
+    );
+    p.fields(
         "Studio",
+        &[
+            "id",
+            "name",
+            "description",
+            "businessArea",
+            "createdAt",
+            "updatedAt",
+            "company",
+            "createdBy",
+            "executions",
+            "files",
+            "kanbanBoards",
+            "analytics",
+            "cardFieldDefinitions",
+        ],
+        Policy::TenantScoped,
+    );
+    p.fields(
         "WorkflowExecution",
+        &[
+            "id",
+            "status",
+            "inputData",
+            "outputData",
+            "activepiecesRunId",
+            "startedAt",
+            "completedAt",
+            "durationSeconds",
+            "errorMessage",
+            "retryCount",
+            "leaseExpiresAt",
+            "logs",
+            "createdAt",
+            "studio",
+            "template",
+            "user",
+            "files",
+        ],
+        Policy::TenantScoped,
+    );
+    p.fields(
         "ExecutionFile",
+        &["usageType", "file"],
+        Policy::TenantScoped,
+    );
+    p.fields(
         "FileExecution",
+        &["usageType", "execution"],
+        Policy::TenantScoped,
+    );
+    p.fields(
         "File",
+        &[
+            "id",
+            "filename",
+            "fileSize",
+            "mimeType",
+            "accessLevel",
+            "uploadedAt",
+            "lastAccessedAt",
+            "downloadUrl",
+            "metadata",
+            "studio",
+            "usedBy",
+            "uploadedBy",
+        ],
+        Policy::TenantScoped,
+    );
+    p.fields(
         "KanbanBoard",
+        &[
+            "id",
+            "name",
+            "description",
+            "createdAt",
+            "updatedAt",
+            "studio",
+            "createdBy",
+            "stages",
+        ],
+        Policy::TenantScoped,
+    );
+    p.fields(
         "KanbanStage",
+        &[
+            "id",
+            "name",
+            "color",
+            "position",
+            "workflowTriggers",
+            "createdAt",
+            "updatedAt",
+            "board",
+            "cards",
+        ],
+        Policy::TenantScoped,
+    );
+    p.fields(
         "KanbanCard",
+        &[
+            "id",
+            "title",
+            "description",
+            "position",
+            "dueDate",
+            "customFields",
+            "createdAt",
+            "updatedAt",
+            "board",
+            "stage",
+            "assignee",
+            "createdBy",
+        ],
+        Policy::TenantScoped,
+    );
+    p.fields(
         "CardFieldDefinition",
+        &[
+            "id",
+            "fieldName",
+            "fieldType",
+            "fieldConfig",
+            "isRequired",
+            "displayOrder",
+            "createdAt",
+            "studio",
+        ],
+        Policy::TenantScoped,
+    );
+    p.fields(
         "Analytics",
+        &[
+            "totalExecutions",
+            "succeededExecutions",
+            "failedExecutions",
+            "averageDurationSeconds",
+            "uniqueUsers",
+            "filesUploaded",
+            "storageUsedBytes",
+            "lastExecutionAt",
+        ],
+        Policy::TenantScoped,
+    );
+    p.fields(
         "KanbanBoardEvent",
-    ] {
-        p.field(tenant_type, "*", Policy::TenantMember);
-    }
+        &["change", "board", "cardId", "card", "stage"],
+        Policy::TenantScoped,
+    );
     // `members` shows every status to admins only; the resolver checks the role per company.
-    p.field("Company", "members", Policy::TenantRole);
+    p.field("Company", "members", Policy::RoleChecked);
     for node in [
         "Company",
         "Membership",
@@ -140,6 +366,6 @@ pub fn policies() -> PolicyRegistry {
     ] {
         p.connection(node);
     }
-    p.field("PageInfo", "*", Policy::Inherit);
+    p.page_info();
     p
 }
