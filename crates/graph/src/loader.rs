@@ -366,3 +366,189 @@ where
         .await?
         .ok_or_else(|| GraphError::not_found(what))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, Utc};
+    use sea_orm::{ActiveModelTrait, Database, Set};
+
+    /// Rows of two tenants, `a` and `b`, each under a parent.
+    mod item {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "items")]
+        pub struct Model {
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub id: Uuid,
+            pub tenant: String,
+            pub parent: Uuid,
+            pub created_at: DateTimeWithTimeZone,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    }
+
+    /// Tenant `a`'s view: every statement starts from `tenant = 'a'`.
+    struct TenantA(DatabaseConnection);
+
+    #[async_trait::async_trait]
+    impl Visible<item::Entity> for TenantA {
+        fn db(&self) -> &DatabaseConnection {
+            &self.0
+        }
+        async fn visible(&self) -> Result<Select<item::Entity>, GraphError> {
+            Ok(item::Entity::find().filter(item::Column::Tenant.eq("a")))
+        }
+    }
+
+    struct World {
+        source: Arc<TenantA>,
+        /// Parent -> its `a` rows, oldest first; `b` rows hang under the same parents.
+        parents: Vec<(Uuid, Vec<Uuid>)>,
+        foreign: Uuid,
+    }
+
+    async fn world() -> World {
+        let db = Database::connect("sqlite::memory:").await.expect("sqlite");
+        db.execute_unprepared(
+            "CREATE TABLE items (id uuid_text PRIMARY KEY, tenant TEXT NOT NULL, \
+             parent uuid_text NOT NULL, created_at TEXT NOT NULL)",
+        )
+        .await
+        .expect("table");
+        let start = Utc::now().fixed_offset();
+        let mut parents = Vec::new();
+        let mut foreign = Uuid::nil();
+        for p in 0..3 {
+            let parent = Uuid::new_v4();
+            let mut ours = Vec::new();
+            for k in 0..(p + 2) {
+                for tenant in ["a", "b"] {
+                    let id = Uuid::new_v4();
+                    item::ActiveModel {
+                        id: Set(id),
+                        tenant: Set(tenant.into()),
+                        parent: Set(parent),
+                        created_at: Set(start + Duration::seconds(i64::from(k))),
+                    }
+                    .insert(&db)
+                    .await
+                    .expect("row");
+                    match tenant {
+                        "a" => ours.push(id),
+                        _ => foreign = id,
+                    }
+                }
+            }
+            parents.push((parent, ours));
+        }
+        World {
+            source: Arc::new(TenantA(db)),
+            parents,
+            foreign,
+        }
+    }
+
+    fn relation() -> Relation<item::Entity> {
+        Relation {
+            parent: item::Column::Parent,
+            parent_of: |m| m.parent,
+            time: item::Column::CreatedAt,
+            id: item::Column::Id,
+        }
+    }
+
+    #[tokio::test]
+    async fn lookups_by_id_answer_only_the_tenants_rows() {
+        let w = world().await;
+        let loader = ByIdLoader {
+            source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
+            keys: Keys {
+                id: item::Column::Id,
+                id_of: |m| m.id,
+            },
+        };
+        let ours = w.parents[0].1[0];
+        let found = loader.load(&[ours, w.foreign]).await.expect("batch");
+        assert_eq!(found.keys().copied().collect::<Vec<_>>(), [ours]);
+        let row = visible_row::<item::Entity, _>(w.source.as_ref(), ours, "Item").await;
+        assert_eq!(row.expect("visible").id, ours);
+        for id in [w.foreign, Uuid::new_v4()] {
+            let err = visible_row::<item::Entity, _>(w.source.as_ref(), id, "Item")
+                .await
+                .expect_err("hidden");
+            // A foreign row is as missing as one that does not exist.
+            assert_eq!(
+                (err.code, err.message.as_str()),
+                (crate::ErrorCode::NotFound, "Item not found")
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn pages_and_counts_are_per_parent_and_within_the_tenant() {
+        let w = world().await;
+        let pages = PagedLoader::<item::Entity, ()> {
+            source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
+            relation: relation(),
+            _filter: std::marker::PhantomData,
+        };
+        let counts = CountLoader::<item::Entity, ()> {
+            source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
+            parent: item::Column::Parent,
+            _filter: std::marker::PhantomData,
+        };
+        let args =
+            PageArgs::parse(Some(2), None, Some(crate::ListOrder::OldestFirst)).expect("args");
+        let keys: Vec<_> = w
+            .parents
+            .iter()
+            .map(|(p, _)| (*p, args.clone(), ()))
+            .collect();
+        let loaded = pages.load(&keys).await.expect("pages");
+        let count_keys: Vec<_> = w.parents.iter().map(|(p, _)| (*p, ())).collect();
+        let totals = counts.load(&count_keys).await.expect("counts");
+        for (parent, ours) in &w.parents {
+            let page = &loaded[&(*parent, args.clone(), ())];
+            // The page holds a look-ahead row when there are more.
+            let ids: Vec<Uuid> = page.rows.iter().map(|m| m.id).collect();
+            let want: Vec<Uuid> = ours.iter().copied().take(3).collect();
+            assert_eq!(ids, want, "oldest first, tenant a only, first + 1 rows");
+            assert_eq!(totals[&(*parent, ())], ours.len() as i64);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_root_connection_pages_the_scope_and_counts_it_lazily() {
+        let w = world().await;
+        let args =
+            PageArgs::parse(Some(3), None, Some(crate::ListOrder::OldestFirst)).expect("args");
+        let visible = w.source.visible().await.expect("scope");
+        let conn = root_connection(
+            w.source.db(),
+            visible,
+            &args,
+            (item::Column::CreatedAt, item::Column::Id),
+            |m| crate::Cursor {
+                at: m.created_at,
+                id: m.id,
+            },
+            |m| m.id.to_string(),
+        )
+        .await
+        .expect("connection");
+        assert_eq!(conn.edges.len(), 3);
+        assert!(conn.has_next_page);
+        let all: usize = w.parents.iter().map(|(_, ours)| ours.len()).sum();
+        assert_eq!(
+            conn.additional_fields.total_count_for_test().await,
+            all as i64
+        );
+        assert!(conn.edges.iter().all(|e| e.node != w.foreign.to_string()));
+    }
+}
