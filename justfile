@@ -22,10 +22,11 @@ schema:
 entities:
     PG_URL={{pg}} .ci/entities.sh
 
-# Format and lint
+# Format and lint, and prove the tenant wall (.ci/walls.sh)
 lint:
     cargo fmt --all -- --check
     cargo clippy --all-targets -- -D warnings
+    .ci/walls.sh
 
 # Quick wrk benchmark of the release build on PostgreSQL and SQLite (markdown rows on stdout)
 bench-quick:

@@ -4,11 +4,11 @@
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set, SqlErr, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, SqlErr, TransactionTrait};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use studiogate_entities_identity::accounts;
+use studiogate_entities_identity::{accounts, scope};
 use studiogate_graph::{bearer, AuthError, Claims, JwtKeys, Viewer};
 use tokio::sync::RwLock;
 use uuid::Uuid;
@@ -229,7 +229,7 @@ impl Authenticator {
             tracing::error!(error = %e, "provisioning an account");
             AuthError::Internal
         };
-        let exists = accounts::Entity::find_by_id(claims.sub)
+        let exists = scope::account(claims.sub)
             .one(&self.db)
             .await
             .map_err(internal)?
@@ -275,7 +275,7 @@ impl Authenticator {
                 // account: only the first is fine.
                 Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                     let _ = txn.rollback().await;
-                    let mine = accounts::Entity::find_by_id(claims.sub)
+                    let mine = scope::account(claims.sub)
                         .one(&self.db)
                         .await
                         .map_err(internal)?;

@@ -2,8 +2,8 @@
 
 use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
-use studiogate_entities_identity::sessions;
+use sea_orm::{DatabaseConnection, DbErr, QueryOrder};
+use studiogate_entities_identity::{scope, sessions};
 use uuid::Uuid;
 
 /// One sign-in of the account, on one device.
@@ -33,8 +33,7 @@ pub async fn sessions_of(
     account_id: Uuid,
     current: Option<Uuid>,
 ) -> Result<Vec<Session>, DbErr> {
-    let rows = sessions::Entity::find()
-        .filter(sessions::Column::AccountId.eq(account_id))
+    let rows = scope::sessions_of(account_id)
         .order_by_desc(sessions::Column::CreatedAt)
         .all(db)
         .await?;

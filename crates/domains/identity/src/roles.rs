@@ -3,7 +3,7 @@
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, Set};
-use studiogate_entities_identity::{accounts, platform_roles};
+use studiogate_entities_identity::{platform_roles, scope};
 use uuid::Uuid;
 
 /// The one platform role there is: administrator of a domain.
@@ -19,8 +19,7 @@ pub enum RoleError {
 
 /// The domains `account` administers.
 pub async fn admin_of(db: &DatabaseConnection, account: Uuid) -> Result<Vec<String>, DbErr> {
-    platform_roles::Entity::find()
-        .filter(platform_roles::Column::AccountId.eq(account))
+    scope::roles_of(account)
         .filter(platform_roles::Column::Role.eq(ADMIN))
         .select_only()
         .column(platform_roles::Column::Domain)
@@ -36,7 +35,7 @@ pub async fn grant_admin(
     account: Uuid,
     domain: &str,
 ) -> Result<(), RoleError> {
-    accounts::Entity::find_by_id(account)
+    scope::account(account)
         .one(db)
         .await?
         .ok_or(RoleError::UnknownAccount(account))?;
@@ -67,8 +66,7 @@ pub async fn revoke_admin(
     account: Uuid,
     domain: &str,
 ) -> Result<bool, DbErr> {
-    let deleted = platform_roles::Entity::delete_many()
-        .filter(platform_roles::Column::AccountId.eq(account))
+    let deleted = scope::delete_roles_of(account)
         .filter(platform_roles::Column::Domain.eq(domain))
         .filter(platform_roles::Column::Role.eq(ADMIN))
         .exec(db)

@@ -4,10 +4,10 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, QueryFilter, Set, SqlErr,
     TransactionTrait,
 };
-use studiogate_entities_identity::{accounts, refresh_tokens, sessions};
+use studiogate_entities_identity::{accounts, refresh_tokens, scope, sessions};
 use studiogate_graph::{ErrorCode, GraphError};
 use uuid::Uuid;
 
@@ -144,8 +144,7 @@ pub async fn sign_up(
 pub async fn sign_in(ctx: &IdentityCtx, email: &str, pass: &str) -> Result<Issued> {
     let account = match normalize_email(email) {
         Ok(email) => {
-            accounts::Entity::find()
-                .filter(accounts::Column::Email.eq(email))
+            scope::account_by_email(email)
                 .filter(accounts::Column::DeletedAt.is_null())
                 .one(&ctx.db)
                 .await?
@@ -166,7 +165,7 @@ pub async fn sign_in(ctx: &IdentityCtx, email: &str, pass: &str) -> Result<Issue
         return Err(IdentityError::InvalidCredentials);
     }
     let txn = ctx.db.begin().await?;
-    accounts::Entity::update_many()
+    scope::update_account(account.id)
         .col_expr(accounts::Column::FailedLoginAttempts, Expr::value(0))
         .col_expr(
             accounts::Column::LockedUntil,
@@ -177,7 +176,6 @@ pub async fn sign_in(ctx: &IdentityCtx, email: &str, pass: &str) -> Result<Issue
             accounts::Column::LoginCount,
             Expr::col(accounts::Column::LoginCount).add(1),
         )
-        .filter(accounts::Column::Id.eq(account.id))
         .exec(&txn)
         .await?;
     ctx.hooks.signed_in(&txn, account.id).await?;
@@ -190,19 +188,17 @@ pub async fn sign_in(ctx: &IdentityCtx, email: &str, pass: &str) -> Result<Issue
 /// and starts the count again.
 async fn record_failure(ctx: &IdentityCtx, account_id: Uuid) -> Result<()> {
     use accounts::Column as A;
-    accounts::Entity::update_many()
+    scope::update_account(account_id)
         .col_expr(
             A::FailedLoginAttempts,
             Expr::col(A::FailedLoginAttempts).add(1),
         )
-        .filter(A::Id.eq(account_id))
         .exec(&ctx.db)
         .await?;
     let until = now() + ctx.config.lockout_window;
-    accounts::Entity::update_many()
+    scope::update_account(account_id)
         .col_expr(A::LockedUntil, Expr::value(until))
         .col_expr(A::FailedLoginAttempts, Expr::value(0))
-        .filter(A::Id.eq(account_id))
         .filter(A::FailedLoginAttempts.gte(ctx.config.lockout_threshold))
         .exec(&ctx.db)
         .await?;
@@ -257,14 +253,13 @@ async fn issue_refresh_token<C: ConnectionTrait>(txn: &C, session_id: Uuid) -> R
 /// Rotates a refresh token. Presenting one that was already rotated means it was copied: the
 /// whole session (every token of the family) is revoked.
 pub async fn refresh(ctx: &IdentityCtx, token: &str) -> Result<Issued> {
-    let Some(row) = refresh_tokens::Entity::find()
-        .filter(refresh_tokens::Column::TokenHash.eq(tokens::hash_refresh_token(token)))
+    let Some(row) = scope::refresh_token(tokens::hash_refresh_token(token))
         .one(&ctx.db)
         .await?
     else {
         return Err(IdentityError::InvalidSession);
     };
-    let session = sessions::Entity::find_by_id(row.session_id)
+    let session = scope::session(row.session_id)
         .one(&ctx.db)
         .await?
         .ok_or(IdentityError::InvalidSession)?;
@@ -275,16 +270,15 @@ pub async fn refresh(ctx: &IdentityCtx, token: &str) -> Result<Issued> {
         revoke_family(ctx, session.id).await?;
         return Err(IdentityError::InvalidSession);
     }
-    let account = accounts::Entity::find_by_id(session.account_id)
+    let account = scope::account(session.account_id)
         .filter(accounts::Column::DeletedAt.is_null())
         .one(&ctx.db)
         .await?
         .ok_or(IdentityError::InvalidSession)?;
     let txn = ctx.db.begin().await?;
     // Only one of two concurrent refreshes with the same token can mark it used.
-    let marked = refresh_tokens::Entity::update_many()
+    let marked = scope::update_refresh_token(row.id)
         .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now()))
-        .filter(refresh_tokens::Column::Id.eq(row.id))
         .filter(refresh_tokens::Column::UsedAt.is_null())
         .exec(&txn)
         .await?;
@@ -293,9 +287,8 @@ pub async fn refresh(ctx: &IdentityCtx, token: &str) -> Result<Issued> {
         revoke_family(ctx, session.id).await?;
         return Err(IdentityError::InvalidSession);
     }
-    sessions::Entity::update_many()
+    scope::update_session(session.id)
         .col_expr(sessions::Column::LastUsedAt, Expr::value(now()))
-        .filter(sessions::Column::Id.eq(session.id))
         .exec(&txn)
         .await?;
     let refresh_token = issue_refresh_token(&txn, session.id).await?;
@@ -310,9 +303,8 @@ pub async fn refresh(ctx: &IdentityCtx, token: &str) -> Result<Issued> {
 
 async fn revoke_family(ctx: &IdentityCtx, session_id: Uuid) -> Result<()> {
     tracing::warn!(%session_id, "refresh token reused; session revoked");
-    sessions::Entity::update_many()
+    scope::update_session(session_id)
         .col_expr(sessions::Column::RevokedAt, Expr::value(now()))
-        .filter(sessions::Column::Id.eq(session_id))
         .filter(sessions::Column::RevokedAt.is_null())
         .exec(&ctx.db)
         .await?;
@@ -323,9 +315,8 @@ async fn revoke_family(ctx: &IdentityCtx, session_id: Uuid) -> Result<()> {
 /// already issued stay valid until they expire (15 minutes by default).
 pub async fn sign_out(ctx: &IdentityCtx, all: bool) -> Result<u64> {
     let account_id = ctx.viewer.account_id.ok_or(IdentityError::InvalidSession)?;
-    let mut update = sessions::Entity::update_many()
+    let mut update = scope::update_sessions_of(account_id)
         .col_expr(sessions::Column::RevokedAt, Expr::value(now()))
-        .filter(sessions::Column::AccountId.eq(account_id))
         .filter(sessions::Column::RevokedAt.is_null());
     if !all {
         let Some(current) = ctx.viewer.session_id else {
@@ -339,7 +330,7 @@ pub async fn sign_out(ctx: &IdentityCtx, all: bool) -> Result<u64> {
 /// Changes the password and revokes every other session of the account.
 pub async fn change_password(ctx: &IdentityCtx, current: &str, new: &str) -> Result<u64> {
     let account_id = ctx.viewer.account_id.ok_or(IdentityError::InvalidSession)?;
-    let account = accounts::Entity::find_by_id(account_id)
+    let account = scope::account(account_id)
         .filter(accounts::Column::DeletedAt.is_null())
         .one(&ctx.db)
         .await?
@@ -359,14 +350,12 @@ pub async fn change_password(ctx: &IdentityCtx, current: &str, new: &str) -> Res
     }
     let hashed = hash(new.to_owned()).await?;
     let txn = ctx.db.begin().await?;
-    accounts::Entity::update_many()
+    scope::update_account(account_id)
         .col_expr(accounts::Column::PasswordHash, Expr::value(hashed))
-        .filter(accounts::Column::Id.eq(account_id))
         .exec(&txn)
         .await?;
-    let mut others = sessions::Entity::update_many()
+    let mut others = scope::update_sessions_of(account_id)
         .col_expr(sessions::Column::RevokedAt, Expr::value(now()))
-        .filter(sessions::Column::AccountId.eq(account_id))
         .filter(sessions::Column::RevokedAt.is_null());
     if let Some(current) = ctx.viewer.session_id {
         others = others.filter(sessions::Column::Id.ne(current));

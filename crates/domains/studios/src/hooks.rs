@@ -1,10 +1,8 @@
 //! The Studios side of account life: every account has a profile.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set,
-};
-use studiogate_entities_studios::user_profiles;
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, DbErr, Set};
+use studiogate_entities_studios::{scope, user_profiles};
 use studiogate_graph::AccountHooks;
 use uuid::Uuid;
 
@@ -31,12 +29,11 @@ impl AccountHooks for ProfileHooks {
     }
 
     async fn signed_in(&self, txn: &DatabaseTransaction, account_id: Uuid) -> Result<(), DbErr> {
-        user_profiles::Entity::update_many()
+        scope::update_own_profile(account_id)
             .col_expr(
                 user_profiles::Column::LastLoginAt,
                 Expr::value(chrono::Utc::now().fixed_offset()),
             )
-            .filter(user_profiles::Column::Id.eq(account_id))
             .exec(txn)
             .await
             .map(|_| ())

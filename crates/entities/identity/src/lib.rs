@@ -1,8 +1,9 @@
 //! Identity entities: `generated/` is `sea-orm-cli generate entity` output (`just entities`),
-//! never edited by hand. Identity rows belong to one account each and are only ever selected
-//! by that account's id, so there is no tenant scope here.
+//! never edited by hand. Identity rows belong to one account each, so there is no tenant scope
+//! here; `scope` holds the account- and credential-keyed statements the domain starts from.
 
 #[allow(clippy::all, unused_imports)]
 pub mod generated;
+pub mod scope;
 
 pub use generated::*;

@@ -1,8 +1,10 @@
-//! Tenant-scoped selects, the first wall between tenants. Code outside this module never calls
-//! `Entity::find()` for tenant data; it starts from one of these and only narrows it further.
+//! Tenant-scoped selects and writes, the first wall between tenants. Code outside this module
+//! never calls `Entity::find()`, `find_by_id`, `update_many()` or `delete_many()` for tenant
+//! data (`crates/domains/clippy.toml` denies them in every domain crate); it starts from one of
+//! these and only narrows it further.
 
 use sea_orm::sea_query::{Query, SelectStatement, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, Condition, DeleteMany, EntityTrait, QueryFilter, Select, UpdateMany};
 use uuid::Uuid;
 
 use crate::generated::{
@@ -23,6 +25,16 @@ pub struct TenantScope {
 pub type Companies = studiogate_graph::Tenants;
 
 impl TenantScope {
+    /// The scope one approved membership opens by itself: its member, and its company alone.
+    /// For a write that has just read the viewer's own approved membership (the caller checks
+    /// the status) and touches nothing outside that company, so it needs no other membership.
+    pub fn of_membership(membership: &user_companies::Model) -> Self {
+        Self {
+            account_id: membership.user_id,
+            companies: Companies::Only(vec![membership.company_id]),
+        }
+    }
+
     fn in_companies<C: ColumnTrait>(&self, column: C) -> SimpleExpr {
         self.companies.condition(column)
     }
@@ -90,11 +102,13 @@ impl TenantScope {
 
     /// Memberships of the viewer's companies, and the viewer's own (of any status).
     pub fn memberships(&self) -> Select<user_companies::Entity> {
-        user_companies::Entity::find().filter(
-            Condition::any()
-                .add(self.in_companies(user_companies::Column::CompanyId))
-                .add(user_companies::Column::UserId.eq(self.account_id)),
-        )
+        user_companies::Entity::find().filter(self.membership_condition())
+    }
+
+    fn membership_condition(&self) -> Condition {
+        Condition::any()
+            .add(self.in_companies(user_companies::Column::CompanyId))
+            .add(user_companies::Column::UserId.eq(self.account_id))
     }
 
     /// The viewer's profile and those of people with a membership in the viewer's companies.
@@ -123,6 +137,11 @@ pub fn templates(include_inactive: bool) -> Select<workflow_templates::Entity> {
     }
 }
 
+/// Writes to the catalog; only platform admins reach them (the mutations' policy).
+pub fn update_templates() -> UpdateMany<workflow_templates::Entity> {
+    workflow_templates::Entity::update_many()
+}
+
 /// A viewer's own memberships, of every status: what a [`TenantScope`] is built from.
 pub fn memberships_of(account_id: Uuid) -> Select<user_companies::Entity> {
     user_companies::Entity::find().filter(user_companies::Column::UserId.eq(account_id))
@@ -132,6 +151,11 @@ pub fn memberships_of(account_id: Uuid) -> Select<user_companies::Entity> {
 pub fn own_account(account_id: Uuid) -> Select<crate::generated::accounts::Entity> {
     use crate::generated::accounts;
     accounts::Entity::find().filter(accounts::Column::Id.eq(account_id))
+}
+
+/// Writes to an account's own profile (its sign-in time, from identity's hook).
+pub fn update_own_profile(account_id: Uuid) -> UpdateMany<user_profiles::Entity> {
+    user_profiles::Entity::update_many().filter(user_profiles::Column::Id.eq(account_id))
 }
 
 /// A company by id, for join requests: the requester is not a member yet, and learns no more
@@ -148,8 +172,60 @@ impl TenantScope {
     }
 }
 
+/// Scoped writes: each UPDATE and DELETE carries the same tenant predicate as the matching
+/// select, so a write narrowed to a row by id cannot reach another tenant's row even if the
+/// check before it was skipped. Mutations write through the writing context, whose scope is the
+/// viewer's approved memberships (never [`Companies::All`]).
+impl TenantScope {
+    pub fn update_companies(&self) -> UpdateMany<companies::Entity> {
+        companies::Entity::update_many().filter(self.in_companies(companies::Column::Id))
+    }
+
+    pub fn update_studios(&self) -> UpdateMany<studios::Entity> {
+        studios::Entity::update_many().filter(self.in_companies(studios::Column::CompanyId))
+    }
+
+    pub fn update_executions(&self) -> UpdateMany<workflow_executions::Entity> {
+        workflow_executions::Entity::update_many()
+            .filter(workflow_executions::Column::StudioId.in_subquery(self.studio_ids()))
+    }
+
+    /// Also how a reorder locks a board: an UPDATE works alike on PostgreSQL and SQLite.
+    pub fn update_kanban_boards(&self) -> UpdateMany<kanban_boards::Entity> {
+        kanban_boards::Entity::update_many()
+            .filter(kanban_boards::Column::StudioId.in_subquery(self.studio_ids()))
+    }
+
+    /// Also how a reorder locks stages (see [`TenantScope::update_kanban_boards`]).
+    pub fn update_kanban_stages(&self) -> UpdateMany<kanban_stages::Entity> {
+        kanban_stages::Entity::update_many()
+            .filter(kanban_stages::Column::BoardId.in_subquery(self.board_ids()))
+    }
+
+    pub fn update_kanban_cards(&self) -> UpdateMany<kanban_cards::Entity> {
+        kanban_cards::Entity::update_many()
+            .filter(kanban_cards::Column::BoardId.in_subquery(self.board_ids()))
+    }
+
+    pub fn delete_kanban_cards(&self) -> DeleteMany<kanban_cards::Entity> {
+        kanban_cards::Entity::delete_many()
+            .filter(kanban_cards::Column::BoardId.in_subquery(self.board_ids()))
+    }
+
+    /// The memberships [`TenantScope::memberships`] selects; who may decide what is the
+    /// domain's rule (company admins).
+    pub fn update_memberships(&self) -> UpdateMany<user_companies::Entity> {
+        user_companies::Entity::update_many().filter(self.membership_condition())
+    }
+}
+
 /// A file by id for a download link: the link's signature, issued to a viewer who could see
 /// the file, is the authorisation.
 pub fn signed_file(file_id: Uuid) -> Select<files::Entity> {
     files::Entity::find().filter(files::Column::Id.eq(file_id))
+}
+
+/// Writes to the file of a verified download link (its access time), as [`signed_file`].
+pub fn update_signed_file(file_id: Uuid) -> UpdateMany<files::Entity> {
+    files::Entity::update_many().filter(files::Column::Id.eq(file_id))
 }

@@ -2,8 +2,8 @@
 
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr};
-use studiogate_entities_studios::workflow_templates as templates;
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, SqlErr};
+use studiogate_entities_studios::{scope, workflow_templates as templates};
 use studiogate_graph::error::GraphResult;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
@@ -121,7 +121,8 @@ impl TemplateMutation {
         input: UpdateWorkflowTemplateInput,
     ) -> GraphResult<WorkflowTemplatePayload> {
         let db = &writer(ctx).db;
-        let current = templates::Entity::find_by_id(input.id)
+        let current = scope::templates(true)
+            .filter(templates::Column::Id.eq(input.id))
             .one(db)
             .await
             .map_err(GraphError::from)?
@@ -162,7 +163,7 @@ impl TemplateMutation {
         }
         row.updated_at = Set(Utc::now().fixed_offset());
         // The WHERE on updated_at makes a concurrent change lose cleanly instead of silently.
-        let updated = templates::Entity::update_many()
+        let updated = scope::update_templates()
             .set(row)
             .filter(templates::Column::Id.eq(current.id))
             .filter(templates::Column::UpdatedAt.eq(current.updated_at))
@@ -172,7 +173,8 @@ impl TemplateMutation {
         if updated.rows_affected != 1 {
             return Err(GraphError::stale("WorkflowTemplate").into());
         }
-        let row = templates::Entity::find_by_id(current.id)
+        let row = scope::templates(true)
+            .filter(templates::Column::Id.eq(current.id))
             .one(db)
             .await
             .map_err(GraphError::from)?

@@ -1,8 +1,6 @@
 //! Creating and changing companies and their branch lists.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait};
 use studiogate_entities_studios::{companies, user_companies};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
@@ -90,7 +88,10 @@ async fn save(
     let mut row = current.clone().into_active_model();
     change(&mut row);
     row.updated_at = Set(now());
-    let result = companies::Entity::update_many()
+    let result = ctx
+        .scope()
+        .await?
+        .update_companies()
         .set(row)
         .filter(companies::Column::Id.eq(current.id))
         .filter(companies::Column::UpdatedAt.eq(current.updated_at))
@@ -100,10 +101,7 @@ async fn save(
     if result.rows_affected != 1 {
         return Err(GraphError::stale("Company"));
     }
-    companies::Entity::find_by_id(current.id)
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(|| GraphError::not_found("Company"))
+    visible_company(ctx, current.id).await
 }
 
 /// Admins change the company's fields.

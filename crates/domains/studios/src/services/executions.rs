@@ -1,6 +1,6 @@
 //! Starting workflow executions and moving them through their state machine.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use serde_json::{json, Value};
 use studiogate_entities_studios::{files, workflow_executions as executions, workflow_templates};
 use studiogate_graph::loader::visible_row;
@@ -183,7 +183,10 @@ pub async fn change_status(
     if to == ExecutionStatus::Failed || report.error_message.is_some() {
         row.error_message = Set(report.error_message);
     }
-    let mut update = executions::Entity::update_many()
+    let mut update = ctx
+        .scope()
+        .await?
+        .update_executions()
         .set(row)
         .filter(executions::Column::Id.eq(current.id))
         .filter(executions::Column::Status.eq(current.status.clone()));
@@ -198,10 +201,7 @@ pub async fn change_status(
         )
         .with_field("status"));
     }
-    let row = executions::Entity::find_by_id(current.id)
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(|| GraphError::not_found("WorkflowExecution"))?;
+    let row = visible_row::<executions::Entity, _>(ctx, current.id, "WorkflowExecution").await?;
     ctx.events.publish(&StudiosEvent::execution(&row)).await;
     Ok(row)
 }

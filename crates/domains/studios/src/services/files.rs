@@ -4,7 +4,7 @@
 use async_graphql::UploadValue;
 use bytes::Bytes;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ModelTrait, Set};
 use std::io::Read;
 use studiogate_entities_studios::{files, scope};
 use studiogate_graph::loader::visible_row;
@@ -100,9 +100,8 @@ pub async fn download(
         .await?
         .ok_or_else(|| GraphError::not_found("File"))?;
     let content = store.get(&file.supabase_path).await?;
-    files::Entity::update_many()
+    scope::update_signed_file(id)
         .col_expr(files::Column::LastAccessed, Expr::value(now.fixed_offset()))
-        .filter(files::Column::Id.eq(id))
         .exec(db)
         .await?;
     Ok(Download {

@@ -5,11 +5,11 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, QueryFilter, QueryOrder,
+    Set, TransactionTrait,
 };
 use studiogate_entities_studios::{
-    kanban_boards as boards, kanban_cards as cards, kanban_stages as stages,
+    kanban_boards as boards, kanban_cards as cards, kanban_stages as stages, TenantScope,
 };
 use studiogate_graph::loader::visible_row;
 use studiogate_graph::loader::Visible;
@@ -64,11 +64,16 @@ pub async fn create_board(
 }
 
 /// Takes the write lock on the parent rows, in id order so two movers cannot deadlock.
-async fn lock_stages(txn: &DatabaseTransaction, mut ids: Vec<Uuid>) -> Result<(), GraphError> {
+async fn lock_stages(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    mut ids: Vec<Uuid>,
+) -> Result<(), GraphError> {
     ids.sort();
     ids.dedup();
     for id in ids {
-        stages::Entity::update_many()
+        scope
+            .update_kanban_stages()
             .col_expr(stages::Column::UpdatedAt, Expr::value(now()))
             .filter(stages::Column::Id.eq(id))
             .exec(txn)
@@ -77,8 +82,13 @@ async fn lock_stages(txn: &DatabaseTransaction, mut ids: Vec<Uuid>) -> Result<()
     Ok(())
 }
 
-async fn lock_board(txn: &DatabaseTransaction, id: Uuid) -> Result<(), GraphError> {
-    boards::Entity::update_many()
+async fn lock_board(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    id: Uuid,
+) -> Result<(), GraphError> {
+    scope
+        .update_kanban_boards()
         .col_expr(boards::Column::UpdatedAt, Expr::value(now()))
         .filter(boards::Column::Id.eq(id))
         .exec(txn)
@@ -86,8 +96,13 @@ async fn lock_board(txn: &DatabaseTransaction, id: Uuid) -> Result<(), GraphErro
     Ok(())
 }
 
-async fn card_order(txn: &DatabaseTransaction, stage: Uuid) -> Result<Vec<Uuid>, GraphError> {
-    Ok(cards::Entity::find()
+async fn card_order(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    stage: Uuid,
+) -> Result<Vec<Uuid>, GraphError> {
+    Ok(scope
+        .kanban_cards()
         .filter(cards::Column::StageId.eq(stage))
         .order_by_asc(cards::Column::Position)
         .all(txn)
@@ -101,6 +116,7 @@ async fn card_order(txn: &DatabaseTransaction, stage: Uuid) -> Result<Vec<Uuid>,
 /// parked first, so no intermediate state collides with UNIQUE (stage_id, position).
 async fn write_card_orders<C: ConnectionTrait>(
     txn: &C,
+    scope: &TenantScope,
     orders: &[(Uuid, &[Uuid])],
 ) -> Result<(), GraphError> {
     let all: Vec<Uuid> = orders
@@ -110,7 +126,8 @@ async fn write_card_orders<C: ConnectionTrait>(
     if all.is_empty() {
         return Ok(());
     }
-    cards::Entity::update_many()
+    scope
+        .update_kanban_cards()
         .col_expr(
             cards::Column::Position,
             Expr::col(cards::Column::Position).add(PARKING),
@@ -121,7 +138,8 @@ async fn write_card_orders<C: ConnectionTrait>(
         .await?;
     for (stage, order) in orders {
         for (position, id) in order.iter().enumerate() {
-            cards::Entity::update_many()
+            scope
+                .update_kanban_cards()
                 .col_expr(cards::Column::StageId, Expr::value(*stage))
                 .col_expr(cards::Column::Position, Expr::value(position as i32))
                 .filter(cards::Column::Id.eq(*id))
@@ -145,9 +163,11 @@ pub async fn create_stage(
         rules::color(color)?,
         rules::position(position)?,
     );
+    let scope = ctx.scope().await?;
     let txn = ctx.db.begin().await?;
-    lock_board(&txn, board.id).await?;
-    let mut order: Vec<Uuid> = stages::Entity::find()
+    lock_board(&txn, &scope, board.id).await?;
+    let mut order: Vec<Uuid> = scope
+        .kanban_stages()
         .filter(stages::Column::BoardId.eq(board.id))
         .order_by_asc(stages::Column::Position)
         .all(&txn)
@@ -170,18 +190,20 @@ pub async fn create_stage(
     .await
     .map_err(|e| unique(e, "name", "The board already has a stage with this name"))?;
     rules::insert_at(&mut order, id, position);
-    write_stage_order(&txn, &order).await?;
+    write_stage_order(&txn, &scope, &order).await?;
     txn.commit().await?;
     let event = StudiosEvent::stage(board.id, KanbanChange::StageCreated, id);
     ctx.events.publish(&event).await;
-    stages::Entity::find_by_id(id)
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(|| GraphError::not_found("KanbanStage"))
+    visible_row::<stages::Entity, _>(ctx, id, "KanbanStage").await
 }
 
-async fn write_stage_order(txn: &DatabaseTransaction, order: &[Uuid]) -> Result<(), GraphError> {
-    stages::Entity::update_many()
+async fn write_stage_order(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    order: &[Uuid],
+) -> Result<(), GraphError> {
+    scope
+        .update_kanban_stages()
         .col_expr(
             stages::Column::Position,
             Expr::col(stages::Column::Position).add(PARKING),
@@ -191,7 +213,8 @@ async fn write_stage_order(txn: &DatabaseTransaction, order: &[Uuid]) -> Result<
         .exec(txn)
         .await?;
     for (position, id) in order.iter().enumerate() {
-        stages::Entity::update_many()
+        scope
+            .update_kanban_stages()
             .col_expr(stages::Column::Position, Expr::value(position as i32))
             .filter(stages::Column::Id.eq(*id))
             .exec(txn)
@@ -257,9 +280,10 @@ pub async fn create_card(
         &card.custom_fields,
     )?;
     let custom_fields = serde_json::to_value(values).map_err(|e| GraphError::internal(&e))?;
+    let scope = ctx.scope().await?;
     let txn = ctx.db.begin().await?;
-    lock_stages(&txn, vec![stage.id]).await?;
-    let mut order = card_order(&txn, stage.id).await?;
+    lock_stages(&txn, &scope, vec![stage.id]).await?;
+    let mut order = card_order(&txn, &scope, stage.id).await?;
     let id = Uuid::new_v4();
     cards::ActiveModel {
         id: Set(id),
@@ -278,7 +302,7 @@ pub async fn create_card(
     .insert(&txn)
     .await?;
     rules::insert_at(&mut order, id, position);
-    write_card_orders(&txn, &[(stage.id, &order)]).await?;
+    write_card_orders(&txn, &scope, &[(stage.id, &order)]).await?;
     txn.commit().await?;
     let event = StudiosEvent::card(stage.board_id, KanbanChange::CardCreated, id, stage.id);
     ctx.events.publish(&event).await;
@@ -301,32 +325,38 @@ pub async fn move_card(
         ));
     }
     let position = rules::position(position)?;
+    let scope = ctx.scope().await?;
     let txn = ctx.db.begin().await?;
-    lock_stages(&txn, vec![card.stage_id, target.id]).await?;
+    lock_stages(&txn, &scope, vec![card.stage_id, target.id]).await?;
     // Read again under the lock: a concurrent move may have moved this card already.
-    let source = cards::Entity::find_by_id(card.id)
+    let source = scope
+        .kanban_cards()
+        .filter(cards::Column::Id.eq(card.id))
         .one(&txn)
         .await?
         .ok_or_else(|| GraphError::not_found("KanbanCard"))?
         .stage_id;
-    let mut from = card_order(&txn, source).await?;
+    let mut from = card_order(&txn, &scope, source).await?;
     from.retain(|id| *id != card.id);
     let mut started = Vec::new();
     if source == target.id {
         rules::insert_at(&mut from, card.id, position);
-        write_card_orders(&txn, &[(target.id, &from)]).await?;
+        write_card_orders(&txn, &scope, &[(target.id, &from)]).await?;
     } else {
-        let mut to = card_order(&txn, target.id).await?;
+        let mut to = card_order(&txn, &scope, target.id).await?;
         rules::insert_at(&mut to, card.id, position);
-        write_card_orders(&txn, &[(source, &from), (target.id, &to)]).await?;
-        let left = stages::Entity::find_by_id(source)
+        write_card_orders(&txn, &scope, &[(source, &from), (target.id, &to)]).await?;
+        let left = scope
+            .kanban_stages()
+            .filter(stages::Column::Id.eq(source))
             .one(&txn)
             .await?
             .ok_or_else(|| GraphError::not_found("KanbanStage"))?;
-        started.extend(triggers::run(ctx, &txn, &left, &card, Event::Left).await?);
-        started.extend(triggers::run(ctx, &txn, &target, &card, Event::Entered).await?);
+        started.extend(triggers::run(ctx, &txn, &scope, &left, &card, Event::Left).await?);
+        started.extend(triggers::run(ctx, &txn, &scope, &target, &card, Event::Entered).await?);
     }
-    cards::Entity::update_many()
+    scope
+        .update_kanban_cards()
         .col_expr(cards::Column::UpdatedAt, Expr::value(now()))
         .filter(cards::Column::Id.eq(card.id))
         .exec(&txn)
@@ -345,11 +375,16 @@ pub async fn move_card(
 /// Deletes a card and closes the gap it leaves.
 pub async fn delete_card(ctx: &StudiosCtx, card_id: Uuid) -> Result<Uuid, GraphError> {
     let card = visible_card(ctx, card_id).await?;
+    let scope = ctx.scope().await?;
     let txn = ctx.db.begin().await?;
-    lock_stages(&txn, vec![card.stage_id]).await?;
-    cards::Entity::delete_by_id(card.id).exec(&txn).await?;
-    let order = card_order(&txn, card.stage_id).await?;
-    write_card_orders(&txn, &[(card.stage_id, &order)]).await?;
+    lock_stages(&txn, &scope, vec![card.stage_id]).await?;
+    scope
+        .delete_kanban_cards()
+        .filter(cards::Column::Id.eq(card.id))
+        .exec(&txn)
+        .await?;
+    let order = card_order(&txn, &scope, card.stage_id).await?;
+    write_card_orders(&txn, &scope, &[(card.stage_id, &order)]).await?;
     txn.commit().await?;
     let event = StudiosEvent::card(
         card.board_id,
@@ -414,8 +449,10 @@ pub async fn update_card(
         row.custom_fields = Set(serde_json::to_value(new).map_err(|e| GraphError::internal(&e))?);
     }
     row.updated_at = Set(now());
+    let scope = ctx.scope().await?;
     let txn = ctx.db.begin().await?;
-    let result = cards::Entity::update_many()
+    let result = scope
+        .update_kanban_cards()
         .set(row)
         .filter(cards::Column::Id.eq(card.id))
         .filter(cards::Column::UpdatedAt.eq(card.updated_at))
@@ -424,14 +461,23 @@ pub async fn update_card(
     if result.rows_affected != 1 {
         return Err(GraphError::stale("KanbanCard"));
     }
-    let updated = cards::Entity::find_by_id(card.id)
+    let updated = scope
+        .kanban_cards()
+        .filter(cards::Column::Id.eq(card.id))
         .one(&txn)
         .await?
         .ok_or_else(|| GraphError::not_found("KanbanCard"))?;
     let mut started = Vec::new();
     if !changed_fields.is_empty() {
-        started =
-            triggers::run(ctx, &txn, &stage, &updated, Event::Changed(&changed_fields)).await?;
+        started = triggers::run(
+            ctx,
+            &txn,
+            &scope,
+            &stage,
+            &updated,
+            Event::Changed(&changed_fields),
+        )
+        .await?;
     }
     txn.commit().await?;
     started.push(StudiosEvent::card(
@@ -529,9 +575,11 @@ pub async fn move_stage(
 ) -> Result<stages::Model, GraphError> {
     let stage = visible_stage(ctx, stage_id).await?;
     let position = rules::position(Some(position))?;
+    let scope = ctx.scope().await?;
     let txn = ctx.db.begin().await?;
-    lock_board(&txn, stage.board_id).await?;
-    let mut order: Vec<Uuid> = stages::Entity::find()
+    lock_board(&txn, &scope, stage.board_id).await?;
+    let mut order: Vec<Uuid> = scope
+        .kanban_stages()
         .filter(stages::Column::BoardId.eq(stage.board_id))
         .order_by_asc(stages::Column::Position)
         .all(&txn)
@@ -541,7 +589,7 @@ pub async fn move_stage(
         .filter(|id| *id != stage.id)
         .collect();
     rules::insert_at(&mut order, stage.id, position);
-    write_stage_order(&txn, &order).await?;
+    write_stage_order(&txn, &scope, &order).await?;
     txn.commit().await?;
     let event = StudiosEvent::stage(stage.board_id, KanbanChange::StageMoved, stage.id);
     ctx.events.publish(&event).await;

@@ -3,10 +3,10 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, IntoActiveModel, QueryFilter, QuerySelect,
+    Set, TransactionTrait,
 };
-use studiogate_entities_studios::{scope, user_companies as uc};
+use studiogate_entities_studios::{scope, user_companies as uc, TenantScope};
 use studiogate_graph::{ErrorCode, GraphError};
 use uuid::Uuid;
 
@@ -79,13 +79,15 @@ pub enum Decision {
 }
 
 /// Approved admins left after `target` stops being one, counted under a lock so that two admins
-/// demoting each other at once cannot leave the company without one.
+/// demoting each other at once cannot leave the company without one. `scope` opens the company.
 async fn admins_besides(
     txn: &DatabaseTransaction,
+    scope: &TenantScope,
     company_id: Uuid,
     target: Uuid,
 ) -> Result<usize, GraphError> {
-    let admins = uc::Entity::find()
+    let admins = scope
+        .memberships()
         .filter(uc::Column::CompanyId.eq(company_id))
         .filter(uc::Column::Role.eq(MembershipRole::Admin.as_db()))
         .filter(uc::Column::Status.eq(MembershipStatus::Approved.as_db()))
@@ -100,9 +102,8 @@ pub async fn decide(
     membership_id: Uuid,
     decision: Decision,
 ) -> Result<uc::Model, GraphError> {
-    let current = ctx
-        .scope()
-        .await?
+    let scope = ctx.scope().await?;
+    let current = scope
         .memberships()
         .filter(uc::Column::Id.eq(membership_id))
         .one(&ctx.db)
@@ -128,9 +129,10 @@ pub async fn decide(
     };
     let txn = ctx.db.begin().await?;
     if drops_admin {
-        keeps_an_admin(admins_besides(&txn, current.company_id, current.id).await?)?;
+        keeps_an_admin(admins_besides(&txn, &scope, current.company_id, current.id).await?)?;
     }
-    let mut update = uc::Entity::update_many()
+    let mut update = scope
+        .update_memberships()
         .col_expr(uc::Column::Status, Expr::value(to_status))
         .filter(uc::Column::Id.eq(current.id))
         .filter(uc::Column::Status.eq(from));
@@ -145,7 +147,11 @@ pub async fn decide(
     }
     txn.commit().await?;
     ctx.forget_memberships().await;
-    uc::Entity::find_by_id(current.id)
+    // Through the scope read before the change: reading the memberships again would cost a
+    // statement, and the decided membership is in the admin's company either way.
+    scope
+        .memberships()
+        .filter(uc::Column::Id.eq(current.id))
         .one(&ctx.db)
         .await?
         .ok_or_else(|| GraphError::not_found("Membership"))
@@ -162,7 +168,9 @@ pub async fn leave(ctx: &StudiosCtx, company_id: Uuid) -> Result<uc::Model, Grap
         .ok_or_else(|| GraphError::not_found("Company"))?;
     let txn = ctx.db.begin().await?;
     if current.role == MembershipRole::Admin.as_db() {
-        keeps_an_admin(admins_besides(&txn, company_id, current.id).await?)?;
+        // The leaver's approved membership opens the company; no other membership is needed.
+        let scope = TenantScope::of_membership(&current);
+        keeps_an_admin(admins_besides(&txn, &scope, company_id, current.id).await?)?;
     }
     let mut row = current.into_active_model();
     row.status = Set(MembershipStatus::Inactive.as_db().into());

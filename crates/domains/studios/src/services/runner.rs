@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, FixedOffset};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, QueryFilter};
 use studiogate_entities_studios::{studios, workflow_executions as executions};
 use studiogate_graph::loader::visible_row;
 use studiogate_graph::{GraphError, Topic};
@@ -118,10 +118,7 @@ pub async fn heartbeat(ctx: &StudiosCtx, id: Uuid) -> Result<executions::Model, 
     {
         return Err(lease_lost());
     }
-    executions::Entity::find_by_id(row.id)
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(|| GraphError::not_found("WorkflowExecution"))
+    visible_row::<executions::Entity, _>(ctx, row.id, "WorkflowExecution").await
 }
 
 /// A runner's outcome for an execution it holds, through the state machine.

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, ModelTrait,
-    QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, ModelTrait, QueryFilter, Set,
+    TransactionTrait,
 };
 use serde_json::{json, Value};
 use studiogate_entities_studios::studios;
@@ -113,8 +113,10 @@ pub async fn update(
         row.business_area = Set(area.as_db().into());
     }
     row.updated_at = Set(now());
+    let scope = ctx.scope().await?;
     let txn = ctx.db.begin().await?;
-    let result = studios::Entity::update_many()
+    let result = scope
+        .update_studios()
         .set(row)
         .filter(studios::Column::Id.eq(current.id))
         .filter(studios::Column::UpdatedAt.eq(current.updated_at))
@@ -124,8 +126,10 @@ pub async fn update(
     if result.rows_affected != 1 {
         return Err(GraphError::stale("Studio"));
     }
-    // The row as this transaction wrote it (the scope was checked above).
-    let updated = studios::Entity::find_by_id(current.id)
+    // The row as this transaction wrote it.
+    let updated = scope
+        .studios()
+        .filter(studios::Column::Id.eq(current.id))
         .one(&txn)
         .await?
         .ok_or_else(|| GraphError::not_found("Studio"))?;

@@ -1,10 +1,11 @@
 //! Runs a stage's workflow triggers for a card event, inside the caller's transaction.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, QueryFilter, Set};
 use serde_json::json;
 use studiogate_entities_studios::{
     card_field_definitions as defs, kanban_boards as boards, kanban_cards as cards,
     kanban_stages as stages, workflow_executions as executions, workflow_templates as templates,
+    TenantScope,
 };
 use studiogate_graph::loader::Visible;
 use studiogate_graph::GraphError;
@@ -37,10 +38,12 @@ pub async fn definitions(ctx: &StudiosCtx, studio_id: Uuid) -> Result<Vec<Defini
 }
 
 /// Starts an execution for every trigger of `stage` that fires for `event`; returns their
-/// events, to publish once the caller's transaction has committed.
+/// events, to publish once the caller's transaction has committed. `scope` is the caller's,
+/// taken before its transaction began.
 pub async fn run(
     ctx: &StudiosCtx,
     txn: &DatabaseTransaction,
+    scope: &TenantScope,
     stage: &stages::Model,
     card: &cards::Model,
     event: Event<'_>,
@@ -55,7 +58,9 @@ pub async fn run(
     if firing.is_empty() {
         return Ok(Vec::new());
     }
-    let board = boards::Entity::find_by_id(stage.board_id)
+    let board = scope
+        .kanban_boards()
+        .filter(boards::Column::Id.eq(stage.board_id))
         .one(txn)
         .await?
         .ok_or_else(|| GraphError::not_found("KanbanBoard"))?;
@@ -67,8 +72,8 @@ pub async fn run(
     let mut started = Vec::new();
     for trigger in firing {
         // A template retired from the catalog starts nothing.
-        let active = templates::Entity::find_by_id(trigger.template_id)
-            .filter(templates::Column::IsActive.eq(true))
+        let active = studiogate_entities_studios::scope::templates(false)
+            .filter(templates::Column::Id.eq(trigger.template_id))
             .one(txn)
             .await?;
         if active.is_none() {
