@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Proves the tenant wall (crates/domains/clippy.toml): clippy must refuse a bare sea-orm
-# `find`, `find_by_id`, `update_many` and `delete_many` in a domain crate. A unit test cannot run
-# clippy, so this script does: it copies the work tree (tracked and new files, as they are now)
-# to a scratch workspace, adds a module with one bare call of each to the studios crate there,
-# and checks that `cargo clippy -p studiogate-studios` fails with `clippy::disallowed_methods`
-# on exactly those four calls.
+# `find`, `find_by_id`, `update_many`, `delete_many` and `delete_by_id` in a domain crate. A
+# unit test cannot run clippy, so this script does: it copies the work tree (tracked and new
+# files, as they are now) to a scratch workspace, adds a module with one bare call of each to
+# the studios crate there, and checks that `cargo clippy -p studiogate-studios` fails with
+# `clippy::disallowed_methods` on exactly those calls.
 #
 # The work tree itself is never written to, so an interrupted run (even a killed one) cannot
 # leave it modified. The scratch copy lives in the target directory at a fixed path and keeps
@@ -41,6 +41,7 @@ pub async fn bare(db: &DatabaseConnection, id: uuid::Uuid) -> Result<(), DbErr> 
     companies::Entity::find_by_id(id).one(db).await?;
     companies::Entity::update_many().exec(db).await?;
     companies::Entity::delete_many().exec(db).await?;
+    companies::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 EOF
@@ -77,7 +78,7 @@ for line in open(out):
         hits.append((span["file_name"], m["message"].split("`")[1], where))
     else:
         errors.append(f"{where}: {m['message']}")
-want = {f"sea_orm::EntityTrait::{m}" for m in ("find", "find_by_id", "update_many", "delete_many")}
+want = {f"sea_orm::EntityTrait::{m}" for m in ("find", "find_by_id", "update_many", "delete_many", "delete_by_id")}
 refused = {method for file, method, _ in hits if file == probe}
 elsewhere = [where for file, _, where in hits if file != probe]
 ok = refused == want and not elsewhere and not errors
