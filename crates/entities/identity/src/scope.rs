@@ -69,3 +69,35 @@ pub fn roles_of(account: Uuid) -> Select<platform_roles::Entity> {
 pub fn delete_roles_of(account: Uuid) -> DeleteMany<platform_roles::Entity> {
     platform_roles::Entity::delete_many().filter(platform_roles::Column::AccountId.eq(account))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{DbBackend, QueryTrait};
+
+    fn sql(statement: &impl QueryTrait) -> String {
+        statement.build(DbBackend::Postgres).to_string()
+    }
+
+    /// Each helper is narrowed to the account, session, token or e-mail it is given.
+    #[test]
+    fn every_helper_is_narrowed_to_what_it_names() {
+        let id = Uuid::from_u128(0x1d);
+        let key = id.to_string();
+        for (name, sql) in [
+            ("account", sql(&account(id))),
+            ("update_account", sql(&update_account(id))),
+            ("sessions_of", sql(&sessions_of(id))),
+            ("update_sessions_of", sql(&update_sessions_of(id))),
+            ("session", sql(&session(id))),
+            ("update_session", sql(&update_session(id))),
+            ("update_refresh_token", sql(&update_refresh_token(id))),
+            ("roles_of", sql(&roles_of(id))),
+            ("delete_roles_of", sql(&delete_roles_of(id))),
+        ] {
+            assert!(sql.contains(&key), "{name} is not narrowed to {key}: {sql}");
+        }
+        assert!(sql(&account_by_email("a@b.example".into())).contains("'a@b.example'"));
+        assert!(sql(&refresh_token("f00d".into())).contains("'f00d'"));
+    }
+}

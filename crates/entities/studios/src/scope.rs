@@ -229,3 +229,133 @@ pub fn signed_file(file_id: Uuid) -> Select<files::Entity> {
 pub fn update_signed_file(file_id: Uuid) -> UpdateMany<files::Entity> {
     files::Entity::update_many().filter(files::Column::Id.eq(file_id))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{DbBackend, QueryTrait};
+
+    const A: Uuid = Uuid::from_u128(0xa);
+    const B: Uuid = Uuid::from_u128(0xb);
+    const VIEWER: Uuid = Uuid::from_u128(0xfeed);
+
+    fn only_a() -> TenantScope {
+        TenantScope {
+            account_id: VIEWER,
+            companies: Companies::Only(vec![A]),
+        }
+    }
+
+    fn sql(statement: &impl QueryTrait) -> String {
+        statement.build(DbBackend::Postgres).to_string()
+    }
+
+    /// Every tenant select and write of a scope names its companies, and no others.
+    #[test]
+    fn every_scoped_statement_carries_the_companies_of_its_scope() {
+        let scope = only_a();
+        let statements = [
+            ("companies", sql(&scope.companies())),
+            ("studios", sql(&scope.studios())),
+            ("executions", sql(&scope.executions())),
+            ("files", sql(&scope.files())),
+            ("files_for_totals", sql(&scope.files_for_totals())),
+            ("kanban_boards", sql(&scope.kanban_boards())),
+            ("kanban_stages", sql(&scope.kanban_stages())),
+            ("kanban_cards", sql(&scope.kanban_cards())),
+            (
+                "card_field_definitions",
+                sql(&scope.card_field_definitions()),
+            ),
+            ("memberships", sql(&scope.memberships())),
+            ("profiles", sql(&scope.profiles())),
+            ("update_companies", sql(&scope.update_companies())),
+            ("update_studios", sql(&scope.update_studios())),
+            ("update_executions", sql(&scope.update_executions())),
+            ("update_kanban_boards", sql(&scope.update_kanban_boards())),
+            ("update_kanban_stages", sql(&scope.update_kanban_stages())),
+            ("update_kanban_cards", sql(&scope.update_kanban_cards())),
+            ("delete_kanban_cards", sql(&scope.delete_kanban_cards())),
+            ("update_memberships", sql(&scope.update_memberships())),
+        ];
+        for (name, sql) in statements {
+            assert!(
+                sql.contains(&A.to_string()),
+                "{name} lacks its company: {sql}"
+            );
+            assert!(
+                !sql.contains(&B.to_string()),
+                "{name} names another company: {sql}"
+            );
+            assert!(sql.contains("WHERE"), "{name} is unfiltered: {sql}");
+        }
+    }
+
+    /// The viewer's own rows: its memberships of any status and its profile, besides those of
+    /// its companies.
+    #[test]
+    fn a_viewers_own_memberships_and_profile_stay_in_its_scope() {
+        let none = TenantScope {
+            account_id: VIEWER,
+            companies: Companies::Only(Vec::new()),
+        };
+        for sql in [sql(&none.memberships()), sql(&none.profiles())] {
+            assert!(sql.contains(&VIEWER.to_string()), "{sql}");
+        }
+        // With no company, a studio select matches nothing.
+        let studios = sql(&none.studios());
+        assert!(!studios.contains(&A.to_string()), "{studios}");
+    }
+
+    /// Private files stay with their uploader, whatever the scope.
+    #[test]
+    fn private_files_need_their_uploader() {
+        for scope in [
+            only_a(),
+            TenantScope {
+                account_id: VIEWER,
+                companies: Companies::All,
+            },
+        ] {
+            let sql = sql(&scope.files());
+            assert!(
+                sql.contains("'private'") && sql.contains(&VIEWER.to_string()),
+                "{sql}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_membership_opens_its_company_alone() {
+        let membership = user_companies::Model {
+            id: Uuid::from_u128(1),
+            user_id: VIEWER,
+            company_id: B,
+            role: "member".into(),
+            status: "approved".into(),
+            joined_at: None,
+            created_at: sea_orm::prelude::DateTimeWithTimeZone::default(),
+        };
+        let scope = TenantScope::of_membership(&membership);
+        assert_eq!(scope.companies, Companies::Only(vec![B]));
+        assert_eq!(scope.account_id, VIEWER);
+    }
+
+    /// Outside tenant scopes, each helper is narrowed to what it names.
+    #[test]
+    fn unscoped_helpers_are_narrowed_to_their_row() {
+        let id = Uuid::from_u128(0x5);
+        for (name, sql) in [
+            ("memberships_of", sql(&memberships_of(id))),
+            ("own_account", sql(&own_account(id))),
+            ("update_own_profile", sql(&update_own_profile(id))),
+            ("joinable_company", sql(&joinable_company(id))),
+            ("signed_file", sql(&signed_file(id))),
+            ("update_signed_file", sql(&update_signed_file(id))),
+        ] {
+            assert!(sql.contains(&id.to_string()), "{name}: {sql}");
+        }
+        assert!(sql(&templates(false)).contains("is_active"));
+        assert!(!sql(&templates(true)).contains("WHERE"));
+    }
+}
