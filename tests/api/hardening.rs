@@ -527,3 +527,53 @@ async fn responses_follow_graphql_over_http() {
     let (status, _, body) = send(ask("{ nope }", None)).await;
     assert_eq!((status, &body["data"]), (200, &Value::Null), "{body}");
 }
+
+/// Websocket operations pass the admission HTTP requests pass: the same trusted documents,
+/// and the same rate-limit buckets (a viewer's HTTP and websocket operations draw on one).
+#[tokio::test]
+async fn websocket_operations_pass_the_same_admission() {
+    use studiogate_testkit::isolation::Transport;
+    let backend = &Backend::Sqlite;
+    let listed = "query Listed { __typename }";
+    let dir = tempfile::tempdir().expect("tmp");
+    let manifest = dir.path().join("manifest.json");
+    let body = json!({
+        "format": "apollo-persisted-query-manifest",
+        "version": 1,
+        "operations": [{ "id": sha256(listed), "name": "Listed", "type": "query", "body": listed }]
+    });
+    std::fs::write(&manifest, body.to_string()).expect("write");
+    let path = manifest.to_str().expect("utf-8").to_owned();
+    let app = TestApp::spawn_with_env(
+        BIN,
+        backend,
+        &[
+            ("STUDIOGATE_TRUSTED_DOCUMENTS", path.as_str()),
+            ("STUDIOGATE_RATE_LIMIT_PER_SECOND", "1"),
+            ("STUDIOGATE_RATE_LIMIT_BURST", "3"),
+        ],
+    )
+    .await
+    .expect("app");
+    let me = app.token(Uuid::new_v4());
+    let ws = |query: &'static str| app.ask(Transport::WebSocket, Some(&me), query, json!({}));
+
+    let ran = ws(listed).await.expect("answer");
+    assert_eq!(ran["data"]["__typename"], "Query", "{ran}");
+    let refused = ws("query Other { __typename }").await.expect("answer");
+    assert_eq!(
+        error_codes(&refused),
+        vec!["OPERATION_NOT_TRUSTED"],
+        "{refused}"
+    );
+
+    // Two of the three tokens are spent; one more over HTTP, then the socket is refused.
+    let (status, _) = app.post(Some(&me), listed, json!({})).await.expect("ok");
+    assert_eq!(status, 200);
+    let limited = ws(listed).await.expect("answer");
+    assert_eq!(error_codes(&limited), vec!["RATE_LIMITED"], "{limited}");
+    assert!(
+        limited["errors"][0]["extensions"]["retryAfter"].as_u64() >= Some(1),
+        "{limited}"
+    );
+}
