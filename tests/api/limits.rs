@@ -191,3 +191,47 @@ async fn introspection_and_suggestions_can_be_turned_off() {
     );
     assert!(!body.to_string().contains("Did you mean"), "{body}");
 }
+
+/// `fragment Fi on Query { viewer { ...Fi+1 ...Fi+1 } }`, 28 levels: about 1.5 KB that
+/// expands to 2^28 paths, shallow enough (depth 56) for async-graphql's recursion-depth
+/// check, which walks every path, to accept after minutes of CPU. The bounded walk refuses it
+/// before anything expands it, and the server stays responsive meanwhile. (Not a timing
+/// test: the timeout only turns the would-be stall into a failure.)
+#[tokio::test]
+async fn a_fragment_spread_bomb_is_refused_before_it_expands() {
+    let app = TestApp::spawn(BIN, &Backend::Sqlite).await.expect("app");
+    let token = app.token(Uuid::new_v4());
+    let levels = 28;
+    let mut document = String::from("{ ...F0 }");
+    for i in 0..levels {
+        document.push_str(&format!(
+            " fragment F{i} on Query {{ viewer {{ ...F{n} ...F{n} }} }}",
+            n = i + 1
+        ));
+    }
+    document.push_str(&format!(" fragment F{levels} on Query {{ __typename }}"));
+    let hang = std::time::Duration::from_secs(60);
+    let (bomb, healthz) = tokio::join!(
+        tokio::time::timeout(hang, app.post(Some(&token), &document, json!({}))),
+        async {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            tokio::time::timeout(hang, app.get("/healthz")).await
+        }
+    );
+    let (_, body) = bomb
+        .expect("the server answered instead of expanding the bomb")
+        .expect("answered");
+    assert_eq!(
+        error_codes(&body),
+        vec!["GRAPHQL_VALIDATION_FAILED"],
+        "{body}"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("expands to more than")),
+        "{body}"
+    );
+    let (status, _) = healthz.expect("healthz answered").expect("healthz");
+    assert_eq!(status, 200);
+}
