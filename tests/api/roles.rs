@@ -268,3 +268,31 @@ async fn service_tokens_never_reach_membership_management(backend: Backend) {
     assert!(body["errors"].is_null(), "{body}");
 }
 on_both_backends!(service_tokens_never_reach_membership_management);
+
+/// A runner's service token reads what its account may read and writes through the runner
+/// operations only: people's mutations are refused, even for a member's account.
+async fn service_tokens_write_only_through_the_runner_operations(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let service = app.token_with_role(account(&seed, 0, 1), "service");
+    let create =
+        r#"mutation($input: CreateStudioInput!) { createStudio(input: $input) { studio { id } } }"#;
+    let input = json!({ "input": { "companyId": company(&seed, 0), "name": "By a runner", "businessArea": "SALES" } });
+    let refused = app.gql(&service, create, input.clone()).await.expect("ok");
+    assert_eq!(error_codes(&refused), vec!["FORBIDDEN"], "{refused}");
+    let read = app
+        .gql(&service, "{ companies { totalCount } }", json!({}))
+        .await
+        .expect("ok");
+    assert_eq!(read["data"]["companies"]["totalCount"], 1, "{read}");
+    let claim = r#"mutation { claimWorkflowExecutions(input: { limit: 1 }) { workflowExecutions { id } } }"#;
+    let claimed = app.gql(&service, claim, json!({})).await.expect("ok");
+    assert!(claimed["errors"].is_null(), "{claimed}");
+    // The same account as a person may.
+    let person = app.token(account(&seed, 0, 1));
+    let created = app.gql(&person, create, input).await.expect("ok");
+    assert!(
+        created["data"]["createStudio"]["studio"]["id"].is_string(),
+        "{created}"
+    );
+}
+on_both_backends!(service_tokens_write_only_through_the_runner_operations);

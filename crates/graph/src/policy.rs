@@ -169,8 +169,19 @@ impl Extension for TenantGuardExtension {
         {
             return next.run(ctx, info).await;
         }
+        let viewer = ctx.data_opt::<Viewer>();
         let verdict = match self.registry.get(info.parent_type, info.name) {
-            Some(policy) => policy.check(ctx.data_opt::<Viewer>()),
+            // A service token (a runner) writes through the runner operations only: the
+            // mutations of people (creating studios, uploading) are not its to call.
+            Some(policy)
+                if policy != Policy::Service
+                    && viewer.is_some_and(|v| v.role == PlatformRole::Service)
+                    && ctx.schema_env.registry.mutation_type.as_deref()
+                        == Some(info.parent_type) =>
+            {
+                Err(GraphError::forbidden())
+            }
+            Some(policy) => policy.check(viewer),
             None => {
                 tracing::error!(
                     r#type = info.parent_type,

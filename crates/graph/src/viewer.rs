@@ -119,6 +119,8 @@ impl JwtKeys {
         // jsonwebtoken before its signature is even looked at.
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
+        // A token that is not valid yet is refused, as for the issuers of `JwksConfig`.
+        validation.validate_nbf = true;
         match &audience {
             Some(aud) => {
                 // Without `aud` among the required claims a token lacking it would pass.
@@ -237,6 +239,19 @@ mod tests {
     fn expired_tokens_are_refused() {
         let token = keys().sign(Uuid::new_v4(), -10, None);
         assert_eq!(keys().verify(&token), Err(AuthError::Expired));
+    }
+
+    #[test]
+    fn tokens_not_valid_yet_are_refused() {
+        let header = jsonwebtoken::Header::new(Algorithm::HS256);
+        let now = chrono::Utc::now().timestamp();
+        let claims =
+            |nbf: i64| serde_json::json!({ "sub": Uuid::new_v4(), "exp": now + 600, "nbf": nbf });
+        let key = EncodingKey::from_secret(b"test-secret");
+        let later = encode(&header, &claims(now + 300), &key).expect("token");
+        assert_eq!(keys().verify(&later), Err(AuthError::Invalid));
+        let earlier = encode(&header, &claims(now - 10), &key).expect("token");
+        assert!(keys().verify(&earlier).is_ok());
     }
 
     #[test]
