@@ -192,46 +192,85 @@ async fn introspection_and_suggestions_can_be_turned_off() {
     assert!(!body.to_string().contains("Did you mean"), "{body}");
 }
 
-/// `fragment Fi on Query { viewer { ...Fi+1 ...Fi+1 } }`, 28 levels: about 1.5 KB that
-/// expands to 2^28 paths, shallow enough (depth 56) for async-graphql's recursion-depth
-/// check, which walks every path, to accept after minutes of CPU. The bounded walk refuses it
-/// before anything expands it, and the server stays responsive meanwhile. (Not a timing
-/// test: the timeout only turns the would-be stall into a failure.)
+/// Fragments spreading the next fragment twice, 28 levels: about 1.5 KB that expands to
+/// 2^28 paths, shallow enough (depth 56 < 64) for async-graphql's recursion-depth check, which
+/// walks every path, to accept after minutes of CPU. Both forms are refused before anything
+/// expands them: the one that nests a field at each level (`viewer { ...F ...F }`) by the
+/// depth limit, and the flat one (`...F ...F`) by the expansion budget; the server stays
+/// responsive meanwhile. (Not a timing test: the timeout only turns a would-be stall into a
+/// failure.)
 #[tokio::test]
 async fn a_fragment_spread_bomb_is_refused_before_it_expands() {
     let app = TestApp::spawn(BIN, &Backend::Sqlite).await.expect("app");
     let token = app.token(Uuid::new_v4());
-    let levels = 28;
-    let mut document = String::from("{ ...F0 }");
-    for i in 0..levels {
-        document.push_str(&format!(
-            " fragment F{i} on Query {{ viewer {{ ...F{n} ...F{n} }} }}",
-            n = i + 1
-        ));
-    }
-    document.push_str(&format!(" fragment F{levels} on Query {{ __typename }}"));
-    let hang = std::time::Duration::from_secs(60);
-    let (bomb, healthz) = tokio::join!(
-        tokio::time::timeout(hang, app.post(Some(&token), &document, json!({}))),
-        async {
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            tokio::time::timeout(hang, app.get("/healthz")).await
+    let bomb = |root: &str, on: &str, level: &dyn Fn(usize) -> String| {
+        let mut document = String::from(root);
+        for i in 0..28 {
+            document.push_str(&format!(" fragment F{i} on {on} {{ {} }}", level(i + 1)));
         }
-    );
-    let (_, body) = bomb
-        .expect("the server answered instead of expanding the bomb")
-        .expect("answered");
+        document + &format!(" fragment F28 on {on} {{ __typename }}")
+    };
+    let nested = bomb("{ ...F0 }", "Query", &|n| {
+        format!("viewer {{ ...F{n} ...F{n} }}")
+    });
+    // Inside one root field and two levels deep, so no other limit stops it first.
+    let flat = bomb("{ viewer { ...F0 } }", "Viewer", &|n| {
+        format!("...F{n} ...F{n}")
+    });
+    let hang = std::time::Duration::from_secs(60);
+    for (document, refusal) in [
+        (nested, "Query is nested too deep."),
+        (flat, "The operation expands to more than 100000 selections"),
+    ] {
+        let (bomb, healthz) = tokio::join!(
+            tokio::time::timeout(hang, app.post(Some(&token), &document, json!({}))),
+            async {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                tokio::time::timeout(hang, app.get("/healthz")).await
+            }
+        );
+        let (_, body) = bomb
+            .expect("the server answered instead of expanding the bomb")
+            .expect("answered");
+        assert_eq!(
+            error_codes(&body),
+            vec!["GRAPHQL_VALIDATION_FAILED"],
+            "{body}"
+        );
+        assert_eq!(body["errors"][0]["message"], refusal, "{body}");
+        let (status, _) = healthz.expect("healthz answered").expect("healthz");
+        assert_eq!(status, 200);
+    }
+}
+
+/// The introspection query graphql-js, codegen and schemathesis send (`getIntrospectionQuery()`
+/// of graphql 16, saved beside this file) nests deeper than an application query may; it has a
+/// budget of its own, over both transports, while the application depth limit stays.
+#[tokio::test]
+async fn the_standard_introspection_query_runs_on_both_transports() {
+    use studiogate_testkit::isolation::Transport;
+    let app = TestApp::spawn(BIN, &Backend::Sqlite).await.expect("app");
+    let token = app.token(Uuid::new_v4());
+    let query = include_str!("standard_introspection.graphql");
+    for transport in [Transport::Http, Transport::WebSocket] {
+        let body = app
+            .ask(transport, Some(&token), query, json!({}))
+            .await
+            .expect("answer");
+        assert!(body["errors"].is_null(), "{transport:?}: {body}");
+        let types = body["data"]["__schema"]["types"].as_array().expect("types");
+        assert!(types.iter().any(|t| t["name"] == "Studio"), "{transport:?}");
+    }
+    // Thirteen levels of application fields are still refused.
+    let mut deep = String::from("id");
+    for _ in 0..6 {
+        deep = format!("company {{ studios {{ nodes {{ {deep} }} }} }}");
+    }
+    let deep = format!("{{ studio(id: \"{}\") {{ {deep} }} }}", Uuid::new_v4());
+    let body = app.gql(&token, &deep, json!({})).await.expect("ok");
     assert_eq!(
         error_codes(&body),
         vec!["GRAPHQL_VALIDATION_FAILED"],
         "{body}"
     );
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("expands to more than")),
-        "{body}"
-    );
-    let (status, _) = healthz.expect("healthz answered").expect("healthz");
-    assert_eq!(status, 200);
 }

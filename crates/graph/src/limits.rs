@@ -21,6 +21,8 @@ use std::sync::Arc;
 
 #[derive(Clone, Copy)]
 pub struct OperationLimits {
+    /// Fields nested in fields, counted as async-graphql counts them, outside introspection.
+    pub max_depth: usize,
     pub max_aliases: usize,
     pub max_root_fields: usize,
     pub max_cost: usize,
@@ -83,6 +85,13 @@ struct Walk<'a> {
 /// Selections one walk may visit with fragments expanded.
 const MAX_VISITED: usize = 100_000;
 
+/// The depth introspection may reach below `__schema` / `__type` (counted from the root): the
+/// standard query of graphql-js, codegen and schemathesis nests `ofType` seven times inside
+/// `__schema { types { fields { args { type ...` and reaches 13, past the depth an application
+/// query gets. async-graphql's own depth limit is set to the larger of the two; the walk
+/// applies each to its part.
+pub const INTROSPECTION_DEPTH: usize = 16;
+
 impl OperationLimits {
     pub fn check(&self, document: &ExecutableDocument) -> ServerResult<()> {
         for (_, operation) in document.operations.iter() {
@@ -104,7 +113,7 @@ impl OperationLimits {
                     Some(root.pos),
                 ));
             }
-            walk.aliases(root)?;
+            walk.aliases(root, 0, false)?;
         }
         Ok(())
     }
@@ -310,7 +319,14 @@ impl<'a> Walk<'a> {
         Ok(count)
     }
 
-    fn aliases(&mut self, set: &'a Positioned<SelectionSet>) -> ServerResult<()> {
+    /// Counts aliases and checks depth, fragments expanded: `depth` is that of the fields of
+    /// `set`'s parent, `introspecting` whether the walk is below `__schema` or `__type`.
+    fn aliases(
+        &mut self,
+        set: &'a Positioned<SelectionSet>,
+        depth: usize,
+        introspecting: bool,
+    ) -> ServerResult<()> {
         self.visit(set)?;
         for selection in &set.node.items {
             match &selection.node {
@@ -327,15 +343,31 @@ impl<'a> Walk<'a> {
                             ));
                         }
                     }
-                    self.aliases(&field.node.selection_set)?;
+                    let name = field.node.name.node.as_str();
+                    let introspecting = introspecting || name == "__schema" || name == "__type";
+                    let limit = if introspecting {
+                        INTROSPECTION_DEPTH.max(self.limits.max_depth)
+                    } else {
+                        self.limits.max_depth
+                    };
+                    if depth + 1 > limit {
+                        // async-graphql's words, which clients already know.
+                        return Err(ServerError::new(
+                            "Query is nested too deep.",
+                            Some(field.pos),
+                        ));
+                    }
+                    self.aliases(&field.node.selection_set, depth + 1, introspecting)?;
                 }
-                Selection::InlineFragment(inline) => self.aliases(&inline.node.selection_set)?,
+                Selection::InlineFragment(inline) => {
+                    self.aliases(&inline.node.selection_set, depth, introspecting)?
+                }
                 Selection::FragmentSpread(spread) => {
                     let name = spread.node.fragment_name.node.as_str();
                     if let Some(set) = self.fragment(name) {
                         if !self.path.contains(&name) {
                             self.path.push(name);
-                            self.aliases(set)?;
+                            self.aliases(set, depth, introspecting)?;
                             self.path.pop();
                         }
                     }
@@ -352,6 +384,7 @@ mod tests {
 
     fn check(query: &str) -> Result<(), String> {
         let limits = OperationLimits {
+            max_depth: 4,
             max_aliases: 3,
             max_root_fields: 2,
             max_cost: 0,
@@ -398,7 +431,15 @@ mod tests {
             ));
         }
         query.push_str(" fragment F40 on Query { x }");
-        let err = check(&query).expect_err("refused");
+        let limits = OperationLimits {
+            max_depth: 64,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_cost: 0,
+            introspection: false,
+        };
+        let document = async_graphql::parser::parse_query(&query).expect("parses");
+        let err = limits.check(&document).expect_err("refused").message;
         assert!(err.contains("expands to more than"), "{err}");
     }
 
@@ -408,5 +449,35 @@ mod tests {
         assert!(
             check("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }").is_ok()
         );
+    }
+
+    #[test]
+    fn depth_is_limited_and_introspection_has_its_own_budget() {
+        // max_depth 4 here: four nested fields pass, five do not.
+        assert!(check("{ a { b { c { d } } } }").is_ok());
+        let err = check("{ a { b { c { d { e } } } } }").expect_err("too deep");
+        assert_eq!(err, "Query is nested too deep.");
+        // Fragments count where they are spread.
+        assert!(check("{ a { ...F } } fragment F on T { b { c { d { e } } } }").is_err());
+        // Introspection may go to INTROSPECTION_DEPTH, no further.
+        let nested = |n: usize| {
+            let mut q = String::from("name");
+            for _ in 0..n {
+                q = format!("ofType {{ {q} }}");
+            }
+            format!("{{ __schema {{ types {{ {q} }} }} }}")
+        };
+        let limits = OperationLimits {
+            max_depth: 4,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_cost: 0,
+            introspection: true,
+        };
+        let deepest = INTROSPECTION_DEPTH - 3; // __schema, types and the leaf
+        let ok = async_graphql::parser::parse_query(nested(deepest)).expect("parses");
+        assert!(limits.check(&ok).is_ok());
+        let deeper = async_graphql::parser::parse_query(nested(deepest + 1)).expect("parses");
+        assert!(limits.check(&deeper).is_err());
     }
 }

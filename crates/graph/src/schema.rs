@@ -36,12 +36,15 @@ where
         .extension(Observability)
         .extension(TenantGuard::new(policies))
         .extension(OperationLimits {
+            max_depth: settings.max_depth,
             max_aliases: settings.max_aliases,
             max_root_fields: settings.max_root_fields,
             max_cost: settings.max_cost,
             introspection: settings.introspection,
         })
-        .limit_depth(settings.max_depth)
+        // The walk of OperationLimits applies `max_depth` outside introspection and
+        // INTROSPECTION_DEPTH inside; this is the backstop for both.
+        .limit_depth(settings.max_depth.max(crate::limits::INTROSPECTION_DEPTH))
         .limit_directives(settings.max_directives)
         .limit_recursive_depth(64);
     if !settings.introspection {
