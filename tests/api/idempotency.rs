@@ -68,3 +68,49 @@ async fn a_retried_create_with_the_same_key_writes_one_row(backend: Backend) {
     assert_eq!(rows(&app, "SELECT id FROM studios").await.len(), before + 3);
 }
 on_both_backends!(a_retried_create_with_the_same_key_writes_one_row);
+
+/// A request cancelled before its answer (here by the request timeout, while the studios table
+/// is locked) leaves no reservation behind: the retry runs instead of hearing "still running"
+/// for a day. PostgreSQL only: SQLite cannot lock one table and leave the key table free.
+#[tokio::test]
+#[ignore = "needs PostgreSQL: TEST_DATABASE_URL and --include-ignored"]
+async fn a_request_that_times_out_releases_its_key() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let backend = studiogate_testkit::postgres();
+    let env = [("STUDIOGATE_REQUEST_TIMEOUT_SECS", "1")];
+    let (app, seed) = crate::support::seeded_with_env(&backend, 1, &env).await;
+    let token = app.token(account(&seed, 0, 1));
+    let input = json!({ "input": { "companyId": company(&seed, 0), "name": "Slow", "businessArea": "SALES" } });
+    let key = [("Idempotency-Key", "slow-create-1")];
+
+    let db = app.db.connect().await.expect("connect");
+    let lock = db.begin().await.expect("begin");
+    lock.execute_unprepared("LOCK TABLE studios IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock");
+    let (status, _, body) = app
+        .post_with_headers(&token, CREATE, input.clone(), &key)
+        .await
+        .expect("answered");
+    assert_eq!(status, 504, "{body}");
+    assert_eq!(error_codes(&body), vec!["TIMEOUT"]);
+    lock.rollback().await.expect("unlock");
+
+    // The release runs in a task of its own, right after the cancellation.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let retried = loop {
+        let (_, _, body) = app
+            .post_with_headers(&token, CREATE, input.clone(), &key)
+            .await
+            .expect("answered");
+        let running = body["errors"][0]["extensions"]["reason"] == "IDEMPOTENCY_IN_PROGRESS";
+        if !running || tokio::time::Instant::now() > deadline {
+            break body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        retried["data"]["createStudio"]["studio"]["name"], "Slow",
+        "{retried}"
+    );
+}

@@ -133,9 +133,13 @@ async fn run<E: Executor>(
         Ok(claimed) => claimed,
         Err(answer) => return answer,
     };
+    // Held across the execution: cancelled before the answer, it releases the key.
+    let reservation = idempotent.map(|(account, key)| {
+        idempotency::Reservation::new(state.platform.db.clone(), account, key)
+    });
     let response = execute(state, peer, headers, &viewer, request).await;
-    if let Some((account, key)) = idempotent {
-        if let Err(err) = idempotency::finish(&state.platform.db, account, &key, &response).await {
+    if let Some(reservation) = reservation {
+        if let Err(err) = reservation.finish(&response).await {
             tracing::error!(?err, "recording an idempotent response");
         }
     }

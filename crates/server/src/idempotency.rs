@@ -130,6 +130,61 @@ fn in_progress() -> GraphError {
     .with_reason("IDEMPOTENCY_IN_PROGRESS")
 }
 
+/// Forgets a key whose request ended without an answer (the request timed out, or its client
+/// went away): its reservation (no response yet) is deleted, so a retry runs instead of
+/// hearing "still running" for a day. A finished key is left alone.
+pub async fn release(db: &DatabaseConnection, account: Uuid, key: &str) -> Result<(), GraphError> {
+    keys::Entity::delete_many()
+        .filter(keys::Column::AccountId.eq(account))
+        .filter(keys::Column::Key.eq(key))
+        .filter(keys::Column::Response.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A claimed key until its request is answered: dropped unanswered (the request future was
+/// cancelled by the timeout or a disconnect), it releases the key in a task of its own.
+/// If the cancelled request had already committed its write, a retry writes again: the window
+/// is between the commit and the recording of the response, a few statements long.
+pub struct Reservation {
+    db: DatabaseConnection,
+    account: Uuid,
+    key: String,
+    answered: bool,
+}
+
+impl Reservation {
+    pub fn new(db: DatabaseConnection, account: Uuid, key: String) -> Self {
+        Self {
+            db,
+            account,
+            key,
+            answered: false,
+        }
+    }
+
+    /// Records the response (or forgets the key after a failure), and disarms the release.
+    pub async fn finish(mut self, response: &async_graphql::Response) -> Result<(), GraphError> {
+        self.answered = true;
+        finish(&self.db, self.account, &self.key, response).await
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.answered {
+            return;
+        }
+        let (db, account, key) = (self.db.clone(), self.account, std::mem::take(&mut self.key));
+        tokio::spawn(async move {
+            if let Err(err) = release(&db, account, &key).await {
+                tracing::warn!(?err, "releasing an unanswered idempotency key");
+            }
+        });
+    }
+}
+
 /// Keeps a successful response; forgets the key after a failure so the client can retry.
 pub async fn finish(
     db: &DatabaseConnection,
