@@ -274,3 +274,30 @@ async fn the_standard_introspection_query_runs_on_both_transports() {
         "{body}"
     );
 }
+
+/// A malformed UUID or DateTime, as a literal or a variable (an empty string included), is the
+/// client's mistake: BAD_USER_INPUT with what was wrong, never INTERNAL_SERVER_ERROR.
+#[tokio::test]
+async fn malformed_scalars_are_bad_user_input() {
+    let app = TestApp::spawn(BIN, &Backend::Sqlite).await.expect("app");
+    let token = app.token(Uuid::new_v4());
+    let by_variable = "query($id: UUID!) { studio(id: $id) { id } }";
+    for (query, variables) in [
+        (r#"{ studio(id: "not-a-uuid") { id } }"#, json!({})),
+        (by_variable, json!({ "id": "" })),
+        (by_variable, json!({ "id": "xyz" })),
+    ] {
+        let body = app.gql(&token, query, variables.clone()).await.expect("ok");
+        assert_eq!(
+            error_codes(&body),
+            vec!["BAD_USER_INPUT"],
+            "{query} {variables}: {body}"
+        );
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("UUID")),
+            "{body}"
+        );
+    }
+}

@@ -213,11 +213,28 @@ fn code_of(error: &ServerError) -> Option<&str> {
     }
 }
 
+/// Whether an error without a code is async-graphql's refusal of an argument value (a
+/// malformed UUID or DateTime, an empty string where an id goes): the client's input, not a
+/// failure of ours. Its message names the type and what was wrong, nothing of the server.
+fn is_input_error(error: &ServerError) -> bool {
+    let message = error.message.as_str();
+    message.starts_with("Failed to parse \"")
+        || message.starts_with("Expected input type \"")
+        || message.starts_with("Invalid value for argument")
+}
+
 /// An execution error without a code is a bug's symptom: its message may carry anything (SQL,
-/// paths), so the client gets the generic one and the log gets the detail.
+/// paths), so the client gets the generic one and the log gets the detail. An argument value
+/// async-graphql refused is the exception: BAD_USER_INPUT with its message.
 fn mask(error: &mut ServerError, request_id: Option<&str>) {
     let internal = ErrorCode::InternalServerError.as_str();
     match code_of(error) {
+        None if is_input_error(error) => {
+            tracing::debug!(request_id, path = ?error.path, error = %error.message, "argument refused");
+            let ext = error.extensions.get_or_insert_with(Default::default);
+            ext.set("code", ErrorCode::BadUserInput.as_str());
+            return;
+        }
         None => {
             tracing::error!(
                 request_id,
@@ -242,6 +259,24 @@ fn mask(error: &mut ServerError, request_id: Option<&str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_argument_value_is_the_clients_error() {
+        let mut error = ServerError::new(
+            r#"Failed to parse "UUID": invalid character: found `n` at 0"#,
+            None,
+        );
+        mask(&mut error, Some("req-2"));
+        assert_eq!(
+            error.message,
+            r#"Failed to parse "UUID": invalid character: found `n` at 0"#
+        );
+        let ext = error.extensions.expect("extensions");
+        assert_eq!(
+            ext.get("code"),
+            Some(&async_graphql::Value::from("BAD_USER_INPUT"))
+        );
+    }
 
     #[test]
     fn an_error_without_code_is_masked_with_the_request_id() {
