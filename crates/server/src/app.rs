@@ -81,7 +81,10 @@ pub fn router<E: Executor>(
         .ok_or_else(|| anyhow::anyhow!("no domain authenticates viewers"))?;
     let documents = match &settings.limits.trusted_documents {
         Some(path) => Documents::trusted(path)?,
-        None => Documents::automatic(settings.limits.apq_cache_size as usize),
+        None => Documents::automatic(
+            settings.limits.apq_cache_size as usize,
+            settings.limits.apq_cache_bytes as usize,
+        ),
     };
     let limiter = Limiter::new(
         &settings.rate_limits,

@@ -19,8 +19,8 @@ const NOT_SUPPORTED: ErrorCode = ErrorCode::PersistedQueryNotSupported;
 const NOT_TRUSTED: ErrorCode = ErrorCode::OperationNotTrusted;
 
 pub enum Documents {
-    /// APQ with a cache of this many operations, or off.
-    Automatic(Option<Mutex<lru::LruCache<String, String>>>),
+    /// APQ with a cache bounded in operations and in bytes, or off.
+    Automatic(Option<Mutex<Cache>>),
     /// Only the manifest's operations, by hash.
     Trusted(HashMap<String, String>),
 }
@@ -49,9 +49,51 @@ pub fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
+/// The APQ cache: least recently used out first, at most `capacity` operations and
+/// `max_bytes` of their text, so what anonymous clients register costs bounded memory
+/// whatever the size of their documents.
+pub struct Cache {
+    operations: lru::LruCache<String, String>,
+    bytes: usize,
+    max_bytes: usize,
+}
+
+impl Cache {
+    fn new(capacity: NonZeroUsize, max_bytes: usize) -> Self {
+        Self {
+            operations: lru::LruCache::new(capacity),
+            bytes: 0,
+            max_bytes,
+        }
+    }
+
+    fn get(&mut self, hash: &str) -> Option<&String> {
+        self.operations.get(hash)
+    }
+
+    /// Keeps `query` under `hash` unless it is too big to be worth its room (over a sixteenth
+    /// of the budget): it still runs, and a later hash-only request gets NOT_FOUND.
+    fn put(&mut self, hash: String, query: String) {
+        let size = hash.len() + query.len();
+        if size > self.max_bytes / 16 {
+            return;
+        }
+        if let Some((old_hash, old)) = self.operations.push(hash, query) {
+            self.bytes -= old_hash.len() + old.len();
+        }
+        self.bytes += size;
+        while self.bytes > self.max_bytes {
+            match self.operations.pop_lru() {
+                Some((h, q)) => self.bytes -= h.len() + q.len(),
+                None => break,
+            }
+        }
+    }
+}
+
 impl Documents {
-    pub fn automatic(capacity: usize) -> Self {
-        Self::Automatic(NonZeroUsize::new(capacity).map(|c| Mutex::new(lru::LruCache::new(c))))
+    pub fn automatic(capacity: usize, max_bytes: usize) -> Self {
+        Self::Automatic(NonZeroUsize::new(capacity).map(|c| Mutex::new(Cache::new(c, max_bytes))))
     }
 
     /// Reads an Apollo persisted-query manifest
@@ -161,5 +203,57 @@ fn persisted_hash(request: &mut async_graphql::Request) -> Result<Option<String>
         _ => Err(bad(
             "extensions.persistedQuery.sha256Hash must be 64 hexadecimal characters",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache(capacity: usize, max_bytes: usize) -> Cache {
+        Cache::new(NonZeroUsize::new(capacity).expect("capacity"), max_bytes)
+    }
+
+    #[test]
+    fn the_cache_keeps_within_its_bytes_least_recently_used_out_first() {
+        let mut c = cache(100, 1600);
+        let doc = |n: usize| format!("{{ a{n:02} {} }}", "x".repeat(50));
+        for n in 0..40 {
+            c.put(format!("h{n:02}"), doc(n));
+            assert!(c.bytes <= 1600, "{} bytes", c.bytes);
+        }
+        // 60 bytes each, 2,400 in all: the oldest went, the newest stay.
+        assert!(c.get("h00").is_none());
+        assert!(c.get("h39").is_some());
+        assert_eq!(c.operations.len(), 1600 / 60);
+        assert_eq!(
+            c.bytes,
+            c.operations
+                .iter()
+                .map(|(h, q)| h.len() + q.len())
+                .sum::<usize>()
+        );
+    }
+
+    #[test]
+    fn a_document_too_big_for_the_cache_runs_but_is_not_kept() {
+        let mut c = cache(100, 1600);
+        c.put("big".into(), "x".repeat(101));
+        assert!(c.get("big").is_none());
+        assert_eq!(c.bytes, 0);
+        // Registering the same hash twice counts it once.
+        c.put("h".into(), "{ a }".into());
+        c.put("h".into(), "{ a }".into());
+        assert_eq!(c.bytes, 1 + 5);
+    }
+
+    #[test]
+    fn the_operation_count_still_bounds_the_cache() {
+        let mut c = cache(2, 1 << 20);
+        for n in 0..3 {
+            c.put(format!("h{n}"), "{ a }".into());
+        }
+        assert!(c.get("h0").is_none());
+        assert_eq!(c.bytes, 2 * (2 + 5));
     }
 }

@@ -91,6 +91,11 @@ pub struct Limits {
         default_value_t = 1_000
     )]
     pub apq_cache_size: u32,
+    /// Bytes of operation text automatic persisted queries keep in all (least recently used
+    /// first out); a document over a sixteenth of it is run but not kept.
+    #[arg(long, global = true, env = "STUDIOGATE_APQ_CACHE_BYTES", default_value_t = 8_388_608,
+          value_parser = clap::value_parser!(u64).range(1024..))]
+    pub apq_cache_bytes: u64,
     /// Trusted documents: a persisted-query manifest (Apollo's JSON format); when set, only
     /// the operations it lists run.
     #[arg(long, global = true, env = "STUDIOGATE_TRUSTED_DOCUMENTS")]
