@@ -40,7 +40,13 @@ pub struct Metrics {
     pub subscription_events: Counter,
     /// Websocket clients dropped because they did not read their socket.
     pub slow_clients_dropped: Counter,
+    /// The operation names labelled so far; past [`MAX_OPERATION_LABELS`] new names are
+    /// counted as `other`, so clients cannot grow `/metrics` without bound.
+    operations: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
+
+/// Distinct `operation` labels at most (the first names seen keep theirs).
+pub const MAX_OPERATION_LABELS: usize = 200;
 
 fn latency_histogram() -> Histogram {
     // 1 ms .. about 16 s.
@@ -68,6 +74,7 @@ impl Default for Metrics {
             pool_idle: Gauge::default(),
             pool_max: Gauge::default(),
             websocket_connections: Gauge::default(),
+            operations: Arc::default(),
             subscription_events: Counter::default(),
             slow_clients_dropped: Counter::default(),
         };
@@ -152,7 +159,7 @@ impl Metrics {
     pub fn observe_request(&self, operation: &str, outcome: &str, seconds: f64) {
         self.request_duration
             .get_or_create(&[
-                ("operation", operation_label(operation)),
+                ("operation", self.bounded_label(operation)),
                 ("outcome", outcome.to_owned()),
             ])
             .observe(seconds);
@@ -166,6 +173,22 @@ impl Metrics {
         self.errors
             .get_or_create(&[("code", code.to_owned())])
             .inc();
+    }
+
+    /// `operation_label`, and `other` for a new name once the label set is full.
+    fn bounded_label(&self, operation: &str) -> String {
+        let label = operation_label(operation);
+        let Ok(mut seen) = self.operations.lock() else {
+            return "other".to_owned();
+        };
+        if seen.contains(&label) {
+            return label;
+        }
+        if seen.len() >= MAX_OPERATION_LABELS {
+            return "other".to_owned();
+        }
+        seen.insert(label.clone());
+        label
     }
 
     pub fn observe_batch(&self, loader: &str, keys: usize) {
@@ -204,6 +227,25 @@ mod tests {
         assert_eq!(operation_label("Flagship_1"), "Flagship_1");
         assert_eq!(operation_label("drop table;"), "other");
         assert_eq!(operation_label(&"a".repeat(65)), "other");
+    }
+
+    /// 20,000 client-chosen names made `/metrics` 37 MB; past the first names seen, new ones
+    /// share one label.
+    #[test]
+    fn operation_names_beyond_the_label_set_share_one_label() {
+        let metrics = Metrics::default();
+        for n in 0..(MAX_OPERATION_LABELS + 500) {
+            metrics.observe_request(&format!("Op{n}"), "ok", 0.001);
+        }
+        metrics.observe_request("Op0", "ok", 0.001);
+        let text = metrics.render();
+        assert!(text.contains(r#"operation="Op0""#));
+        assert!(!text.contains(&format!(r#"operation="Op{}""#, MAX_OPERATION_LABELS + 1)));
+        assert!(text.contains(r#"operation="other""#));
+        let series = text
+            .matches("studiogate_graphql_request_duration_seconds_count")
+            .count();
+        assert!(series <= MAX_OPERATION_LABELS + 1, "{series} series");
     }
 
     #[test]
