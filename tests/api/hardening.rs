@@ -577,3 +577,69 @@ async fn websocket_operations_pass_the_same_admission() {
         "{limited}"
     );
 }
+
+/// Running websocket operations are capped per socket and per viewer (over all its sockets);
+/// a refused one is RATE_LIMITED / TOO_MANY_OPERATIONS, and finished ones free their slots.
+async fn websocket_operations_are_capped_per_socket_and_per_viewer(backend: Backend) {
+    use std::time::Duration;
+    use studiogate_testkit::Frame;
+    let env = [
+        ("STUDIOGATE_WS_MAX_OPERATIONS_PER_SOCKET", "2"),
+        ("STUDIOGATE_WS_MAX_OPERATIONS_PER_VIEWER", "3"),
+    ];
+    let (app, seed) = seeded_with_env(&backend, 1, &env).await;
+    let token = app.token(account(&seed, 0, 1));
+    let studio = json!({ "id": first_studio(&app, company(&seed, 0)).await });
+    let watch = crate::realtime::WATCH_STUDIO;
+    let refusal = |frame: Option<Frame>| match frame {
+        Some(Frame::Next(payload)) => payload["errors"][0]["extensions"]["reason"].clone(),
+        other => json!(format!("{other:?}")),
+    };
+
+    let mut a = app
+        .subscribe(Some(&token), watch, studio.clone())
+        .await
+        .expect("a");
+    a.subscribe_also("2", watch, studio.clone())
+        .await
+        .expect("a2");
+    a.subscribe_also("3", watch, studio.clone())
+        .await
+        .expect("a3");
+    let third = a.next(Duration::from_secs(5)).await.expect("socket");
+    assert_eq!(refusal(third), "TOO_MANY_OPERATIONS", "the socket's third");
+
+    let mut b = app
+        .subscribe(Some(&token), watch, studio.clone())
+        .await
+        .expect("b");
+    b.subscribe_also("2", watch, studio.clone())
+        .await
+        .expect("b2");
+    let fourth = b.next(Duration::from_secs(5)).await.expect("socket");
+    assert_eq!(
+        refusal(fourth),
+        "TOO_MANY_OPERATIONS",
+        "the viewer's fourth"
+    );
+
+    // Closing the first socket frees its two slots.
+    a.close().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.subscribe_also("3", watch, studio.clone())
+        .await
+        .expect("b3");
+    // The refused operation's completion may still be on its way; operation 3 runs, so
+    // nothing is said of it (a refusal would be a `next` with errors).
+    let mut said = Vec::new();
+    while let Some(frame) = b.next(Duration::from_millis(700)).await.expect("socket") {
+        said.push(frame);
+    }
+    assert!(
+        said.iter()
+            .all(|f| matches!(f, Frame::Complete(id) if id == "2")),
+        "operation 3 runs: {said:?}"
+    );
+    b.close().await;
+}
+on_both_backends!(websocket_operations_are_capped_per_socket_and_per_viewer);

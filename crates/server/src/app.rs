@@ -32,6 +32,8 @@ pub(crate) struct AppState<E> {
     pub ws_send_timeout: Duration,
     /// Turns true when shutdown begins: readiness turns false, websockets close with 1001.
     pub shutdown: Shutdown,
+    /// Websocket operations running, per viewer (per IP when anonymous).
+    pub ws_operations: crate::ws::Running,
 }
 
 impl<E> AppState<E> {
@@ -104,6 +106,7 @@ pub fn router<E: Executor>(
         csrf_prevention: settings.http.csrf_prevention == Toggle::On,
         ws_send_timeout: settings.ws_send_timeout,
         shutdown,
+        ws_operations: crate::ws::Running::default(),
     });
     let graphql = get(http::get::<E>)
         .post(http::post::<E>)

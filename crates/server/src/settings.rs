@@ -96,6 +96,15 @@ pub struct Limits {
     #[arg(long, global = true, env = "STUDIOGATE_APQ_CACHE_BYTES", default_value_t = 8_388_608,
           value_parser = clap::value_parser!(u64).range(1024..))]
     pub apq_cache_bytes: u64,
+    /// Operations (subscriptions included) one websocket may have running at once.
+    #[arg(long, global = true, env = "STUDIOGATE_WS_MAX_OPERATIONS_PER_SOCKET",
+          default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub ws_max_operations_per_socket: u32,
+    /// Operations one viewer (one IP when anonymous) may have running at once over all its
+    /// websockets.
+    #[arg(long, global = true, env = "STUDIOGATE_WS_MAX_OPERATIONS_PER_VIEWER",
+          default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub ws_max_operations_per_viewer: u32,
     /// Trusted documents: a persisted-query manifest (Apollo's JSON format); when set, only
     /// the operations it lists run.
     #[arg(long, global = true, env = "STUDIOGATE_TRUSTED_DOCUMENTS")]

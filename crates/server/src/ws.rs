@@ -15,13 +15,15 @@ use axum::extract::{FromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, BoxStream};
 use futures_util::{Sink, SinkExt, StreamExt};
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
-use studiogate_graph::{ClientInfo, FreshData, Metrics, RequestInfo, Viewer};
+use studiogate_graph::{ClientInfo, ErrorCode, FreshData, Metrics, RequestInfo, Viewer};
 use tokio::sync::watch;
 
 use crate::app::AppState;
@@ -54,13 +56,86 @@ pub async fn upgrade<E: Executor>(
     }
 }
 
+/// Who runs websocket operations: the viewer's account, or the IP of an anonymous one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Caller {
+    Account(uuid::Uuid),
+    Ip(IpAddr),
+}
+
+/// Websocket operations running per caller, over all its sockets.
+#[derive(Default)]
+pub struct Running(Arc<std::sync::Mutex<HashMap<Caller, usize>>>);
+
+/// One running operation: counted on its socket and for its caller until dropped.
+struct Slot {
+    socket: Arc<AtomicUsize>,
+    running: Arc<std::sync::Mutex<HashMap<Caller, usize>>>,
+    caller: Caller,
+}
+
+impl Running {
+    /// A slot for one more operation of `caller` on `socket`, or why not.
+    fn acquire(
+        &self,
+        socket: &Arc<AtomicUsize>,
+        caller: Caller,
+        limits: &crate::settings::Limits,
+    ) -> Result<Slot, String> {
+        let per_socket = limits.ws_max_operations_per_socket as usize;
+        let per_viewer = limits.ws_max_operations_per_viewer as usize;
+        let mut running = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if socket.load(Ordering::SeqCst) >= per_socket {
+            return Err(format!(
+                "A websocket runs at most {per_socket} operations at once; complete one first"
+            ));
+        }
+        let count = running.entry(caller).or_default();
+        if *count >= per_viewer {
+            return Err(format!(
+                "A viewer runs at most {per_viewer} websocket operations at once; complete one \
+                 first"
+            ));
+        }
+        *count += 1;
+        socket.fetch_add(1, Ordering::SeqCst);
+        Ok(Slot {
+            socket: socket.clone(),
+            running: self.0.clone(),
+            caller,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.socket.fetch_sub(1, Ordering::SeqCst);
+        let mut running = self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = running.get_mut(&self.caller) {
+            *count -= 1;
+            if *count == 0 {
+                running.remove(&self.caller);
+            }
+        }
+    }
+}
+
 /// The schema as one connection sees it: every operation passes the same admission as an
-/// HTTP request (rate limits, persisted and trusted documents) before it runs.
+/// HTTP request (rate limits, persisted and trusted documents) before it runs, and takes a
+/// slot of the socket's and the viewer's running operations for as long as it runs.
 struct Admitted<E> {
     state: Arc<AppState<E>>,
     /// The viewer `connection_init` authenticated; anonymous until then.
     viewer: Arc<OnceLock<Viewer>>,
     ip: IpAddr,
+    /// Operations running on this socket.
+    open: Arc<AtomicUsize>,
 }
 
 impl<E> Clone for Admitted<E> {
@@ -69,8 +144,14 @@ impl<E> Clone for Admitted<E> {
             state: self.state.clone(),
             viewer: self.viewer.clone(),
             ip: self.ip,
+            open: self.open.clone(),
         }
     }
+}
+
+/// A refusal answered on the socket as the operation's one response.
+fn refused(error: async_graphql::ServerError) -> BoxStream<'static, async_graphql::Response> {
+    stream::once(async move { async_graphql::Response::from_errors(vec![error]) }).boxed()
 }
 
 impl<E: Executor> Executor for Admitted<E> {
@@ -87,22 +168,41 @@ impl<E: Executor> Executor for Admitted<E> {
         let this = self.clone();
         stream::once(async move {
             let viewer = this.viewer.get().cloned().unwrap_or_else(Viewer::anonymous);
-            match this
+            let admitted = this
                 .state
                 .admission
                 .admit(&viewer, this.ip, &mut request)
-                .await
-            {
-                Ok(()) => {
-                    this.state.platform.metrics.graphql_requests.inc();
-                    this.state.schema.execute_stream(request, session_data)
-                }
-                Err(refusal) => {
-                    let error = refusal.into_server_error();
-                    stream::once(async move { async_graphql::Response::from_errors(vec![error]) })
-                        .boxed()
-                }
+                .await;
+            if let Err(refusal) = admitted {
+                return refused(refusal.into_server_error());
             }
+            let caller = match viewer.account_id {
+                Some(id) => Caller::Account(id),
+                None => Caller::Ip(this.ip),
+            };
+            let limits = &this.state.limits;
+            let slot = match this.state.ws_operations.acquire(&this.open, caller, limits) {
+                Ok(slot) => slot,
+                Err(message) => {
+                    let mut error = async_graphql::ServerError::new(message, None);
+                    let mut extensions = async_graphql::ErrorExtensionValues::default();
+                    extensions.set("code", ErrorCode::RateLimited.as_str());
+                    extensions.set("reason", "TOO_MANY_OPERATIONS");
+                    error.extensions = Some(extensions);
+                    crate::observability::count_error(ErrorCode::RateLimited.as_str());
+                    return refused(error);
+                }
+            };
+            this.state.platform.metrics.graphql_requests.inc();
+            // The slot lives as long as the operation's stream.
+            this.state
+                .schema
+                .execute_stream(request, session_data)
+                .map(move |response| {
+                    let _running = &slot;
+                    response
+                })
+                .boxed()
         })
         .flatten()
         .map(|mut response| {
@@ -148,6 +248,7 @@ async fn serve_socket<E: Executor>(
         state: state.clone(),
         viewer: Arc::new(OnceLock::new()),
         ip,
+        open: Arc::new(AtomicUsize::new(0)),
     };
     let init = Connection {
         state: state.clone(),

@@ -22,8 +22,8 @@ pub struct Subscription {
 pub enum Frame {
     /// A `next` message: one event's `{ data, errors }`.
     Next(Value),
-    /// The server completed the subscription.
-    Complete,
+    /// The server completed the operation of this id.
+    Complete(String),
     /// The server closed the connection with this code.
     Closed(Option<u16>),
 }
@@ -126,11 +126,28 @@ impl Subscription {
                     let errors = json!({ "errors": msg["payload"] });
                     return Ok(Some(Incoming::Frame(Frame::Next(errors))));
                 }
-                Some("complete") => return Ok(Some(Incoming::Frame(Frame::Complete))),
+                Some("complete") => {
+                    let id = msg["id"].as_str().unwrap_or_default().to_owned();
+                    return Ok(Some(Incoming::Frame(Frame::Complete(id))));
+                }
                 Some("ping") => send(&mut self.ws, json!({ "type": "pong" })).await?,
                 _ => {}
             }
         }
+    }
+
+    /// Starts another operation on the same connection, as `id`.
+    pub async fn subscribe_also(
+        &mut self,
+        id: &str,
+        query: &str,
+        variables: Value,
+    ) -> anyhow::Result<()> {
+        send(
+            &mut self.ws,
+            json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }),
+        )
+        .await
     }
 
     /// Closes the connection normally.
