@@ -2,7 +2,7 @@
 //! accepts the largest that does not.
 
 use serde_json::json;
-use studiogate_testkit::{error_codes, Backend, TestApp};
+use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp};
 use uuid::Uuid;
 
 use crate::support::BIN;
@@ -301,3 +301,26 @@ async fn malformed_scalars_are_bad_user_input() {
         );
     }
 }
+
+/// NUL characters in strings are refused alike on both backends (PostgreSQL cannot store them
+/// in text, SQLite can), in variables and escaped in the document; nothing is written.
+async fn nul_characters_are_bad_user_input(backend: Backend) {
+    let (app, seed) = crate::support::seeded(&backend, 1).await;
+    let token = app.token(crate::support::account(&seed, 0, 1));
+    let company = crate::support::company(&seed, 0);
+    let create =
+        "mutation($input: CreateStudioInput!) { createStudio(input: $input) { studio { id } } }";
+    let by_variable = json!({ "input": { "companyId": company, "name": "Nul\u{0}Studio", "businessArea": "SALES" } });
+    let body = app.gql(&token, create, by_variable).await.expect("ok");
+    assert_eq!(error_codes(&body), vec!["BAD_USER_INPUT"], "{body}");
+    let escaped = format!(
+        r#"mutation {{ createStudio(input: {{ companyId: "{company}", name: "Nul\u0000Studio", businessArea: SALES }}) {{ studio {{ id }} }} }}"#
+    );
+    let body = app.gql(&token, &escaped, json!({})).await.expect("ok");
+    assert_eq!(error_codes(&body), vec!["BAD_USER_INPUT"], "{body}");
+    let studios = crate::support::rows(&app, "SELECT name FROM studios").await;
+    assert!(studios
+        .iter()
+        .all(|r| !crate::support::text(r, "name").contains('\0')));
+}
+on_both_backends!(nul_characters_are_bad_user_input);

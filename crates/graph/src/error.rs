@@ -144,6 +144,17 @@ impl GraphError {
 
 impl From<sea_orm::DbErr> for GraphError {
     fn from(err: sea_orm::DbErr) -> Self {
+        // PostgreSQL refuses a NUL character in text (SQLite stores it): that is the client's
+        // input, escaped in the document (`"\u0000"`) where the HTTP layer cannot see it.
+        if err
+            .to_string()
+            .contains("invalid byte sequence for encoding \"UTF8\": 0x00")
+        {
+            return Self::new(
+                ErrorCode::BadUserInput,
+                "Strings may not contain the NUL character (\\u0000)",
+            );
+        }
         Self::internal(&err)
     }
 }

@@ -343,6 +343,11 @@ impl<'a> Walk<'a> {
                             ));
                         }
                     }
+                    for (_, value) in &field.node.arguments {
+                        if has_nul(&value.node) {
+                            return Err(nul_refusal(value.pos));
+                        }
+                    }
                     let name = field.node.name.node.as_str();
                     let introspecting = introspecting || name == "__schema" || name == "__type";
                     let limit = if introspecting {
@@ -376,6 +381,29 @@ impl<'a> Walk<'a> {
         }
         Ok(())
     }
+}
+
+/// Whether a literal of the document holds a NUL character (written `"\u0000"`).
+fn has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::List(items) => items.iter().any(has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
+}
+
+/// PostgreSQL refuses NUL in text and SQLite keeps it: refused before either sees it, as the
+/// client's input.
+fn nul_refusal(pos: async_graphql::Pos) -> ServerError {
+    let mut error = ServerError::new(
+        "Strings may not contain the NUL character (\\u0000)",
+        Some(pos),
+    );
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", crate::ErrorCode::BadUserInput.as_str());
+    error.extensions = Some(extensions);
+    error
 }
 
 #[cfg(test)]

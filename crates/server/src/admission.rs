@@ -68,6 +68,20 @@ impl Refusal {
     }
 }
 
+/// Whether any string (or object key) in `value` holds a NUL character.
+fn has_nul(value: &async_graphql::Variables) -> bool {
+    fn walk(value: &async_graphql::Value) -> bool {
+        use async_graphql::Value;
+        match value {
+            Value::String(s) => s.contains('\0'),
+            Value::List(items) => items.iter().any(walk),
+            Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || walk(v)),
+            _ => false,
+        }
+    }
+    value.iter().any(|(k, v)| k.contains('\0') || walk(v))
+}
+
 pub struct Admission {
     authenticator: Arc<dyn Authenticate>,
     limiter: Arc<Limiter>,
@@ -135,6 +149,15 @@ impl Admission {
             };
             Refusal::new(status, refusal.code, refusal.message)
         })?;
+        if has_nul(&request.variables) || request.query.contains('\0') {
+            // PostgreSQL refuses NUL in text and SQLite keeps it: refused here, the answer is
+            // the same on both, and it is the client's.
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadUserInput,
+                "Strings may not contain the NUL character (\\u0000)",
+            ));
+        }
         if request.query.trim().is_empty() {
             return Err(Refusal::new(
                 StatusCode::BAD_REQUEST,
@@ -143,5 +166,23 @@ impl Admission {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_characters_are_found_anywhere_in_the_variables() {
+        let vars = |json: serde_json::Value| async_graphql::Variables::from_json(json);
+        assert!(!has_nul(&vars(
+            serde_json::json!({ "a": "plain", "b": [1, "x"] })
+        )));
+        assert!(has_nul(&vars(serde_json::json!({ "a": "nul\u{0}" }))));
+        assert!(has_nul(&vars(
+            serde_json::json!({ "a": { "b": ["x", "\u{0}"] } })
+        )));
+        assert!(has_nul(&vars(serde_json::json!({ "a": { "k\u{0}": 1 } }))));
     }
 }
