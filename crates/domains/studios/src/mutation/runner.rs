@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::context::writer;
 use crate::enums::{BusinessArea, ExecutionStatus};
 use crate::objects::WorkflowExecution;
-use crate::services::executions::Report;
+use crate::services::execution::Report;
 use crate::services::runner;
 
 #[derive(Default)]

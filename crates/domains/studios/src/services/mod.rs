@@ -1,18 +1,19 @@
 //! The domain's write rules: each function checks access through the tenant scope (a foreign
 //! row is NOT_FOUND), validates, and writes in one transaction.
 
-pub mod companies;
-pub mod executions;
-pub mod files;
+pub mod company;
+pub mod execution;
+pub mod file;
 pub mod kanban;
-pub mod memberships;
+mod lease;
+pub mod membership;
 pub mod runner;
-pub mod studios;
-pub mod triggers;
+pub mod studio;
+pub mod trigger;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{DbErr, SqlErr};
-use studiogate_entities_studios::{companies as company, studios as studio};
+use studiogate_entities_studios::{companies, studios};
 use studiogate_graph::loader::visible_row;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
@@ -45,13 +46,13 @@ pub fn fresh(
 }
 
 /// A company the viewer is an approved member of.
-pub async fn visible_company(ctx: &StudiosCtx, id: Uuid) -> Result<company::Model, GraphError> {
-    visible_row::<company::Entity, _>(ctx, id, "Company").await
+pub async fn visible_company(ctx: &StudiosCtx, id: Uuid) -> Result<companies::Model, GraphError> {
+    visible_row::<companies::Entity, _>(ctx, id, "Company").await
 }
 
 /// A studio of one of the viewer's companies.
-pub async fn visible_studio(ctx: &StudiosCtx, id: Uuid) -> Result<studio::Model, GraphError> {
-    visible_row::<studio::Entity, _>(ctx, id, "Studio").await
+pub async fn visible_studio(ctx: &StudiosCtx, id: Uuid) -> Result<studios::Model, GraphError> {
+    visible_row::<studios::Entity, _>(ctx, id, "Studio").await
 }
 
 /// Company admins only; the company is already known to be visible.

@@ -8,51 +8,20 @@
 //! atomic by itself (one writer at a time). Expiry is swept by a background task of `serve`
 //! (every replica may run it: the UPDATE re-checks the lease, so each expiry happens once).
 
-use chrono::{DateTime, FixedOffset};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, QueryFilter};
 use studiogate_entities_studios::{studios, workflow_executions as executions};
 use studiogate_graph::loader::visible_row;
 use studiogate_graph::{GraphError, Topic};
-use studiogate_platform::jobs::{self, JobColumns, JobTable, Statuses};
 use uuid::Uuid;
 
+use super::lease::table;
 use crate::context::StudiosCtx;
 use crate::enums::{BusinessArea, ExecutionStatus};
 use crate::events::{publish, StudiosEvent};
-use crate::rules::execution::MAX_RETRIES;
 
 /// Most executions one claim may take.
 pub const MAX_CLAIM: i32 = 100;
-
-/// Executions as the platform's job engine sees them.
-fn table() -> JobTable<executions::Entity> {
-    use executions::Column as C;
-    JobTable {
-        columns: JobColumns {
-            id: C::Id,
-            status: C::Status,
-            created_at: C::CreatedAt,
-            started_at: C::StartedAt,
-            completed_at: C::CompletedAt,
-            lease_expires_at: C::LeaseExpiresAt,
-            claimed_by: C::ClaimedBy,
-            retry_count: C::RetryCount,
-            error_message: C::ErrorMessage,
-            logs: Some(C::Logs),
-        },
-        statuses: Statuses {
-            pending: ExecutionStatus::Pending.as_db(),
-            running: ExecutionStatus::Running.as_db(),
-            failed: ExecutionStatus::Failed.as_db(),
-        },
-        max_retries: MAX_RETRIES,
-    }
-}
-
-pub(crate) fn lease_until(ctx: &StudiosCtx, at: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
-    jobs::lease_until(at, ctx.lease)
-}
 
 fn lease_lost() -> GraphError {
     GraphError::new(
@@ -126,10 +95,10 @@ pub async fn report(
     ctx: &StudiosCtx,
     id: Uuid,
     to: ExecutionStatus,
-    report: super::executions::Report,
+    report: super::execution::Report,
 ) -> Result<executions::Model, GraphError> {
     let row = held(ctx, id).await?;
-    super::executions::change_status(ctx, row.id, to, report, row.claimed_by).await
+    super::execution::change_status(ctx, row.id, to, report, row.claimed_by).await
 }
 
 /// Puts every running execution whose lease ran out back to PENDING as a retry (FAILED once

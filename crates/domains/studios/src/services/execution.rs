@@ -8,6 +8,7 @@ use studiogate_graph::loader::Visible;
 use studiogate_graph::{ErrorCode, GraphError};
 use uuid::Uuid;
 
+use super::lease::lease_until;
 use super::{now, visible_studio};
 use crate::context::StudiosCtx;
 use crate::enums::{ExecutionStatus, FileUsageType};
@@ -174,7 +175,7 @@ pub async fn change_status(
     row.retry_count = Set(timing.retry_count);
     row.logs = Set(json!(logs));
     row.lease_expires_at = Set(match (runner, to) {
-        (Some(_), ExecutionStatus::Running) => Some(super::runner::lease_until(ctx, at)),
+        (Some(_), ExecutionStatus::Running) => Some(lease_until(ctx, at)),
         _ => None,
     });
     if let Some(output) = report.output_data {

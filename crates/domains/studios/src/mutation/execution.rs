@@ -5,7 +5,7 @@ use uuid::Uuid;
 use crate::context::writer;
 use crate::enums::{ExecutionStatus, FileUsageType};
 use crate::objects::WorkflowExecution;
-use crate::services::executions::{self, FileInput, Report};
+use crate::services::execution::{self, FileInput, Report};
 
 #[derive(Default)]
 pub struct ExecutionMutation;
@@ -67,7 +67,7 @@ impl ExecutionMutation {
                 usage_type: f.usage_type,
             })
             .collect();
-        let row = executions::start(
+        let row = execution::start(
             writer(ctx),
             input.studio_id,
             input.template_id,
@@ -93,7 +93,7 @@ impl ExecutionMutation {
             log_lines: input.log_lines.unwrap_or_default(),
         };
         let row =
-            executions::change_status(writer(ctx), input.id, input.status, report, None).await?;
+            execution::change_status(writer(ctx), input.id, input.status, report, None).await?;
         Ok(WorkflowExecutionPayload {
             workflow_execution: WorkflowExecution(row),
         })

@@ -5,7 +5,7 @@ use uuid::Uuid;
 use crate::context::writer;
 use crate::enums::AccessLevel;
 use crate::objects::File;
-use crate::services::files;
+use crate::services::file;
 
 #[derive(Default)]
 pub struct FileMutation;
@@ -48,7 +48,7 @@ impl FileMutation {
         input: UploadFileInput,
     ) -> GraphResult<FilePayload> {
         let upload = input.file.value(ctx)?;
-        let row = files::upload(
+        let row = file::upload(
             writer(ctx),
             input.studio_id,
             upload,
@@ -65,7 +65,7 @@ impl FileMutation {
         ctx: &Context<'_>,
         input: DeleteFileInput,
     ) -> GraphResult<DeleteFilePayload> {
-        let id = files::delete(writer(ctx), input.id).await?;
+        let id = file::delete(writer(ctx), input.id).await?;
         Ok(DeleteFilePayload {
             deleted_file_id: id,
         })

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::context::writer;
 use crate::enums::BusinessArea;
 use crate::objects::Studio;
-use crate::services::studios::{self, StudioChanges};
+use crate::services::studio::{self, StudioChanges};
 
 #[derive(Default)]
 pub struct StudioMutation;
@@ -58,7 +58,7 @@ impl StudioMutation {
         ctx: &Context<'_>,
         input: CreateStudioInput,
     ) -> GraphResult<StudioPayload> {
-        let studio = studios::create(
+        let studio = studio::create(
             writer(ctx),
             input.company_id,
             &input.name,
@@ -87,7 +87,7 @@ impl StudioMutation {
             description,
             business_area: input.business_area,
         };
-        let studio = studios::update(writer(ctx), input.id, input.updated_at, changes).await?;
+        let studio = studio::update(writer(ctx), input.id, input.updated_at, changes).await?;
         Ok(StudioPayload {
             studio: Studio(studio),
         })
@@ -99,7 +99,7 @@ impl StudioMutation {
         ctx: &Context<'_>,
         input: DeleteStudioInput,
     ) -> GraphResult<DeleteStudioPayload> {
-        let id = studios::delete(writer(ctx), input.id).await?;
+        let id = studio::delete(writer(ctx), input.id).await?;
         Ok(DeleteStudioPayload {
             deleted_studio_id: id,
         })

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::context::writer;
 use crate::enums::{BusinessArea, ComplexityLevel};
 use crate::objects::WorkflowTemplate;
-use crate::template_rules as rules;
+use crate::rules::template as rules;
 
 #[derive(Default)]
 pub struct TemplateMutation;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{now, require_admin, visible_studio};
 use crate::context::StudiosCtx;
 use crate::enums::AccessLevel;
-use crate::rules::files::{FILES, MAX_BYTES};
+use crate::rules::file::{FILES, MAX_BYTES};
 use studiogate_platform::storage::display_name;
 use studiogate_platform::FileStore;
 

@@ -7,8 +7,8 @@ use crate::context::writer;
 use crate::enums::{IndustryType, MembershipRole};
 use crate::objects::{Company, Membership};
 use crate::rules::company::Branch;
-use crate::services::companies::{self, BranchChange, CompanyFields};
-use crate::services::memberships::{self, Decision};
+use crate::services::company::{self, BranchChange, CompanyFields};
+use crate::services::membership::{self, Decision};
 
 #[derive(Default)]
 pub struct CompanyMutation;
@@ -110,7 +110,7 @@ pub struct MembershipPayload {
 }
 
 async fn decide(ctx: &Context<'_>, id: Uuid, decision: Decision) -> GraphResult<MembershipPayload> {
-    let row = memberships::decide(writer(ctx), id, decision).await?;
+    let row = membership::decide(writer(ctx), id, decision).await?;
     Ok(MembershipPayload {
         membership: Membership(row),
     })
@@ -124,7 +124,7 @@ impl CompanyMutation {
         ctx: &Context<'_>,
         input: CompanyInput,
     ) -> GraphResult<CompanyPayload> {
-        let company = companies::create(writer(ctx), input.into()).await?;
+        let company = company::create(writer(ctx), input.into()).await?;
         Ok(CompanyPayload {
             company: Company(company),
         })
@@ -136,7 +136,7 @@ impl CompanyMutation {
         ctx: &Context<'_>,
         input: UpdateCompanyInput,
     ) -> GraphResult<CompanyPayload> {
-        let company = companies::update(
+        let company = company::update(
             writer(ctx),
             input.id,
             input.updated_at,
@@ -170,7 +170,7 @@ impl CompanyMutation {
             }
         };
         let company =
-            companies::change_branches(writer(ctx), input.company_id, input.updated_at, change)
+            company::change_branches(writer(ctx), input.company_id, input.updated_at, change)
                 .await?;
         Ok(CompanyPayload {
             company: Company(company),
@@ -183,7 +183,7 @@ impl CompanyMutation {
         ctx: &Context<'_>,
         input: CompanyIdInput,
     ) -> GraphResult<MembershipPayload> {
-        let row = memberships::request(writer(ctx), input.company_id).await?;
+        let row = membership::request(writer(ctx), input.company_id).await?;
         Ok(MembershipPayload {
             membership: Membership(row),
         })
@@ -231,7 +231,7 @@ impl CompanyMutation {
         ctx: &Context<'_>,
         input: CompanyIdInput,
     ) -> GraphResult<MembershipPayload> {
-        let row = memberships::leave(writer(ctx), input.company_id).await?;
+        let row = membership::leave(writer(ctx), input.company_id).await?;
         Ok(MembershipPayload {
             membership: Membership(row),
         })
