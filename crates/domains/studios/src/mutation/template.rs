@@ -1,17 +1,14 @@
-//! The catalog of workflow templates, managed by platform admins.
+//! The catalog of workflow templates, managed by platform admins through the template service.
 
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, SqlErr};
-use studiogate_entities_studios::{scope, workflow_templates as templates};
 use studiogate_graph::error::GraphResult;
-use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use crate::context::writer;
 use crate::enums::{BusinessArea, ComplexityLevel};
 use crate::objects::WorkflowTemplate;
-use crate::rules::template as rules;
+use crate::services::template::{self, NewTemplate, TemplateChanges};
 
 #[derive(Default)]
 pub struct TemplateMutation;
@@ -63,12 +60,35 @@ pub struct WorkflowTemplatePayload {
     pub workflow_template: WorkflowTemplate,
 }
 
-fn unique_name(err: sea_orm::DbErr) -> GraphError {
-    match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            GraphError::conflict("name", "A template with this name already exists")
+impl From<CreateWorkflowTemplateInput> for NewTemplate {
+    fn from(i: CreateWorkflowTemplateInput) -> Self {
+        Self {
+            name: i.name,
+            description: i.description,
+            business_area: i.business_area,
+            activepieces_flow_id: i.activepieces_flow_id,
+            input_schema: i.input_schema.0,
+            output_schema: i.output_schema.map(|j| j.0),
+            estimated_duration_minutes: i.estimated_duration_minutes,
+            complexity_level: i.complexity_level,
+            tags: i.tags,
+            version: i.version,
+            is_active: i.is_active,
         }
-        _ => err.into(),
+    }
+}
+
+impl From<UpdateWorkflowTemplateInput> for TemplateChanges {
+    fn from(i: UpdateWorkflowTemplateInput) -> Self {
+        Self {
+            name: i.name,
+            description: i.description,
+            input_schema: i.input_schema.map(|j| j.0),
+            estimated_duration_minutes: i.estimated_duration_minutes,
+            tags: i.tags,
+            version: i.version,
+            is_active: i.is_active,
+        }
     }
 }
 
@@ -80,35 +100,7 @@ impl TemplateMutation {
         ctx: &Context<'_>,
         input: CreateWorkflowTemplateInput,
     ) -> GraphResult<WorkflowTemplatePayload> {
-        rules::name(&input.name)?;
-        rules::description(&input.description)?;
-        rules::version(&input.version)?;
-        rules::duration(input.estimated_duration_minutes)?;
-        rules::json_schema("inputSchema", &input.input_schema)?;
-        if let Some(out) = &input.output_schema {
-            rules::json_schema("outputSchema", out)?;
-        }
-        rules::tags(&input.tags)?;
-        let now = Utc::now().fixed_offset();
-        let row = templates::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            name: Set(input.name.trim().to_owned()),
-            description: Set(input.description.trim().to_owned()),
-            business_area: Set(input.business_area.as_db().to_owned()),
-            activepieces_flow_id: Set(input.activepieces_flow_id),
-            input_schema: Set(input.input_schema.0),
-            output_schema: Set(input.output_schema.map(|j| j.0)),
-            estimated_duration_minutes: Set(input.estimated_duration_minutes),
-            complexity_level: Set(input.complexity_level.as_db().to_owned()),
-            tags: Set(serde_json::json!(input.tags)),
-            version: Set(input.version),
-            is_active: Set(input.is_active),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&writer(ctx).db)
-        .await
-        .map_err(unique_name)?;
+        let row = template::create(writer(ctx), input.into()).await?;
         Ok(WorkflowTemplatePayload {
             workflow_template: WorkflowTemplate(row),
         })
@@ -120,65 +112,8 @@ impl TemplateMutation {
         ctx: &Context<'_>,
         input: UpdateWorkflowTemplateInput,
     ) -> GraphResult<WorkflowTemplatePayload> {
-        let db = &writer(ctx).db;
-        let current = scope::templates(true)
-            .filter(templates::Column::Id.eq(input.id))
-            .one(db)
-            .await
-            .map_err(GraphError::from)?
-            .ok_or_else(|| GraphError::not_found("WorkflowTemplate"))?;
-        if input
-            .updated_at
-            .is_some_and(|seen| seen != current.updated_at.to_utc())
-        {
-            return Err(GraphError::stale("WorkflowTemplate").into());
-        }
-        let mut row: templates::ActiveModel = current.clone().into();
-        if let Some(name) = &input.name {
-            rules::name(name)?;
-            row.name = Set(name.trim().to_owned());
-        }
-        if let Some(description) = &input.description {
-            rules::description(description)?;
-            row.description = Set(description.trim().to_owned());
-        }
-        if let Some(schema) = input.input_schema {
-            rules::json_schema("inputSchema", &schema)?;
-            row.input_schema = Set(schema.0);
-        }
-        if let Some(minutes) = input.estimated_duration_minutes {
-            rules::duration(minutes)?;
-            row.estimated_duration_minutes = Set(minutes);
-        }
-        if let Some(tags) = input.tags {
-            rules::tags(&tags)?;
-            row.tags = Set(serde_json::json!(tags));
-        }
-        if let Some(version) = input.version {
-            rules::version(&version)?;
-            row.version = Set(version);
-        }
-        if let Some(active) = input.is_active {
-            row.is_active = Set(active);
-        }
-        row.updated_at = Set(Utc::now().fixed_offset());
-        // The WHERE on updated_at makes a concurrent change lose cleanly instead of silently.
-        let updated = scope::update_templates()
-            .set(row)
-            .filter(templates::Column::Id.eq(current.id))
-            .filter(templates::Column::UpdatedAt.eq(current.updated_at))
-            .exec(db)
-            .await
-            .map_err(unique_name)?;
-        if updated.rows_affected != 1 {
-            return Err(GraphError::stale("WorkflowTemplate").into());
-        }
-        let row = scope::templates(true)
-            .filter(templates::Column::Id.eq(current.id))
-            .one(db)
-            .await
-            .map_err(GraphError::from)?
-            .ok_or_else(|| GraphError::not_found("WorkflowTemplate"))?;
+        let (id, seen) = (input.id, input.updated_at);
+        let row = template::update(writer(ctx), id, seen, input.into()).await?;
         Ok(WorkflowTemplatePayload {
             workflow_template: WorkflowTemplate(row),
         })

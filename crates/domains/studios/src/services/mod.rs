@@ -9,6 +9,7 @@ mod lease;
 pub mod membership;
 pub mod runner;
 pub mod studio;
+pub mod template;
 pub mod trigger;
 
 use chrono::{DateTime, FixedOffset, Utc};
