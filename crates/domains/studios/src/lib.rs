@@ -3,6 +3,7 @@
 
 mod context;
 mod enums;
+mod error;
 mod events;
 mod hooks;
 mod loader;
@@ -33,6 +34,7 @@ use uuid::Uuid;
 
 pub use context::StudiosCtx;
 pub use enums::*;
+pub use error::{Named, StudiosError};
 pub use events::{KanbanChange, StudiosEvent};
 pub use hooks::ProfileHooks;
 pub use loader::Loaders;

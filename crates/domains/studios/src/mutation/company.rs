@@ -1,6 +1,7 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use studiogate_graph::error::GraphResult;
+use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use crate::context::writer;
@@ -110,7 +111,9 @@ pub struct MembershipPayload {
 }
 
 async fn decide(ctx: &Context<'_>, id: Uuid, decision: Decision) -> GraphResult<MembershipPayload> {
-    let row = membership::decide(writer(ctx), id, decision).await?;
+    let row = membership::decide(writer(ctx), id, decision)
+        .await
+        .map_err(GraphError::from)?;
     Ok(MembershipPayload {
         membership: Membership(row),
     })
@@ -124,7 +127,9 @@ impl CompanyMutation {
         ctx: &Context<'_>,
         input: CompanyInput,
     ) -> GraphResult<CompanyPayload> {
-        let company = company::create(writer(ctx), input.into()).await?;
+        let company = company::create(writer(ctx), input.into())
+            .await
+            .map_err(GraphError::from)?;
         Ok(CompanyPayload {
             company: Company(company),
         })
@@ -142,7 +147,8 @@ impl CompanyMutation {
             input.updated_at,
             input.company.into(),
         )
-        .await?;
+        .await
+        .map_err(GraphError::from)?;
         Ok(CompanyPayload {
             company: Company(company),
         })
@@ -171,7 +177,8 @@ impl CompanyMutation {
         };
         let company =
             company::change_branches(writer(ctx), input.company_id, input.updated_at, change)
-                .await?;
+                .await
+                .map_err(GraphError::from)?;
         Ok(CompanyPayload {
             company: Company(company),
         })
@@ -183,7 +190,9 @@ impl CompanyMutation {
         ctx: &Context<'_>,
         input: CompanyIdInput,
     ) -> GraphResult<MembershipPayload> {
-        let row = membership::request(writer(ctx), input.company_id).await?;
+        let row = membership::request(writer(ctx), input.company_id)
+            .await
+            .map_err(GraphError::from)?;
         Ok(MembershipPayload {
             membership: Membership(row),
         })
@@ -231,7 +240,9 @@ impl CompanyMutation {
         ctx: &Context<'_>,
         input: CompanyIdInput,
     ) -> GraphResult<MembershipPayload> {
-        let row = membership::leave(writer(ctx), input.company_id).await?;
+        let row = membership::leave(writer(ctx), input.company_id)
+            .await
+            .map_err(GraphError::from)?;
         Ok(MembershipPayload {
             membership: Membership(row),
         })

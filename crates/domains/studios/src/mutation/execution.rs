@@ -1,5 +1,6 @@
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
 use studiogate_graph::error::GraphResult;
+use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use crate::context::writer;
@@ -74,7 +75,8 @@ impl ExecutionMutation {
             input.input_data.0,
             files,
         )
-        .await?;
+        .await
+        .map_err(GraphError::from)?;
         Ok(WorkflowExecutionPayload {
             workflow_execution: WorkflowExecution(row),
         })
@@ -92,8 +94,9 @@ impl ExecutionMutation {
             error_message: input.error_message,
             log_lines: input.log_lines.unwrap_or_default(),
         };
-        let row =
-            execution::change_status(writer(ctx), input.id, input.status, report, None).await?;
+        let row = execution::change_status(writer(ctx), input.id, input.status, report, None)
+            .await
+            .map_err(GraphError::from)?;
         Ok(WorkflowExecutionPayload {
             workflow_execution: WorkflowExecution(row),
         })

@@ -1,5 +1,6 @@
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject, Upload};
 use studiogate_graph::error::GraphResult;
+use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use crate::context::writer;
@@ -55,7 +56,8 @@ impl FileMutation {
             input.access_level,
             input.metadata.map(|j| j.0),
         )
-        .await?;
+        .await
+        .map_err(GraphError::from)?;
         Ok(FilePayload { file: File(row) })
     }
 
@@ -65,7 +67,9 @@ impl FileMutation {
         ctx: &Context<'_>,
         input: DeleteFileInput,
     ) -> GraphResult<DeleteFilePayload> {
-        let id = file::delete(writer(ctx), input.id).await?;
+        let id = file::delete(writer(ctx), input.id)
+            .await
+            .map_err(GraphError::from)?;
         Ok(DeleteFilePayload {
             deleted_file_id: id,
         })

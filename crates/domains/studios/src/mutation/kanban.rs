@@ -1,6 +1,7 @@
 use async_graphql::{Context, InputObject, Json, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use studiogate_graph::error::GraphResult;
+use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use crate::context::writer;
@@ -160,7 +161,8 @@ impl KanbanMutation {
     ) -> GraphResult<KanbanBoardPayload> {
         let board =
             kanban::board::create(writer(ctx), input.studio_id, &input.name, input.description)
-                .await?;
+                .await
+                .map_err(GraphError::from)?;
         Ok(KanbanBoardPayload {
             kanban_board: KanbanBoard(board),
         })
@@ -179,7 +181,8 @@ impl KanbanMutation {
             &input.color,
             input.position,
         )
-        .await?;
+        .await
+        .map_err(GraphError::from)?;
         Ok(KanbanStagePayload {
             kanban_stage: KanbanStage(stage),
         })
@@ -191,7 +194,9 @@ impl KanbanMutation {
         ctx: &Context<'_>,
         input: MoveKanbanStageInput,
     ) -> GraphResult<KanbanStagePayload> {
-        let stage = kanban::stage::move_to(writer(ctx), input.stage_id, input.position).await?;
+        let stage = kanban::stage::move_to(writer(ctx), input.stage_id, input.position)
+            .await
+            .map_err(GraphError::from)?;
         Ok(KanbanStagePayload {
             kanban_stage: KanbanStage(stage),
         })
@@ -214,7 +219,9 @@ impl KanbanMutation {
                 .unwrap_or_else(|| serde_json::json!([])),
             position: input.position,
         };
-        let card = kanban::card::create(writer(ctx), input.stage_id, card).await?;
+        let card = kanban::card::create(writer(ctx), input.stage_id, card)
+            .await
+            .map_err(GraphError::from)?;
         Ok(KanbanCardPayload {
             kanban_card: KanbanCard(card),
         })
@@ -228,7 +235,8 @@ impl KanbanMutation {
     ) -> GraphResult<KanbanCardPayload> {
         let card =
             kanban::card::move_to(writer(ctx), input.card_id, input.stage_id, input.position)
-                .await?;
+                .await
+                .map_err(GraphError::from)?;
         Ok(KanbanCardPayload {
             kanban_card: KanbanCard(card),
         })
@@ -247,7 +255,9 @@ impl KanbanMutation {
             due_date: maybe(input.due_date).map(|d| d.map(|d| d.fixed_offset())),
             custom_fields: input.custom_fields.map(|j| j.0),
         };
-        let card = kanban::card::update(writer(ctx), input.id, input.updated_at, changes).await?;
+        let card = kanban::card::update(writer(ctx), input.id, input.updated_at, changes)
+            .await
+            .map_err(GraphError::from)?;
         Ok(KanbanCardPayload {
             kanban_card: KanbanCard(card),
         })
@@ -259,8 +269,9 @@ impl KanbanMutation {
         ctx: &Context<'_>,
         input: SetKanbanStageTriggersInput,
     ) -> GraphResult<KanbanStagePayload> {
-        let stage =
-            kanban::stage::set_triggers(writer(ctx), input.stage_id, input.triggers.0).await?;
+        let stage = kanban::stage::set_triggers(writer(ctx), input.stage_id, input.triggers.0)
+            .await
+            .map_err(GraphError::from)?;
         Ok(KanbanStagePayload {
             kanban_stage: KanbanStage(stage),
         })
@@ -281,7 +292,8 @@ impl KanbanMutation {
             input.is_required,
             input.display_order,
         )
-        .await?;
+        .await
+        .map_err(GraphError::from)?;
         Ok(CardFieldDefinitionPayload {
             card_field_definition: CardFieldDefinition(def),
         })
@@ -293,7 +305,9 @@ impl KanbanMutation {
         ctx: &Context<'_>,
         input: DeleteKanbanCardInput,
     ) -> GraphResult<DeleteKanbanCardPayload> {
-        let id = kanban::card::delete(writer(ctx), input.card_id).await?;
+        let id = kanban::card::delete(writer(ctx), input.card_id)
+            .await
+            .map_err(GraphError::from)?;
         Ok(DeleteKanbanCardPayload {
             deleted_card_id: id,
         })

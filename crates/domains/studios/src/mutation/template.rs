@@ -3,6 +3,7 @@
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use studiogate_graph::error::GraphResult;
+use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use crate::context::writer;
@@ -100,7 +101,9 @@ impl TemplateMutation {
         ctx: &Context<'_>,
         input: CreateWorkflowTemplateInput,
     ) -> GraphResult<WorkflowTemplatePayload> {
-        let row = template::create(writer(ctx), input.into()).await?;
+        let row = template::create(writer(ctx), input.into())
+            .await
+            .map_err(GraphError::from)?;
         Ok(WorkflowTemplatePayload {
             workflow_template: WorkflowTemplate(row),
         })
@@ -113,7 +116,9 @@ impl TemplateMutation {
         input: UpdateWorkflowTemplateInput,
     ) -> GraphResult<WorkflowTemplatePayload> {
         let (id, seen) = (input.id, input.updated_at);
-        let row = template::update(writer(ctx), id, seen, input.into()).await?;
+        let row = template::update(writer(ctx), id, seen, input.into())
+            .await
+            .map_err(GraphError::from)?;
         Ok(WorkflowTemplatePayload {
             workflow_template: WorkflowTemplate(row),
         })

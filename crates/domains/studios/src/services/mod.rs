@@ -13,7 +13,6 @@ pub mod template;
 pub mod trigger;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use sea_orm::{DbErr, SqlErr};
 use studiogate_entities_studios::{companies, studios};
 use studiogate_graph::loader::visible_row;
 use studiogate_graph::GraphError;
@@ -21,27 +20,20 @@ use uuid::Uuid;
 
 use crate::context::StudiosCtx;
 use crate::enums::MembershipRole;
+use crate::error::StudiosError;
 
 pub fn now() -> DateTime<FixedOffset> {
     Utc::now().fixed_offset()
-}
-
-/// A unique constraint answered as CONFLICT on `field`; anything else is internal.
-pub fn unique(err: DbErr, field: &str, message: &str) -> GraphError {
-    match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => GraphError::conflict(field, message),
-        _ => GraphError::from(err),
-    }
 }
 
 /// The client's `updatedAt`, if it sent one, must match the row's.
 pub fn fresh(
     seen: Option<DateTime<Utc>>,
     stored: DateTime<FixedOffset>,
-    what: &str,
-) -> Result<(), GraphError> {
+    entity: &'static str,
+) -> Result<(), StudiosError> {
     match seen {
-        Some(seen) if seen != stored.to_utc() => Err(GraphError::stale(what)),
+        Some(seen) if seen != stored.to_utc() => Err(StudiosError::Stale { entity }),
         _ => Ok(()),
     }
 }
@@ -57,9 +49,9 @@ pub async fn visible_studio(ctx: &StudiosCtx, id: Uuid) -> Result<studios::Model
 }
 
 /// Company admins only; the company is already known to be visible.
-pub async fn require_admin(ctx: &StudiosCtx, company_id: Uuid) -> Result<(), GraphError> {
+pub async fn require_admin(ctx: &StudiosCtx, company_id: Uuid) -> Result<(), StudiosError> {
     match ctx.role_in(company_id).await?.as_deref() {
         Some(role) if role == MembershipRole::Admin.as_db() => Ok(()),
-        _ => Err(GraphError::forbidden()),
+        _ => Err(StudiosError::NotAdmin),
     }
 }

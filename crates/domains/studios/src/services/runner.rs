@@ -18,19 +18,11 @@ use uuid::Uuid;
 use super::lease::table;
 use crate::context::StudiosCtx;
 use crate::enums::{BusinessArea, ExecutionStatus};
+use crate::error::StudiosError;
 use crate::events::{publish, StudiosEvent};
 
 /// Most executions one claim may take.
 pub const MAX_CLAIM: i32 = 100;
-
-fn lease_lost() -> GraphError {
-    GraphError::new(
-        studiogate_graph::ErrorCode::Conflict,
-        "This runner no longer holds the execution (its lease expired or it was reassigned)",
-    )
-    .with_field("id")
-    .with_reason("LEASE_LOST")
-}
 
 /// Moves up to `limit` pending executions the token's account can see to RUNNING, oldest
 /// first, and returns them. No execution is ever handed to two claims.
@@ -38,12 +30,11 @@ pub async fn claim(
     ctx: &StudiosCtx,
     limit: i32,
     business_area: Option<BusinessArea>,
-) -> Result<Vec<executions::Model>, GraphError> {
+) -> Result<Vec<executions::Model>, StudiosError> {
     if !(1..=MAX_CLAIM).contains(&limit) {
-        return Err(GraphError::bad_input(
-            "limit",
-            format!("`limit` must be 1..{MAX_CLAIM}"),
-        ));
+        return Err(
+            GraphError::bad_input("limit", format!("`limit` must be 1..{MAX_CLAIM}")).into(),
+        );
     }
     let account = ctx.account_id()?;
     let mut candidates = ctx.scope().await?.executions();
@@ -65,29 +56,29 @@ pub async fn claim(
 }
 
 /// The execution, if this runner holds it (RUNNING or PAUSED under its claim).
-async fn held(ctx: &StudiosCtx, id: Uuid) -> Result<executions::Model, GraphError> {
+async fn held(ctx: &StudiosCtx, id: Uuid) -> Result<executions::Model, StudiosError> {
     let account = ctx.account_id()?;
     let row = visible_row::<executions::Entity, _>(ctx, id, "WorkflowExecution").await?;
     let status = ExecutionStatus::from_db(&row.status)?;
     if row.claimed_by != Some(account)
         || !matches!(status, ExecutionStatus::Running | ExecutionStatus::Paused)
     {
-        return Err(lease_lost());
+        return Err(StudiosError::LeaseLost);
     }
     Ok(row)
 }
 
 /// Extends the lease of a running execution this runner holds.
-pub async fn heartbeat(ctx: &StudiosCtx, id: Uuid) -> Result<executions::Model, GraphError> {
+pub async fn heartbeat(ctx: &StudiosCtx, id: Uuid) -> Result<executions::Model, StudiosError> {
     let row = held(ctx, id).await?;
     let account = ctx.account_id()?;
     if !table()
         .heartbeat(&ctx.db, row.id, account, ctx.lease)
         .await?
     {
-        return Err(lease_lost());
+        return Err(StudiosError::LeaseLost);
     }
-    visible_row::<executions::Entity, _>(ctx, row.id, "WorkflowExecution").await
+    Ok(visible_row::<executions::Entity, _>(ctx, row.id, "WorkflowExecution").await?)
 }
 
 /// A runner's outcome for an execution it holds, through the state machine.
@@ -96,7 +87,7 @@ pub async fn report(
     id: Uuid,
     to: ExecutionStatus,
     report: super::execution::Report,
-) -> Result<executions::Model, GraphError> {
+) -> Result<executions::Model, StudiosError> {
     let row = held(ctx, id).await?;
     super::execution::change_status(ctx, row.id, to, report, row.claimed_by).await
 }

@@ -9,12 +9,11 @@ use studiogate_entities_studios::{scope, workflow_templates as templates};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
-use super::{fresh, now, unique};
+use super::{fresh, now};
 use crate::context::StudiosCtx;
 use crate::enums::{BusinessArea, ComplexityLevel};
+use crate::error::{Named, StudiosError};
 use crate::rules::template as rules;
-
-const NAME_TAKEN: &str = "A template with this name already exists";
 
 /// The fields of a new catalog entry.
 pub struct NewTemplate {
@@ -56,7 +55,7 @@ fn validated(new: &NewTemplate) -> Result<(), GraphError> {
 }
 
 /// Adds a template to the catalog.
-pub async fn create(ctx: &StudiosCtx, new: NewTemplate) -> Result<templates::Model, GraphError> {
+pub async fn create(ctx: &StudiosCtx, new: NewTemplate) -> Result<templates::Model, StudiosError> {
     validated(&new)?;
     let at = now();
     templates::ActiveModel {
@@ -77,7 +76,7 @@ pub async fn create(ctx: &StudiosCtx, new: NewTemplate) -> Result<templates::Mod
     }
     .insert(&ctx.db)
     .await
-    .map_err(|e| unique(e, "name", NAME_TAKEN))
+    .map_err(StudiosError::taken(Named::Template))
 }
 
 /// A catalog entry, active or not.
@@ -132,7 +131,7 @@ pub async fn update(
     id: Uuid,
     seen: Option<DateTime<Utc>>,
     changes: TemplateChanges,
-) -> Result<templates::Model, GraphError> {
+) -> Result<templates::Model, StudiosError> {
     let current = entry(&ctx.db, id).await?;
     fresh(seen, current.updated_at, "WorkflowTemplate")?;
     let row = changed(&current, changes)?;
@@ -143,9 +142,11 @@ pub async fn update(
         .filter(templates::Column::UpdatedAt.eq(current.updated_at))
         .exec(&ctx.db)
         .await
-        .map_err(|e| unique(e, "name", NAME_TAKEN))?;
+        .map_err(StudiosError::taken(Named::Template))?;
     if updated.rows_affected != 1 {
-        return Err(GraphError::stale("WorkflowTemplate"));
+        return Err(StudiosError::Stale {
+            entity: "WorkflowTemplate",
+        });
     }
-    entry(&ctx.db, current.id).await
+    Ok(entry(&ctx.db, current.id).await?)
 }

@@ -2,19 +2,19 @@
 
 use sea_orm::{ActiveModelTrait, Set};
 use studiogate_entities_studios::kanban_boards as boards;
-use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use crate::context::StudiosCtx;
+use crate::error::{Named, StudiosError};
 use crate::rules::kanban as rules;
-use crate::services::{now, unique, visible_studio};
+use crate::services::{now, visible_studio};
 
 pub async fn create(
     ctx: &StudiosCtx,
     studio_id: Uuid,
     name: &str,
     description: Option<String>,
-) -> Result<boards::Model, GraphError> {
+) -> Result<boards::Model, StudiosError> {
     let studio = visible_studio(ctx, studio_id).await?;
     boards::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -27,5 +27,5 @@ pub async fn create(
     }
     .insert(&ctx.db)
     .await
-    .map_err(|e| unique(e, "name", "The studio already has a board with this name"))
+    .map_err(StudiosError::taken(Named::Board))
 }

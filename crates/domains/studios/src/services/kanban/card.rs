@@ -14,6 +14,7 @@ use super::position::{card_order, lock_stages, write_card_orders, PARKING};
 use super::{visible_board, visible_stage};
 use crate::context::StudiosCtx;
 use crate::enums::MembershipStatus;
+use crate::error::StudiosError;
 use crate::events::{publish, KanbanChange, StudiosEvent};
 use crate::rules::fields::{self, FieldValue};
 use crate::rules::kanban as rules;
@@ -65,7 +66,7 @@ pub async fn create(
     ctx: &StudiosCtx,
     stage_id: Uuid,
     card: NewCard,
-) -> Result<cards::Model, GraphError> {
+) -> Result<cards::Model, StudiosError> {
     let stage = visible_stage(ctx, stage_id).await?;
     let title = rules::card_title(&card.title)?;
     let position = rules::position(card.position)?;
@@ -99,7 +100,7 @@ pub async fn create(
     txn.commit().await?;
     let event = StudiosEvent::card(stage.board_id, KanbanChange::CardCreated, id, stage.id);
     ctx.events.publish(&event).await;
-    visible(ctx, id).await
+    Ok(visible(ctx, id).await?)
 }
 
 /// Moves a card to `position` of `stage_id` (its own stage or another of the same board).
@@ -108,14 +109,15 @@ pub async fn move_to(
     card_id: Uuid,
     stage_id: Uuid,
     position: Option<i32>,
-) -> Result<cards::Model, GraphError> {
+) -> Result<cards::Model, StudiosError> {
     let card = visible(ctx, card_id).await?;
     let target = visible_stage(ctx, stage_id).await?;
     if target.board_id != card.board_id {
         return Err(GraphError::bad_input(
             "stageId",
             "A card moves between stages of its own board",
-        ));
+        )
+        .into());
     }
     let position = rules::position(position)?;
     let scope = ctx.scope().await?;
@@ -162,11 +164,11 @@ pub async fn move_to(
         target.id,
     ));
     publish(&ctx.events, started).await;
-    visible(ctx, card.id).await
+    Ok(visible(ctx, card.id).await?)
 }
 
 /// Deletes a card and closes the gap it leaves.
-pub async fn delete(ctx: &StudiosCtx, card_id: Uuid) -> Result<Uuid, GraphError> {
+pub async fn delete(ctx: &StudiosCtx, card_id: Uuid) -> Result<Uuid, StudiosError> {
     let card = visible(ctx, card_id).await?;
     let scope = ctx.scope().await?;
     let txn = ctx.db.begin().await?;
@@ -205,7 +207,7 @@ pub async fn update(
     card_id: Uuid,
     seen: Option<chrono::DateTime<chrono::Utc>>,
     changes: CardChanges,
-) -> Result<cards::Model, GraphError> {
+) -> Result<cards::Model, StudiosError> {
     let card = visible(ctx, card_id).await?;
     fresh(seen, card.updated_at, "KanbanCard")?;
     let stage = visible_stage(ctx, card.stage_id).await?;
@@ -252,7 +254,9 @@ pub async fn update(
         .exec(&txn)
         .await?;
     if result.rows_affected != 1 {
-        return Err(GraphError::stale("KanbanCard"));
+        return Err(StudiosError::Stale {
+            entity: "KanbanCard",
+        });
     }
     let updated = scope
         .kanban_cards()

@@ -8,8 +8,9 @@ use uuid::Uuid;
 
 use crate::context::StudiosCtx;
 use crate::enums::CardFieldType;
+use crate::error::{Named, StudiosError};
 use crate::rules::fields::{self, Definition};
-use crate::services::{now, unique, visible_studio};
+use crate::services::{now, visible_studio};
 
 /// The studio's field definitions, for checking card values.
 pub async fn definitions(ctx: &StudiosCtx, studio_id: Uuid) -> Result<Vec<Definition>, GraphError> {
@@ -39,16 +40,15 @@ pub async fn create(
     config: serde_json::Value,
     required: bool,
     display_order: Option<i32>,
-) -> Result<defs::Model, GraphError> {
+) -> Result<defs::Model, StudiosError> {
     let studio = visible_studio(ctx, studio_id).await?;
     let name = crate::rules::text::length("fieldName", name, 1, 50)?;
     fields::check_config(field_type, &config)?;
     let order = match display_order {
         Some(o) if o < 0 => {
-            return Err(GraphError::bad_input(
-                "displayOrder",
-                "`displayOrder` must be 0 or more",
-            ))
+            return Err(
+                GraphError::bad_input("displayOrder", "`displayOrder` must be 0 or more").into(),
+            )
         }
         Some(o) => o,
         None => definitions(ctx, studio.id).await?.len() as i32,
@@ -65,11 +65,5 @@ pub async fn create(
     }
     .insert(&ctx.db)
     .await
-    .map_err(|e| {
-        unique(
-            e,
-            "fieldName",
-            "The studio already has this field (or this display order)",
-        )
-    })
+    .map_err(StudiosError::taken(Named::FieldDefinition))
 }

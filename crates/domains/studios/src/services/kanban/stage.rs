@@ -10,9 +10,10 @@ use uuid::Uuid;
 use super::position::{lock_board, stage_order, write_stage_order, PARKING};
 use super::{visible_board, visible_stage};
 use crate::context::StudiosCtx;
+use crate::error::{Named, StudiosError};
 use crate::events::{KanbanChange, StudiosEvent};
 use crate::rules::kanban as rules;
-use crate::services::{now, unique};
+use crate::services::now;
 
 pub async fn create(
     ctx: &StudiosCtx,
@@ -20,7 +21,7 @@ pub async fn create(
     name: &str,
     color: &str,
     position: Option<i32>,
-) -> Result<stages::Model, GraphError> {
+) -> Result<stages::Model, StudiosError> {
     let board = visible_board(ctx, board_id).await?;
     let (name, color, position) = (
         rules::stage_name(name)?,
@@ -44,13 +45,13 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| unique(e, "name", "The board already has a stage with this name"))?;
+    .map_err(StudiosError::taken(Named::Stage))?;
     rules::insert_at(&mut order, id, position);
     write_stage_order(&txn, &scope, &order).await?;
     txn.commit().await?;
     let event = StudiosEvent::stage(board.id, KanbanChange::StageCreated, id);
     ctx.events.publish(&event).await;
-    visible_row::<stages::Entity, _>(ctx, id, "KanbanStage").await
+    Ok(visible_row::<stages::Entity, _>(ctx, id, "KanbanStage").await?)
 }
 
 /// Moves a stage to `position` on its board; the other stages close up around it.
@@ -58,7 +59,7 @@ pub async fn move_to(
     ctx: &StudiosCtx,
     stage_id: Uuid,
     position: i32,
-) -> Result<stages::Model, GraphError> {
+) -> Result<stages::Model, StudiosError> {
     let stage = visible_stage(ctx, stage_id).await?;
     let position = rules::position(Some(position))?;
     let scope = ctx.scope().await?;
@@ -71,7 +72,7 @@ pub async fn move_to(
     txn.commit().await?;
     let event = StudiosEvent::stage(stage.board_id, KanbanChange::StageMoved, stage.id);
     ctx.events.publish(&event).await;
-    visible_stage(ctx, stage.id).await
+    Ok(visible_stage(ctx, stage.id).await?)
 }
 
 /// Replaces a stage's workflow triggers; every template must be an active catalog entry.
@@ -79,7 +80,7 @@ pub async fn set_triggers(
     ctx: &StudiosCtx,
     stage_id: Uuid,
     raw: serde_json::Value,
-) -> Result<stages::Model, GraphError> {
+) -> Result<stages::Model, StudiosError> {
     let stage = visible_stage(ctx, stage_id).await?;
     let list = crate::rules::trigger::parse(&raw)?;
     for (i, trigger) in list.iter().enumerate() {
@@ -93,7 +94,8 @@ pub async fn set_triggers(
             return Err(GraphError::bad_input(
                 format!("triggers.{i}.template_id"),
                 "Not an active workflow template",
-            ));
+            )
+            .into());
         }
     }
     let mut row: stages::ActiveModel = stage.into();
