@@ -14,7 +14,6 @@ use studiogate_graph::{GraphError, MembershipCache, Topic, Viewer};
 use uuid::Uuid;
 
 use crate::enums::MembershipStatus;
-use crate::loaders::Loaders;
 
 pub struct StudiosCtx {
     pub db: DatabaseConnection,
@@ -141,10 +140,6 @@ pub struct Writer(pub Arc<StudiosCtx>);
 
 pub fn writer<'a>(ctx: &Context<'a>) -> &'a Arc<StudiosCtx> {
     &ctx.data_unchecked::<Writer>().0
-}
-
-pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
-    ctx.data_unchecked::<Loaders>()
 }
 
 /// Each entity's visible rows come from the matching [`TenantScope`] select.

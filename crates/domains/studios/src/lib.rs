@@ -1,12 +1,12 @@
 //! The Studios platform (specs/studios.md): companies own studios, studios run workflow
 //! executions, executions use files; kanban boards organise work inside a studio.
 
-mod analytics;
 mod context;
 mod enums;
+mod error;
 mod events;
 mod hooks;
-mod loaders;
+mod loader;
 mod mutation;
 mod objects;
 mod policies;
@@ -17,8 +17,6 @@ pub mod seed;
 mod services;
 mod subscription;
 mod sweeper;
-mod template_rules;
-mod usage;
 
 use async_graphql::Data;
 use sea_orm::{
@@ -36,9 +34,10 @@ use uuid::Uuid;
 
 pub use context::StudiosCtx;
 pub use enums::*;
+pub use error::{Named, StudiosError};
 pub use events::{KanbanChange, StudiosEvent};
 pub use hooks::ProfileHooks;
-pub use loaders::Loaders;
+pub use loader::Loaders;
 pub use mutation::StudiosMutation;
 pub use query::StudiosQuery;
 pub use subscription::StudiosSubscription;

@@ -10,8 +10,9 @@ use studiogate_graph::pagination::ListConnection;
 use studiogate_graph::{GraphError, ListOrder, PageArgs};
 use uuid::Uuid;
 
-use crate::context::{loaders, studios_ctx};
+use crate::context::studios_ctx;
 use crate::enums::{BusinessArea, ComplexityLevel};
+use crate::loader::loaders;
 use crate::objects::{
     cursor, Company, File, KanbanBoard, Studio, Viewer, WorkflowExecution, WorkflowTemplate,
 };

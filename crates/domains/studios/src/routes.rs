@@ -35,7 +35,7 @@ async fn download(
     Path(id): Path<uuid::Uuid>,
     Query(link): Query<LinkParams>,
 ) -> Response {
-    match crate::services::files::download(
+    match crate::services::file::download(
         &files.db,
         &files.store,
         id,

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::context::{studios_ctx, StudiosCtx};
 use crate::events::{KanbanChange, StudiosEvent};
-use crate::loaders::Loaders;
+use crate::loader::Loaders;
 use crate::objects::{KanbanBoard, KanbanCard, KanbanStage, WorkflowExecution};
 
 #[derive(Default)]
@@ -114,7 +114,9 @@ impl StudiosSubscription {
                 };
                 let card = match card_id {
                     Some(id) if change != KanbanChange::CardDeleted => {
-                        crate::services::kanban::visible_card(&fresh, id).await.ok()
+                        crate::services::kanban::card::visible(&fresh, id)
+                            .await
+                            .ok()
                     }
                     _ => None,
                 };

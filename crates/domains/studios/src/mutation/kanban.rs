@@ -1,12 +1,14 @@
 use async_graphql::{Context, InputObject, Json, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use studiogate_graph::error::GraphResult;
+use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use crate::context::writer;
 use crate::enums::CardFieldType;
 use crate::objects::{CardFieldDefinition, KanbanBoard, KanbanCard, KanbanStage};
-use crate::services::kanban::{self, CardChanges, NewCard};
+use crate::services::kanban;
+use crate::services::kanban::card::{CardChanges, NewCard};
 
 #[derive(Default)]
 pub struct KanbanMutation;
@@ -158,8 +160,9 @@ impl KanbanMutation {
         input: CreateKanbanBoardInput,
     ) -> GraphResult<KanbanBoardPayload> {
         let board =
-            kanban::create_board(writer(ctx), input.studio_id, &input.name, input.description)
-                .await?;
+            kanban::board::create(writer(ctx), input.studio_id, &input.name, input.description)
+                .await
+                .map_err(GraphError::from)?;
         Ok(KanbanBoardPayload {
             kanban_board: KanbanBoard(board),
         })
@@ -171,14 +174,15 @@ impl KanbanMutation {
         ctx: &Context<'_>,
         input: CreateKanbanStageInput,
     ) -> GraphResult<KanbanStagePayload> {
-        let stage = kanban::create_stage(
+        let stage = kanban::stage::create(
             writer(ctx),
             input.board_id,
             &input.name,
             &input.color,
             input.position,
         )
-        .await?;
+        .await
+        .map_err(GraphError::from)?;
         Ok(KanbanStagePayload {
             kanban_stage: KanbanStage(stage),
         })
@@ -190,7 +194,9 @@ impl KanbanMutation {
         ctx: &Context<'_>,
         input: MoveKanbanStageInput,
     ) -> GraphResult<KanbanStagePayload> {
-        let stage = kanban::move_stage(writer(ctx), input.stage_id, input.position).await?;
+        let stage = kanban::stage::move_to(writer(ctx), input.stage_id, input.position)
+            .await
+            .map_err(GraphError::from)?;
         Ok(KanbanStagePayload {
             kanban_stage: KanbanStage(stage),
         })
@@ -213,7 +219,9 @@ impl KanbanMutation {
                 .unwrap_or_else(|| serde_json::json!([])),
             position: input.position,
         };
-        let card = kanban::create_card(writer(ctx), input.stage_id, card).await?;
+        let card = kanban::card::create(writer(ctx), input.stage_id, card)
+            .await
+            .map_err(GraphError::from)?;
         Ok(KanbanCardPayload {
             kanban_card: KanbanCard(card),
         })
@@ -226,7 +234,9 @@ impl KanbanMutation {
         input: MoveKanbanCardInput,
     ) -> GraphResult<KanbanCardPayload> {
         let card =
-            kanban::move_card(writer(ctx), input.card_id, input.stage_id, input.position).await?;
+            kanban::card::move_to(writer(ctx), input.card_id, input.stage_id, input.position)
+                .await
+                .map_err(GraphError::from)?;
         Ok(KanbanCardPayload {
             kanban_card: KanbanCard(card),
         })
@@ -245,7 +255,9 @@ impl KanbanMutation {
             due_date: maybe(input.due_date).map(|d| d.map(|d| d.fixed_offset())),
             custom_fields: input.custom_fields.map(|j| j.0),
         };
-        let card = kanban::update_card(writer(ctx), input.id, input.updated_at, changes).await?;
+        let card = kanban::card::update(writer(ctx), input.id, input.updated_at, changes)
+            .await
+            .map_err(GraphError::from)?;
         Ok(KanbanCardPayload {
             kanban_card: KanbanCard(card),
         })
@@ -257,8 +269,9 @@ impl KanbanMutation {
         ctx: &Context<'_>,
         input: SetKanbanStageTriggersInput,
     ) -> GraphResult<KanbanStagePayload> {
-        let stage =
-            kanban::set_stage_triggers(writer(ctx), input.stage_id, input.triggers.0).await?;
+        let stage = kanban::stage::set_triggers(writer(ctx), input.stage_id, input.triggers.0)
+            .await
+            .map_err(GraphError::from)?;
         Ok(KanbanStagePayload {
             kanban_stage: KanbanStage(stage),
         })
@@ -270,7 +283,7 @@ impl KanbanMutation {
         ctx: &Context<'_>,
         input: CreateCardFieldDefinitionInput,
     ) -> GraphResult<CardFieldDefinitionPayload> {
-        let def = kanban::create_field_definition(
+        let def = kanban::field_definition::create(
             writer(ctx),
             input.studio_id,
             &input.field_name,
@@ -279,7 +292,8 @@ impl KanbanMutation {
             input.is_required,
             input.display_order,
         )
-        .await?;
+        .await
+        .map_err(GraphError::from)?;
         Ok(CardFieldDefinitionPayload {
             card_field_definition: CardFieldDefinition(def),
         })
@@ -291,7 +305,9 @@ impl KanbanMutation {
         ctx: &Context<'_>,
         input: DeleteKanbanCardInput,
     ) -> GraphResult<DeleteKanbanCardPayload> {
-        let id = kanban::delete_card(writer(ctx), input.card_id).await?;
+        let id = kanban::card::delete(writer(ctx), input.card_id)
+            .await
+            .map_err(GraphError::from)?;
         Ok(DeleteKanbanCardPayload {
             deleted_card_id: id,
         })

@@ -1,22 +1,22 @@
 //! Studios mutations: one input object in, a payload with the changed node out.
 
-mod companies;
-mod executions;
-mod files;
+mod company;
+mod execution;
+mod file;
 mod kanban;
 mod runner;
-mod studios;
-mod templates;
+mod studio;
+mod template;
 
 use async_graphql::MergedObject;
 
 #[derive(MergedObject, Default)]
 pub struct StudiosMutation(
-    companies::CompanyMutation,
-    studios::StudioMutation,
-    executions::ExecutionMutation,
-    files::FileMutation,
+    company::CompanyMutation,
+    studio::StudioMutation,
+    execution::ExecutionMutation,
+    file::FileMutation,
     kanban::KanbanMutation,
-    templates::TemplateMutation,
+    template::TemplateMutation,
     runner::RunnerMutation,
 );

@@ -2,12 +2,13 @@
 
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
 use studiogate_graph::error::GraphResult;
+use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use crate::context::writer;
 use crate::enums::{BusinessArea, ExecutionStatus};
 use crate::objects::WorkflowExecution;
-use crate::services::executions::Report;
+use crate::services::execution::Report;
 use crate::services::runner;
 
 #[derive(Default)]
@@ -64,7 +65,9 @@ impl RunnerMutation {
         ctx: &Context<'_>,
         input: ClaimWorkflowExecutionsInput,
     ) -> GraphResult<ClaimWorkflowExecutionsPayload> {
-        let rows = runner::claim(writer(ctx), input.limit, input.business_area).await?;
+        let rows = runner::claim(writer(ctx), input.limit, input.business_area)
+            .await
+            .map_err(GraphError::from)?;
         Ok(ClaimWorkflowExecutionsPayload {
             workflow_executions: rows.into_iter().map(WorkflowExecution).collect(),
         })
@@ -77,7 +80,9 @@ impl RunnerMutation {
         ctx: &Context<'_>,
         input: HeartbeatWorkflowExecutionInput,
     ) -> GraphResult<RunnerExecutionPayload> {
-        let row = runner::heartbeat(writer(ctx), input.id).await?;
+        let row = runner::heartbeat(writer(ctx), input.id)
+            .await
+            .map_err(GraphError::from)?;
         Ok(RunnerExecutionPayload {
             workflow_execution: WorkflowExecution(row),
         })
@@ -96,7 +101,9 @@ impl RunnerMutation {
             error_message: input.error_message,
             log_lines: input.log_lines.unwrap_or_default(),
         };
-        let row = runner::report(writer(ctx), input.id, input.status, report).await?;
+        let row = runner::report(writer(ctx), input.id, input.status, report)
+            .await
+            .map_err(GraphError::from)?;
         Ok(RunnerExecutionPayload {
             workflow_execution: WorkflowExecution(row),
         })

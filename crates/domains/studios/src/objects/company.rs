@@ -9,9 +9,10 @@ use studiogate_graph::{ListOrder, PageArgs};
 use uuid::Uuid;
 
 use super::{cursor, utc, Studio, User};
-use crate::context::{loaders, studios_ctx};
+use crate::context::studios_ctx;
 use crate::enums::{IndustryType, MembershipRole, MembershipStatus};
-use crate::loaders::{MembershipStatuses, StudioFilter};
+use crate::loader::loaders;
+use crate::loader::{MembershipStatuses, StudioFilter};
 
 /// A business organisation: the tenant. Its data is visible to its approved members only.
 pub struct Company(pub companies::Model);
@@ -86,7 +87,7 @@ impl Company {
     }
 
     /// Execution and storage figures over all the company's studios.
-    async fn analytics(&self, ctx: &Context<'_>) -> GraphResult<crate::analytics::Analytics> {
+    async fn analytics(&self, ctx: &Context<'_>) -> GraphResult<crate::loader::Analytics> {
         let figures = loaders(ctx).company_analytics.load_one(self.0.id).await?;
         Ok(figures.unwrap_or_default())
     }

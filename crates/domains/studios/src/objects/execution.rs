@@ -6,18 +6,18 @@ use studiogate_graph::loader::paged_connection;
 use studiogate_graph::pagination::ListConnection;
 use studiogate_graph::{GraphError, ListOrder, PageArgs};
 
-use crate::loaders::WorkflowExecutionFilter;
+use crate::loader::WorkflowExecutionFilter;
 use uuid::Uuid;
 
 use super::{utc, File, Studio, User, WorkflowTemplate};
-use crate::context::loaders;
 use crate::enums::{ExecutionStatus, FileUsageType};
+use crate::loader::loaders;
 
 /// A page of executions under one parent (a studio, a template or a person), with its lazy
 /// `totalCount`: the shared body of the three `executions` fields.
 pub(crate) async fn executions_page(
-    pages: &crate::loaders::Paged<workflow_executions::Entity, WorkflowExecutionFilter>,
-    counts: &crate::loaders::Counted<workflow_executions::Entity, WorkflowExecutionFilter>,
+    pages: &crate::loader::Paged<workflow_executions::Entity, WorkflowExecutionFilter>,
+    counts: &crate::loader::Counted<workflow_executions::Entity, WorkflowExecutionFilter>,
     parent: Uuid,
     args: (Option<i32>, Option<String>, Option<ListOrder>),
     filter: Option<WorkflowExecutionFilter>,
@@ -135,7 +135,7 @@ impl WorkflowExecution {
     /// The files the execution used, with how it used them. Files the viewer may not see
     /// (another member's private files) are left out.
     async fn files(&self, ctx: &Context<'_>) -> GraphResult<Vec<ExecutionFile>> {
-        let usages = crate::usage::usages(&self.0);
+        let usages = crate::loader::usages(&self.0);
         let found = loaders(ctx)
             .file
             .load_many(usages.iter().map(|u| u.file_id))

@@ -6,8 +6,8 @@ use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use super::{utc, Studio, User};
-use crate::context::loaders;
 use crate::enums::AccessLevel;
+use crate::loader::loaders;
 
 /// A file uploaded to a studio. Private files are visible to their uploader only.
 pub struct File(pub files::Model);
@@ -54,7 +54,7 @@ impl File {
     async fn download_url(&self, ctx: &Context<'_>) -> String {
         let store = &crate::context::studios_ctx(ctx).files;
         store.link(
-            &crate::rules::files::FILES,
+            &crate::rules::file::FILES,
             self.0.id,
             chrono::Utc::now().timestamp(),
         )

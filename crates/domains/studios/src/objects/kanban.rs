@@ -8,8 +8,8 @@ use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use super::{utc, Studio, User};
-use crate::context::loaders;
 use crate::enums::CardFieldType;
+use crate::loader::loaders;
 
 async fn studio(ctx: &Context<'_>, id: Uuid) -> GraphResult<Studio> {
     loaders(ctx)

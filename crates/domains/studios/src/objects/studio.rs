@@ -11,9 +11,9 @@ use super::execution::executions_page;
 use super::{
     cursor, utc, CardFieldDefinition, Company, File, KanbanBoard, User, WorkflowExecution,
 };
-use crate::context::loaders;
 use crate::enums::BusinessArea;
-use crate::loaders::WorkflowExecutionFilter;
+use crate::loader::loaders;
+use crate::loader::WorkflowExecutionFilter;
 
 /// An automation workspace of a company, for one business area.
 pub struct Studio(pub studios::Model);
@@ -143,7 +143,7 @@ impl Studio {
     }
 
     /// Execution and storage figures, each computed on its own.
-    async fn analytics(&self, ctx: &Context<'_>) -> GraphResult<crate::analytics::Analytics> {
+    async fn analytics(&self, ctx: &Context<'_>) -> GraphResult<crate::loader::Analytics> {
         let figures = loaders(ctx).studio_analytics.load_one(self.0.id).await?;
         Ok(figures.unwrap_or_default())
     }

@@ -8,9 +8,9 @@ use uuid::Uuid;
 
 use super::execution::executions_page;
 use super::{utc, WorkflowExecution};
-use crate::context::loaders;
 use crate::enums::{BusinessArea, ComplexityLevel};
-use crate::loaders::WorkflowExecutionFilter;
+use crate::loader::loaders;
+use crate::loader::WorkflowExecutionFilter;
 
 /// A pre-built automation from the platform catalog.
 pub struct WorkflowTemplate(pub workflow_templates::Model);

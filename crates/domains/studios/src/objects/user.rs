@@ -8,8 +8,9 @@ use uuid::Uuid;
 
 use super::execution::executions_page;
 use super::{utc, Membership, WorkflowExecution};
-use crate::context::{loaders, studios_ctx};
-use crate::loaders::WorkflowExecutionFilter;
+use crate::context::studios_ctx;
+use crate::loader::loaders;
+use crate::loader::WorkflowExecutionFilter;
 
 /// A person's profile, visible to the people they share a company with.
 pub struct User(pub user_profiles::Model);

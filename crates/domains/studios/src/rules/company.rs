@@ -1,9 +1,10 @@
 //! Company rules: validated fields, the branch list, and who may leave or lose admin rights.
 
 use serde::{Deserialize, Serialize};
-use studiogate_graph::{ErrorCode, GraphError};
+use studiogate_graph::GraphError;
 
 use super::text;
+use crate::error::{Named, StudiosError};
 
 /// A branch office as stored in `companies.branches`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,12 +40,9 @@ fn same_name(a: &str, b: &str) -> bool {
 }
 
 /// Adds a branch; names are unique within the company, ignoring case.
-pub fn add_branch(branches: &[Branch], new: Branch) -> Result<Vec<Branch>, GraphError> {
+pub fn add_branch(branches: &[Branch], new: Branch) -> Result<Vec<Branch>, StudiosError> {
     if branches.iter().any(|b| same_name(&b.name, &new.name)) {
-        return Err(GraphError::conflict(
-            "branch.name",
-            "The company already has a branch with this name",
-        ));
+        return Err(StudiosError::NameTaken(Named::Branch));
     }
     let mut out = branches.to_vec();
     out.push(new);
@@ -56,7 +54,7 @@ pub fn update_branch(
     branches: &[Branch],
     name: &str,
     new: Branch,
-) -> Result<Vec<Branch>, GraphError> {
+) -> Result<Vec<Branch>, StudiosError> {
     let index = branches
         .iter()
         .position(|b| same_name(&b.name, name))
@@ -66,10 +64,7 @@ pub fn update_branch(
         .enumerate()
         .any(|(i, b)| i != index && same_name(&b.name, &new.name))
     {
-        return Err(GraphError::conflict(
-            "branch.name",
-            "The company already has a branch with this name",
-        ));
+        return Err(StudiosError::NameTaken(Named::Branch));
     }
     let mut out = branches.to_vec();
     out[index] = new;
@@ -90,13 +85,9 @@ pub fn remove_branch(branches: &[Branch], name: &str) -> Result<Vec<Branch>, Gra
 }
 
 /// A company must keep at least one approved admin.
-pub fn keeps_an_admin(admins_after: usize) -> Result<(), GraphError> {
+pub fn keeps_an_admin(admins_after: usize) -> Result<(), StudiosError> {
     if admins_after == 0 {
-        Err(GraphError::new(
-            ErrorCode::Conflict,
-            "A company needs at least one admin; appoint another admin first",
-        )
-        .with_reason("LAST_ADMIN"))
+        Err(StudiosError::LastAdmin)
     } else {
         Ok(())
     }
@@ -105,6 +96,7 @@ pub fn keeps_an_admin(admins_after: usize) -> Result<(), GraphError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use studiogate_graph::ErrorCode;
 
     fn b(name: &str) -> Branch {
         Branch {
@@ -119,7 +111,7 @@ mod tests {
     fn branch_names_are_unique_ignoring_case() {
         let list = add_branch(&[], b("North")).expect("first");
         let err = add_branch(&list, b(" north ")).expect_err("duplicate");
-        assert_eq!(err.code, ErrorCode::Conflict);
+        assert!(matches!(err, StudiosError::NameTaken(Named::Branch)));
         let list = add_branch(&list, b("South")).expect("second");
         assert!(update_branch(&list, "South", b("NORTH")).is_err());
         let list = update_branch(&list, "south", b("East")).expect("rename");
@@ -141,10 +133,10 @@ mod tests {
 
     #[test]
     fn the_last_admin_stays() {
-        assert_eq!(
-            keeps_an_admin(0).expect_err("last").reason,
-            Some("LAST_ADMIN")
-        );
+        assert!(matches!(
+            keeps_an_admin(0).expect_err("last"),
+            StudiosError::LastAdmin
+        ));
         assert!(keeps_an_admin(1).is_ok());
     }
 }

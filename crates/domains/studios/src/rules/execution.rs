@@ -2,10 +2,9 @@
 //! pending -> running -> succeeded | failed | paused; paused -> running; failed -> pending (a
 //! retry, at most 3). The server keeps started_at, completed_at and duration_seconds consistent.
 
-use chrono::{DateTime, FixedOffset};
-use studiogate_graph::{ErrorCode, GraphError};
-
 use crate::enums::ExecutionStatus::{self, *};
+use crate::error::StudiosError;
+use chrono::{DateTime, FixedOffset};
 
 pub const MAX_RETRIES: i32 = 3;
 
@@ -18,25 +17,13 @@ pub struct Timing {
     pub retry_count: i32,
 }
 
-fn invalid(from: ExecutionStatus, to: ExecutionStatus) -> GraphError {
-    GraphError::new(
-        ErrorCode::InvalidTransition,
-        format!(
-            "An execution cannot go from {} to {}",
-            from.as_db().to_uppercase(),
-            to.as_db().to_uppercase()
-        ),
-    )
-    .with_field("status")
-}
-
 /// Checks `from -> to` and computes what it changes.
 pub fn transition(
     from: ExecutionStatus,
     to: ExecutionStatus,
     current: &Timing,
     now: DateTime<FixedOffset>,
-) -> Result<Timing, GraphError> {
+) -> Result<Timing, StudiosError> {
     let mut next = current.clone();
     match (from, to) {
         (Pending, Running) => next.started_at = Some(now),
@@ -48,19 +35,14 @@ pub fn transition(
         (Running, Paused) | (Paused, Running) => {}
         (Failed, Pending) => {
             if current.retry_count >= MAX_RETRIES {
-                return Err(GraphError::new(
-                    ErrorCode::InvalidTransition,
-                    format!("An execution is retried at most {MAX_RETRIES} times"),
-                )
-                .with_field("status")
-                .with_reason("RETRY_LIMIT"));
+                return Err(StudiosError::RetryLimit { max: MAX_RETRIES });
             }
             next.retry_count += 1;
             next.started_at = None;
             next.completed_at = None;
             next.duration_seconds = None;
         }
-        _ => return Err(invalid(from, to)),
+        _ => return Err(StudiosError::InvalidTransition { from, to }),
     }
     Ok(next)
 }
@@ -111,7 +93,7 @@ mod tests {
                     "{from:?} -> {to:?}"
                 );
                 if let Err(err) = result {
-                    assert_eq!(err.code, ErrorCode::InvalidTransition);
+                    assert!(matches!(err, StudiosError::InvalidTransition { .. }));
                 }
             }
         }
@@ -126,6 +108,6 @@ mod tests {
             assert_eq!(t.retry_count, n);
         }
         let err = transition(Failed, Pending, &t, now).expect_err("fourth");
-        assert_eq!(err.reason, Some("RETRY_LIMIT"));
+        assert!(matches!(err, StudiosError::RetryLimit { max: 3 }));
     }
 }

@@ -4,7 +4,8 @@
 pub mod company;
 pub mod execution;
 pub mod fields;
-pub mod files;
+pub mod file;
 pub mod kanban;
+pub mod template;
 pub mod text;
-pub mod triggers;
+pub mod trigger;

@@ -8,60 +8,21 @@
 //! atomic by itself (one writer at a time). Expiry is swept by a background task of `serve`
 //! (every replica may run it: the UPDATE re-checks the lease, so each expiry happens once).
 
-use chrono::{DateTime, FixedOffset};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, QueryFilter};
 use studiogate_entities_studios::{studios, workflow_executions as executions};
 use studiogate_graph::loader::visible_row;
 use studiogate_graph::{GraphError, Topic};
-use studiogate_platform::jobs::{self, JobColumns, JobTable, Statuses};
 use uuid::Uuid;
 
+use super::lease::table;
 use crate::context::StudiosCtx;
 use crate::enums::{BusinessArea, ExecutionStatus};
+use crate::error::StudiosError;
 use crate::events::{publish, StudiosEvent};
-use crate::rules::execution::MAX_RETRIES;
 
 /// Most executions one claim may take.
 pub const MAX_CLAIM: i32 = 100;
-
-/// Executions as the platform's job engine sees them.
-fn table() -> JobTable<executions::Entity> {
-    use executions::Column as C;
-    JobTable {
-        columns: JobColumns {
-            id: C::Id,
-            status: C::Status,
-            created_at: C::CreatedAt,
-            started_at: C::StartedAt,
-            completed_at: C::CompletedAt,
-            lease_expires_at: C::LeaseExpiresAt,
-            claimed_by: C::ClaimedBy,
-            retry_count: C::RetryCount,
-            error_message: C::ErrorMessage,
-            logs: Some(C::Logs),
-        },
-        statuses: Statuses {
-            pending: ExecutionStatus::Pending.as_db(),
-            running: ExecutionStatus::Running.as_db(),
-            failed: ExecutionStatus::Failed.as_db(),
-        },
-        max_retries: MAX_RETRIES,
-    }
-}
-
-pub(crate) fn lease_until(ctx: &StudiosCtx, at: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
-    jobs::lease_until(at, ctx.lease)
-}
-
-fn lease_lost() -> GraphError {
-    GraphError::new(
-        studiogate_graph::ErrorCode::Conflict,
-        "This runner no longer holds the execution (its lease expired or it was reassigned)",
-    )
-    .with_field("id")
-    .with_reason("LEASE_LOST")
-}
 
 /// Moves up to `limit` pending executions the token's account can see to RUNNING, oldest
 /// first, and returns them. No execution is ever handed to two claims.
@@ -69,12 +30,11 @@ pub async fn claim(
     ctx: &StudiosCtx,
     limit: i32,
     business_area: Option<BusinessArea>,
-) -> Result<Vec<executions::Model>, GraphError> {
+) -> Result<Vec<executions::Model>, StudiosError> {
     if !(1..=MAX_CLAIM).contains(&limit) {
-        return Err(GraphError::bad_input(
-            "limit",
-            format!("`limit` must be 1..{MAX_CLAIM}"),
-        ));
+        return Err(
+            GraphError::bad_input("limit", format!("`limit` must be 1..{MAX_CLAIM}")).into(),
+        );
     }
     let account = ctx.account_id()?;
     let mut candidates = ctx.scope().await?.executions();
@@ -96,29 +56,29 @@ pub async fn claim(
 }
 
 /// The execution, if this runner holds it (RUNNING or PAUSED under its claim).
-async fn held(ctx: &StudiosCtx, id: Uuid) -> Result<executions::Model, GraphError> {
+async fn held(ctx: &StudiosCtx, id: Uuid) -> Result<executions::Model, StudiosError> {
     let account = ctx.account_id()?;
     let row = visible_row::<executions::Entity, _>(ctx, id, "WorkflowExecution").await?;
     let status = ExecutionStatus::from_db(&row.status)?;
     if row.claimed_by != Some(account)
         || !matches!(status, ExecutionStatus::Running | ExecutionStatus::Paused)
     {
-        return Err(lease_lost());
+        return Err(StudiosError::LeaseLost);
     }
     Ok(row)
 }
 
 /// Extends the lease of a running execution this runner holds.
-pub async fn heartbeat(ctx: &StudiosCtx, id: Uuid) -> Result<executions::Model, GraphError> {
+pub async fn heartbeat(ctx: &StudiosCtx, id: Uuid) -> Result<executions::Model, StudiosError> {
     let row = held(ctx, id).await?;
     let account = ctx.account_id()?;
     if !table()
         .heartbeat(&ctx.db, row.id, account, ctx.lease)
         .await?
     {
-        return Err(lease_lost());
+        return Err(StudiosError::LeaseLost);
     }
-    visible_row::<executions::Entity, _>(ctx, row.id, "WorkflowExecution").await
+    Ok(visible_row::<executions::Entity, _>(ctx, row.id, "WorkflowExecution").await?)
 }
 
 /// A runner's outcome for an execution it holds, through the state machine.
@@ -126,10 +86,10 @@ pub async fn report(
     ctx: &StudiosCtx,
     id: Uuid,
     to: ExecutionStatus,
-    report: super::executions::Report,
-) -> Result<executions::Model, GraphError> {
+    report: super::execution::Report,
+) -> Result<executions::Model, StudiosError> {
     let row = held(ctx, id).await?;
-    super::executions::change_status(ctx, row.id, to, report, row.claimed_by).await
+    super::execution::change_status(ctx, row.id, to, report, row.claimed_by).await
 }
 
 /// Puts every running execution whose lease ran out back to PENDING as a retry (FAILED once

@@ -7,23 +7,24 @@ use sea_orm::{
     Set, TransactionTrait,
 };
 use studiogate_entities_studios::{scope, user_companies as uc, TenantScope};
-use studiogate_graph::{ErrorCode, GraphError};
+use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use super::{now, require_admin};
 use crate::context::StudiosCtx;
 use crate::enums::{MembershipRole, MembershipStatus};
+use crate::error::StudiosError;
 use crate::rules::company::keeps_an_admin;
 
-fn transition_error(from: &str, action: &str) -> GraphError {
-    GraphError::new(
-        ErrorCode::InvalidTransition,
-        format!("A {} membership cannot be {action}", from.to_uppercase()),
-    )
+fn transition_error(from: &str, action: &'static str) -> StudiosError {
+    StudiosError::MembershipTransition {
+        from: from.to_owned(),
+        action,
+    }
 }
 
 /// Asks to join a company. A rejected or revoked person may ask again.
-pub async fn request(ctx: &StudiosCtx, company_id: Uuid) -> Result<uc::Model, GraphError> {
+pub async fn request(ctx: &StudiosCtx, company_id: Uuid) -> Result<uc::Model, StudiosError> {
     let me = ctx.account_id()?;
     scope::joinable_company(company_id)
         .one(&ctx.db)
@@ -38,10 +39,7 @@ pub async fn request(ctx: &StudiosCtx, company_id: Uuid) -> Result<uc::Model, Gr
             if m.status == MembershipStatus::Pending.as_db()
                 || m.status == MembershipStatus::Approved.as_db() =>
         {
-            return Err(GraphError::conflict(
-                "companyId",
-                "You already have a membership or a pending request for this company",
-            ));
+            return Err(StudiosError::AlreadyMember);
         }
         Some(m) => {
             let mut row = m.into_active_model();
@@ -101,7 +99,7 @@ pub async fn decide(
     ctx: &StudiosCtx,
     membership_id: Uuid,
     decision: Decision,
-) -> Result<uc::Model, GraphError> {
+) -> Result<uc::Model, StudiosError> {
     let scope = ctx.scope().await?;
     let current = scope
         .memberships()
@@ -143,22 +141,24 @@ pub async fn decide(
         update = update.col_expr(uc::Column::JoinedAt, Expr::value(now()));
     }
     if update.exec(&txn).await?.rows_affected != 1 {
-        return Err(transition_error(status, "changed: it changed meanwhile"));
+        return Err(StudiosError::MembershipChangedMeanwhile {
+            from: status.to_owned(),
+        });
     }
     txn.commit().await?;
     ctx.forget_memberships().await;
     // Through the scope read before the change: reading the memberships again would cost a
     // statement, and the decided membership is in the admin's company either way.
-    scope
+    let decided = scope
         .memberships()
         .filter(uc::Column::Id.eq(current.id))
         .one(&ctx.db)
-        .await?
-        .ok_or_else(|| GraphError::not_found("Membership"))
+        .await?;
+    Ok(decided.ok_or_else(|| GraphError::not_found("Membership"))?)
 }
 
 /// The viewer leaves a company (their membership becomes inactive).
-pub async fn leave(ctx: &StudiosCtx, company_id: Uuid) -> Result<uc::Model, GraphError> {
+pub async fn leave(ctx: &StudiosCtx, company_id: Uuid) -> Result<uc::Model, StudiosError> {
     let me = ctx.account_id()?;
     let current = scope::memberships_of(me)
         .filter(uc::Column::CompanyId.eq(company_id))

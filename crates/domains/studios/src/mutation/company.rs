@@ -1,14 +1,15 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use studiogate_graph::error::GraphResult;
+use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use crate::context::writer;
 use crate::enums::{IndustryType, MembershipRole};
 use crate::objects::{Company, Membership};
 use crate::rules::company::Branch;
-use crate::services::companies::{self, BranchChange, CompanyFields};
-use crate::services::memberships::{self, Decision};
+use crate::services::company::{self, BranchChange, CompanyFields};
+use crate::services::membership::{self, Decision};
 
 #[derive(Default)]
 pub struct CompanyMutation;
@@ -110,7 +111,9 @@ pub struct MembershipPayload {
 }
 
 async fn decide(ctx: &Context<'_>, id: Uuid, decision: Decision) -> GraphResult<MembershipPayload> {
-    let row = memberships::decide(writer(ctx), id, decision).await?;
+    let row = membership::decide(writer(ctx), id, decision)
+        .await
+        .map_err(GraphError::from)?;
     Ok(MembershipPayload {
         membership: Membership(row),
     })
@@ -124,7 +127,9 @@ impl CompanyMutation {
         ctx: &Context<'_>,
         input: CompanyInput,
     ) -> GraphResult<CompanyPayload> {
-        let company = companies::create(writer(ctx), input.into()).await?;
+        let company = company::create(writer(ctx), input.into())
+            .await
+            .map_err(GraphError::from)?;
         Ok(CompanyPayload {
             company: Company(company),
         })
@@ -136,13 +141,14 @@ impl CompanyMutation {
         ctx: &Context<'_>,
         input: UpdateCompanyInput,
     ) -> GraphResult<CompanyPayload> {
-        let company = companies::update(
+        let company = company::update(
             writer(ctx),
             input.id,
             input.updated_at,
             input.company.into(),
         )
-        .await?;
+        .await
+        .map_err(GraphError::from)?;
         Ok(CompanyPayload {
             company: Company(company),
         })
@@ -170,8 +176,9 @@ impl CompanyMutation {
             }
         };
         let company =
-            companies::change_branches(writer(ctx), input.company_id, input.updated_at, change)
-                .await?;
+            company::change_branches(writer(ctx), input.company_id, input.updated_at, change)
+                .await
+                .map_err(GraphError::from)?;
         Ok(CompanyPayload {
             company: Company(company),
         })
@@ -183,7 +190,9 @@ impl CompanyMutation {
         ctx: &Context<'_>,
         input: CompanyIdInput,
     ) -> GraphResult<MembershipPayload> {
-        let row = memberships::request(writer(ctx), input.company_id).await?;
+        let row = membership::request(writer(ctx), input.company_id)
+            .await
+            .map_err(GraphError::from)?;
         Ok(MembershipPayload {
             membership: Membership(row),
         })
@@ -231,7 +240,9 @@ impl CompanyMutation {
         ctx: &Context<'_>,
         input: CompanyIdInput,
     ) -> GraphResult<MembershipPayload> {
-        let row = memberships::leave(writer(ctx), input.company_id).await?;
+        let row = membership::leave(writer(ctx), input.company_id)
+            .await
+            .map_err(GraphError::from)?;
         Ok(MembershipPayload {
             membership: Membership(row),
         })

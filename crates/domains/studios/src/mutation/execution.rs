@@ -1,11 +1,12 @@
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
 use studiogate_graph::error::GraphResult;
+use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use crate::context::writer;
 use crate::enums::{ExecutionStatus, FileUsageType};
 use crate::objects::WorkflowExecution;
-use crate::services::executions::{self, FileInput, Report};
+use crate::services::execution::{self, FileInput, Report};
 
 #[derive(Default)]
 pub struct ExecutionMutation;
@@ -67,14 +68,15 @@ impl ExecutionMutation {
                 usage_type: f.usage_type,
             })
             .collect();
-        let row = executions::start(
+        let row = execution::start(
             writer(ctx),
             input.studio_id,
             input.template_id,
             input.input_data.0,
             files,
         )
-        .await?;
+        .await
+        .map_err(GraphError::from)?;
         Ok(WorkflowExecutionPayload {
             workflow_execution: WorkflowExecution(row),
         })
@@ -92,8 +94,9 @@ impl ExecutionMutation {
             error_message: input.error_message,
             log_lines: input.log_lines.unwrap_or_default(),
         };
-        let row =
-            executions::change_status(writer(ctx), input.id, input.status, report, None).await?;
+        let row = execution::change_status(writer(ctx), input.id, input.status, report, None)
+            .await
+            .map_err(GraphError::from)?;
         Ok(WorkflowExecutionPayload {
             workflow_execution: WorkflowExecution(row),
         })

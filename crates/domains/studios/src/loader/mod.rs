@@ -1,9 +1,17 @@
-//! The domain's dataloaders, built fresh for every request. Each relation field is one
-//! `load_one`, each batch one statement, and every statement starts from the tenant scope.
+//! The domain's dataloaders, built fresh for every request from the viewer's context. Each
+//! relation field is one `load_one`, each batch one statement, and every statement starts from
+//! the tenant scope.
+
+mod analytics;
+mod filter;
+mod usage;
+
+pub use analytics::{Analytics, AnalyticsByCompanyIdLoader, AnalyticsByStudioIdLoader};
+pub use filter::{MembershipStatuses, StudioFilter, WorkflowExecutionFilter};
+pub use usage::{usages, UsagesByFileIdLoader};
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::InputObject;
-use sea_orm::{ColumnTrait, DbBackend, QueryFilter, Select};
+use async_graphql::Context;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use studiogate_entities_studios::{
@@ -12,71 +20,16 @@ use studiogate_entities_studios::{
     workflow_templates as templates,
 };
 use studiogate_graph::loader::{
-    dataloader as loader, ByIdLoader, CountLoader, Keys, ListFilter, ListLoader, PagedLoader,
-    Relation, Visible,
+    dataloader as loader, ByIdLoader, CountLoader, Keys, ListLoader, PagedLoader, Relation, Visible,
 };
 
 use crate::context::StudiosCtx;
-use crate::enums::{BusinessArea, ExecutionStatus, MembershipStatus};
-
-/// Narrows a studio list.
-#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct StudioFilter {
-    /// Only studios of this business area.
-    pub business_area: Option<BusinessArea>,
-}
-
-impl ListFilter<studios::Entity> for StudioFilter {
-    fn apply(&self, select: Select<studios::Entity>, _: DbBackend) -> Select<studios::Entity> {
-        match self.business_area {
-            Some(area) => select.filter(studios::Column::BusinessArea.eq(area.as_db())),
-            None => select,
-        }
-    }
-}
-
-/// Narrows an execution list.
-#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct WorkflowExecutionFilter {
-    /// Only executions in one of these states.
-    pub status: Option<Vec<ExecutionStatus>>,
-}
-
-impl ListFilter<executions::Entity> for WorkflowExecutionFilter {
-    fn apply(
-        &self,
-        select: Select<executions::Entity>,
-        _: DbBackend,
-    ) -> Select<executions::Entity> {
-        match &self.status {
-            Some(statuses) => {
-                select.filter(executions::Column::Status.is_in(statuses.iter().map(|s| s.as_db())))
-            }
-            None => select,
-        }
-    }
-}
-
-/// Which memberships of a company to list. Only company admins see requests and revocations;
-/// everyone else is limited to approved members.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct MembershipStatuses(pub Vec<MembershipStatus>);
-
-impl ListFilter<user_companies::Entity> for MembershipStatuses {
-    fn apply(
-        &self,
-        select: Select<user_companies::Entity>,
-        _: DbBackend,
-    ) -> Select<user_companies::Entity> {
-        select.filter(user_companies::Column::Status.is_in(self.0.iter().map(|s| s.as_db())))
-    }
-}
-
 pub(crate) type Paged<E, F> = Arc<DataLoader<PagedLoader<E, F>>>;
 pub(crate) type Counted<E, F> = Arc<DataLoader<CountLoader<E, F>>>;
 type ById<E> = DataLoader<ByIdLoader<E>>;
 type Listed<E> = DataLoader<ListLoader<E>>;
 
+/// The loaders of one request (or one subscription event), each holding the viewer's context.
 pub struct Loaders {
     pub company: ById<companies::Entity>,
     pub studio: ById<studios::Entity>,
@@ -95,9 +48,9 @@ pub struct Loaders {
     pub executions_by_template: Paged<executions::Entity, WorkflowExecutionFilter>,
     pub executions_by_user: Paged<executions::Entity, WorkflowExecutionFilter>,
     pub execution_count_by_user: Counted<executions::Entity, WorkflowExecutionFilter>,
-    pub usages_by_file: DataLoader<crate::usage::UsagesByFileIdLoader>,
-    pub studio_analytics: DataLoader<crate::analytics::AnalyticsByStudioIdLoader>,
-    pub company_analytics: DataLoader<crate::analytics::AnalyticsByCompanyIdLoader>,
+    pub usages_by_file: DataLoader<UsagesByFileIdLoader>,
+    pub studio_analytics: DataLoader<AnalyticsByStudioIdLoader>,
+    pub company_analytics: DataLoader<AnalyticsByCompanyIdLoader>,
     pub execution_count_by_template: Counted<executions::Entity, WorkflowExecutionFilter>,
     pub files_by_studio: Paged<files::Entity, ()>,
     pub file_count_by_studio: Counted<files::Entity, ()>,
@@ -254,9 +207,9 @@ impl Loaders {
             execution_count_by_template,
             executions_by_user,
             execution_count_by_user,
-            usages_by_file: loader(crate::usage::UsagesByFileIdLoader(ctx.clone())),
-            studio_analytics: loader(crate::analytics::AnalyticsByStudioIdLoader(ctx.clone())),
-            company_analytics: loader(crate::analytics::AnalyticsByCompanyIdLoader(ctx.clone())),
+            usages_by_file: loader(UsagesByFileIdLoader(ctx.clone())),
+            studio_analytics: loader(AnalyticsByStudioIdLoader(ctx.clone())),
+            company_analytics: loader(AnalyticsByCompanyIdLoader(ctx.clone())),
             files_by_studio,
             file_count_by_studio,
             boards_by_studio,
@@ -281,4 +234,9 @@ impl Loaders {
             ),
         }
     }
+}
+
+/// The request's loaders, as resolvers reach them.
+pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
+    ctx.data_unchecked::<Loaders>()
 }

@@ -1,11 +1,12 @@
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject, Upload};
 use studiogate_graph::error::GraphResult;
+use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use crate::context::writer;
 use crate::enums::AccessLevel;
 use crate::objects::File;
-use crate::services::files;
+use crate::services::file;
 
 #[derive(Default)]
 pub struct FileMutation;
@@ -48,14 +49,15 @@ impl FileMutation {
         input: UploadFileInput,
     ) -> GraphResult<FilePayload> {
         let upload = input.file.value(ctx)?;
-        let row = files::upload(
+        let row = file::upload(
             writer(ctx),
             input.studio_id,
             upload,
             input.access_level,
             input.metadata.map(|j| j.0),
         )
-        .await?;
+        .await
+        .map_err(GraphError::from)?;
         Ok(FilePayload { file: File(row) })
     }
 
@@ -65,7 +67,9 @@ impl FileMutation {
         ctx: &Context<'_>,
         input: DeleteFileInput,
     ) -> GraphResult<DeleteFilePayload> {
-        let id = files::delete(writer(ctx), input.id).await?;
+        let id = file::delete(writer(ctx), input.id)
+            .await
+            .map_err(GraphError::from)?;
         Ok(DeleteFilePayload {
             deleted_file_id: id,
         })

@@ -5,9 +5,10 @@ use studiogate_entities_studios::{companies, user_companies};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
-use super::{fresh, now, require_admin, unique, visible_company};
+use super::{fresh, now, require_admin, visible_company};
 use crate::context::StudiosCtx;
 use crate::enums::{IndustryType, MembershipRole, MembershipStatus};
+use crate::error::{Named, StudiosError};
 use crate::rules::company::{self as rules, Branch};
 use crate::rules::text;
 
@@ -18,8 +19,6 @@ pub struct CompanyFields {
     pub contact_phone: Option<String>,
     pub headquarters_address: String,
 }
-
-const NAME_TAKEN: &str = "You already have a company with this name";
 
 fn validated(f: &CompanyFields) -> Result<CompanyFields, GraphError> {
     Ok(CompanyFields {
@@ -44,7 +43,7 @@ fn validated(f: &CompanyFields) -> Result<CompanyFields, GraphError> {
 pub async fn create(
     ctx: &StudiosCtx,
     fields: CompanyFields,
-) -> Result<companies::Model, GraphError> {
+) -> Result<companies::Model, StudiosError> {
     let me = ctx.account_id()?;
     let f = validated(&fields)?;
     let txn = ctx.db.begin().await?;
@@ -62,7 +61,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| unique(e, "name", NAME_TAKEN))?;
+    .map_err(StudiosError::taken(Named::Company))?;
     user_companies::ActiveModel {
         id: Set(Uuid::new_v4()),
         user_id: Set(me),
@@ -84,7 +83,7 @@ async fn save(
     ctx: &StudiosCtx,
     current: companies::Model,
     change: impl FnOnce(&mut companies::ActiveModel),
-) -> Result<companies::Model, GraphError> {
+) -> Result<companies::Model, StudiosError> {
     let mut row = current.clone().into_active_model();
     change(&mut row);
     row.updated_at = Set(now());
@@ -97,11 +96,11 @@ async fn save(
         .filter(companies::Column::UpdatedAt.eq(current.updated_at))
         .exec(&ctx.db)
         .await
-        .map_err(|e| unique(e, "name", NAME_TAKEN))?;
+        .map_err(StudiosError::taken(Named::Company))?;
     if result.rows_affected != 1 {
-        return Err(GraphError::stale("Company"));
+        return Err(StudiosError::Stale { entity: "Company" });
     }
-    visible_company(ctx, current.id).await
+    Ok(visible_company(ctx, current.id).await?)
 }
 
 /// Admins change the company's fields.
@@ -110,7 +109,7 @@ pub async fn update(
     id: Uuid,
     seen: Option<chrono::DateTime<chrono::Utc>>,
     fields: CompanyFields,
-) -> Result<companies::Model, GraphError> {
+) -> Result<companies::Model, StudiosError> {
     let current = visible_company(ctx, id).await?;
     require_admin(ctx, id).await?;
     fresh(seen, current.updated_at, "Company")?;
@@ -137,7 +136,7 @@ pub async fn change_branches(
     company_id: Uuid,
     seen: Option<chrono::DateTime<chrono::Utc>>,
     change: BranchChange,
-) -> Result<companies::Model, GraphError> {
+) -> Result<companies::Model, StudiosError> {
     let current = visible_company(ctx, company_id).await?;
     require_admin(ctx, company_id).await?;
     fresh(seen, current.updated_at, "Company")?;

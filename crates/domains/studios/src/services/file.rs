@@ -14,7 +14,8 @@ use uuid::Uuid;
 use super::{now, require_admin, visible_studio};
 use crate::context::StudiosCtx;
 use crate::enums::AccessLevel;
-use crate::rules::files::{FILES, MAX_BYTES};
+use crate::error::StudiosError;
+use crate::rules::file::{FILES, MAX_BYTES};
 use studiogate_platform::storage::display_name;
 use studiogate_platform::FileStore;
 
@@ -24,7 +25,7 @@ pub async fn upload(
     upload: UploadValue,
     access: AccessLevel,
     metadata: Option<serde_json::Value>,
-) -> Result<files::Model, GraphError> {
+) -> Result<files::Model, StudiosError> {
     let studio = visible_studio(ctx, studio_id).await?;
     let name = display_name(&upload.filename)?;
     let declared = upload.content_type.clone();
@@ -64,7 +65,7 @@ pub async fn upload(
 }
 
 /// The uploader or a company admin deletes a file: the row, then the bytes.
-pub async fn delete(ctx: &StudiosCtx, id: Uuid) -> Result<Uuid, GraphError> {
+pub async fn delete(ctx: &StudiosCtx, id: Uuid) -> Result<Uuid, StudiosError> {
     let file = visible_row::<files::Entity, _>(ctx, id, "File").await?;
     if file.uploaded_by != ctx.account_id()? {
         let studio = visible_studio(ctx, file.studio_id).await?;

@@ -5,12 +5,14 @@ use serde_json::{json, Value};
 use studiogate_entities_studios::{files, workflow_executions as executions, workflow_templates};
 use studiogate_graph::loader::visible_row;
 use studiogate_graph::loader::Visible;
-use studiogate_graph::{ErrorCode, GraphError};
+use studiogate_graph::GraphError;
 use uuid::Uuid;
 
+use super::lease::lease_until;
 use super::{now, visible_studio};
 use crate::context::StudiosCtx;
 use crate::enums::{ExecutionStatus, FileUsageType};
+use crate::error::StudiosError;
 use crate::events::StudiosEvent;
 use crate::rules::execution::{transition, Timing};
 
@@ -54,7 +56,7 @@ pub async fn start(
     template_id: Uuid,
     input: Value,
     used: Vec<FileInput>,
-) -> Result<executions::Model, GraphError> {
+) -> Result<executions::Model, StudiosError> {
     let studio = visible_studio(ctx, studio_id).await?;
     let template = Visible::<workflow_templates::Entity>::visible(ctx)
         .await?
@@ -63,10 +65,7 @@ pub async fn start(
         .await?
         .ok_or_else(|| GraphError::not_found("WorkflowTemplate").with_field("templateId"))?;
     if !template.is_active {
-        return Err(GraphError::bad_input(
-            "templateId",
-            "The template is not active",
-        ));
+        return Err(GraphError::bad_input("templateId", "The template is not active").into());
     }
     check_input(&template.input_schema, &input)?;
     let ids: Vec<Uuid> = used.iter().map(|f| f.file_id).collect();
@@ -83,7 +82,8 @@ pub async fn start(
         return Err(GraphError::bad_input(
             format!("files.{i}.fileId"),
             "Files must belong to the execution's studio",
-        ));
+        )
+        .into());
     }
     let files_used: Vec<Value> = used
         .iter()
@@ -134,7 +134,7 @@ pub async fn change_status(
     to: ExecutionStatus,
     report: Report,
     runner: Option<Uuid>,
-) -> Result<executions::Model, GraphError> {
+) -> Result<executions::Model, StudiosError> {
     let current = visible_row::<executions::Entity, _>(ctx, id, "WorkflowExecution").await?;
     let from = ExecutionStatus::from_db(&current.status)?;
     let at = now();
@@ -154,7 +154,8 @@ pub async fn change_status(
             return Err(GraphError::bad_input(
                 "errorMessage",
                 "`errorMessage` must be at most 2000 characters",
-            ));
+            )
+            .into());
         }
     }
     // Logs are appended, never rewritten.
@@ -174,7 +175,7 @@ pub async fn change_status(
     row.retry_count = Set(timing.retry_count);
     row.logs = Set(json!(logs));
     row.lease_expires_at = Set(match (runner, to) {
-        (Some(_), ExecutionStatus::Running) => Some(super::runner::lease_until(ctx, at)),
+        (Some(_), ExecutionStatus::Running) => Some(lease_until(ctx, at)),
         _ => None,
     });
     if let Some(output) = report.output_data {
@@ -195,11 +196,7 @@ pub async fn change_status(
     }
     let result = update.exec(&ctx.db).await?;
     if result.rows_affected != 1 {
-        return Err(GraphError::new(
-            ErrorCode::InvalidTransition,
-            "The execution changed state meanwhile; reload and retry",
-        )
-        .with_field("status"));
+        return Err(StudiosError::ExecutionChangedMeanwhile);
     }
     let row = visible_row::<executions::Entity, _>(ctx, current.id, "WorkflowExecution").await?;
     ctx.events.publish(&StudiosEvent::execution(&row)).await;

@@ -3,39 +3,18 @@
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, QueryFilter, Set};
 use serde_json::json;
 use studiogate_entities_studios::{
-    card_field_definitions as defs, kanban_boards as boards, kanban_cards as cards,
-    kanban_stages as stages, workflow_executions as executions, workflow_templates as templates,
-    TenantScope,
+    kanban_boards as boards, kanban_cards as cards, kanban_stages as stages,
+    workflow_executions as executions, workflow_templates as templates, TenantScope,
 };
-use studiogate_graph::loader::Visible;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use super::now;
 use crate::context::StudiosCtx;
-use crate::enums::{CardFieldType, ExecutionStatus};
+use crate::enums::ExecutionStatus;
 use crate::events::StudiosEvent;
-use crate::rules::fields::{Definition, FieldValue};
-use crate::rules::triggers::{self, Event};
-
-/// The studio's field definitions, for checking card values.
-pub async fn definitions(ctx: &StudiosCtx, studio_id: Uuid) -> Result<Vec<Definition>, GraphError> {
-    Visible::<defs::Entity>::visible(ctx)
-        .await?
-        .filter(defs::Column::StudioId.eq(studio_id))
-        .all(&ctx.db)
-        .await?
-        .into_iter()
-        .map(|d| {
-            Ok(Definition {
-                name: d.field_name,
-                field_type: CardFieldType::from_db(&d.field_type)?.into(),
-                config: d.field_config,
-                required: d.is_required,
-            })
-        })
-        .collect()
-}
+use crate::rules::fields::FieldValue;
+use crate::rules::trigger::{self, Event};
 
 /// Starts an execution for every trigger of `stage` that fires for `event`; returns their
 /// events, to publish once the caller's transaction has committed. `scope` is the caller's,
@@ -48,12 +27,12 @@ pub async fn run(
     card: &cards::Model,
     event: Event<'_>,
 ) -> Result<Vec<StudiosEvent>, GraphError> {
-    let list = triggers::parse(&stage.workflow_triggers)?;
+    let list = trigger::parse(&stage.workflow_triggers)?;
     let values: Vec<FieldValue> =
         serde_json::from_value(card.custom_fields.clone()).unwrap_or_default();
     let firing: Vec<_> = list
         .iter()
-        .filter(|t| triggers::fires(t, &event, &values))
+        .filter(|t| trigger::fires(t, &event, &values))
         .collect();
     if firing.is_empty() {
         return Ok(Vec::new());

@@ -1,12 +1,13 @@
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use studiogate_graph::error::GraphResult;
+use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use crate::context::writer;
 use crate::enums::BusinessArea;
 use crate::objects::Studio;
-use crate::services::studios::{self, StudioChanges};
+use crate::services::studio::{self, StudioChanges};
 
 #[derive(Default)]
 pub struct StudioMutation;
@@ -58,14 +59,15 @@ impl StudioMutation {
         ctx: &Context<'_>,
         input: CreateStudioInput,
     ) -> GraphResult<StudioPayload> {
-        let studio = studios::create(
+        let studio = studio::create(
             writer(ctx),
             input.company_id,
             &input.name,
             input.description,
             input.business_area,
         )
-        .await?;
+        .await
+        .map_err(GraphError::from)?;
         Ok(StudioPayload {
             studio: Studio(studio),
         })
@@ -87,7 +89,9 @@ impl StudioMutation {
             description,
             business_area: input.business_area,
         };
-        let studio = studios::update(writer(ctx), input.id, input.updated_at, changes).await?;
+        let studio = studio::update(writer(ctx), input.id, input.updated_at, changes)
+            .await
+            .map_err(GraphError::from)?;
         Ok(StudioPayload {
             studio: Studio(studio),
         })
@@ -99,7 +103,9 @@ impl StudioMutation {
         ctx: &Context<'_>,
         input: DeleteStudioInput,
     ) -> GraphResult<DeleteStudioPayload> {
-        let id = studios::delete(writer(ctx), input.id).await?;
+        let id = studio::delete(writer(ctx), input.id)
+            .await
+            .map_err(GraphError::from)?;
         Ok(DeleteStudioPayload {
             deleted_studio_id: id,
         })

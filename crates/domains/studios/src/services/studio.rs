@@ -11,12 +11,11 @@ use studiogate_graph::GraphError;
 use studiogate_platform::{audit, AuditEvent};
 use uuid::Uuid;
 
-use super::{fresh, now, unique, visible_company, visible_studio};
+use super::{fresh, now, visible_company, visible_studio};
 use crate::context::StudiosCtx;
 use crate::enums::BusinessArea;
+use crate::error::{Named, StudiosError};
 use crate::rules::text;
-
-const NAME_TAKEN: &str = "The company already has a studio with this name";
 
 /// What the audit trail keeps of a studio: its API fields.
 fn audited(row: &studios::Model) -> Value {
@@ -62,7 +61,7 @@ pub async fn create(
     name: &str,
     description: Option<String>,
     business_area: BusinessArea,
-) -> Result<studios::Model, GraphError> {
+) -> Result<studios::Model, StudiosError> {
     let company = visible_company(ctx, company_id).await?;
     let txn = ctx.db.begin().await?;
     let row = studios::ActiveModel {
@@ -79,7 +78,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| unique(e, "name", NAME_TAKEN))?;
+    .map_err(StudiosError::taken(Named::Studio))?;
     record(&txn, ctx, "studio.created", None, Some(&row)).await?;
     txn.commit().await?;
     Ok(row)
@@ -97,7 +96,7 @@ pub async fn update(
     id: Uuid,
     seen: Option<DateTime<Utc>>,
     changes: StudioChanges,
-) -> Result<studios::Model, GraphError> {
+) -> Result<studios::Model, StudiosError> {
     let current = visible_studio(ctx, id).await?;
     fresh(seen, current.updated_at, "Studio")?;
     let mut row = current.clone().into_active_model();
@@ -122,9 +121,9 @@ pub async fn update(
         .filter(studios::Column::UpdatedAt.eq(current.updated_at))
         .exec(&txn)
         .await
-        .map_err(|e| unique(e, "name", NAME_TAKEN))?;
+        .map_err(StudiosError::taken(Named::Studio))?;
     if result.rows_affected != 1 {
-        return Err(GraphError::stale("Studio"));
+        return Err(StudiosError::Stale { entity: "Studio" });
     }
     // The row as this transaction wrote it.
     let updated = scope
@@ -140,7 +139,7 @@ pub async fn update(
 
 /// Deletes the studio; its executions, files, boards and field definitions go with it
 /// (ON DELETE CASCADE).
-pub async fn delete(ctx: &StudiosCtx, id: Uuid) -> Result<Uuid, GraphError> {
+pub async fn delete(ctx: &StudiosCtx, id: Uuid) -> Result<Uuid, StudiosError> {
     let current = visible_studio(ctx, id).await?;
     let txn = ctx.db.begin().await?;
     record(&txn, ctx, "studio.deleted", Some(&current), None).await?;
