@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use studiogate_testkit::{error_codes, on_both_backends, Backend};
 
-use crate::support::{account, company, rows, seeded};
+use crate::support::{company, member, rows, seeded};
 
 const CREATE: &str = r#"mutation($input: CreateStudioInput!) { createStudio(input: $input) { studio { id updatedAt } } }"#;
 const UPDATE: &str =
@@ -43,7 +43,7 @@ async fn trail(app: &studiogate_testkit::TestApp, entity_id: &str) -> Vec<Value>
 
 async fn studio_changes_leave_one_event_each_and_refused_ones_none(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let member_id = account(&seed, 0, 1);
+    let member_id = member(&seed, 0, 1);
     let member = app.token(member_id);
     let tenant = company(&seed, 0).to_string();
     let body = app

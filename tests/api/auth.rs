@@ -3,7 +3,7 @@ use serde_json::json;
 use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp, TEST_JWT_SECRET};
 use uuid::Uuid;
 
-use crate::support::{account, seeded, BIN};
+use crate::support::{member, seeded, BIN};
 
 const QUERY: &str = "{ viewer { id } }";
 
@@ -23,7 +23,7 @@ async fn refused(app: &TestApp, header: &str) -> bool {
 async fn bad_tokens_are_refused_with_unauthenticated(backend: Backend) {
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let (app, seed) = seeded(&backend, 1).await;
-    let sub = account(&seed, 0, 1);
+    let sub = member(&seed, 0, 1);
     let good = app.token(sub);
     let expired =
         studiogate_graph::JwtKeys::new(TEST_JWT_SECRET.as_bytes(), None).sign(sub, -60, None);
@@ -64,7 +64,7 @@ on_both_backends!(bad_tokens_are_refused_with_unauthenticated);
 async fn token_command_prints_a_token_the_server_accepts() {
     let backend = &Backend::Sqlite;
     let (app, seed) = seeded(backend, 1).await;
-    let sub = account(&seed, 0, 2);
+    let sub = member(&seed, 0, 2);
     let out = app
         .run(&["token", "--sub", &sub.to_string(), "--ttl-secs", "120"])
         .await

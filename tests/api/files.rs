@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp};
 use uuid::Uuid;
 
-use crate::support::{account, company, rows, seeded, uuid};
+use crate::support::{admin, company, member, rows, seeded, uuid};
 
 fn stored_objects(app: &TestApp) -> usize {
     fn walk(dir: &std::path::Path) -> usize {
@@ -40,7 +40,7 @@ const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%E
 
 async fn uploads_are_sniffed_stored_and_downloaded_through_signed_links(backend: Backend) {
     let (app, seed) = seeded(&backend, 2).await;
-    let me = app.token(account(&seed, 0, 1));
+    let me = app.token(member(&seed, 0, 1));
     let studio = first_studio(&app, company(&seed, 0)).await;
     let body = app
         .upload(
@@ -94,7 +94,7 @@ on_both_backends!(uploads_are_sniffed_stored_and_downloaded_through_signed_links
 
 async fn bad_uploads_are_refused_and_leave_nothing_behind(backend: Backend) {
     let (app, seed) = seeded(&backend, 2).await;
-    let me = app.token(account(&seed, 0, 1));
+    let me = app.token(member(&seed, 0, 1));
     let studio = first_studio(&app, company(&seed, 0)).await;
     let foreign = first_studio(&app, company(&seed, 1)).await;
     let files_before = rows(&app, "SELECT id FROM files").await.len();
@@ -121,7 +121,7 @@ on_both_backends!(bad_uploads_are_refused_and_leave_nothing_behind);
 
 async fn deletes_remove_row_and_bytes_and_only_uploaders_or_admins_may(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let uploader = app.token(account(&seed, 0, 1));
+    let uploader = app.token(member(&seed, 0, 1));
     let studio = first_studio(&app, company(&seed, 0)).await;
     let body = app
         .upload(
@@ -137,14 +137,14 @@ async fn deletes_remove_row_and_bytes_and_only_uploaders_or_admins_may(backend: 
     let file: Value = body["data"]["uploadFile"]["file"].clone();
     assert_eq!(file["mimeType"], "application/json", "{body}");
     let delete = "mutation($id: UUID!) { deleteFile(input: { id: $id }) { deletedFileId } }";
-    let colleague = app.token(account(&seed, 0, 2));
+    let colleague = app.token(member(&seed, 0, 2));
     let refused = app
         .gql(&colleague, delete, json!({ "id": file["id"] }))
         .await
         .expect("ok");
     assert_eq!(error_codes(&refused), vec!["FORBIDDEN"]);
     assert_eq!(stored_objects(&app), 1);
-    let admin = app.token(account(&seed, 0, 0));
+    let admin = app.token(admin(&seed, 0));
     let done = app
         .gql(&admin, delete, json!({ "id": file["id"] }))
         .await
@@ -199,7 +199,7 @@ async fn files_go_to_an_s3_bucket_when_configured() {
         .await
         .expect("app");
     let seed = app.seed(1).await.expect("seed");
-    let me = app.token(account(&seed, 0, 1));
+    let me = app.token(member(&seed, 0, 1));
     let studio = first_studio(&app, company(&seed, 0)).await;
     let body = app
         .upload(

@@ -8,7 +8,7 @@ use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp};
 use uuid::Uuid;
 
 use crate::files::first_studio;
-use crate::support::{account, company, seeded, seeded_with_env, BIN};
+use crate::support::{company, member, seeded, seeded_with_env, BIN};
 
 const TYPENAME: &str = "{ __typename }";
 
@@ -118,7 +118,7 @@ async fn uploads_are_limited_in_size_and_number() {
         ],
     )
     .await;
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     let studio = first_studio(&app, company(&seed, 0)).await;
     let body = app
         .upload(
@@ -451,10 +451,10 @@ async fn members_of_a_company_share_its_budget_and_other_tenants_are_unaffected(
     )
     .await;
     let (a1, a2) = (
-        app.token(account(&seed, 0, 1)),
-        app.token(account(&seed, 0, 2)),
+        app.token(member(&seed, 0, 1)),
+        app.token(member(&seed, 0, 2)),
     );
-    let b1 = app.token(account(&seed, 1, 1));
+    let b1 = app.token(member(&seed, 1, 1));
     for token in [&a1, &a1, &a2] {
         let (status, body) = app
             .post(Some(token), TYPENAME, json!({}))
@@ -481,7 +481,7 @@ async fn seeded_data_still_flows_under_the_default_limits() {
     // The flagship query runs under every default limit (cost, depth, rate).
     let backend = &Backend::Sqlite;
     let (app, seed) = seeded(backend, 1).await;
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     let body = app
         .gql(&token, crate::nested::NESTED, json!({}))
         .await
@@ -588,7 +588,7 @@ async fn websocket_operations_are_capped_per_socket_and_per_viewer(backend: Back
         ("STUDIOGATE_WS_MAX_OPERATIONS_PER_VIEWER", "3"),
     ];
     let (app, seed) = seeded_with_env(&backend, 1, &env).await;
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     let studio = json!({ "id": first_studio(&app, company(&seed, 0)).await });
     let watch = crate::realtime::WATCH_STUDIO;
     let refusal = |frame: Option<Frame>| match frame {

@@ -3,13 +3,13 @@
 use serde_json::json;
 use studiogate_testkit::{error_codes, on_both_backends, Backend};
 
-use crate::support::{account, company, rows, seeded};
+use crate::support::{company, member, rows, seeded};
 
 const CREATE: &str = r#"mutation($input: CreateStudioInput!) { createStudio(input: $input) { studio { id name } } }"#;
 
 async fn a_retried_create_with_the_same_key_writes_one_row(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     let input = |name: &str| json!({ "input": { "companyId": company(&seed, 0), "name": name, "businessArea": "SALES" } });
     let key = [("Idempotency-Key", "create-studio-7f3a")];
     let before = rows(&app, "SELECT id FROM studios").await.len();
@@ -59,7 +59,7 @@ async fn a_retried_create_with_the_same_key_writes_one_row(backend: Backend) {
     assert!(fixed["errors"].is_null(), "{backend:?}: {fixed}");
 
     // Keys belong to an account: another member's same key is theirs alone.
-    let other_member = app.token(account(&seed, 0, 2));
+    let other_member = app.token(member(&seed, 0, 2));
     let (_, _, theirs) = app
         .post_with_headers(&other_member, CREATE, input("Theirs"), &key)
         .await
@@ -79,7 +79,7 @@ async fn a_request_that_times_out_releases_its_key() {
     let backend = studiogate_testkit::postgres();
     let env = [("STUDIOGATE_REQUEST_TIMEOUT_SECS", "1")];
     let (app, seed) = crate::support::seeded_with_env(&backend, 1, &env).await;
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     let input = json!({ "input": { "companyId": company(&seed, 0), "name": "Slow", "businessArea": "SALES" } });
     let key = [("Idempotency-Key", "slow-create-1")];
 

@@ -6,7 +6,9 @@ use serde_json::{json, Value};
 use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp};
 use uuid::Uuid;
 
-use crate::support::{account, company, rows, seeded, seeded_with_env, uuid};
+use crate::support::{
+    admin, company, member, pending, rejected, revoked, rows, seeded, seeded_with_env, uuid,
+};
 
 /// Every root field that takes an id, with the query that asks for it.
 const LOOKUPS: [(&str, &str); 6] = [
@@ -118,7 +120,7 @@ fn collect(value: &Value, key: &str, out: &mut Vec<Value>) {
 async fn member_of_a_reaches_nothing_of_b_through_any_path(backend: Backend) {
     let (app, seed) = seeded_with_env(&backend, 2, NO_COST_LIMIT).await;
     let (a, b) = (company(&seed, 0), company(&seed, 1));
-    let viewer = account(&seed, 0, 1);
+    let viewer = member(&seed, 0, 1);
     let body = app
         .gql(&app.token(viewer), EVERYTHING, json!({}))
         .await
@@ -164,17 +166,17 @@ on_both_backends!(member_of_a_reaches_nothing_of_b_through_any_path);
 
 async fn pending_rejected_and_revoked_members_get_nothing(backend: Backend) {
     let (app, seed) = seeded_with_env(&backend, 1, NO_COST_LIMIT).await;
-    for k in [7, 8, 9] {
-        let token = app.token(account(&seed, 0, k));
+    for outsider in [pending(&seed, 0), rejected(&seed, 0), revoked(&seed, 0)] {
+        let token = app.token(outsider);
         let body = app.gql(&token, EVERYTHING, json!({})).await.expect("ok");
         assert_eq!(
             body["data"]["companies"]["nodes"],
             json!([]),
-            "{backend:?} k={k}"
+            "{backend:?} {outsider}"
         );
         let mut execs = Vec::new();
         collect(&body["data"]["workflowTemplates"], "id", &mut execs);
-        assert!(execs.is_empty(), "{backend:?} k={k}: {execs:?}");
+        assert!(execs.is_empty(), "{backend:?} {outsider}: {execs:?}");
         // Their own membership is visible to them, the company behind it is not.
         let own = &body["data"]["viewer"]["memberships"];
         assert_eq!(own.as_array().map(Vec::len), Some(1));
@@ -198,8 +200,9 @@ async fn private_files_are_visible_to_their_uploader_only(backend: Backend) {
     .await;
     let row = &private[0];
     let (file, owner) = (uuid(row, "id"), uuid(row, "uploaded_by"));
-    let other = (0..7)
-        .map(|k| account(&seed, 0, k))
+    let other = (1..=6)
+        .map(|n| member(&seed, 0, n))
+        .chain([admin(&seed, 0)])
         .find(|a| *a != owner)
         .expect("another member");
     let q = "query($id: UUID!) { file(id: $id) { id accessLevel } }";
@@ -338,7 +341,7 @@ async fn members_of_another_company_cannot_mutate_anything_of_this_one(backend: 
     };
     let before = snapshot().await;
     // The admin of company B, so that no refusal comes from a missing role.
-    let intruder = app.token(account(&seed, 1, 0));
+    let intruder = app.token(admin(&seed, 1));
     for (query, input) in attempts {
         let body = app
             .gql(&intruder, query, json!({ "v": input }))
@@ -356,7 +359,7 @@ async fn members_of_another_company_cannot_mutate_anything_of_this_one(backend: 
         "{backend:?}: something of A changed"
     );
     let q = "query($id: UUID!) { studio(id: $id) { name } }";
-    let admin_a = app.token(account(&seed, 0, 0));
+    let admin_a = app.token(admin(&seed, 0));
     let studio = app
         .gql(&admin_a, q, json!({ "id": id("studio") }))
         .await

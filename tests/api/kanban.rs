@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp};
 
-use crate::support::{account, seeded};
+use crate::support::{member, rejected, seeded};
 
 const BOARD: &str = r#"query($id: UUID!) { kanbanBoard(id: $id) { stages { id name position cards { id title position } } } }"#;
 const CARD: &str = r#"mutation($input: CreateKanbanCardInput!) { createKanbanCard(input: $input) { kanbanCard { id position stage { id } } } }"#;
@@ -50,7 +50,7 @@ fn assert_contiguous(board: &Value) -> usize {
 
 async fn stages_and_cards_keep_contiguous_positions(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     let board = board_id(&app, &token).await;
     let stage = r#"mutation($input: CreateKanbanStageInput!) { createKanbanStage(input: $input) { kanbanStage { id position } } }"#;
     let bad = app
@@ -98,13 +98,13 @@ async fn stages_and_cards_keep_contiguous_positions(backend: Backend) {
         .collect();
     assert_eq!(names, ["Backlog", "To do", "Doing", "Done"]);
 
-    let outsider = crate::support::account(&seed, 0, 7);
+    let outsider = crate::support::pending(&seed, 0);
     let refused = app.gql(&token, CARD, json!({ "input": { "stageId": stages[1]["id"], "title": "T", "assigneeId": outsider } })).await.expect("ok");
     assert_eq!(
         refused["errors"][0]["extensions"]["field"], "assigneeId",
         "{refused}"
     );
-    let top = app.gql(&token, CARD, json!({ "input": { "stageId": stages[1]["id"], "title": "Urgent", "position": 0, "assigneeId": account(&seed, 0, 2), "customFields": priority() } })).await.expect("ok");
+    let top = app.gql(&token, CARD, json!({ "input": { "stageId": stages[1]["id"], "title": "Urgent", "position": 0, "assigneeId": member(&seed, 0, 2), "customFields": priority() } })).await.expect("ok");
     let top = top["data"]["createKanbanCard"]["kanbanCard"].clone();
     assert_eq!(top["position"], 0, "{top}");
     let moved = app
@@ -157,7 +157,7 @@ async fn stages_and_cards_keep_contiguous_positions(backend: Backend) {
         .collect();
     assert_eq!(names, ["To do", "Doing", "Done", "Backlog"]);
 
-    let foreign = app.token(account(&seed, 0, 8));
+    let foreign = app.token(rejected(&seed, 0));
     let nope = app
         .gql(
             &foreign,
@@ -172,7 +172,7 @@ on_both_backends!(stages_and_cards_keep_contiguous_positions);
 
 async fn concurrent_moves_leave_positions_contiguous_and_unique(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     let board = board_id(&app, &token).await;
     let layout = app
         .gql(&token, BOARD, json!({ "id": board }))
@@ -237,7 +237,7 @@ on_both_backends!(concurrent_moves_leave_positions_contiguous_and_unique);
 
 async fn card_custom_fields_follow_the_studio_definitions(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     let board = board_id(&app, &token).await;
     let layout = app
         .gql(&token, BOARD, json!({ "id": board }))
@@ -314,7 +314,7 @@ on_both_backends!(card_custom_fields_follow_the_studio_definitions);
 
 async fn stage_triggers_fire_exactly_once_per_qualifying_change(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     let board = board_id(&app, &token).await;
     let layout = app
         .gql(&token, BOARD, json!({ "id": board }))

@@ -306,7 +306,7 @@ async fn malformed_scalars_are_bad_user_input() {
 /// in text, SQLite can), in variables and escaped in the document; nothing is written.
 async fn nul_characters_are_bad_user_input(backend: Backend) {
     let (app, seed) = crate::support::seeded(&backend, 1).await;
-    let token = app.token(crate::support::account(&seed, 0, 1));
+    let token = app.token(crate::support::member(&seed, 0, 1));
     let company = crate::support::company(&seed, 0);
     let create =
         "mutation($input: CreateStudioInput!) { createStudio(input: $input) { studio { id } } }";

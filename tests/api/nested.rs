@@ -1,7 +1,7 @@
 use serde_json::json;
 use studiogate_testkit::{on_both_backends, Backend};
 
-use crate::support::{account, company, rows, seeded, text, uuid};
+use crate::support::{admin, company, member, rows, seeded, text, uuid};
 
 /// companies -> studios -> executions -> files, the flagship query.
 pub const NESTED: &str = r#"
@@ -30,7 +30,7 @@ query Nested {
 
 async fn nested_query_walks_companies_studios_executions_files(backend: Backend) {
     let (app, seed) = seeded(&backend, 2).await;
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     let body = app.gql(&token, NESTED, json!({})).await.expect("response");
     assert!(body["errors"].is_null(), "{backend:?}: {body}");
     let companies = body["data"]["companies"]["nodes"].as_array().expect("list");
@@ -103,7 +103,7 @@ async fn nested_query_statement_count_is_flat_across_scales(backend: Backend) {
     for scale in [2, 10] {
         let (app, seed) = seeded(&backend, scale).await;
         // Company 1's member k=1 is also the viewer at both scales.
-        let token = app.token(account(&seed, 1, 1));
+        let token = app.token(member(&seed, 1, 1));
         let (n, body) = app
             .count_statements(&token, FLAGSHIP, json!({}))
             .await
@@ -133,7 +133,7 @@ async fn total_counts_are_batched_per_level(backend: Backend) {
         executions(first: 1) { totalCount } files(first: 1) { totalCount } } } } }
     }"#;
     let (app, seed) = seeded(&backend, 2).await;
-    let token = app.token(account(&seed, 0, 0));
+    let token = app.token(admin(&seed, 0));
     let (n, body) = app
         .count_statements(&token, COUNTS, json!({}))
         .await

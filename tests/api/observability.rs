@@ -4,7 +4,7 @@ use serde_json::json;
 use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp};
 use uuid::Uuid;
 
-use crate::support::{account, rows, seeded, BIN};
+use crate::support::{admin, rows, seeded, BIN};
 
 /// The value of the first sample line of `/metrics` that starts with `series`.
 fn sample(metrics: &str, series: &str) -> Option<f64> {
@@ -44,7 +44,7 @@ async fn every_response_carries_a_request_id() {
 
 async fn metrics_are_exposed_and_move(backend: Backend) {
     let (app, summary) = seeded(&backend, 1).await;
-    let token = app.token(account(&summary, 0, 0));
+    let token = app.token(admin(&summary, 0));
     let query = "query Flagship { companies { nodes { name studios(first: 5) { nodes { name executions(first: 2) { nodes { id } } } } } } }";
     let count =
         "studiogate_graphql_request_duration_seconds_count{operation=\"Flagship\",outcome=\"ok\"}";

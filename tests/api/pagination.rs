@@ -2,7 +2,7 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 use studiogate_testkit::{error_codes, on_both_backends, Backend};
 
-use crate::support::{account, seeded};
+use crate::support::{member, seeded};
 
 const EXECUTIONS: &str = r#"
 query Page($first: Int, $after: String, $order: ListOrder, $status: [ExecutionStatus!]) {
@@ -21,7 +21,7 @@ fn executions(body: &Value) -> &Value {
 
 async fn pages_walk_a_list_without_gaps_or_repeats(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     for order in ["NEWEST_FIRST", "OLDEST_FIRST"] {
         let mut seen = Vec::new();
         let mut after = Value::Null;
@@ -59,7 +59,7 @@ on_both_backends!(pages_walk_a_list_without_gaps_or_repeats);
 
 async fn status_filter_narrows_executions(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     let vars = json!({ "first": 100, "status": ["FAILED", "PAUSED"] });
     let body = app.gql(&token, EXECUTIONS, vars).await.expect("page");
     let conn = executions(&body);
@@ -83,7 +83,7 @@ async fn studio_and_template_filters_narrow_their_lists(backend: Backend) {
       all: workflowTemplates(first: 100) { totalCount }
     }"#;
     let (app, seed) = seeded(&backend, 1).await;
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     let body = app.gql(&token, QUERY, json!({})).await.expect("ok");
     assert!(body["errors"].is_null(), "{body}");
     let studios = &body["data"]["companies"]["nodes"][0]["studios"];
@@ -115,7 +115,7 @@ on_both_backends!(studio_and_template_filters_narrow_their_lists);
 
 async fn page_size_and_cursor_are_validated(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     for (vars, field) in [
         (json!({ "first": 0 }), "first"),
         (json!({ "first": 101 }), "first"),

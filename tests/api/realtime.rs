@@ -6,7 +6,7 @@ use std::time::Duration;
 use studiogate_testkit::{error_codes, on_both_backends, Backend, Frame, Subscription, TestApp};
 use uuid::Uuid;
 
-use crate::support::{account, company, rows, seeded, uuid};
+use crate::support::{admin, company, member, rows, seeded, uuid};
 
 const START: &str = r#"mutation($input: StartWorkflowExecutionInput!) {
   startWorkflowExecution(input: $input) { workflowExecution { id status } } }"#;
@@ -112,8 +112,8 @@ pub async fn watch(app: &TestApp, token: &str, studio: Uuid) -> Subscription {
 async fn execution_events_reach_members_of_the_company_only(backend: Backend) {
     let (app, seed) = seeded(&backend, 2).await;
     let (a, b) = (
-        app.token(account(&seed, 0, 1)),
-        app.token(account(&seed, 1, 1)),
+        app.token(member(&seed, 0, 1)),
+        app.token(member(&seed, 1, 1)),
     );
     let (studio_a, studio_b) = (
         studios_of(&app, &seed, 0).await[0],
@@ -168,8 +168,8 @@ on_both_backends!(execution_events_reach_members_of_the_company_only);
 
 async fn a_revoked_member_stops_receiving(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let member_id = account(&seed, 0, 2);
-    let (admin, member) = (app.token(account(&seed, 0, 0)), app.token(member_id));
+    let member_id = member(&seed, 0, 2);
+    let (admin, member) = (app.token(admin(&seed, 0)), app.token(member_id));
     let studio = studios_of(&app, &seed, 0).await[0];
     let template = template(&app, &admin).await;
     let mut watcher = watch(&app, &admin, studio).await;
@@ -208,7 +208,7 @@ on_both_backends!(a_revoked_member_stops_receiving);
 
 async fn board_events_come_for_committed_work_only(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     let board = rows(&app, "SELECT id FROM kanban_boards").await;
     let board = uuid(&board[0], "id");
     let stages = app
@@ -311,7 +311,7 @@ async fn a_replica_delivers_events_of_writes_made_on_another() {
     let backend = studiogate_testkit::postgres();
     let (a, seed) = seeded(&backend, 1).await;
     let b = a.spawn_replica().await.expect("replica starts");
-    let token = a.token(account(&seed, 0, 1));
+    let token = a.token(member(&seed, 0, 1));
     let studio = studios_of(&a, &seed, 0).await[0];
     let template = template(&a, &token).await;
     let mut sub = watch(&b, &token, studio).await;
@@ -351,7 +351,7 @@ async fn shutdown_closes_subscriptions_with_going_away() {
         .await
         .expect("app");
     let seed = app.seed(1).await.expect("seed");
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     let studio = studios_of(&app, &seed, 0).await[0];
     let mut sub = watch(&app, &token, studio).await;
     // Answered over the same connection: the subscription is set up.
@@ -367,7 +367,7 @@ async fn a_client_that_stops_reading_is_dropped() {
         .await
         .expect("app");
     let seed = app.seed(1).await.expect("seed");
-    let token = app.token(account(&seed, 0, 1));
+    let token = app.token(member(&seed, 0, 1));
     let studio = studios_of(&app, &seed, 0).await[0];
     let template = template(&app, &token).await;
     let watch_big =
@@ -413,7 +413,7 @@ async fn a_connection_ends_when_its_token_expires() {
         .await
         .expect("app");
     let seed = app.seed(1).await.expect("seed");
-    let sub_id = account(&seed, 0, 1).to_string();
+    let sub_id = member(&seed, 0, 1).to_string();
     let out = app
         .run(&["token", "--sub", &sub_id, "--ttl-secs", "2"])
         .await

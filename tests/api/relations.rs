@@ -3,14 +3,14 @@
 use serde_json::{json, Value};
 use studiogate_testkit::{on_both_backends, Backend};
 
-use crate::support::{account, seeded};
+use crate::support::{admin, member, seeded};
 
 async fn files_know_the_executions_that_used_them(backend: Backend) {
     const QUERY: &str = r#"{ companies(first: 1) { nodes { studios(first: 1, order: OLDEST_FIRST) { nodes {
         files(first: 15) { nodes { id usedBy(first: 100) { usageType execution { id
           files { usageType file { id } } } } } } } } } } }"#;
     let (app, seed) = seeded(&backend, 1).await;
-    let token = app.token(account(&seed, 0, 0));
+    let token = app.token(admin(&seed, 0));
     let (n, body) = app
         .count_statements(&token, QUERY, json!({}))
         .await
@@ -49,7 +49,7 @@ async fn people_and_templates_lead_back_to_executions(backend: Backend) {
       workflowTemplates(first: 30) { nodes { id executions(first: 100) { totalCount nodes { template { id } } } } }
     }"#;
     let (app, seed) = seeded(&backend, 1).await;
-    let me = account(&seed, 0, 3);
+    let me = member(&seed, 0, 3);
     let body = app.gql(&app.token(me), QUERY, json!({})).await.expect("ok");
     assert!(body["errors"].is_null(), "{body}");
     let mine = &body["data"]["viewer"]["profile"]["executions"];
@@ -83,7 +83,7 @@ async fn kanban_board_walks_stages_and_cards_in_order(backend: Backend) {
         stages { name color position board { id }
           cards { title position stage { name } assignee { id } createdBy { id } } } } }"#;
     let (app, seed) = seeded(&backend, 1).await;
-    let token = app.token(account(&seed, 0, 2));
+    let token = app.token(member(&seed, 0, 2));
     let body = app.gql(&token, QUERY, json!({})).await.expect("ok");
     let studios = body["data"]["companies"]["nodes"][0]["studios"]["nodes"]
         .as_array()

@@ -7,7 +7,7 @@ use serde_json::json;
 use studiogate_testkit::{error_codes, on_both_backends, Backend};
 use uuid::Uuid;
 
-use crate::support::{account, company, seeded};
+use crate::support::{admin, company, seeded};
 
 const CREATE: &str = r#"mutation($input: CreateWorkflowTemplateInput!) {
   createWorkflowTemplate(input: $input) { workflowTemplate { id name isActive updatedAt } } }"#;
@@ -30,8 +30,8 @@ fn template(name: &str) -> serde_json::Value {
 
 async fn platform_admins_manage_templates_and_members_cannot(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let member = app.token(account(&seed, 0, 0));
-    let admin_id = account(&seed, 0, 5);
+    let member = app.token(admin(&seed, 0));
+    let admin_id = crate::support::member(&seed, 0, 5);
     app.grant_platform_admin(admin_id, "studios")
         .await
         .expect("granted");
@@ -141,7 +141,7 @@ on_both_backends!(platform_admins_manage_templates_and_members_cannot);
 async fn platform_admins_read_every_tenant_and_write_only_where_they_are_members(backend: Backend) {
     let (app, seed) = seeded(&backend, 2).await;
     // A member of company 0 only, made a studios platform admin.
-    let admin_id = account(&seed, 0, 2);
+    let admin_id = crate::support::member(&seed, 0, 2);
     app.grant_platform_admin(admin_id, "studios")
         .await
         .expect("granted");
@@ -153,7 +153,7 @@ async fn platform_admins_read_every_tenant_and_write_only_where_they_are_members
         .await
         .expect("ok");
     assert_eq!(body["data"]["companies"]["totalCount"], 2, "{body}");
-    let member = app.token(account(&seed, 0, 1));
+    let member = app.token(crate::support::member(&seed, 0, 1));
     let body = app
         .gql(&member, "{ companies { totalCount } }", json!({}))
         .await
@@ -189,11 +189,11 @@ on_both_backends!(platform_admins_read_every_tenant_and_write_only_where_they_ar
 
 async fn a_platform_admin_of_another_domain_or_by_token_claim_is_nobody_here(backend: Backend) {
     let (app, seed) = seeded(&backend, 2).await;
-    let elsewhere = account(&seed, 0, 3);
+    let elsewhere = crate::support::member(&seed, 0, 3);
     app.grant_platform_admin(elsewhere, "identity")
         .await
         .expect("granted");
-    let claimed = app.token_with_role(account(&seed, 0, 4), "platform_admin");
+    let claimed = app.token_with_role(crate::support::member(&seed, 0, 4), "platform_admin");
     for token in [app.token(elsewhere), claimed] {
         let refused = app
             .gql(
@@ -221,7 +221,7 @@ async fn granting_checks_the_domain_and_the_account(backend: Backend) {
             "admin",
             "grant",
             "--account",
-            &account(&seed, 0, 1).to_string(),
+            &crate::support::member(&seed, 0, 1).to_string(),
             "--domain",
             "nosuchdomain",
             "--database-url",
@@ -259,11 +259,11 @@ async fn service_tokens_never_reach_membership_management(backend: Backend) {
     let q = "query($id: UUID!) { company(id: $id) { name members { totalCount } } }";
     let vars = json!({ "id": company(&seed, 0) });
     // A runner's service account that is a member of the company.
-    let service = app.token_with_role(account(&seed, 0, 1), "service");
+    let service = app.token_with_role(crate::support::member(&seed, 0, 1), "service");
     let body = app.gql(&service, q, vars.clone()).await.expect("ok");
     assert_eq!(body["data"]["company"]["name"], "Company 000", "{body}");
     assert_eq!(error_codes(&body), vec!["FORBIDDEN"]);
-    let member = app.token(account(&seed, 0, 1));
+    let member = app.token(crate::support::member(&seed, 0, 1));
     let body = app.gql(&member, q, vars).await.expect("ok");
     assert!(body["errors"].is_null(), "{body}");
 }
@@ -273,7 +273,7 @@ on_both_backends!(service_tokens_never_reach_membership_management);
 /// operations only: people's mutations are refused, even for a member's account.
 async fn service_tokens_write_only_through_the_runner_operations(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let service = app.token_with_role(account(&seed, 0, 1), "service");
+    let service = app.token_with_role(crate::support::member(&seed, 0, 1), "service");
     let create =
         r#"mutation($input: CreateStudioInput!) { createStudio(input: $input) { studio { id } } }"#;
     let input = json!({ "input": { "companyId": company(&seed, 0), "name": "By a runner", "businessArea": "SALES" } });
@@ -288,7 +288,7 @@ async fn service_tokens_write_only_through_the_runner_operations(backend: Backen
     let claimed = app.gql(&service, claim, json!({})).await.expect("ok");
     assert!(claimed["errors"].is_null(), "{claimed}");
     // The same account as a person may.
-    let person = app.token(account(&seed, 0, 1));
+    let person = app.token(crate::support::member(&seed, 0, 1));
     let created = app.gql(&person, create, input).await.expect("ok");
     assert!(
         created["data"]["createStudio"]["studio"]["id"].is_string(),

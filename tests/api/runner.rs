@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp};
 
 use crate::realtime::{event_id, start, studios_of, template, warm_up, WAIT};
-use crate::support::{account, rows, seeded, BIN};
+use crate::support::{rows, seeded, BIN};
 use studiogate_testkit::Subscription;
 
 const CLAIM: &str = r#"mutation($limit: Int!) { claimWorkflowExecutions(input: { limit: $limit }) {
@@ -68,8 +68,8 @@ async fn pending(app: &TestApp) -> usize {
 
 async fn concurrent_claimers_take_each_execution_exactly_once(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let member = app.token(account(&seed, 0, 1));
-    let runner = app.token_with_role(account(&seed, 0, 3), "service");
+    let member = app.token(crate::support::member(&seed, 0, 1));
+    let runner = app.token_with_role(crate::support::member(&seed, 0, 3), "service");
     let studios = studios_of(&app, &seed, 0).await;
     let template = template(&app, &member).await;
     for chunk in (0..200).collect::<Vec<_>>().chunks(20) {
@@ -166,9 +166,9 @@ async fn an_expired_lease_returns_the_execution_to_pending_as_a_retry(backend: B
         .await
         .expect("app");
     let seed = app.seed(1).await.expect("seed");
-    let member = app.token(account(&seed, 0, 1));
-    let runner = app.token_with_role(account(&seed, 0, 3), "service");
-    let other_runner = app.token_with_role(account(&seed, 0, 4), "service");
+    let member = app.token(crate::support::member(&seed, 0, 1));
+    let runner = app.token_with_role(crate::support::member(&seed, 0, 3), "service");
+    let other_runner = app.token_with_role(crate::support::member(&seed, 0, 4), "service");
     let studio = studios_of(&app, &seed, 0).await[0];
     let template = template(&app, &member).await;
     let mut sub = quiet_studio(&app, &member, studio, &template).await;
@@ -274,8 +274,8 @@ on_both_backends!(an_expired_lease_returns_the_execution_to_pending_as_a_retry);
 
 async fn the_simulated_runner_completes_executions_end_to_end(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let member = app.token(account(&seed, 0, 1));
-    let runner_account = account(&seed, 0, 3);
+    let member = app.token(crate::support::member(&seed, 0, 1));
+    let runner_account = crate::support::member(&seed, 0, 3);
     let studio = studios_of(&app, &seed, 0).await[0];
     let template = template(&app, &member).await;
     let mut sub = quiet_studio(&app, &member, studio, &template).await;

@@ -23,11 +23,32 @@ pub async fn seeded_with_env(
     (app, summary)
 }
 
-/// Account `k` of company `c` in the seed: 0 admin, 1-6 members, 7 pending, 8 rejected,
-/// 9 revoked.
-pub fn account(summary: &Value, c: usize, k: usize) -> Uuid {
-    let id = &summary["accounts"][c * 10 + k]["id"];
-    serde_json::from_value(id.clone()).expect("account id")
+fn person(summary: &Value, c: usize, role: &str) -> Uuid {
+    serde_json::from_value(summary["companies"][c]["people"][role].clone())
+        .unwrap_or_else(|e| panic!("the seed names no {role} of company {c}: {e}"))
+}
+
+/// Company `c`'s admin in the seed summary.
+pub fn admin(summary: &Value, c: usize) -> Uuid {
+    person(summary, c, "admin")
+}
+
+/// Approved member `n` (from 1) of company `c`, not an admin.
+pub fn member(summary: &Value, c: usize, n: usize) -> Uuid {
+    let id = &summary["companies"][c]["people"]["members"][n - 1];
+    serde_json::from_value(id.clone()).expect("a member of that number")
+}
+
+pub fn pending(summary: &Value, c: usize) -> Uuid {
+    person(summary, c, "pending")
+}
+
+pub fn rejected(summary: &Value, c: usize) -> Uuid {
+    person(summary, c, "rejected")
+}
+
+pub fn revoked(summary: &Value, c: usize) -> Uuid {
+    person(summary, c, "revoked")
 }
 
 pub fn company(summary: &Value, c: usize) -> Uuid {

@@ -7,7 +7,7 @@ use studiogate_testkit::isolation::{self, Fixture, IsolationFixture, Role, Tenan
 use studiogate_testkit::{on_both_backends, Backend, TestApp};
 use uuid::Uuid;
 
-use crate::support::{account, company, rows, uuid};
+use crate::support::{admin, company, member, pending, rejected, revoked, rows, uuid};
 
 /// The walk sends a few hundred requests per role; the rate limits are not what it tests.
 const UNLIMITED: &[(&str, &str)] = &[
@@ -34,15 +34,15 @@ impl IsolationFixture for Studios {
     async fn load(&self, app: &TestApp) -> anyhow::Result<Fixture> {
         let seed = app.seed(2).await?;
         let (a, b) = (company(&seed, 0), company(&seed, 1));
-        let platform_admin = account(&seed, 1, 2);
+        let platform_admin = member(&seed, 1, 2);
         app.grant_platform_admin(platform_admin, "studios").await?;
         let tokens = HashMap::from([
-            (Role::Pending, app.token(account(&seed, 0, 7))),
-            (Role::Rejected, app.token(account(&seed, 0, 8))),
-            (Role::Revoked, app.token(account(&seed, 0, 9))),
-            (Role::Member, app.token(account(&seed, 0, 1))),
-            (Role::Admin, app.token(account(&seed, 0, 0))),
-            (Role::OtherTenantAdmin, app.token(account(&seed, 1, 0))),
+            (Role::Pending, app.token(pending(&seed, 0))),
+            (Role::Rejected, app.token(rejected(&seed, 0))),
+            (Role::Revoked, app.token(revoked(&seed, 0))),
+            (Role::Member, app.token(member(&seed, 0, 1))),
+            (Role::Admin, app.token(admin(&seed, 0))),
+            (Role::OtherTenantAdmin, app.token(admin(&seed, 1))),
             (Role::PlatformAdmin, app.token(platform_admin)),
         ]);
 

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp};
 use uuid::Uuid;
 
-use crate::support::{account, company, rows, seeded};
+use crate::support::{admin, company, pending, rows, seeded};
 
 const CREATE_COMPANY: &str = r#"mutation($input: CompanyInput!) { createCompany(input: $input) {
     company { id name viewerRole updatedAt members { nodes { role status user { id } } } } } }"#;
@@ -25,7 +25,7 @@ async fn count(app: &TestApp, table: &str) -> usize {
 
 async fn companies_are_created_validated_and_unique_per_creator(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let me = account(&seed, 0, 1);
+    let me = crate::support::member(&seed, 0, 1);
     let token = app.token(me);
     let body = app
         .gql(
@@ -79,7 +79,7 @@ async fn companies_are_created_validated_and_unique_per_creator(backend: Backend
         "{backend:?}: a failed create wrote"
     );
     // Another creator may use the same name.
-    let other = app.token(account(&seed, 0, 2));
+    let other = app.token(crate::support::member(&seed, 0, 2));
     let body = app
         .gql(
             &other,
@@ -98,7 +98,7 @@ const BRANCH: &str = r#"mutation($input: ChangeCompanyBranchInput!) { changeComp
 async fn admins_update_companies_and_branches_with_stale_checks(backend: Backend) {
     let (app, seed) = seeded(&backend, 2).await;
     let (a, b) = (company(&seed, 0), company(&seed, 1));
-    let admin = app.token(account(&seed, 0, 0));
+    let admin = app.token(admin(&seed, 0));
     let q = "query($id: UUID!) { company(id: $id) { updatedAt } }";
     let seen = app.gql(&admin, q, json!({ "id": a })).await.expect("ok")["data"]["company"]
         ["updatedAt"]
@@ -119,7 +119,7 @@ async fn admins_update_companies_and_branches_with_stale_checks(backend: Backend
     assert_eq!(error_codes(&stale), vec!["CONFLICT"]);
     assert_eq!(stale["errors"][0]["extensions"]["reason"], "STALE_OBJECT");
 
-    let member = app.token(account(&seed, 0, 1));
+    let member = app.token(crate::support::member(&seed, 0, 1));
     let input = json!({ "id": a, "company": company_input("Company Nope") });
     assert_eq!(
         error_codes(
@@ -212,9 +212,9 @@ async fn decide(app: &TestApp, token: &str, action: &str, id: &Value) -> Value {
 async fn join_requests_are_decided_by_admins_and_a_company_keeps_an_admin(backend: Backend) {
     let (app, seed) = seeded(&backend, 2).await;
     let a = company(&seed, 0);
-    let admin = app.token(account(&seed, 0, 0));
-    let member = app.token(account(&seed, 0, 1));
-    let outsider_id = account(&seed, 1, 1);
+    let admin = app.token(admin(&seed, 0));
+    let member = app.token(crate::support::member(&seed, 0, 1));
+    let outsider_id = crate::support::member(&seed, 1, 1);
     let outsider = app.token(outsider_id);
     let see = "query($id: UUID!) { company(id: $id) { id } }";
 
@@ -334,7 +334,7 @@ async fn join_requests_are_decided_by_admins_and_a_company_keeps_an_admin(backen
             .map(|r| json!(crate::support::uuid(r, "id")))
             .expect("membership")
     };
-    let admin_membership = id_of(account(&seed, 0, 0));
+    let admin_membership = id_of(crate::support::admin(&seed, 0));
     let role = "mutation($id: UUID!, $role: MembershipRole!) { changeMemberRole(input: { membershipId: $id, role: $role }) { membership { role } } }";
     let demote = app
         .gql(
@@ -352,7 +352,7 @@ async fn join_requests_are_decided_by_admins_and_a_company_keeps_an_admin(backen
         .gql(
             &admin,
             role,
-            json!({ "id": id_of(account(&seed, 0, 1)), "role": "ADMIN" }),
+            json!({ "id": id_of(crate::support::member(&seed, 0, 1)), "role": "ADMIN" }),
         )
         .await
         .expect("ok");
@@ -376,7 +376,7 @@ const CREATE_STUDIO: &str = r#"mutation($input: CreateStudioInput!) { createStud
 async fn members_create_change_and_delete_studios(backend: Backend) {
     let (app, seed) = seeded(&backend, 2).await;
     let (a, b) = (company(&seed, 0), company(&seed, 1));
-    let member = app.token(account(&seed, 0, 3));
+    let member = app.token(crate::support::member(&seed, 0, 3));
     let input = |company: Uuid, name: &str| json!({ "input": { "companyId": company, "name": name, "businessArea": "SALES" } });
     let body = app
         .gql(&member, CREATE_STUDIO, input(a, "Outbound"))
@@ -405,7 +405,7 @@ async fn members_create_change_and_delete_studios(backend: Backend) {
         ),
         vec!["NOT_FOUND"]
     );
-    let pending = app.token(account(&seed, 0, 7));
+    let pending = app.token(pending(&seed, 0));
     assert_eq!(
         error_codes(
             &app.gql(&pending, CREATE_STUDIO, input(a, "Sneaky"))
@@ -437,7 +437,7 @@ async fn members_create_change_and_delete_studios(backend: Backend) {
         })
         .map(|r| crate::support::uuid(r, "id"))
         .expect("studio");
-    let outsider = app.token(account(&seed, 1, 1));
+    let outsider = app.token(crate::support::member(&seed, 1, 1));
     assert_eq!(
         error_codes(
             &app.gql(&outsider, delete, json!({ "id": seeded_studio }))
@@ -476,7 +476,7 @@ const STATUS: &str = r#"mutation($id: UUID!, $status: ExecutionStatus!, $lines: 
 
 async fn executions_start_with_valid_input_and_follow_the_state_machine(backend: Backend) {
     let (app, seed) = seeded(&backend, 2).await;
-    let member = app.token(account(&seed, 0, 2));
+    let member = app.token(crate::support::member(&seed, 0, 2));
     let studio_rows = rows(&app, "SELECT id, company_id FROM studios").await;
     let studios: Vec<Uuid> = studio_rows
         .iter()
@@ -598,7 +598,7 @@ async fn executions_start_with_valid_input_and_follow_the_state_machine(backend:
     assert_eq!(log[0]["message"], "created");
     assert_eq!(log.len(), 1 + 2 * 11, "{backend:?}: {log:?}");
 
-    let outsider = app.token(account(&seed, 1, 1));
+    let outsider = app.token(crate::support::member(&seed, 1, 1));
     assert_eq!(
         error_codes(
             &app.gql(&outsider, STATUS, step("RUNNING"))
@@ -652,7 +652,7 @@ async fn store_two_files(app: &TestApp, studio: Uuid, uploader: Uuid) {
 
 async fn analytics_count_each_figure_on_its_own(backend: Backend) {
     let (app, seed) = seeded(&backend, 1).await;
-    let me = account(&seed, 0, 4);
+    let me = crate::support::member(&seed, 0, 4);
     let token = app.token(me);
     let body = app.gql(&token, CREATE_STUDIO, json!({ "input": { "companyId": company(&seed, 0), "name": "Analytics", "businessArea": "HR" } })).await.expect("ok");
     let studio: Uuid =
@@ -690,7 +690,7 @@ async fn analytics_count_each_figure_on_its_own(backend: Backend) {
         .await
         .expect("ok");
     }
-    store_two_files(&app, studio, account(&seed, 0, 5)).await;
+    store_two_files(&app, studio, crate::support::member(&seed, 0, 5)).await;
 
     let q = r#"query($id: UUID!) { studio(id: $id) { analytics { totalExecutions succeededExecutions
         failedExecutions averageDurationSeconds uniqueUsers filesUploaded storageUsedBytes lastExecutionAt }

@@ -114,6 +114,20 @@ pub struct SeededAccount {
 pub struct SeededCompany {
     pub id: Uuid,
     pub name: String,
+    /// Who is who in the company, by role and membership status, so that tests and tools
+    /// name the account they mean instead of counting.
+    pub people: People,
+}
+
+#[derive(Serialize, Default)]
+pub struct People {
+    pub admin: Uuid,
+    /// Approved members (not admins), in seed order.
+    pub members: Vec<Uuid>,
+    pub pending: Uuid,
+    pub rejected: Uuid,
+    /// A membership that was approved and revoked.
+    pub revoked: Uuid,
 }
 
 #[derive(Serialize)]
@@ -207,8 +221,16 @@ fn generate(shape: &Shape) -> (Rows, Summary) {
     for c in 0..shape.companies {
         let company_id = id(&format!("company/{c}"));
         let name = format!("Company {c:03}");
+        let mut people = People::default();
         for (k, &status) in MEMBER_STATUS.iter().enumerate() {
             let account = account_id(c, k);
+            match (k, status) {
+                (0, _) => people.admin = account,
+                (_, "approved") => people.members.push(account),
+                (_, "pending") => people.pending = account,
+                (_, "rejected") => people.rejected = account,
+                _ => people.revoked = account,
+            }
             let email = format!("user{k}@company{c:03}.example");
             // Seeded accounts have no password: sign in with `studiogate token`.
             rows.accounts.push(accounts::Model {
@@ -256,6 +278,7 @@ fn generate(shape: &Shape) -> (Rows, Summary) {
         summary.companies.push(SeededCompany {
             id: company_id,
             name,
+            people,
         });
         for s in 0..shape.studios {
             studio(&mut rows, shape, c, s, &active);
