@@ -21,6 +21,7 @@ mod relations;
 mod robustness;
 mod roles;
 mod runner;
+mod snapshots;
 mod support;
 mod walk;
 mod writes;
