@@ -1,19 +1,26 @@
 //! The schema: every domain's root fields merged, behind the deny-by-default tenant guard.
-//! A new domain adds its roots to these three lists.
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 use studiogate_graph::{domain, Domains, SchemaSettings};
-use studiogate_identity::IdentityMutation;
-use studiogate_studios::{StudiosMutation, StudiosQuery, StudiosSubscription};
 
-#[derive(MergedObject, Default)]
-pub struct Query(StudiosQuery);
+/// `Query`, `Mutation` and `Subscription`, merged from the `roots` module of each domain crate
+/// named. A domain without one of the three names `async_graphql::MergedObjectTail` (query,
+/// mutation) or `studiogate_graph::NoSubscription` there.
+macro_rules! merged_roots {
+    ($($domain:ident),+ $(,)?) => {
+        #[derive(MergedObject, Default)]
+        pub struct Query($($domain::roots::Query),+);
 
-#[derive(MergedObject, Default)]
-pub struct Mutation(IdentityMutation, StudiosMutation);
+        #[derive(MergedObject, Default)]
+        pub struct Mutation($($domain::roots::Mutation),+);
 
-#[derive(MergedSubscription, Default)]
-pub struct Subscription(StudiosSubscription);
+        #[derive(MergedSubscription, Default)]
+        pub struct Subscription($($domain::roots::Subscription),+);
+    };
+}
+
+// One name per domain crate with GraphQL roots, in the order their fields appear.
+merged_roots!(studiogate_identity, studiogate_studios);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 

@@ -27,7 +27,7 @@ pub use limits::OperationLimits;
 pub use metrics::Metrics;
 pub use pagination::{Cursor, ListOrder, PageArgs};
 pub use policy::{Policy, PolicyRegistry, TenantGuard};
-pub use schema::SchemaSettings;
+pub use schema::{NoSubscription, SchemaSettings};
 pub use telemetry::{Observability, RequestId, RequestScope};
 pub use tenant::{MembershipCache, Tenants};
 pub use viewer::{bearer, AuthError, Claims, JwtKeys, PlatformRole, Viewer};

@@ -55,3 +55,47 @@ where
     }
     builder.finish()
 }
+
+/// The subscription root of a domain that has no subscription fields: merged into the
+/// binary's `Subscription`, it adds no field and claims no operation. (async-graphql's
+/// `MergedObjectTail` cannot stand in: its `create_field_stream` is `unreachable!`.)
+#[derive(Default)]
+pub struct NoSubscription;
+
+impl async_graphql::SubscriptionType for NoSubscription {
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("NoSubscription")
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        registry.create_subscription_type::<Self, _>(|_| {
+            async_graphql::registry::MetaType::Object {
+                name: "NoSubscription".to_owned(),
+                description: None,
+                fields: Default::default(),
+                cache_control: Default::default(),
+                extends: false,
+                shareable: false,
+                resolvable: true,
+                keys: None,
+                visible: None,
+                inaccessible: false,
+                interface_object: false,
+                tags: Default::default(),
+                is_subscription: true,
+                rust_typename: Some(std::any::type_name::<Self>()),
+                directive_invocations: Default::default(),
+                requires_scopes: Default::default(),
+            }
+        })
+    }
+
+    fn create_field_stream<'a>(
+        &'a self,
+        _ctx: &'a async_graphql::Context<'_>,
+    ) -> Option<
+        std::pin::Pin<Box<dyn futures_util::Stream<Item = async_graphql::Response> + Send + 'a>>,
+    > {
+        None
+    }
+}

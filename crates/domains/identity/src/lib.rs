@@ -20,6 +20,13 @@ use studiogate_graph::{
 };
 
 pub use authenticator::{Authenticator, JwksConfig};
+
+/// The domain's roots, as the binary's schema merges them: mutations only.
+pub mod roots {
+    pub type Query = async_graphql::MergedObjectTail;
+    pub type Mutation = crate::IdentityMutation;
+    pub type Subscription = studiogate_graph::NoSubscription;
+}
 pub use mutation::IdentityMutation;
 pub use objects::{sessions_of, Session};
 

@@ -42,6 +42,13 @@ pub use mutation::StudiosMutation;
 pub use query::StudiosQuery;
 pub use subscription::StudiosSubscription;
 
+/// The domain's roots, as the binary's schema merges them.
+pub mod roots {
+    pub type Query = crate::StudiosQuery;
+    pub type Mutation = crate::StudiosMutation;
+    pub type Subscription = crate::StudiosSubscription;
+}
+
 /// The domain's name, which is also its event topic and the `platform_roles.domain` of its
 /// platform administrators.
 pub const DOMAIN: &str = "studios";
