@@ -643,3 +643,35 @@ async fn websocket_operations_are_capped_per_socket_and_per_viewer(backend: Back
     b.close().await;
 }
 on_both_backends!(websocket_operations_are_capped_per_socket_and_per_viewer);
+
+/// Opening a websocket draws on the caller's address bucket before anyone is authenticated:
+/// past the burst, the upgrade itself is refused with 429 and `Retry-After`.
+#[tokio::test]
+async fn websocket_upgrades_are_rate_limited_per_address() {
+    let app = TestApp::spawn_with_env(
+        BIN,
+        &Backend::Sqlite,
+        &[
+            ("STUDIOGATE_RATE_LIMIT_PER_SECOND", "1"),
+            ("STUDIOGATE_RATE_LIMIT_BURST", "2"),
+        ],
+    )
+    .await
+    .expect("app");
+    let token = app.token(uuid::Uuid::new_v4());
+    let mut open = Vec::new();
+    for _ in 0..2 {
+        open.push(
+            app.subscribe(Some(&token), "{ __typename }", json!({}))
+                .await
+                .expect("within the burst"),
+        );
+    }
+    let Err(refused) = app
+        .subscribe(Some(&token), "{ __typename }", json!({}))
+        .await
+    else {
+        panic!("a third socket opened past the burst");
+    };
+    assert!(refused.to_string().contains("429"), "{refused:#}");
+}

@@ -119,6 +119,24 @@ impl Admission {
         }
     }
 
+    /// A websocket upgrade, before anyone is authenticated: it draws on the caller's IP bucket,
+    /// as an anonymous request does, so opening sockets is rate limited too.
+    pub async fn admit_upgrade(&self, ip: IpAddr) -> Result<(), Refusal> {
+        self.limiter
+            .check(&Viewer::anonymous(), ip)
+            .await
+            .map_err(|limited| {
+                let secs = limited.retry_after.as_secs_f64().ceil().max(1.0) as u64;
+                let mut refusal = Refusal::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ErrorCode::RateLimited,
+                    format!("Too many connections from this address; retry in {secs} s"),
+                );
+                refusal.retry_after = Some(secs);
+                refusal
+            })
+    }
+
     /// The rate limits, then the operation's document: a persisted one by hash, or a trusted
     /// one. On success `request.query` holds the document to run.
     pub async fn admit(

@@ -34,6 +34,9 @@ pub async fn upgrade<E: Executor>(
     peer: SocketAddr,
     request: Request,
 ) -> Response {
+    if let Err(refusal) = state.admission.admit_upgrade(peer.ip()).await {
+        return refusal.into_response();
+    }
     let (mut parts, _) = request.into_parts();
     let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &state).await {
         Ok(protocol) => protocol,
