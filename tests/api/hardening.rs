@@ -675,3 +675,36 @@ async fn websocket_upgrades_are_rate_limited_per_address() {
     };
     assert!(refused.to_string().contains("429"), "{refused:#}");
 }
+
+/// A websocket message is held to the HTTP body limit: a bigger one ends the connection, and
+/// the server keeps serving.
+#[tokio::test]
+async fn websocket_messages_are_held_to_the_body_limit() {
+    use std::time::Duration;
+    use studiogate_testkit::Frame;
+    let app = TestApp::spawn_with_env(
+        BIN,
+        &Backend::Sqlite,
+        &[("STUDIOGATE_MAX_BODY_BYTES", "2048")],
+    )
+    .await
+    .expect("app");
+    let token = app.token(uuid::Uuid::new_v4());
+    let big = format!("{{ __typename }} # {}", "x".repeat(4096));
+    let mut sub = app
+        .subscribe(Some(&token), &big, json!({}))
+        .await
+        .expect("connected");
+    let said = sub.next(Duration::from_secs(5)).await.expect("socket");
+    assert!(matches!(said, Some(Frame::Closed(_))), "{said:?}");
+    let small = app
+        .ask(
+            studiogate_testkit::isolation::Transport::WebSocket,
+            Some(&token),
+            "{ __typename }",
+            json!({}),
+        )
+        .await
+        .expect("answer");
+    assert_eq!(small["data"]["__typename"], "Query", "{small}");
+}

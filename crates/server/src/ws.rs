@@ -53,6 +53,9 @@ pub async fn upgrade<E: Executor>(
     match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
         Ok(ws) => ws
             .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+            // A message is at most what an HTTP body may be: a bigger one ends the connection.
+            .max_message_size(state.limits.max_body_bytes as usize)
+            .max_frame_size(state.limits.max_body_bytes as usize)
             .on_upgrade(move |socket| serve_socket(state, socket, protocol, client, peer.ip()))
             .into_response(),
         Err(rejection) => rejection.into_response(),
