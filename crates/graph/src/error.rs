@@ -142,6 +142,11 @@ impl GraphError {
     }
 }
 
+/// The refusal of a string holding a NUL character, wherever it is found (variables, document
+/// literals, or PostgreSQL's refusal): PostgreSQL cannot store NUL in text, SQLite can, and the
+/// answer must not depend on the backend.
+pub const NUL_IN_STRING: &str = "Strings may not contain the NUL character (\\u0000)";
+
 impl From<sea_orm::DbErr> for GraphError {
     fn from(err: sea_orm::DbErr) -> Self {
         // PostgreSQL refuses a NUL character in text (SQLite stores it): that is the client's
@@ -150,10 +155,7 @@ impl From<sea_orm::DbErr> for GraphError {
             .to_string()
             .contains("invalid byte sequence for encoding \"UTF8\": 0x00")
         {
-            return Self::new(
-                ErrorCode::BadUserInput,
-                "Strings may not contain the NUL character (\\u0000)",
-            );
+            return Self::new(ErrorCode::BadUserInput, NUL_IN_STRING);
         }
         Self::internal(&err)
     }

@@ -396,10 +396,7 @@ fn has_nul(value: &Value) -> bool {
 /// PostgreSQL refuses NUL in text and SQLite keeps it: refused before either sees it, as the
 /// client's input.
 fn nul_refusal(pos: async_graphql::Pos) -> ServerError {
-    let mut error = ServerError::new(
-        "Strings may not contain the NUL character (\\u0000)",
-        Some(pos),
-    );
+    let mut error = ServerError::new(crate::error::NUL_IN_STRING, Some(pos));
     let mut extensions = async_graphql::ErrorExtensionValues::default();
     extensions.set("code", crate::ErrorCode::BadUserInput.as_str());
     error.extensions = Some(extensions);

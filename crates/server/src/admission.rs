@@ -12,7 +12,7 @@ use studiogate_graph::{AuthError, Authenticate, ErrorCode, Viewer};
 
 use crate::intake;
 use crate::persisted::{self, Documents};
-use crate::ratelimit::Limiter;
+use crate::ratelimit::{Limited, Limiter};
 
 /// Why an operation does not run.
 #[derive(Debug)]
@@ -82,6 +82,18 @@ fn has_nul(value: &async_graphql::Variables) -> bool {
     value.iter().any(|(k, v)| k.contains('\0') || walk(v))
 }
 
+/// `RATE_LIMITED` with `Retry-After`: too many `what` ("requests for this viewer").
+fn rate_limited(limited: &Limited, what: &str) -> Refusal {
+    let secs = limited.retry_after_secs();
+    let mut refusal = Refusal::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+        format!("Too many {what}; retry in {secs} s"),
+    );
+    refusal.retry_after = Some(secs);
+    refusal
+}
+
 pub struct Admission {
     authenticator: Arc<dyn Authenticate>,
     limiter: Arc<Limiter>,
@@ -125,16 +137,7 @@ impl Admission {
         self.limiter
             .check(&Viewer::anonymous(), ip)
             .await
-            .map_err(|limited| {
-                let secs = limited.retry_after.as_secs_f64().ceil().max(1.0) as u64;
-                let mut refusal = Refusal::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    ErrorCode::RateLimited,
-                    format!("Too many connections from this address; retry in {secs} s"),
-                );
-                refusal.retry_after = Some(secs);
-                refusal
-            })
+            .map_err(|limited| rate_limited(&limited, "connections from this address"))
     }
 
     /// The rate limits, then the operation's document: a persisted one by hash, or a trusted
@@ -146,17 +149,8 @@ impl Admission {
         request: &mut async_graphql::Request,
     ) -> Result<(), Refusal> {
         if let Err(limited) = self.limiter.check(viewer, ip).await {
-            let secs = limited.retry_after.as_secs_f64().ceil().max(1.0) as u64;
-            let mut refusal = Refusal::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                ErrorCode::RateLimited,
-                format!(
-                    "Too many requests for this {}; retry in {secs} s",
-                    limited.scope
-                ),
-            );
-            refusal.retry_after = Some(secs);
-            return Err(refusal);
+            let what = format!("requests for this {}", limited.scope);
+            return Err(rate_limited(&limited, &what));
         }
         self.documents.resolve(request).map_err(|refusal| {
             // Apollo clients read a miss from a 200 answer, then send the document.
@@ -173,7 +167,7 @@ impl Admission {
             return Err(Refusal::new(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadUserInput,
-                "Strings may not contain the NUL character (\\u0000)",
+                studiogate_graph::error::NUL_IN_STRING,
             ));
         }
         if request.query.trim().is_empty() {

@@ -198,13 +198,7 @@ async fn execute<E: Executor>(
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     state.platform.metrics.graphql_requests.inc();
-    let client = ClientInfo {
-        ip: Some(peer.ip().to_string()),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    };
+    let client = client_info(peer, headers);
     let mut request = observability::with_request_id(request, headers);
     state.request_data(
         &mut request.data,
@@ -216,6 +210,17 @@ async fn execute<E: Executor>(
     let mut response = state.schema.execute(request).await;
     label_validation_errors(&mut response);
     response
+}
+
+/// The calling client as identity records it on sessions: its address and user agent.
+pub fn client_info(peer: SocketAddr, headers: &HeaderMap) -> ClientInfo {
+    ClientInfo {
+        ip: Some(peer.ip().to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
 }
 
 /// Parse and validation errors (too deep, too complex, unknown fields) come without a code.

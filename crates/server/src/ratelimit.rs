@@ -30,10 +30,20 @@ type Tenant = (&'static str, Uuid);
 /// Per account: when its tenants were read, and which.
 type Memberships = HashMap<Uuid, (Instant, Arc<[Tenant]>)>;
 
-#[derive(Clone, PartialEq, Eq, Hash)]
-enum Caller {
+/// Whose budget a request draws on: the viewer's account, or the address of an anonymous one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Caller {
     Account(Uuid),
     Ip(IpAddr),
+}
+
+impl Caller {
+    pub fn of(viewer: &Viewer, ip: IpAddr) -> Self {
+        match viewer.account_id {
+            Some(id) => Self::Account(id),
+            None => Self::Ip(ip),
+        }
+    }
 }
 
 /// A refusal: how long until the request would have been allowed.
@@ -42,6 +52,13 @@ pub struct Limited {
     pub retry_after: Duration,
     /// `viewer` or `tenant`: whose budget ran out.
     pub scope: &'static str,
+}
+
+impl Limited {
+    /// Whole seconds to wait, at least one (`Retry-After` takes no fractions).
+    pub fn retry_after_secs(&self) -> u64 {
+        self.retry_after.as_secs_f64().ceil().max(1.0) as u64
+    }
 }
 
 pub struct Limiter {
@@ -96,10 +113,7 @@ impl Limiter {
 
     /// Takes one token from the caller's bucket and from each of its tenants' buckets.
     pub async fn check(&self, viewer: &Viewer, ip: IpAddr) -> Result<(), Limited> {
-        let caller = match viewer.account_id {
-            Some(id) => Caller::Account(id),
-            None => Caller::Ip(ip),
-        };
+        let caller = Caller::of(viewer, ip);
         if let Some(viewers) = &self.viewers {
             viewers.check_key(&caller).map_err(|not_until| Limited {
                 retry_after: not_until.wait_time_from(DefaultClock::default().now()),

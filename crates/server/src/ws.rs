@@ -27,6 +27,7 @@ use studiogate_graph::{ClientInfo, ErrorCode, FreshData, Metrics, RequestInfo, V
 use tokio::sync::watch;
 
 use crate::app::AppState;
+use crate::ratelimit::Caller;
 
 /// A websocket upgrade of GET /graphql: one GraphQL connection.
 pub async fn upgrade<E: Executor>(
@@ -42,14 +43,7 @@ pub async fn upgrade<E: Executor>(
         Ok(protocol) => protocol,
         Err(status) => return status.into_response(),
     };
-    let client = ClientInfo {
-        ip: Some(peer.ip().to_string()),
-        user_agent: parts
-            .headers
-            .get(axum::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    };
+    let client = crate::http::client_info(peer, &parts.headers);
     match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
         Ok(ws) => ws
             .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
@@ -60,13 +54,6 @@ pub async fn upgrade<E: Executor>(
             .into_response(),
         Err(rejection) => rejection.into_response(),
     }
-}
-
-/// Who runs websocket operations: the viewer's account, or the IP of an anonymous one.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum Caller {
-    Account(uuid::Uuid),
-    Ip(IpAddr),
 }
 
 /// Websocket operations running per caller, over all its sockets.
@@ -182,10 +169,7 @@ impl<E: Executor> Executor for Admitted<E> {
             if let Err(refusal) = admitted {
                 return refused(refusal.into_server_error());
             }
-            let caller = match viewer.account_id {
-                Some(id) => Caller::Account(id),
-                None => Caller::Ip(this.ip),
-            };
+            let caller = Caller::of(&viewer, this.ip);
             let limits = &this.state.limits;
             let slot = match this.state.ws_operations.acquire(&this.open, caller, limits) {
                 Ok(slot) => slot,
