@@ -359,6 +359,16 @@ async fn automatic_persisted_queries_miss_register_and_hit() {
     );
 }
 
+/// An Apollo persisted-query manifest listing `body` as `Listed` under `id`.
+fn manifest_json(id: &str, body: &str) -> String {
+    json!({
+        "format": "apollo-persisted-query-manifest",
+        "version": 1,
+        "operations": [{ "id": id, "name": "Listed", "type": "query", "body": body }]
+    })
+    .to_string()
+}
+
 #[tokio::test]
 async fn trusted_documents_run_only_the_manifest() {
     let backend = &Backend::Sqlite;
@@ -366,12 +376,7 @@ async fn trusted_documents_run_only_the_manifest() {
     let dir = tempfile::tempdir().expect("tmp");
     let manifest = dir.path().join("manifest.json");
     let write = |id: &str| {
-        let body = json!({
-            "format": "apollo-persisted-query-manifest",
-            "version": 1,
-            "operations": [{ "id": id, "name": "Listed", "type": "query", "body": listed }]
-        });
-        std::fs::write(&manifest, body.to_string()).expect("write");
+        std::fs::write(&manifest, manifest_json(id, listed)).expect("write");
     };
     // A manifest whose id is not its body's hash stops the start.
     write(&sha256("something else"));
@@ -537,12 +542,7 @@ async fn websocket_operations_pass_the_same_admission() {
     let listed = "query Listed { __typename }";
     let dir = tempfile::tempdir().expect("tmp");
     let manifest = dir.path().join("manifest.json");
-    let body = json!({
-        "format": "apollo-persisted-query-manifest",
-        "version": 1,
-        "operations": [{ "id": sha256(listed), "name": "Listed", "type": "query", "body": listed }]
-    });
-    std::fs::write(&manifest, body.to_string()).expect("write");
+    std::fs::write(&manifest, manifest_json(&sha256(listed), listed)).expect("write");
     let path = manifest.to_str().expect("utf-8").to_owned();
     let app = TestApp::spawn_with_env(
         BIN,

@@ -60,27 +60,16 @@ impl IsolationFixture for Studios {
                 tenant_of.insert(id, t);
             }
         }
-        for (id, c) in pairs(
-            app,
+        // Memberships, and the seed's accounts, which belong to one company each (members of
+        // every status).
+        for sql in [
             "SELECT id, company_id FROM user_companies",
-            "company_id",
-        )
-        .await
-        {
-            if let Some(t) = by_company(c) {
-                tenant_of.insert(id, t);
-            }
-        }
-        // Seed accounts belong to one company each (members of every status).
-        for (id, c) in pairs(
-            app,
             "SELECT user_id AS id, company_id FROM user_companies",
-            "company_id",
-        )
-        .await
-        {
-            if let Some(t) = by_company(c) {
-                tenant_of.insert(id, t);
+        ] {
+            for (id, c) in pairs(app, sql, "company_id").await {
+                if let Some(t) = by_company(c) {
+                    tenant_of.insert(id, t);
+                }
             }
         }
         let mut board_tenant = HashMap::new();
