@@ -10,9 +10,10 @@ use studiogate_server::{
     HttpPolicy, Limits, LogFormat, PoolSettings, RateLimits, Settings, Toggle,
 };
 
-/// Used when `STUDIOGATE_JWT_SECRET` is unset, so `cargo run` works out of the box. Anyone can
-/// sign tokens with it: set a real secret anywhere but a developer's machine.
-pub const DEV_JWT_SECRET: &str = "studiogate-development-secret-do-not-deploy";
+/// The secret earlier versions used when `STUDIOGATE_JWT_SECRET` was unset. It is public, so
+/// production mode refuses it; without a secret an installation now generates its own
+/// ([`Config::with_installation_secret`]).
+pub const PUBLIC_DEV_JWT_SECRET: &str = "studiogate-development-secret-do-not-deploy";
 
 /// HS256 wants a key at least as long as its output.
 const MIN_PRODUCTION_SECRET: usize = 32;
@@ -82,7 +83,8 @@ pub struct Config {
         value_parser = listen_address
     )]
     pub listen: String,
-    /// HS256 secret shared with the token issuer (Supabase's JWT secret).
+    /// HS256 secret shared with the token issuer (Supabase's JWT secret). Unset outside
+    /// production mode: a random secret generated once and kept in `secret_file`.
     #[arg(
         long,
         global = true,
@@ -109,7 +111,8 @@ pub struct Config {
         default_value_t = 2_592_000
     )]
     pub refresh_token_ttl_secs: u64,
-    /// Failed sign-ins in a row that lock an account.
+    /// Failed sign-ins in a row, for one e-mail address from one source address, before that
+    /// pair is held off.
     #[arg(
         long,
         global = true,
@@ -118,7 +121,7 @@ pub struct Config {
         value_parser = clap::value_parser!(i32).range(1..=1000)
     )]
     pub lockout_threshold: i32,
-    /// How long a locked account stays locked, in seconds.
+    /// The first hold, in seconds; each further failure doubles it, up to a day.
     #[arg(
         long,
         global = true,
@@ -136,6 +139,15 @@ pub struct Config {
     /// credentials and endpoint from `AWS_*` variables.
     #[arg(long, global = true, env = "STUDIOGATE_STORAGE_URL", value_parser = storage_url)]
     pub storage_url: Option<String>,
+    /// Where an installation without `STUDIOGATE_JWT_SECRET` keeps the random secret it
+    /// generated on its first start (owner-only permissions).
+    #[arg(
+        long,
+        global = true,
+        env = "STUDIOGATE_SECRET_FILE",
+        default_value = "data/secret"
+    )]
+    pub secret_file: std::path::PathBuf,
     /// Folder for uploaded file bytes (created if missing).
     #[arg(
         long,
@@ -218,7 +230,7 @@ impl Config {
                      secret is public)"
                         .to_owned(),
                 ),
-                Some(DEV_JWT_SECRET) => problems.push(
+                Some(PUBLIC_DEV_JWT_SECRET) => problems.push(
                     "STUDIOGATE_JWT_SECRET: the development secret is refused in production mode"
                         .to_owned(),
                 ),
@@ -305,9 +317,22 @@ impl Config {
         }
     }
 
+    /// The configured secret, or this installation's generated one (read from `secret_file`,
+    /// written there on first use). Production mode never gets here without a secret.
+    pub fn with_installation_secret(mut self) -> anyhow::Result<Self> {
+        if self.jwt_secret.is_none() {
+            self.jwt_secret = Some(installation_secret(&self.secret_file)?);
+        }
+        Ok(self)
+    }
+
+    fn secret(&self) -> &str {
+        // `with_installation_secret` ran first; an empty key signs nothing anyone accepts.
+        self.jwt_secret.as_deref().unwrap_or_default()
+    }
+
     pub fn jwt_keys(&self) -> JwtKeys {
-        let secret = self.jwt_secret.as_deref().unwrap_or(DEV_JWT_SECRET);
-        JwtKeys::new(secret.as_bytes(), self.jwt_audience.clone())
+        JwtKeys::new(self.secret().as_bytes(), self.jwt_audience.clone())
     }
 
     pub fn identity(&self) -> IdentityConfig {
@@ -323,8 +348,7 @@ impl Config {
     /// The object store for file bytes; download links are signed with a key derived from
     /// the JWT secret.
     pub fn file_store(&self) -> anyhow::Result<studiogate_platform::FileStore> {
-        let secret = self.jwt_secret.as_deref().unwrap_or(DEV_JWT_SECRET);
-        let key = format!("files:{secret}");
+        let key = format!("files:{}", self.secret());
         Ok(match &self.storage_url {
             Some(url) => studiogate_platform::FileStore::s3(url, key.as_bytes())?,
             None => studiogate_platform::FileStore::local(&self.storage_dir, key.as_bytes())?,
@@ -337,5 +361,63 @@ impl Config {
             issuer: self.jwks_issuer.clone(),
             audience: self.jwt_audience.clone(),
         })
+    }
+}
+
+/// Reads the secret kept at `path`, or creates it: 32 random bytes, hex, readable by the owner
+/// only. Two processes starting at once agree on one (the file is created exclusively).
+fn installation_secret(path: &std::path::Path) -> anyhow::Result<String> {
+    use anyhow::Context;
+    use rand::RngCore;
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let read = |path: &std::path::Path| -> anyhow::Result<Option<String>> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let secret = text.trim().to_owned();
+                if secret.len() < MIN_PRODUCTION_SECRET {
+                    anyhow::bail!(
+                        "{}: the secret in it is shorter than {MIN_PRODUCTION_SECRET} bytes",
+                        path.display()
+                    );
+                }
+                Ok(Some(secret))
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
+        }
+    };
+    if let Some(secret) = read(path)? {
+        return Ok(secret);
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let secret = hex::encode(bytes);
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path);
+    match created {
+        Ok(mut file) => {
+            file.write_all(format!("{secret}\n").as_bytes())
+                .and_then(|()| file.sync_all())
+                .with_context(|| format!("writing {}", path.display()))?;
+            Ok(secret)
+        }
+        // Another process created it first: its secret is the installation's.
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            for _ in 0..50 {
+                if let Ok(Some(secret)) = read(path) {
+                    return Ok(secret);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            read(path)?.with_context(|| format!("{} stays empty", path.display()))
+        }
+        Err(err) => Err(err).with_context(|| format!("creating {}", path.display())),
     }
 }

@@ -88,11 +88,23 @@ fn main() -> anyhow::Result<()> {
     if let Err(problems) = config_file::apply(&Cli::command(), &args) {
         refuse(&problems);
     }
-    let cli = Cli::parse_from(args);
+    let mut cli = Cli::parse_from(args);
     if !matches!(cli.command, Some(Command::Schema)) {
         let problems = cli.config.validate();
         if !problems.is_empty() {
             refuse(&problems);
+        }
+        let generated = cli.config.jwt_secret.is_none();
+        cli.config = match cli.config.with_installation_secret() {
+            Ok(config) => config,
+            Err(err) => refuse(&[format!("{err:#}")]),
+        };
+        if generated && matches!(cli.command, None | Some(Command::Serve)) {
+            eprintln!(
+                "studiogate: STUDIOGATE_JWT_SECRET is not set; signing with this installation's \
+                 own secret in {}",
+                cli.config.secret_file.display()
+            );
         }
     }
     tokio::runtime::Builder::new_multi_thread()
@@ -118,9 +130,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 config.log_format(),
                 config.otlp_endpoint.as_deref(),
             )?;
-            if config.jwt_secret.is_none() {
-                tracing::warn!("STUDIOGATE_JWT_SECRET is not set; using the development secret");
-            }
             let domains = domains::all(&config)?;
             let settings = config.settings();
             let schema = schema::build(&domains, &settings.limits.schema(config.production));

@@ -108,6 +108,49 @@ fn every_bad_setting_is_reported_at_start() {
     assert!(stderr(&out).contains("config file /nonexistent/studiogate.toml"));
 }
 
+#[test]
+fn without_a_secret_an_installation_signs_with_its_own() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token = |file: &std::path::Path| {
+        let env = [("STUDIOGATE_SECRET_FILE", file.to_str().expect("utf-8"))];
+        let out = run(&["token", "--sub", &Uuid::new_v4().to_string()], &env);
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let file = dir.path().join("state").join("secret");
+    let first = token(&file);
+    let secret = std::fs::read_to_string(&file).expect("written");
+    let secret = secret.trim();
+    assert_eq!(secret.len(), 64, "256 random bits, hex");
+    let mode = std::fs::metadata(&file).expect("meta").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "readable by the owner only");
+    assert!(verifies(&first, secret));
+    assert!(
+        !verifies(&first, DEV_SECRET),
+        "the public secret signs nothing"
+    );
+    // The next start reuses it; another installation has another.
+    assert!(verifies(&token(&file), secret));
+    let other = dir.path().join("other");
+    token(&other);
+    assert_ne!(
+        std::fs::read_to_string(&other).expect("written").trim(),
+        secret
+    );
+    // A secret file too short to be one is refused at start.
+    let short = dir.path().join("short");
+    std::fs::write(&short, "tiny\n").expect("write");
+    let env = [("STUDIOGATE_SECRET_FILE", short.to_str().expect("utf-8"))];
+    let out = run(&["token", "--sub", &Uuid::new_v4().to_string()], &env);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("shorter than 32 bytes"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[tokio::test]
 async fn production_mode_refuses_the_development_secret() {
     let sub = Uuid::new_v4().to_string();

@@ -133,12 +133,21 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_session(backend: Backend
         "{backend:?}: {after}"
     );
 
+    // Its access token died with it; a new session sees it revoked.
     let token = second["accessToken"].as_str().expect("token");
+    let (status, _) = app.post(Some(token), VIEWER, json!({})).await.expect("ok");
+    assert_eq!(status, 401, "{backend:?}");
+    let again = sign_in(&app, "grace@example.com", PASSWORD).await;
+    let token = again["data"]["signIn"]["accessToken"]
+        .as_str()
+        .expect("token");
     let body = app.gql(token, VIEWER, json!({})).await.expect("ok");
-    assert!(
-        body["data"]["viewer"]["sessions"][0]["revokedAt"].is_string(),
-        "{body}"
-    );
+    let sessions = body["data"]["viewer"]["sessions"].as_array().expect("list");
+    let old = sessions
+        .iter()
+        .find(|s| s["id"] == auth["sessionId"])
+        .expect("the old session");
+    assert!(old["revokedAt"].is_string(), "{body}");
     let garbage = anon(&app, REFRESH, json!({ "t": "not-a-token" })).await;
     assert_eq!(error_codes(&garbage), vec!["UNAUTHENTICATED"]);
 }
@@ -175,7 +184,27 @@ async fn sign_out_ends_the_session(backend: Backend) {
 }
 on_both_backends!(sign_out_ends_the_session);
 
-async fn five_failures_lock_the_account_until_the_window_passes(backend: Backend) {
+/// Signs in from another source address (127.0.0.2 is loopback too).
+async fn sign_in_from(app: &TestApp, source: [u8; 4], email: &str, password: &str) -> Value {
+    let client = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(source))
+        .build()
+        .expect("client");
+    let body = json!({ "query": SIGN_IN, "variables": { "input": { "email": email, "password": password } } });
+    client
+        .post(format!("http://{}/graphql", app.addr()))
+        .json(&body)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// Five failures hold off that address from that source, not the account: its owner, from
+/// another source, signs in; an unknown address is held off the same way; the hold ends.
+async fn failures_hold_off_the_address_from_that_source_only(backend: Backend) {
     let env = [("STUDIOGATE_LOCKOUT_SECS", "2")];
     let app = TestApp::spawn_with_env(BIN, &backend, &env)
         .await
@@ -187,13 +216,26 @@ async fn five_failures_lock_the_account_until_the_window_passes(backend: Backend
     assert_eq!(without_locations(&unknown), without_locations(&wrong));
     for _ in 0..4 {
         sign_in(&app, "linus@example.com", "wrong password here").await;
+        sign_in(&app, "nobody@example.com", "wrong password here").await;
     }
-    // Locked: even the right password gets the same answer as a wrong one.
-    let locked = sign_in(&app, "linus@example.com", PASSWORD).await;
+    // Held off from here: even the right password waits, and says for how long.
+    let held = sign_in(&app, "linus@example.com", PASSWORD).await;
     assert_eq!(
-        without_locations(&locked),
-        without_locations(&wrong),
-        "{backend:?}"
+        error_codes(&held),
+        vec!["RATE_LIMITED"],
+        "{backend:?}: {held}"
+    );
+    let extensions = &held["errors"][0]["extensions"];
+    assert_eq!(extensions["reason"], "SIGN_IN_THROTTLED");
+    assert_eq!(extensions["retryAfter"], 2, "{held}");
+    // An unknown address answers exactly the same: the hold says nothing of the account.
+    let unknown = sign_in(&app, "nobody@example.com", PASSWORD).await;
+    assert_eq!(without_locations(&unknown), without_locations(&held));
+    // The owner, from another source, is not held off.
+    let owner = sign_in_from(&app, [127, 0, 0, 2], "linus@example.com", PASSWORD).await;
+    assert!(
+        owner["data"]["signIn"]["accessToken"].is_string(),
+        "{backend:?}: {owner}"
     );
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let open = sign_in(&app, "linus@example.com", PASSWORD).await;
@@ -202,7 +244,69 @@ async fn five_failures_lock_the_account_until_the_window_passes(backend: Backend
         "{backend:?}: {open}"
     );
 }
-on_both_backends!(five_failures_lock_the_account_until_the_window_passes);
+on_both_backends!(failures_hold_off_the_address_from_that_source_only);
+
+/// A failed sign-in sends the same statements whether the address has an account or not (it
+/// writes nothing), so the answer's cost does not tell them apart.
+async fn a_failed_sign_in_costs_the_same_for_known_and_unknown_addresses(backend: Backend) {
+    let app = TestApp::spawn(BIN, &backend).await.expect("app");
+    sign_up(&app, "grace@example.com").await;
+    let mut counts = Vec::new();
+    for email in ["grace@example.com", "nobody@example.com"] {
+        let before = app.statements().await.expect("metric");
+        let body = sign_in(&app, email, "wrong password here").await;
+        assert_eq!(error_codes(&body), vec!["UNAUTHENTICATED"]);
+        counts.push(app.statements().await.expect("metric") - before);
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "{backend:?}: known vs unknown {counts:?}"
+    );
+    assert_eq!(counts[0], 1, "one lookup, no write: {counts:?}");
+}
+on_both_backends!(a_failed_sign_in_costs_the_same_for_known_and_unknown_addresses);
+
+/// An access token dies with its session: after sign-out, after a password change ends the
+/// other sessions, and when a reused refresh token revokes its session.
+async fn access_tokens_die_with_their_session(backend: Backend) {
+    let app = TestApp::spawn(BIN, &backend).await.expect("app");
+    let viewer = "{ viewer { id } }";
+    let first = sign_up(&app, "joan@example.com").await;
+    let token = first["accessToken"].as_str().expect("token");
+    let ok = app.gql(token, viewer, json!({})).await.expect("ok");
+    assert!(ok["data"]["viewer"]["id"].is_string(), "{ok}");
+    let second = sign_in(&app, "joan@example.com", PASSWORD).await;
+    let other = second["data"]["signIn"]["accessToken"].as_str().expect("t");
+    app.gql(token, "mutation { signOut { revokedSessions } }", json!({}))
+        .await
+        .expect("ok");
+    let (status, ended) = app.post(Some(token), viewer, json!({})).await.expect("ok");
+    assert_eq!(status, 401, "{backend:?}: {ended}");
+    assert_eq!(error_codes(&ended), vec!["UNAUTHENTICATED"]);
+    let message = ended["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("session has ended"), "{ended}");
+    // The other device's token still works, until its refresh token is reused.
+    let still = app.gql(other, viewer, json!({})).await.expect("ok");
+    assert!(still["data"]["viewer"]["id"].is_string(), "{still}");
+    let refresh = second["data"]["signIn"]["refreshToken"].clone();
+    let rotated = anon(&app, REFRESH, json!({ "t": refresh })).await;
+    let fresh = rotated["data"]["refreshSession"]["accessToken"]
+        .as_str()
+        .expect("rotated")
+        .to_owned();
+    let reused = anon(&app, REFRESH, json!({ "t": refresh })).await;
+    assert_eq!(error_codes(&reused), vec!["UNAUTHENTICATED"]);
+    for token in [other, fresh.as_str()] {
+        let (status, body) = app.post(Some(token), viewer, json!({})).await.expect("ok");
+        assert_eq!(status, 401, "{backend:?}: {body}");
+    }
+    // Tokens minted outside the identity provider (no session) are not affected.
+    let minted =
+        app.token(uuid::Uuid::parse_str(first["accountId"].as_str().expect("id")).expect("uuid"));
+    let body = app.gql(&minted, viewer, json!({})).await.expect("ok");
+    assert!(body["data"]["viewer"]["id"].is_string(), "{body}");
+}
+on_both_backends!(access_tokens_die_with_their_session);
 
 async fn change_password_checks_the_old_one_and_ends_other_sessions(backend: Backend) {
     let app = TestApp::spawn(BIN, &backend).await.expect("app");

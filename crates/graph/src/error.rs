@@ -75,6 +75,8 @@ pub struct GraphError {
     pub reason: Option<&'static str>,
     /// Itemised problems of one input (such as JSON Schema violations with their pointers).
     pub violations: Option<serde_json::Value>,
+    /// Seconds until a refused caller may try again (`RATE_LIMITED`).
+    pub retry_after: Option<u64>,
 }
 
 impl GraphError {
@@ -85,7 +87,13 @@ impl GraphError {
             field: None,
             reason: None,
             violations: None,
+            retry_after: None,
         }
+    }
+
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
 
     pub fn with_violations(mut self, violations: Vec<serde_json::Value>) -> Self {
@@ -170,6 +178,9 @@ impl ErrorExtensions for GraphError {
             }
             if let Some(reason) = self.reason {
                 ext.set("reason", reason);
+            }
+            if let Some(secs) = self.retry_after {
+                ext.set("retryAfter", secs);
             }
             if let Some(violations) = &self.violations {
                 if let Ok(value) = async_graphql::Value::from_json(violations.clone()) {

@@ -100,6 +100,8 @@ pub enum AuthError {
     Expired,
     #[error("Token is invalid")]
     Invalid,
+    #[error("The token's session has ended; sign in again")]
+    SessionEnded,
     #[error("Internal server error")]
     Internal,
 }

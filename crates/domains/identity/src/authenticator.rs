@@ -14,6 +14,7 @@ use tokio::sync::RwLock;
 use uuid::Uuid;
 
 use crate::service::normalize_email;
+use crate::sessions::SessionCache;
 use studiogate_graph::{AccountHooks, Authenticate};
 
 /// Where an external issuer publishes its keys, and what its tokens must say.
@@ -131,6 +132,8 @@ pub struct Authenticator {
     hooks: Arc<dyn AccountHooks>,
     /// Subjects known to have an account, so provisioning costs one lookup per process.
     known: Mutex<HashSet<Uuid>>,
+    /// Whether the sessions our own tokens name are still open.
+    sessions: Arc<SessionCache>,
 }
 
 impl Authenticator {
@@ -140,6 +143,7 @@ impl Authenticator {
         db: DatabaseConnection,
         background: DatabaseConnection,
         hooks: Arc<dyn AccountHooks>,
+        sessions: Arc<SessionCache>,
     ) -> Self {
         Self {
             keys,
@@ -156,6 +160,7 @@ impl Authenticator {
             roles: Mutex::new(HashMap::new()),
             hooks,
             known: Mutex::new(HashSet::new()),
+            sessions,
         }
     }
 
@@ -180,6 +185,20 @@ impl Authenticate for Authenticator {
         };
         if claims.email.is_some() {
             self.provision(&claims).await?;
+        }
+        // Our own tokens die with their session; others' sessions are their issuer's.
+        if let (Some(crate::tokens::ISSUER), Some(session)) = (claims.iss.as_deref(), claims.sid) {
+            let open = self
+                .sessions
+                .is_open(&self.background, claims.sub, session)
+                .await
+                .map_err(|err| {
+                    tracing::error!(error = %err, "reading a session");
+                    AuthError::Internal
+                })?;
+            if !open {
+                return Err(AuthError::SessionEnded);
+            }
         }
         let admin_of = self.admin_of(claims.sub).await?;
         Ok(Viewer::from_claims(&claims, admin_of))

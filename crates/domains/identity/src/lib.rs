@@ -1,5 +1,6 @@
-//! Identity: studiogate as its own identity provider (sign-up, sign-in with lockout, rotating
-//! refresh sessions, password changes), and as a relying party for external issuers whose keys
+//! Identity: studiogate as its own identity provider (sign-up, sign-in with backoff per
+//! address and source, rotating refresh sessions whose access tokens die with them, password
+//! changes), and as a relying party for external issuers whose keys
 //! come from a JWKS document (Supabase Auth and the like).
 
 mod authenticator;
@@ -8,6 +9,8 @@ mod objects;
 pub mod password;
 pub mod roles;
 mod service;
+mod sessions;
+mod throttle;
 mod tokens;
 
 use async_graphql::Data;
@@ -20,6 +23,8 @@ use studiogate_graph::{
 };
 
 pub use authenticator::{Authenticator, JwksConfig};
+pub use sessions::{SessionCache, SESSION_TTL};
+pub use throttle::{SignInThrottle, MAX_BACKOFF};
 
 /// The domain's roots, as the binary's schema merges them: mutations only.
 pub mod roots {
@@ -36,7 +41,10 @@ pub struct IdentityConfig {
     pub keys: JwtKeys,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    /// Failed sign-ins in a row, for one e-mail address from one source, before the pair is
+    /// held off.
     pub lockout_threshold: i32,
+    /// The first hold; each further failure doubles it (see [`throttle`]).
     pub lockout_window: Duration,
 }
 
@@ -47,19 +55,27 @@ pub struct IdentityCtx {
     pub client: ClientInfo,
     pub config: Arc<IdentityConfig>,
     pub hooks: Arc<dyn AccountHooks>,
+    pub throttle: Arc<SignInThrottle>,
+    pub sessions: Arc<SessionCache>,
 }
 
 /// The identity domain: accounts, sessions and the viewer's authentication.
 pub struct Identity {
     config: Arc<IdentityConfig>,
     jwks: Option<JwksConfig>,
+    throttle: Arc<SignInThrottle>,
+    /// Shared by the authenticator (which asks) and the mutations (which revoke).
+    sessions: Arc<SessionCache>,
 }
 
 impl Identity {
     pub fn new(config: IdentityConfig, jwks: Option<JwksConfig>) -> Self {
+        let threshold = u32::try_from(config.lockout_threshold).unwrap_or(1);
         Self {
+            throttle: Arc::new(SignInThrottle::new(threshold, config.lockout_window)),
             config: Arc::new(config),
             jwks,
+            sessions: Arc::default(),
         }
     }
 }
@@ -85,6 +101,8 @@ impl Domain for Identity {
             client: request.client.clone(),
             config: self.config.clone(),
             hooks: Arc::new(platform.account_hooks.clone()),
+            throttle: self.throttle.clone(),
+            sessions: self.sessions.clone(),
         }));
     }
 
@@ -95,6 +113,7 @@ impl Domain for Identity {
             platform.db.clone(),
             platform.background.clone(),
             Arc::new(platform.account_hooks.clone()),
+            self.sessions.clone(),
         )))
     }
 }

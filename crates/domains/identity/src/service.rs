@@ -1,5 +1,6 @@
-//! The identity rules, callable without GraphQL: sign-up, sign-in with lockout, refresh-token
-//! rotation with reuse detection, sign-out and password changes.
+//! The identity rules, callable without GraphQL: sign-up, sign-in with backoff (see
+//! [`crate::throttle`]), refresh-token rotation with reuse detection, sign-out and password
+//! changes.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::sea_query::Expr;
@@ -18,6 +19,8 @@ use crate::{password, tokens, IdentityCtx};
 pub enum IdentityError {
     /// Unknown e-mail, wrong password and locked account all look the same from outside.
     InvalidCredentials,
+    /// Too many failed sign-ins for this e-mail address from this source; try again after.
+    Throttled(std::time::Duration),
     /// The refresh token is unknown, rotated, expired or its session revoked.
     InvalidSession,
     EmailTaken,
@@ -42,6 +45,18 @@ impl From<IdentityError> for GraphError {
         match err {
             IdentityError::InvalidCredentials => {
                 GraphError::new(ErrorCode::Unauthenticated, "Invalid email or password")
+            }
+            IdentityError::Throttled(wait) => {
+                let secs = wait.as_secs_f64().ceil() as u64;
+                GraphError::new(
+                    ErrorCode::RateLimited,
+                    format!(
+                        "Too many failed sign-ins for this email from your address; retry in \
+                         {secs} s"
+                    ),
+                )
+                .with_reason("SIGN_IN_THROTTLED")
+                .with_retry_after(secs)
             }
             IdentityError::InvalidSession => GraphError::new(
                 ErrorCode::Unauthenticated,
@@ -141,36 +156,38 @@ pub async fn sign_up(
     Ok(issued)
 }
 
+/// Signs in. A failure writes nothing, whether the address is known or not: it is counted in
+/// the throttle (per address and source), and both cost one lookup and one hash verification.
 pub async fn sign_in(ctx: &IdentityCtx, email: &str, pass: &str) -> Result<Issued> {
-    let account = match normalize_email(email) {
-        Ok(email) => {
+    let normalized = normalize_email(email).ok();
+    // What the throttle counts: the address as given when it is not one.
+    let key = normalized
+        .clone()
+        .unwrap_or_else(|| email.chars().take(255).collect());
+    let source = ctx.client.ip.as_deref().unwrap_or("unknown");
+    if let Some(wait) = ctx.throttle.held(&key, source) {
+        return Err(IdentityError::Throttled(wait));
+    }
+    let account = match normalized {
+        Some(email) => {
             scope::account_by_email(email)
                 .filter(accounts::Column::DeletedAt.is_null())
                 .one(&ctx.db)
                 .await?
         }
-        Err(_) => None,
+        None => None,
     };
     // Always pay for one hash verification, whatever the outcome will be.
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
     let matches = verify(pass.to_owned(), stored).await;
-    let Some(account) = account else {
+    // An operator's lock (`locked_until`) holds for every source.
+    let account = account.filter(|a| a.locked_until.is_none_or(|until| until <= now()));
+    let Some(account) = account.filter(|_| matches) else {
+        ctx.throttle.failed(&key, source);
         return Err(IdentityError::InvalidCredentials);
     };
-    if account.locked_until.is_some_and(|until| until > now()) {
-        return Err(IdentityError::InvalidCredentials);
-    }
-    if !matches {
-        record_failure(ctx, account.id).await?;
-        return Err(IdentityError::InvalidCredentials);
-    }
     let txn = ctx.db.begin().await?;
     scope::update_account(account.id)
-        .col_expr(accounts::Column::FailedLoginAttempts, Expr::value(0))
-        .col_expr(
-            accounts::Column::LockedUntil,
-            Expr::value(Option::<DateTime<FixedOffset>>::None),
-        )
         .col_expr(accounts::Column::LastLoginAt, Expr::value(now()))
         .col_expr(
             accounts::Column::LoginCount,
@@ -181,28 +198,8 @@ pub async fn sign_in(ctx: &IdentityCtx, email: &str, pass: &str) -> Result<Issue
     ctx.hooks.signed_in(&txn, account.id).await?;
     let issued = open_session(ctx, &txn, account.id).await?;
     txn.commit().await?;
+    ctx.throttle.succeeded(&key, source);
     Ok(issued)
-}
-
-/// Counts a failed attempt atomically; the attempt that reaches the threshold locks the account
-/// and starts the count again.
-async fn record_failure(ctx: &IdentityCtx, account_id: Uuid) -> Result<()> {
-    use accounts::Column as A;
-    scope::update_account(account_id)
-        .col_expr(
-            A::FailedLoginAttempts,
-            Expr::col(A::FailedLoginAttempts).add(1),
-        )
-        .exec(&ctx.db)
-        .await?;
-    let until = now() + ctx.config.lockout_window;
-    scope::update_account(account_id)
-        .col_expr(A::LockedUntil, Expr::value(until))
-        .col_expr(A::FailedLoginAttempts, Expr::value(0))
-        .filter(A::FailedLoginAttempts.gte(ctx.config.lockout_threshold))
-        .exec(&ctx.db)
-        .await?;
-    Ok(())
 }
 
 async fn open_session<C: ConnectionTrait>(
@@ -308,11 +305,12 @@ async fn revoke_family(ctx: &IdentityCtx, session_id: Uuid) -> Result<()> {
         .filter(sessions::Column::RevokedAt.is_null())
         .exec(&ctx.db)
         .await?;
+    ctx.sessions.forget(session_id);
     Ok(())
 }
 
-/// Revokes the caller's current session, or all of the account's sessions. Access tokens
-/// already issued stay valid until they expire (15 minutes by default).
+/// Revokes the caller's current session, or all of the account's sessions. Their access
+/// tokens stop working with them (see [`crate::sessions`] for the window across replicas).
 pub async fn sign_out(ctx: &IdentityCtx, all: bool) -> Result<u64> {
     let account_id = ctx.viewer.account_id.ok_or(IdentityError::InvalidSession)?;
     let mut update = scope::update_sessions_of(account_id)
@@ -324,7 +322,9 @@ pub async fn sign_out(ctx: &IdentityCtx, all: bool) -> Result<u64> {
         };
         update = update.filter(sessions::Column::Id.eq(current));
     }
-    Ok(update.exec(&ctx.db).await?.rows_affected)
+    let revoked = update.exec(&ctx.db).await?.rows_affected;
+    ctx.sessions.forget_account(account_id);
+    Ok(revoked)
 }
 
 /// Changes the password and revokes every other session of the account.
@@ -362,6 +362,7 @@ pub async fn change_password(ctx: &IdentityCtx, current: &str, new: &str) -> Res
     }
     let revoked = others.exec(&txn).await?.rows_affected;
     txn.commit().await?;
+    ctx.sessions.forget_account(account_id);
     Ok(revoked)
 }
 
