@@ -427,3 +427,70 @@ async fn a_connection_ends_when_its_token_expires() {
         Some(Frame::Closed(Some(4401)))
     );
 }
+
+/// Every `next` frame that comes until the connection has been quiet for [`QUIET`].
+async fn drain(sub: &mut Subscription) -> Vec<Value> {
+    let mut events = Vec::new();
+    while let Some(Frame::Next(event)) = sub.next(QUIET).await.expect("socket") {
+        events.push(event);
+    }
+    events
+}
+
+/// Statements one execution event costs a connection holding `n` subscriptions to its
+/// studio: the execution is started, every subscription's event awaited, and the statements
+/// counted (the start's own included).
+async fn statements_for_one_event(
+    app: &TestApp,
+    token: &str,
+    studio: Uuid,
+    template: &Value,
+    n: usize,
+) -> u64 {
+    const SCALARS: &str = r#"subscription($id: UUID!) {
+      workflowExecutionUpdated(studioId: $id) { id status } }"#;
+    let vars = json!({ "id": studio });
+    let mut sub = app
+        .subscribe(Some(token), SCALARS, vars.clone())
+        .await
+        .expect("subscribed");
+    for id in 2..=n {
+        sub.subscribe_also(&id.to_string(), SCALARS, vars.clone())
+            .await
+            .expect("subscribed");
+    }
+    // Live once an event arrives; then quiet, so no earlier event is counted.
+    let mut started = Vec::new();
+    while drain(&mut sub).await.is_empty() {
+        started.push(start(app, token, studio, template).await);
+        assert!(started.len() < 20, "the subscriptions never delivered");
+    }
+    let before = app.statements().await.expect("metric");
+    let id = start(app, token, studio, template).await;
+    let events = drain(&mut sub).await;
+    let after = app.statements().await.expect("metric");
+    assert_eq!(events.len(), n, "one event per subscription: {events:?}");
+    for event in &events {
+        assert_eq!(
+            event["data"]["workflowExecutionUpdated"]["id"], id,
+            "{event}"
+        );
+    }
+    sub.close().await;
+    after - before
+}
+
+/// Subscriptions of one connection load an event together: twenty cost what one costs.
+async fn subscriptions_of_a_connection_load_an_event_together(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let token = app.token(member(&seed, 0, 1));
+    let studio = studios_of(&app, &seed, 0).await[0];
+    let template = template(&app, &token).await;
+    let one = statements_for_one_event(&app, &token, studio, &template, 1).await;
+    let twenty = statements_for_one_event(&app, &token, studio, &template, 20).await;
+    assert_eq!(
+        one, twenty,
+        "{backend:?}: 1 subscription {one}, 20 subscriptions {twenty}"
+    );
+}
+on_both_backends!(subscriptions_of_a_connection_load_an_event_together);

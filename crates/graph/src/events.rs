@@ -173,12 +173,20 @@ async fn listen(
 pub fn typed<E: DeserializeOwned + Send + 'static>(
     topic: &Topic,
 ) -> impl Stream<Item = Result<E, u64>> + Send {
+    published::<E>(topic).map(|item| item.map(|(_, event)| event))
+}
+
+/// As [`typed`], with each event's published value: every subscriber of this process gets
+/// the same one, so it tells which deliveries are of the same event.
+fn published<E: DeserializeOwned + Send + 'static>(
+    topic: &Topic,
+) -> impl Stream<Item = Result<(Arc<Value>, E), u64>> + Send {
     stream::unfold(topic.subscribe(), |mut rx| async move {
         loop {
             match rx.recv().await {
                 Ok(value) => {
-                    if let Ok(event) = serde_json::from_value(Arc::unwrap_or_clone(value)) {
-                        return Some((Ok(event), rx));
+                    if let Ok(event) = E::deserialize(&*value) {
+                        return Some((Ok((value, event)), rx));
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(n)) => return Some((Err(n), rx)),
@@ -188,31 +196,67 @@ pub fn typed<E: DeserializeOwned + Send + 'static>(
     })
 }
 
+/// The data one connection's subscriptions load an event with, shared: the first of them to
+/// load an event builds it (fresh loaders, memberships read again), the others loading the
+/// same event reuse it, so their loads go out together as one batch instead of one per
+/// subscription. A later event always gets data of its own.
+pub struct PerEvent<C> {
+    last: std::sync::Mutex<Option<(Arc<Value>, C)>>,
+}
+
+impl<C> Default for PerEvent<C> {
+    fn default() -> Self {
+        Self {
+            last: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl<C: Clone> PerEvent<C> {
+    fn get(&self, event: &Arc<Value>, build: impl FnOnce() -> C) -> C {
+        let mut last = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*last {
+            Some((seen, data)) if Arc::ptr_eq(seen, event) => data.clone(),
+            _ => {
+                let data = build();
+                *last = Some((event.clone(), data.clone()));
+                data
+            }
+        }
+    }
+}
+
 /// A subscription's deliveries: the topic's events that `matches`, each loaded by `load` with
 /// data `fresh` builds at that moment (fresh loaders, memberships read again), so an event
 /// reaches only a subscriber who may see its row when it is delivered; `None` from `load`
-/// hides the event. A subscriber that falls too far behind gets one RATE_LIMITED error
-/// (reason `SLOW_SUBSCRIBER`) and its subscription ends.
+/// hides the event. The subscriptions of one connection share that data per event through
+/// `shared` (see [`PerEvent`]). A subscriber that falls too far behind gets one RATE_LIMITED
+/// error (reason `SLOW_SUBSCRIBER`) and its subscription ends.
 pub fn deliveries<E, C, T, M, F, L>(
     topic: &Topic,
     matches: M,
     fresh: F,
+    shared: Arc<PerEvent<C>>,
     load: L,
 ) -> impl Stream<Item = GraphResult<T>> + Send
 where
     E: DeserializeOwned + Send + 'static,
+    C: Clone + Send + 'static,
     T: Send + 'static,
     M: Fn(&E) -> bool + Send + 'static,
     F: Fn() -> C + Send + Sync + 'static,
     L: Fn(C, E) -> BoxFuture<'static, Result<Option<T>, GraphError>> + Send + Sync + 'static,
 {
     let (fresh, load) = (Arc::new(fresh), Arc::new(load));
-    typed::<E>(topic)
-        .filter(move |item| future::ready(item.as_ref().map_or(true, &matches)))
+    published::<E>(topic)
+        .filter(move |item| future::ready(item.as_ref().map_or(true, |(_, e)| matches(e))))
         .then(move |item| {
-            let (fresh, load) = (fresh.clone(), load.clone());
+            let (fresh, load, shared) = (fresh.clone(), load.clone(), shared.clone());
             async move {
-                let event = match item {
+                let (value, event) = match item {
                     Ok(event) => event,
                     Err(missed) => {
                         return Some(Err(GraphError::new(
@@ -223,7 +267,8 @@ where
                         .into()))
                     }
                 };
-                match load(fresh(), event).await {
+                let data = shared.get(&value, || fresh());
+                match load(data, event).await {
                     Ok(row) => row.map(Ok),
                     Err(err) => {
                         tracing::warn!(?err, "loading a subscription event; skipped");
@@ -281,6 +326,38 @@ mod tests {
         assert!(bus.topic("undeclared").is_none());
     }
 
+    /// Two subscriptions sharing a `PerEvent` build an event's data once; the next event gets
+    /// data of its own.
+    #[tokio::test]
+    async fn subscriptions_sharing_per_event_data_build_it_once_per_event() {
+        use futures_util::FutureExt;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let bus = EventBus::local(&["t"]);
+        let topic = bus.topic("t").expect("declared");
+        let built = Arc::new(AtomicU64::new(0));
+        let shared: Arc<PerEvent<u64>> = Arc::default();
+        let subscribe = || {
+            let built = built.clone();
+            deliveries(
+                &topic,
+                |_: &u64| true,
+                move || built.fetch_add(1, Ordering::SeqCst),
+                shared.clone(),
+                |data: u64, n: u64| async move { Ok(Some((data, n))) }.boxed(),
+            )
+        };
+        let (a, b) = (subscribe(), subscribe());
+        futures_util::pin_mut!(a, b);
+        topic.publish(&7u64).await;
+        topic.publish(&8u64).await;
+        let first = (a.next().await, b.next().await);
+        let second = (a.next().await, b.next().await);
+        let got = |r: Option<GraphResult<(u64, u64)>>| r.expect("some").expect("ok");
+        assert_eq!((got(first.0), got(first.1)), ((0, 7), (0, 7)));
+        assert_eq!((got(second.0), got(second.1)), ((1, 8), (1, 8)));
+        assert_eq!(built.load(Ordering::SeqCst), 2);
+    }
+
     /// Deliveries skip what does not match, hide what the loader hides, and end a lagging
     /// subscriber with one SLOW_SUBSCRIBER error.
     #[tokio::test]
@@ -292,6 +369,7 @@ mod tests {
             &topic,
             |n: &u64| n.is_multiple_of(2),
             || 10,
+            Arc::default(),
             |offset: u64, n: u64| async move { Ok((n != 4).then_some(n + offset)) }.boxed(),
         );
         futures_util::pin_mut!(seen);

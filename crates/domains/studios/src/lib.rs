@@ -105,6 +105,7 @@ impl Domain for Studios {
             self.lease,
         ));
         data.insert(Loaders::new(&ctx));
+        data.insert(subscription::SharedEvents::default());
         data.insert(context::Writer(Arc::new(ctx.writer())));
         data.insert(ctx);
     }

@@ -7,7 +7,7 @@ use futures_util::{FutureExt, Stream};
 use std::sync::Arc;
 use studiogate_entities_studios::{kanban_boards, kanban_cards, kanban_stages};
 use studiogate_graph::error::GraphResult;
-use studiogate_graph::events::deliveries;
+use studiogate_graph::events::{deliveries, PerEvent};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
@@ -20,15 +20,23 @@ use crate::objects::{KanbanBoard, KanbanCard, KanbanStage, WorkflowExecution};
 pub struct StudiosSubscription;
 
 /// The data one event is loaded with: the subscriber's context and loaders, built afresh.
-type Fresh = (Arc<StudiosCtx>, Loaders);
+type Fresh = Arc<(Arc<StudiosCtx>, Loaders)>;
+
+/// What the subscriptions of one connection share per event (see [`PerEvent`]); every
+/// request's data holds one, and a websocket connection's data is one request's.
+pub type SharedEvents = Arc<PerEvent<Fresh>>;
 
 fn fresh_data(base: &Arc<StudiosCtx>) -> impl Fn() -> Fresh + Send + Sync + 'static {
     let base = base.clone();
     move || {
         let fresh = Arc::new(base.fresh());
         let loaders = Loaders::new(&fresh);
-        (fresh, loaders)
+        Arc::new((fresh, loaders))
     }
+}
+
+fn shared(ctx: &Context<'_>) -> SharedEvents {
+    ctx.data_opt::<SharedEvents>().cloned().unwrap_or_default()
 }
 
 #[Subscription]
@@ -68,16 +76,23 @@ impl StudiosSubscription {
             }
             StudiosEvent::Kanban { .. } => false,
         };
-        let load = |(_, loaders): Fresh, event| {
+        let load = |fresh: Fresh, event| {
             async move {
                 let StudiosEvent::Execution { id, .. } = event else {
                     return Ok(None);
                 };
+                let loaders = &fresh.1;
                 Ok(loaders.execution.load_one(id).await?.map(WorkflowExecution))
             }
             .boxed()
         };
-        Ok(deliveries(&base.events, matches, fresh_data(&base), load))
+        Ok(deliveries(
+            &base.events,
+            matches,
+            fresh_data(&base),
+            shared(ctx),
+            load,
+        ))
     }
 
     /// Every change of a kanban board: cards created, moved, updated or deleted, stages
@@ -98,8 +113,9 @@ impl StudiosSubscription {
             return Err(GraphError::not_found("KanbanBoard").into());
         }
         let matches = move |event: &StudiosEvent| matches!(event, StudiosEvent::Kanban { board_id: b, .. } if *b == board_id);
-        let load = |(fresh, loaders): Fresh, event| {
+        let load = |data: Fresh, event| {
             async move {
+                let (fresh, loaders) = &*data;
                 let StudiosEvent::Kanban {
                     board_id,
                     change,
@@ -114,9 +130,7 @@ impl StudiosSubscription {
                 };
                 let card = match card_id {
                     Some(id) if change != KanbanChange::CardDeleted => {
-                        crate::services::kanban::card::visible(&fresh, id)
-                            .await
-                            .ok()
+                        crate::services::kanban::card::visible(fresh, id).await.ok()
                     }
                     _ => None,
                 };
@@ -134,7 +148,13 @@ impl StudiosSubscription {
             }
             .boxed()
         };
-        Ok(deliveries(&base.events, matches, fresh_data(&base), load))
+        Ok(deliveries(
+            &base.events,
+            matches,
+            fresh_data(&base),
+            shared(ctx),
+            load,
+        ))
     }
 }
 
