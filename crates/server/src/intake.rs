@@ -201,21 +201,24 @@ pub fn read_get(
         })
 }
 
-/// A GET may only run queries: anything else is refused with 405, naming POST. A document that
-/// does not parse is left to the executor, which reports it.
-pub fn ensure_query(request: &async_graphql::Request) -> Result<(), Box<Response>> {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return Ok(());
-    };
-    let ty = match (&document.operations, request.operation_name.as_deref()) {
+/// The type of the operation a request runs, when its document parses and names it
+/// unambiguously; `None` is left to the executor, which reports what is wrong.
+pub fn operation_type(request: &async_graphql::Request) -> Option<OperationType> {
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+    match (&document.operations, request.operation_name.as_deref()) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
             ops.values().next().map(|op| op.node.ty)
         }
         _ => None,
-    };
-    match ty {
+    }
+}
+
+/// A GET may only run queries: anything else is refused with 405, naming POST. A document that
+/// does not parse is left to the executor, which reports it.
+pub fn ensure_query(request: &async_graphql::Request) -> Result<(), Box<Response>> {
+    match operation_type(request) {
         Some(OperationType::Mutation | OperationType::Subscription) => {
             let mut response = refuse(
                 StatusCode::METHOD_NOT_ALLOWED,
