@@ -77,6 +77,14 @@ fn too_large(what: String) -> Response {
     )
 }
 
+/// Whether a POST carries a multipart upload (read and spooled to disk as it arrives).
+pub fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.trim().starts_with("multipart/"))
+}
+
 /// Reads a POST body: JSON within `max_body_bytes` (after any decompression, which happens
 /// before this), or a multipart upload within the upload limits.
 pub async fn read_post(
@@ -87,8 +95,7 @@ pub async fn read_post(
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let multipart = content_type.is_some_and(|ct| ct.trim().starts_with("multipart/"));
-    let batch = if multipart {
+    let batch = if is_multipart(headers) {
         let max_file = usize::try_from(limits.upload_max_file_bytes).unwrap_or(usize::MAX);
         let max_files = limits.upload_max_files as usize;
         // The whole upload: every file at its largest, plus the operations and map parts.

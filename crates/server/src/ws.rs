@@ -196,11 +196,11 @@ impl<E: Executor> Admitted<E> {
         clock: Arc<OperationClock>,
     ) -> BoxStream<'static, async_graphql::Response> {
         let viewer = self.viewer.get().cloned().unwrap_or_else(Viewer::anonymous);
-        let admitted = self
-            .state
-            .admission
-            .admit(&viewer, self.ip, &mut request)
-            .await;
+        let admission = &self.state.admission;
+        let admitted = match admission.charge(&viewer, self.ip).await {
+            Ok(charged) => admission.admit_document(charged, &mut request),
+            Err(refusal) => Err(refusal),
+        };
         if let Err(refusal) = admitted {
             return refused(refusal.into_server_error());
         }
