@@ -526,3 +526,66 @@ async fn a_websocket_operation_past_the_request_timeout_gets_timeout(backend: Ba
     sub.close().await;
 }
 on_both_backends!(a_websocket_operation_past_the_request_timeout_gets_timeout);
+
+/// Waiting for events is not bounded, resolving one is: a subscription stays open far past the
+/// request timeout, delivers an event, and when the next event's fields wait on a lock past the
+/// timeout it ends with one TIMEOUT error. PostgreSQL only: SQLite readers never wait on a
+/// lock. The events are sent with NOTIFY as a replica's would be, so nothing else touches the
+/// locked table.
+#[tokio::test]
+#[ignore = "needs PostgreSQL: TEST_DATABASE_URL and --include-ignored"]
+async fn a_subscription_event_past_the_request_timeout_ends_it_with_timeout() {
+    use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+    let backend = studiogate_testkit::postgres();
+    let (app, seed) = crate::support::seeded_with_env(&backend, 1, &ONE_SECOND_TIMEOUT).await;
+    let token = app.token(member(&seed, 0, 1));
+    let studio = studios_of(&app, &seed, 0).await[0];
+    let sql = format!("SELECT id FROM workflow_executions WHERE studio_id = '{studio}'");
+    let execution = uuid(&rows(&app, &sql).await[0], "id");
+    let watch = r#"subscription($id: UUID!) {
+      workflowExecutionUpdated(studioId: $id) { id template { name } } }"#;
+    let mut sub = app
+        .subscribe(Some(&token), watch, json!({ "id": studio }))
+        .await
+        .expect("subscribed");
+    assert_eq!(
+        sub.next(Duration::from_millis(2500)).await.expect("socket"),
+        None,
+        "waiting for events past the timeout is allowed"
+    );
+
+    let db = app.db.connect().await.expect("connect");
+    let event = json!({ "topic": "studios", "event": {
+        "event": "studios.execution", "id": execution, "studio_id": studio } });
+    let notify = Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "SELECT pg_notify('studiogate_events', $1)",
+        [event.to_string().into()],
+    );
+    db.execute(notify.clone()).await.expect("notify");
+    let delivered = sub.event(WAIT).await.expect("the event");
+    assert_eq!(
+        delivered["data"]["workflowExecutionUpdated"]["id"],
+        json!(execution),
+        "{delivered}"
+    );
+
+    let lock = db.begin().await.expect("begin");
+    lock.execute_unprepared("LOCK TABLE workflow_templates IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock");
+    db.execute(notify).await.expect("notify");
+    let timed_out = sub.event(WAIT).await.expect("an answer");
+    assert_eq!(error_codes(&timed_out), vec!["TIMEOUT"], "{timed_out}");
+    assert_eq!(
+        sub.next(WAIT).await.expect("socket"),
+        Some(Frame::Complete("1".into())),
+        "the subscription ended"
+    );
+    lock.rollback().await.expect("unlock");
+    let (_, metrics) = app.get("/metrics").await.expect("metrics");
+    assert!(
+        metrics.contains("studiogate_graphql_errors_total{code=\"TIMEOUT\"} 1"),
+        "{metrics}"
+    );
+}
