@@ -8,9 +8,10 @@
 //!   slot), but each event's response must come within the limit of the moment the event
 //!   begins to resolve. The schema asks for fresh per-operation data at that moment
 //!   (`studiogate_graph::fresh`), and the data builder of each operation tells its
-//!   [`OperationClock`]. The event's row is loaded just before, by the domain's stream, under
-//!   the database's own statement timeout; starting a subscription (its access check) is
-//!   bounded by its admission only.
+//!   [`OperationClock`]. The event's row is loaded just before that, inside the domain's
+//!   stream where no hook of the server reaches, and so is the subscription's access check
+//!   when it starts (after its admission, which is timed): only the database's own timeouts
+//!   (PostgreSQL's statement timeout, SQLite's busy timeout) bound those.
 //!
 //! Past the limit the operation gets one `TIMEOUT` error with the message HTTP gives, counted
 //! in the errors metric and in the duration histogram as outcome `timeout`. Its stream is
