@@ -154,6 +154,17 @@ impl<E> Clone for Admitted<E> {
     }
 }
 
+/// `RATE_LIMITED`, reason `TOO_MANY_OPERATIONS`: the socket or the viewer runs its most.
+fn too_many_operations(message: String) -> async_graphql::ServerError {
+    let mut error = async_graphql::ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", ErrorCode::RateLimited.as_str());
+    extensions.set("reason", "TOO_MANY_OPERATIONS");
+    error.extensions = Some(extensions);
+    crate::observability::count_error(ErrorCode::RateLimited.as_str());
+    error
+}
+
 /// A refusal answered on the socket as the operation's one response.
 fn refused(error: async_graphql::ServerError) -> BoxStream<'static, async_graphql::Response> {
     stream::once(async move { async_graphql::Response::from_errors(vec![error]) }).boxed()
@@ -208,15 +219,7 @@ impl<E: Executor> Admitted<E> {
         let limits = &self.state.limits;
         let slot = match self.state.ws_operations.acquire(&self.open, caller, limits) {
             Ok(slot) => slot,
-            Err(message) => {
-                let mut error = async_graphql::ServerError::new(message, None);
-                let mut extensions = async_graphql::ErrorExtensionValues::default();
-                extensions.set("code", ErrorCode::RateLimited.as_str());
-                extensions.set("reason", "TOO_MANY_OPERATIONS");
-                error.extensions = Some(extensions);
-                crate::observability::count_error(ErrorCode::RateLimited.as_str());
-                return refused(error);
-            }
+            Err(message) => return refused(too_many_operations(message)),
         };
         let subscription = crate::intake::operation_type(&request)
             == Some(async_graphql::parser::types::OperationType::Subscription);
