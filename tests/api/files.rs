@@ -170,6 +170,91 @@ async fn deletes_remove_row_and_bytes_and_only_uploaders_or_admins_may(backend: 
 }
 on_both_backends!(deletes_remove_row_and_bytes_and_only_uploaders_or_admins_may);
 
+/// A multipart POST (as an upload client sends it) whose body starts and never ends: chunked,
+/// one chunk, then nothing. Returns the status, the response head (lower-cased) and the body
+/// the server answered with, which it can only have done without reading the request body.
+async fn endless_upload(app: &TestApp, authorization: Option<&str>) -> (u16, String, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {}\r\n\
+         Content-Type: multipart/form-data; boundary=endless\r\n\
+         apollo-require-preflight: true\r\nTransfer-Encoding: chunked\r\n",
+        app.addr()
+    );
+    if let Some(authorization) = authorization {
+        head.push_str(&format!("Authorization: {authorization}\r\n"));
+    }
+    let part =
+        "--endless\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{\"query\":";
+    let sent = format!("{head}\r\n{:x}\r\n{part}\r\n", part.len());
+    let mut stream = tokio::net::TcpStream::connect(app.addr())
+        .await
+        .expect("connects");
+    stream.write_all(sent.as_bytes()).await.expect("sends");
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let split = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = stream.read(&mut chunk).await.expect("reads");
+        assert!(n > 0, "connection closed before the response head");
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..split]).to_lowercase();
+    let status = head[9..12].parse().expect("status");
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("content-length");
+    while buf.len() < split + length {
+        let n = stream.read(&mut chunk).await.expect("reads");
+        assert!(n > 0, "connection closed inside the response body");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = serde_json::from_slice(&buf[split..split + length]).expect("json body");
+    (status, head, body)
+}
+
+/// An upload is read only for a signed-in caller within its rate limit: anonymous, with a bad
+/// token, or over the limit, a multipart POST is refused on its headers and its body is never
+/// read. (Here the body never ends: a server that read it would answer at the request
+/// timeout, with 504.)
+async fn uploads_are_refused_before_their_body_is_read(backend: Backend) {
+    let env = [
+        ("STUDIOGATE_REQUEST_TIMEOUT_SECS", "5"),
+        ("STUDIOGATE_RATE_LIMIT_PER_SECOND", "1"),
+        ("STUDIOGATE_RATE_LIMIT_BURST", "1"),
+    ];
+    let app = TestApp::spawn_with_env(crate::support::BIN, &backend, &env)
+        .await
+        .expect("app");
+    let forged =
+        studiogate_graph::JwtKeys::new(b"someone-else", None).sign(Uuid::new_v4(), 600, None);
+    for (what, authorization) in [
+        ("anonymous", None),
+        ("a forged token", Some(format!("Bearer {forged}"))),
+    ] {
+        let (status, head, body) = endless_upload(&app, authorization.as_deref()).await;
+        assert_eq!(status, 401, "{backend:?}, {what}: {body}");
+        assert_eq!(error_codes(&body), vec!["UNAUTHENTICATED"], "{what}");
+        assert!(head.contains("www-authenticate: bearer"), "{what}: {head}");
+    }
+    // A signed-in caller whose budget the previous request spent.
+    let token = app.token(Uuid::new_v4());
+    let (status, _) = app
+        .post(Some(&token), "{ __typename }", json!({}))
+        .await
+        .expect("ok");
+    assert_eq!(status, 200);
+    let (status, head, body) = endless_upload(&app, Some(&format!("Bearer {token}"))).await;
+    assert_eq!(status, 429, "{backend:?}: {body}");
+    assert_eq!(error_codes(&body), vec!["RATE_LIMITED"], "{body}");
+    assert!(head.contains("retry-after: "), "{head}");
+}
+on_both_backends!(uploads_are_refused_before_their_body_is_read);
+
 /// With `STUDIOGATE_STORAGE_URL=s3://...` the bytes go to an S3-compatible server (CI runs
 /// moto's S3 server and sets `TEST_S3_ENDPOINT`).
 #[tokio::test]

@@ -300,7 +300,7 @@ async fn cors_answers_listed_origins_only() {
     );
 }
 
-fn sha256(text: &str) -> String {
+pub(crate) fn sha256(text: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(text.as_bytes()))
 }
@@ -360,7 +360,7 @@ async fn automatic_persisted_queries_miss_register_and_hit() {
 }
 
 /// An Apollo persisted-query manifest listing `body` as `Listed` under `id`.
-fn manifest_json(id: &str, body: &str) -> String {
+pub(crate) fn manifest_json(id: &str, body: &str) -> String {
     json!({
         "format": "apollo-persisted-query-manifest",
         "version": 1,

@@ -17,6 +17,7 @@ mod nested;
 mod observability;
 mod pagination;
 mod realtime;
+mod refusals;
 mod relations;
 mod robustness;
 mod roles;

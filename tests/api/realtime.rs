@@ -494,3 +494,165 @@ async fn subscriptions_of_a_connection_load_an_event_together(backend: Backend) 
     );
 }
 on_both_backends!(subscriptions_of_a_connection_load_an_event_together);
+
+pub const CREATE_STUDIO: &str =
+    "mutation($input: CreateStudioInput!) { createStudio(input: $input) { studio { id } } }";
+
+/// `createStudio`'s variables: a studio named `name` in company `c` of the seed.
+pub fn new_studio(seed: &Value, c: usize, name: &str) -> Value {
+    json!({ "input": { "companyId": company(seed, c), "name": name, "businessArea": "SALES" } })
+}
+
+/// The write lock of the `studios` table (of the whole database on SQLite), held by the test
+/// until released: a write to it waits, and so, on PostgreSQL, does a read.
+pub struct StudiosLocked {
+    txn: sea_orm::DatabaseTransaction,
+    _db: sea_orm::DatabaseConnection,
+}
+
+impl StudiosLocked {
+    pub async fn hold(app: &TestApp) -> Self {
+        use sea_orm::{ConnectionTrait, TransactionTrait};
+        let db = app.db.connect().await.expect("connect");
+        let txn = db.begin().await.expect("begin");
+        let sql = match app.db.backend {
+            Backend::Sqlite => "UPDATE studios SET name = name",
+            Backend::Postgres(_) => "LOCK TABLE studios IN ACCESS EXCLUSIVE MODE",
+        };
+        txn.execute_unprepared(sql).await.expect("lock");
+        Self { txn, _db: db }
+    }
+
+    pub async fn release(self) {
+        self.txn.rollback().await.expect("unlock");
+    }
+}
+
+/// Settings under which a write to a locked table outlasts the request timeout: the timeout
+/// is 1 s, and the database waits for the lock far longer than that.
+pub const ONE_SECOND_TIMEOUT: [(&str, &str); 3] = [
+    ("STUDIOGATE_REQUEST_TIMEOUT_SECS", "1"),
+    ("STUDIOGATE_DB_BUSY_TIMEOUT_MS", "60000"),
+    ("STUDIOGATE_DB_STATEMENT_TIMEOUT_MS", "60000"),
+];
+
+/// A websocket mutation is held to the request timeout as an HTTP request is: past it, one
+/// TIMEOUT error with the HTTP message, counted in the metrics; nothing is written, and the
+/// operation's slot is free again (the socket runs one operation at a time here).
+async fn a_websocket_operation_past_the_request_timeout_gets_timeout(backend: Backend) {
+    let mut env = ONE_SECOND_TIMEOUT.to_vec();
+    env.push(("STUDIOGATE_WS_MAX_OPERATIONS_PER_SOCKET", "1"));
+    let (app, seed) = crate::support::seeded_with_env(&backend, 1, &env).await;
+    let token = app.token(member(&seed, 0, 1));
+    let locked = StudiosLocked::hold(&app).await;
+    let mut sub = app
+        .subscribe(
+            Some(&token),
+            CREATE_STUDIO,
+            new_studio(&seed, 0, "Too slow"),
+        )
+        .await
+        .expect("subscribed");
+    let answer = sub.event(WAIT).await.expect("an answer");
+    assert_eq!(
+        error_codes(&answer),
+        vec!["TIMEOUT"],
+        "{backend:?}: {answer}"
+    );
+    assert_eq!(
+        answer["errors"][0]["message"], "The request took longer than 1 s",
+        "{answer}"
+    );
+    locked.release().await;
+
+    sub.subscribe_also("2", "{ __typename }", json!({}))
+        .await
+        .expect("sent");
+    let next = loop {
+        match sub.next(WAIT).await.expect("socket") {
+            Some(Frame::Complete(id)) if id == "1" => continue,
+            other => break other,
+        }
+    };
+    let Some(Frame::Next(ran)) = next else {
+        panic!("{backend:?}: expected the second operation's answer, got {next:?}");
+    };
+    assert_eq!(ran["data"]["__typename"], "Query", "{backend:?}: {ran}");
+
+    let (_, metrics) = app.get("/metrics").await.expect("metrics");
+    assert!(
+        metrics.contains("studiogate_graphql_errors_total{code=\"TIMEOUT\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("outcome=\"timeout\""), "{metrics}");
+    let written = rows(&app, "SELECT id FROM studios WHERE name = 'Too slow'").await;
+    assert!(
+        written.is_empty(),
+        "{backend:?}: the timed-out mutation wrote"
+    );
+    sub.close().await;
+}
+on_both_backends!(a_websocket_operation_past_the_request_timeout_gets_timeout);
+
+/// Waiting for events is not bounded, resolving one is: a subscription stays open far past the
+/// request timeout, delivers an event, and when the next event's fields wait on a lock past the
+/// timeout it ends with one TIMEOUT error. PostgreSQL only: SQLite readers never wait on a
+/// lock. The events are sent with NOTIFY as a replica's would be, so nothing else touches the
+/// locked table.
+#[tokio::test]
+#[ignore = "needs PostgreSQL: TEST_DATABASE_URL and --include-ignored"]
+async fn a_subscription_event_past_the_request_timeout_ends_it_with_timeout() {
+    use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+    let backend = studiogate_testkit::postgres();
+    let (app, seed) = crate::support::seeded_with_env(&backend, 1, &ONE_SECOND_TIMEOUT).await;
+    let token = app.token(member(&seed, 0, 1));
+    let studio = studios_of(&app, &seed, 0).await[0];
+    let sql = format!("SELECT id FROM workflow_executions WHERE studio_id = '{studio}'");
+    let execution = uuid(&rows(&app, &sql).await[0], "id");
+    let watch = r#"subscription($id: UUID!) {
+      workflowExecutionUpdated(studioId: $id) { id template { name } } }"#;
+    let mut sub = app
+        .subscribe(Some(&token), watch, json!({ "id": studio }))
+        .await
+        .expect("subscribed");
+    assert_eq!(
+        sub.next(Duration::from_millis(2500)).await.expect("socket"),
+        None,
+        "waiting for events past the timeout is allowed"
+    );
+
+    let db = app.db.connect().await.expect("connect");
+    let event = json!({ "topic": "studios", "event": {
+        "event": "studios.execution", "id": execution, "studio_id": studio } });
+    let notify = Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "SELECT pg_notify('studiogate_events', $1)",
+        [event.to_string().into()],
+    );
+    db.execute(notify.clone()).await.expect("notify");
+    let delivered = sub.event(WAIT).await.expect("the event");
+    assert_eq!(
+        delivered["data"]["workflowExecutionUpdated"]["id"],
+        json!(execution),
+        "{delivered}"
+    );
+
+    let lock = db.begin().await.expect("begin");
+    lock.execute_unprepared("LOCK TABLE workflow_templates IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock");
+    db.execute(notify).await.expect("notify");
+    let timed_out = sub.event(WAIT).await.expect("an answer");
+    assert_eq!(error_codes(&timed_out), vec!["TIMEOUT"], "{timed_out}");
+    assert_eq!(
+        sub.next(WAIT).await.expect("socket"),
+        Some(Frame::Complete("1".into())),
+        "the subscription ended"
+    );
+    lock.rollback().await.expect("unlock");
+    let (_, metrics) = app.get("/metrics").await.expect("metrics");
+    assert!(
+        metrics.contains("studiogate_graphql_errors_total{code=\"TIMEOUT\"} 1"),
+        "{metrics}"
+    );
+}

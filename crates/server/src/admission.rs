@@ -2,6 +2,13 @@
 //! authentication, then the rate limits, then the document (persisted by hash, or trusted).
 //! Each transport turns a [`Refusal`] into its own shape: an HTTP response with a status, or
 //! a GraphQL error on the socket.
+//!
+//! The rate limits and the document are two steps, because HTTP charges a request before it
+//! reads its body (an upload may be hundreds of megabytes spooled to disk) and only reads the
+//! document from that body. [`Admission::charge`] gives a [`Charged`] and
+//! [`Admission::admit_document`] takes one, so no operation runs uncharged and no charge
+//! admits two: a POST is charged once before its body is read, and each further operation of
+//! a batch once more; a GET and each websocket operation once.
 
 use async_graphql::{ErrorExtensionValues, ServerError};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -82,6 +89,11 @@ fn has_nul(value: &async_graphql::Variables) -> bool {
     value.iter().any(|(k, v)| k.contains('\0') || walk(v))
 }
 
+/// One operation's draw on the rate limits, to be spent on one document.
+#[must_use = "a charge admits one document"]
+#[derive(Debug)]
+pub struct Charged(());
+
 /// `RATE_LIMITED` with `Retry-After`: too many `what` ("requests for this viewer").
 fn rate_limited(limited: &Limited, what: &str) -> Refusal {
     let secs = limited.retry_after_secs();
@@ -140,18 +152,39 @@ impl Admission {
             .map_err(|limited| rate_limited(&limited, "connections from this address"))
     }
 
-    /// The rate limits, then the operation's document: a persisted one by hash, or a trusted
-    /// one. On success `request.query` holds the document to run.
-    pub async fn admit(
+    /// An upload (a multipart body, read and spooled before any GraphQL runs) is read only for
+    /// a signed-in viewer: every upload mutation needs one, so an anonymous caller is refused
+    /// before a byte of the body is read.
+    pub fn admit_upload(&self, viewer: &Viewer) -> Result<(), Refusal> {
+        if viewer.is_authenticated() {
+            return Ok(());
+        }
+        Err(Refusal::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthenticated,
+            "Uploads need a signed-in viewer: send an Authorization header",
+        ))
+    }
+
+    /// The rate limits: one token from the viewer's bucket (the address's when anonymous) and
+    /// from each of its tenants'.
+    pub async fn charge(&self, viewer: &Viewer, ip: IpAddr) -> Result<Charged, Refusal> {
+        match self.limiter.check(viewer, ip).await {
+            Ok(()) => Ok(Charged(())),
+            Err(limited) => {
+                let what = format!("requests for this {}", limited.scope);
+                Err(rate_limited(&limited, &what))
+            }
+        }
+    }
+
+    /// The operation's document, once charged: a persisted one by hash, or a trusted one. On
+    /// success `request.query` holds the document to run.
+    pub fn admit_document(
         &self,
-        viewer: &Viewer,
-        ip: IpAddr,
+        _charged: Charged,
         request: &mut async_graphql::Request,
     ) -> Result<(), Refusal> {
-        if let Err(limited) = self.limiter.check(viewer, ip).await {
-            let what = format!("requests for this {}", limited.scope);
-            return Err(rate_limited(&limited, &what));
-        }
         self.documents.resolve(request).map_err(|refusal| {
             // Apollo clients read a miss from a 200 answer, then send the document.
             let status = if refusal.code == persisted::NOT_FOUND {

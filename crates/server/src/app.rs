@@ -30,6 +30,8 @@ pub(crate) struct AppState<E> {
     pub limits: Limits,
     pub csrf_prevention: bool,
     pub ws_send_timeout: Duration,
+    /// The request timeout, which websocket operations are held to as well (`deadline`).
+    pub request_timeout: Duration,
     /// Turns true when shutdown begins: readiness turns false, websockets close with 1001.
     pub shutdown: Shutdown,
     /// Websocket operations running, per viewer (per IP when anonymous).
@@ -105,6 +107,7 @@ pub fn router<E: Executor>(
         limits: settings.limits.clone(),
         csrf_prevention: settings.http.csrf_prevention == Toggle::On,
         ws_send_timeout: settings.ws_send_timeout,
+        request_timeout: settings.request_timeout,
         shutdown,
         ws_operations: crate::ws::Running::default(),
     });

@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use studiogate_graph::{ClientInfo, ErrorCode, GraphError, RequestInfo, Viewer};
 
+use crate::admission::{Charged, Refusal};
 use crate::app::AppState;
 use crate::idempotency::{self, Claim};
 use crate::{graphiql, intake, observability};
@@ -25,12 +26,21 @@ pub async fn post<E: Executor>(
     if state.csrf_prevention && !intake::preflighted(&headers) {
         return intake::csrf_refusal();
     }
+    // Who calls, and their draw on the rate limits, before a byte of the body is read: an
+    // upload is spooled to disk as it arrives, up to hundreds of megabytes.
+    let upload = intake::is_multipart(&headers);
+    let (viewer, charged) = match caller(&state, peer, &headers, upload).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal.into_response(),
+    };
     let batch = match intake::read_post(&state.limits, &headers, body).await {
         Ok(batch) => batch,
         Err(refusal) => return refusal,
     };
     let requests = match batch {
-        BatchRequest::Single(request) => return run(&state, peer, &headers, request, false).await,
+        BatchRequest::Single(request) => {
+            return run(&state, peer, &headers, &viewer, charged, request, false).await
+        }
         BatchRequest::Batch(requests) => requests,
     };
     let max = state.limits.max_batch as usize;
@@ -53,17 +63,18 @@ pub async fn post<E: Executor>(
             "Idempotency-Key applies to one operation, not to a batch",
         );
     }
-    let viewer = match state.admission.authenticate(authorization(&headers)).await {
-        Ok(viewer) => viewer,
-        Err(refusal) => return refusal.into_response(),
-    };
+    let mut charged = Some(charged);
     let mut responses = Vec::with_capacity(requests.len());
     for mut request in requests {
-        if let Err(refusal) = state
-            .admission
-            .admit(&viewer, peer.ip(), &mut request)
-            .await
-        {
+        // The first operation spends the request's charge; each further one draws its own.
+        let charge = match charged.take() {
+            Some(charge) => charge,
+            None => match state.admission.charge(&viewer, peer.ip()).await {
+                Ok(charge) => charge,
+                Err(refusal) => return refusal.into_response(),
+            },
+        };
+        if let Err(refusal) = state.admission.admit_document(charge, &mut request) {
             return refusal.into_response();
         }
         responses.push(execute(&state, peer, &headers, &viewer, request).await);
@@ -87,7 +98,22 @@ pub async fn get<E: Executor>(
     }
     let (parts, _) = request.into_parts();
     match intake::read_get(parts.uri.query()) {
-        Ok(Some(operation)) => run(&state, peer, &parts.headers, operation, true).await,
+        Ok(Some(operation)) => {
+            let (viewer, charged) = match caller(&state, peer, &parts.headers, false).await {
+                Ok(caller) => caller,
+                Err(refusal) => return refusal.into_response(),
+            };
+            run(
+                &state,
+                peer,
+                &parts.headers,
+                &viewer,
+                charged,
+                operation,
+                true,
+            )
+            .await
+        }
         Ok(None) => graphiql::page(),
         Err(refusal) => *refusal,
     }
@@ -101,23 +127,33 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
         .map(|v| v.to_str().unwrap_or("\u{0}"))
 }
 
-/// One operation: authenticate, admit, run.
+/// The caller of a request, authenticated and charged once; an upload only for a signed-in
+/// one. Headers alone decide this, so it happens before the body is read.
+async fn caller<E>(
+    state: &AppState<E>,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    upload: bool,
+) -> Result<(Viewer, Charged), Refusal> {
+    let viewer = state.admission.authenticate(authorization(headers)).await?;
+    if upload {
+        state.admission.admit_upload(&viewer)?;
+    }
+    let charged = state.admission.charge(&viewer, peer.ip()).await?;
+    Ok((viewer, charged))
+}
+
+/// One charged operation: its document admitted, then run.
 async fn run<E: Executor>(
     state: &AppState<E>,
     peer: SocketAddr,
     headers: &HeaderMap,
+    viewer: &Viewer,
+    charged: Charged,
     mut request: async_graphql::Request,
     get: bool,
 ) -> Response {
-    let viewer = match state.admission.authenticate(authorization(headers)).await {
-        Ok(viewer) => viewer,
-        Err(refusal) => return refusal.into_response(),
-    };
-    if let Err(refusal) = state
-        .admission
-        .admit(&viewer, peer.ip(), &mut request)
-        .await
-    {
+    if let Err(refusal) = state.admission.admit_document(charged, &mut request) {
         return refusal.into_response();
     }
     if get {
@@ -129,7 +165,7 @@ async fn run<E: Executor>(
             return *refusal;
         }
     }
-    let idempotent = match idempotency_claim(state, headers, &viewer, &request).await {
+    let idempotent = match idempotency_claim(state, headers, viewer, &request).await {
         Ok(claimed) => claimed,
         Err(answer) => return answer,
     };
@@ -137,7 +173,7 @@ async fn run<E: Executor>(
     let reservation = idempotent.map(|(account, key)| {
         idempotency::Reservation::new(state.platform.db.clone(), account, key)
     });
-    let response = execute(state, peer, headers, &viewer, request).await;
+    let response = execute(state, peer, headers, viewer, request).await;
     if let Some(reservation) = reservation {
         if let Err(err) = reservation.finish(&response).await {
             tracing::error!(?err, "recording an idempotent response");

@@ -77,6 +77,14 @@ fn too_large(what: String) -> Response {
     )
 }
 
+/// Whether a POST carries a multipart upload (read and spooled to disk as it arrives).
+pub fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.trim().starts_with("multipart/"))
+}
+
 /// Reads a POST body: JSON within `max_body_bytes` (after any decompression, which happens
 /// before this), or a multipart upload within the upload limits.
 pub async fn read_post(
@@ -87,8 +95,7 @@ pub async fn read_post(
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let multipart = content_type.is_some_and(|ct| ct.trim().starts_with("multipart/"));
-    let batch = if multipart {
+    let batch = if is_multipart(headers) {
         let max_file = usize::try_from(limits.upload_max_file_bytes).unwrap_or(usize::MAX);
         let max_files = limits.upload_max_files as usize;
         // The whole upload: every file at its largest, plus the operations and map parts.
@@ -201,21 +208,24 @@ pub fn read_get(
         })
 }
 
-/// A GET may only run queries: anything else is refused with 405, naming POST. A document that
-/// does not parse is left to the executor, which reports it.
-pub fn ensure_query(request: &async_graphql::Request) -> Result<(), Box<Response>> {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return Ok(());
-    };
-    let ty = match (&document.operations, request.operation_name.as_deref()) {
+/// The type of the operation a request runs, when its document parses and names it
+/// unambiguously; `None` is left to the executor, which reports what is wrong.
+pub fn operation_type(request: &async_graphql::Request) -> Option<OperationType> {
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+    match (&document.operations, request.operation_name.as_deref()) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
             ops.values().next().map(|op| op.node.ty)
         }
         _ => None,
-    };
-    match ty {
+    }
+}
+
+/// A GET may only run queries: anything else is refused with 405, naming POST. A document that
+/// does not parse is left to the executor, which reports it.
+pub fn ensure_query(request: &async_graphql::Request) -> Result<(), Box<Response>> {
+    match operation_type(request) {
         Some(OperationType::Mutation | OperationType::Subscription) => {
             let mut response = refuse(
                 StatusCode::METHOD_NOT_ALLOWED,

@@ -9,6 +9,7 @@
 mod admission;
 mod app;
 pub mod db;
+mod deadline;
 mod graphiql;
 mod http;
 mod idempotency;

@@ -219,6 +219,11 @@ pub async fn scope(State(metrics): State<Metrics>, request: Request, next: Next)
     response
 }
 
+/// What a client past the request timeout reads, over HTTP and over a websocket alike.
+pub fn timeout_message(limit: Duration) -> String {
+    format!("The request took longer than {} s", limit.as_secs())
+}
+
 /// Runs the rest of the request under the configured timeout.
 pub async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
     let start = Instant::now();
@@ -235,7 +240,7 @@ pub async fn timeout(State(limit): State<Duration>, request: Request, next: Next
                 metrics.count_error(ErrorCode::Timeout.as_str());
             }
             let body = json!({ "errors": [{
-                "message": format!("The request took longer than {} s", limit.as_secs()),
+                "message": timeout_message(limit),
                 "extensions": { "code": ErrorCode::Timeout.as_str(), "requestId": id }
             }] });
             (StatusCode::GATEWAY_TIMEOUT, Json(body)).into_response()

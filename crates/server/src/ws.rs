@@ -4,9 +4,14 @@
 //!
 //! The token travels in `connection_init` (`{"Authorization": "Bearer ..."}`) and is checked
 //! as on POST; when it expires the connection is closed with 4401. Each operation and each
-//! subscription event runs with fresh per-operation data (see `studiogate_graph::fresh`). A client that does not take a message within the send
-//! timeout is dropped, so a stalled reader costs a bounded amount of memory: the bus buffers
-//! at most `events::BUFFER` events per subscriber and the socket holds one message.
+//! subscription event runs with fresh per-operation data (see `studiogate_graph::fresh`). A
+//! client that does not take a message within the send timeout is dropped, so a stalled
+//! reader costs a bounded amount of memory: the bus buffers at most `events::BUFFER` events
+//! per subscriber and the socket holds one message.
+//!
+//! Operations are held to the request timeout as HTTP requests are: a query or mutation's one
+//! response, and each subscription event's response, but not a subscription's wait for
+//! events (see `deadline`).
 
 use async_graphql::{Data, Executor};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
@@ -27,7 +32,11 @@ use studiogate_graph::{ClientInfo, ErrorCode, FreshData, Metrics, RequestInfo, V
 use tokio::sync::watch;
 
 use crate::app::AppState;
+use crate::deadline::{OperationClock, Timeout};
 use crate::ratelimit::Caller;
+
+/// Builds the data of one operation or one event (see `studiogate_graph::fresh`).
+type BuildData = Arc<dyn Fn() -> Data + Send + Sync>;
 
 /// A websocket upgrade of GET /graphql: one GraphQL connection.
 pub async fn upgrade<E: Executor>(
@@ -129,6 +138,8 @@ struct Admitted<E> {
     ip: IpAddr,
     /// Operations running on this socket.
     open: Arc<AtomicUsize>,
+    /// The connection's data builder, once `connection_init` made it.
+    fresh: Arc<OnceLock<BuildData>>,
 }
 
 impl<E> Clone for Admitted<E> {
@@ -138,8 +149,20 @@ impl<E> Clone for Admitted<E> {
             viewer: self.viewer.clone(),
             ip: self.ip,
             open: self.open.clone(),
+            fresh: self.fresh.clone(),
         }
     }
+}
+
+/// `RATE_LIMITED`, reason `TOO_MANY_OPERATIONS`: the socket or the viewer runs its most.
+fn too_many_operations(message: String) -> async_graphql::ServerError {
+    let mut error = async_graphql::ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", ErrorCode::RateLimited.as_str());
+    extensions.set("reason", "TOO_MANY_OPERATIONS");
+    error.extensions = Some(extensions);
+    crate::observability::count_error(ErrorCode::RateLimited.as_str());
+    error
 }
 
 /// A refusal answered on the socket as the operation's one response.
@@ -155,51 +178,73 @@ impl<E: Executor> Executor for Admitted<E> {
 
     fn execute_stream(
         &self,
-        mut request: async_graphql::Request,
+        request: async_graphql::Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, async_graphql::Response> {
-        let this = self.clone();
-        stream::once(async move {
-            let viewer = this.viewer.get().cloned().unwrap_or_else(Viewer::anonymous);
-            let admitted = this
-                .state
-                .admission
-                .admit(&viewer, this.ip, &mut request)
-                .await;
-            if let Err(refusal) = admitted {
-                return refused(refusal.into_server_error());
-            }
-            let caller = Caller::of(&viewer, this.ip);
-            let limits = &this.state.limits;
-            let slot = match this.state.ws_operations.acquire(&this.open, caller, limits) {
-                Ok(slot) => slot,
-                Err(message) => {
-                    let mut error = async_graphql::ServerError::new(message, None);
-                    let mut extensions = async_graphql::ErrorExtensionValues::default();
-                    extensions.set("code", ErrorCode::RateLimited.as_str());
-                    extensions.set("reason", "TOO_MANY_OPERATIONS");
-                    error.extensions = Some(extensions);
-                    crate::observability::count_error(ErrorCode::RateLimited.as_str());
-                    return refused(error);
-                }
-            };
-            this.state.platform.metrics.graphql_requests.inc();
-            // The slot lives as long as the operation's stream.
-            this.state
-                .schema
-                .execute_stream(request, session_data)
-                .map(move |response| {
-                    let _running = &slot;
-                    response
-                })
-                .boxed()
-        })
-        .flatten()
-        .map(|mut response| {
-            crate::http::label_validation_errors(&mut response);
-            response
-        })
-        .boxed()
+        let clock = Arc::new(OperationClock::default());
+        let timeout = Timeout {
+            limit: self.state.request_timeout,
+            metrics: self.state.platform.metrics.clone(),
+            operation: request.operation_name.clone(),
+        };
+        let responses = stream::once(self.clone().run(request, session_data, clock.clone()))
+            .flatten()
+            .map(|mut response| {
+                crate::http::label_validation_errors(&mut response);
+                response
+            })
+            .boxed();
+        timeout.bound(responses, clock)
+    }
+}
+
+impl<E: Executor> Admitted<E> {
+    /// Admits one operation and starts it, telling `clock` what its timer needs to know.
+    async fn run(
+        self,
+        mut request: async_graphql::Request,
+        session_data: Option<Arc<Data>>,
+        clock: Arc<OperationClock>,
+    ) -> BoxStream<'static, async_graphql::Response> {
+        let viewer = self.viewer.get().cloned().unwrap_or_else(Viewer::anonymous);
+        let admission = &self.state.admission;
+        let admitted = match admission.charge(&viewer, self.ip).await {
+            Ok(charged) => admission.admit_document(charged, &mut request),
+            Err(refusal) => Err(refusal),
+        };
+        if let Err(refusal) = admitted {
+            return refused(refusal.into_server_error());
+        }
+        let caller = Caller::of(&viewer, self.ip);
+        let limits = &self.state.limits;
+        let slot = match self.state.ws_operations.acquire(&self.open, caller, limits) {
+            Ok(slot) => slot,
+            Err(message) => return refused(too_many_operations(message)),
+        };
+        let subscription = crate::intake::operation_type(&request)
+            == Some(async_graphql::parser::types::OperationType::Subscription);
+        if subscription {
+            clock.subscription();
+        }
+        // The operation's own data builder: the connection's, and a tick of the clock, so the
+        // timer knows when each event begins to resolve.
+        if let Some(build) = self.fresh.get().cloned() {
+            let clock = clock.clone();
+            request = request.data(FreshData::new(move || {
+                clock.begin();
+                build()
+            }));
+        }
+        self.state.platform.metrics.graphql_requests.inc();
+        // The slot lives as long as the operation's stream.
+        self.state
+            .schema
+            .execute_stream(request, session_data)
+            .map(move |response| {
+                let _running = &slot;
+                response
+            })
+            .boxed()
     }
 }
 
@@ -239,10 +284,12 @@ async fn serve_socket<E: Executor>(
         viewer: Arc::new(OnceLock::new()),
         ip,
         open: Arc::new(AtomicUsize::new(0)),
+        fresh: Arc::new(OnceLock::new()),
     };
     let init = Connection {
         state: state.clone(),
         viewer: executor.viewer.clone(),
+        fresh: executor.fresh.clone(),
         client,
         expires: expires_tx,
     };
@@ -274,6 +321,8 @@ async fn serve_socket<E: Executor>(
 struct Connection<E> {
     state: Arc<AppState<E>>,
     viewer: Arc<OnceLock<Viewer>>,
+    /// Where the data builder goes, for the operations to wrap.
+    fresh: Arc<OnceLock<BuildData>>,
     client: ClientInfo,
     expires: watch::Sender<Option<i64>>,
 }
@@ -313,7 +362,7 @@ impl<E: Send + Sync + 'static> Connection<E> {
         };
         self.state.request_data(&mut data, &request);
         let (state, client) = (self.state, self.client);
-        data.insert(FreshData::new(move || {
+        let build: BuildData = Arc::new(move || {
             let mut fresh = Data::default();
             state.request_data(
                 &mut fresh,
@@ -323,7 +372,10 @@ impl<E: Send + Sync + 'static> Connection<E> {
                 },
             );
             fresh
-        }));
+        });
+        let connection = build.clone();
+        data.insert(FreshData::new(move || connection()));
+        let _ = self.fresh.set(build);
         Ok(data)
     }
 }

@@ -7,7 +7,7 @@ pub mod isolation;
 mod ws;
 
 pub use db::{Backend, TestDb};
-pub use ws::{Frame, Subscription};
+pub use ws::{Frame, Refused, Subscription};
 
 use anyhow::{anyhow, Context};
 use serde_json::{json, Value};

@@ -66,6 +66,60 @@ impl TestApp {
     }
 }
 
+/// How the server refused a connection at `connection_init`: the close frame it sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refused {
+    pub code: Option<u16>,
+    pub reason: String,
+}
+
+impl TestApp {
+    /// Opens a graphql-transport-ws connection and sends `connection_init` with `payload`
+    /// (such as `{"Authorization": "Bearer ..."}`). `Ok(Ok(..))` once the server acknowledges
+    /// it, with no operation started; `Ok(Err(..))` when it closes the connection instead.
+    pub async fn connect_ws(
+        &self,
+        payload: Value,
+    ) -> anyhow::Result<Result<Subscription, Refused>> {
+        let url = format!("{}/graphql", self.base_url.replacen("http://", "ws://", 1));
+        let mut request = url.into_client_request()?;
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse()?);
+        let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
+        send(
+            &mut ws,
+            json!({ "type": "connection_init", "payload": payload }),
+        )
+        .await?;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let msg = tokio::time::timeout_at(deadline, ws.next())
+                .await
+                .context("no answer to connection_init")?;
+            let refused = |code: Option<u16>, reason: String| Ok(Err(Refused { code, reason }));
+            match msg {
+                None | Some(Err(_)) => return refused(None, String::new()),
+                Some(Ok(Message::Close(frame))) => {
+                    let (code, reason) = frame
+                        .map(|f| (Some(u16::from(f.code)), f.reason.to_string()))
+                        .unwrap_or_default();
+                    return refused(code, reason);
+                }
+                Some(Ok(Message::Text(text))) => {
+                    let msg: Value = serde_json::from_str(&text).context("server message")?;
+                    match msg["type"].as_str() {
+                        Some("connection_ack") => return Ok(Ok(Subscription { ws })),
+                        Some("ping") => send(&mut ws, json!({ "type": "pong" })).await?,
+                        _ => bail!("expected connection_ack, got {msg}"),
+                    }
+                }
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+}
+
 async fn send(
     ws: &mut WebSocketStream<MaybeTlsStream<TcpStream>>,
     msg: Value,
@@ -146,6 +200,16 @@ impl Subscription {
         send(
             &mut self.ws,
             json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }),
+        )
+        .await
+    }
+
+    /// Starts an operation as `id` with a whole `subscribe` payload: `query`, `variables`,
+    /// `operationName`, `extensions`, as a client sends them (any of them left out).
+    pub async fn start(&mut self, id: &str, payload: Value) -> anyhow::Result<()> {
+        send(
+            &mut self.ws,
+            json!({ "id": id, "type": "subscribe", "payload": payload }),
         )
         .await
     }
