@@ -327,3 +327,116 @@ async fn the_simulated_runner_completes_executions_end_to_end(backend: Backend) 
     assert_eq!(succeeded, expected, "{backend:?}");
 }
 on_both_backends!(the_simulated_runner_completes_executions_end_to_end);
+
+const CHANGE: &str = r#"mutation($id: UUID!, $status: ExecutionStatus!, $lines: [String!]) {
+  changeWorkflowExecutionStatus(input: { id: $id, status: $status, logLines: $lines }) {
+    workflowExecution { status } } }"#;
+const REPORT_LINES: &str = r#"mutation($id: UUID!, $status: ExecutionStatus!, $lines: [String!]) {
+  reportWorkflowExecution(input: { id: $id, status: $status, logLines: $lines }) {
+    workflowExecution { status } } }"#;
+const LOGS: &str = r#"query($id: UUID!) { workflowExecution(id: $id) { status logs } }"#;
+
+/// An execution's status and stored log entries.
+async fn logs_of(app: &TestApp, token: &str, id: &Value) -> (Value, Vec<Value>) {
+    let body = app.gql(token, LOGS, json!({ "id": id })).await.expect("ok");
+    let e = &body["data"]["workflowExecution"];
+    let logs = e["logs"].as_array().unwrap_or_else(|| panic!("{body}"));
+    (e["status"].clone(), logs.clone())
+}
+
+/// `n` lines of report `k`, each 500 characters.
+fn lines(k: usize, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| format!("{k}/{i} {}", "x".repeat(490)))
+        .collect()
+}
+
+async fn execution_logs_stay_bounded_and_over_limit_reports_change_nothing(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let member = app.token(crate::support::member(&seed, 0, 1));
+    let runner = app.token_with_role(crate::support::member(&seed, 0, 3), "service");
+    let studio = studios_of(&app, &seed, 0).await[0];
+    let template = template(&app, &member).await;
+
+    // A member moves an execution RUNNING <-> PAUSED 41 times with 100 lines each.
+    let id = start(&app, &member, studio, &template).await;
+    let mut status = "RUNNING";
+    for k in 0..41 {
+        let vars = json!({ "id": id, "status": status, "lines": lines(k, 100) });
+        let body = app.gql(&member, CHANGE, vars).await.expect("ok");
+        assert!(body["errors"].is_null(), "{backend:?}: {body}");
+        status = if status == "RUNNING" {
+            "PAUSED"
+        } else {
+            "RUNNING"
+        };
+    }
+    let (_, logs) = logs_of(&app, &member, &id).await;
+    let appended = 1 + 41 * 101;
+    assert_eq!(logs.len(), 200, "{backend:?}: the newest 200 entries");
+    assert_eq!(logs[0]["dropped"], appended - 199, "{}", logs[0]);
+    assert_eq!(logs[0]["level"], "warn");
+    let newest: Vec<&Value> = logs[100..].iter().map(|e| &e["message"]).collect();
+    let expected = lines(40, 100);
+    assert_eq!(
+        newest,
+        expected.iter().collect::<Vec<_>>(),
+        "newest report kept whole"
+    );
+    assert_eq!(logs[99]["message"], "paused -> running");
+    let size = serde_json::to_string(&logs).expect("json").len();
+    eprintln!(
+        "{}: {appended} entries appended, {} kept, {size} bytes stored",
+        backend.name(),
+        logs.len()
+    );
+    assert!(size < 150_000, "{size}");
+
+    // Over the limits: refused, naming the field, and nothing is written.
+    let long = vec!["x".repeat(2001)];
+    for (token, query, lines, field) in [
+        (&member, CHANGE, vec!["a".to_owned(); 101], "logLines"),
+        (&member, CHANGE, long.clone(), "logLines.0"),
+    ] {
+        let vars = json!({ "id": id, "status": "PAUSED", "lines": lines });
+        let body = app.gql(token, query, vars).await.expect("ok");
+        assert_eq!(error_codes(&body), vec!["BAD_USER_INPUT"], "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+        assert_eq!(
+            logs_of(&app, &member, &id).await,
+            (json!("RUNNING"), logs.clone())
+        );
+    }
+
+    // The runner protocol holds the same limits.
+    rows(
+        &app,
+        "UPDATE workflow_executions SET status = 'paused' WHERE status = 'pending'",
+    )
+    .await;
+    let held = start(&app, &member, studio, &template).await;
+    let body = app
+        .gql(&runner, CLAIM, json!({ "limit": 1 }))
+        .await
+        .expect("ok");
+    assert_eq!(claimed(&body)[0]["id"], held, "{body}");
+    let before = logs_of(&app, &member, &held).await;
+    for (lines, field) in [
+        (vec!["a".to_owned(); 101], "logLines"),
+        (long.clone(), "logLines.0"),
+    ] {
+        let vars = json!({ "id": held, "status": "SUCCEEDED", "lines": lines });
+        let body = app.gql(&runner, REPORT_LINES, vars).await.expect("ok");
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+        assert_eq!(logs_of(&app, &member, &held).await, before, "{backend:?}");
+    }
+    let vars = json!({ "id": held, "status": "SUCCEEDED", "lines": lines(0, 100) });
+    let body = app.gql(&runner, REPORT_LINES, vars).await.expect("ok");
+    assert!(body["errors"].is_null(), "{body}");
+    let (status, logs) = logs_of(&app, &member, &held).await;
+    assert_eq!(
+        (status, logs.len()),
+        (json!("SUCCEEDED"), before.1.len() + 101)
+    );
+}
+on_both_backends!(execution_logs_stay_bounded_and_over_limit_reports_change_nothing);

@@ -42,7 +42,9 @@ pub struct ChangeWorkflowExecutionStatusInput {
     pub output_data: Option<Json<serde_json::Value>>,
     /// At most 2000 characters.
     pub error_message: Option<String>,
-    /// Appended to the execution's log.
+    /// Appended to the execution's log: at most 100 lines of at most 2000 characters each
+    /// (BAD_USER_INPUT on `logLines` otherwise, and nothing changes). The execution keeps its
+    /// newest 200 log entries.
     pub log_lines: Option<Vec<String>>,
 }
 

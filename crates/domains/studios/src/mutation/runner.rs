@@ -43,7 +43,9 @@ pub struct ReportWorkflowExecutionInput {
     /// SUCCEEDED, FAILED or PAUSED from RUNNING; RUNNING from PAUSED.
     pub status: ExecutionStatus,
     pub output_data: Option<Json<serde_json::Value>>,
-    /// Appended to the execution's log.
+    /// Appended to the execution's log: at most 100 lines of at most 2000 characters each
+    /// (BAD_USER_INPUT on `logLines` otherwise, and nothing changes). The execution keeps its
+    /// newest 200 log entries.
     pub log_lines: Option<Vec<String>>,
     /// At most 2000 characters.
     pub error_message: Option<String>,

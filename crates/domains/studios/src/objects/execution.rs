@@ -96,7 +96,8 @@ impl WorkflowExecution {
         self.0.lease_expires_at.map(utc)
     }
 
-    /// Log entries, oldest first.
+    /// Log entries `{ at, level, message }`, oldest first: the newest 200. Once older entries
+    /// were dropped, the first is a marker whose `dropped` counts them.
     async fn logs(&self) -> Json<serde_json::Value> {
         Json(self.0.logs.clone())
     }

@@ -1,12 +1,38 @@
 //! The workflow execution state machine (specs/studios.md, WorkflowExecution):
 //! pending -> running -> succeeded | failed | paused; paused -> running; failed -> pending (a
 //! retry, at most 3). The server keeps started_at, completed_at and duration_seconds consistent.
+//!
+//! An execution's log is bounded: a status change appends at most [`MAX_LOG_LINES_PER_REPORT`]
+//! lines of at most [`MAX_LOG_LINE_CHARS`] characters, and the execution keeps its newest
+//! [`MAX_LOG_ENTRIES`] entries. Every append rewrites the stored JSON array, so without the
+//! bound each report of a long-running execution costs more than the one before.
 
 use crate::enums::ExecutionStatus::{self, *};
 use crate::error::StudiosError;
 use chrono::{DateTime, FixedOffset};
+use serde_json::{json, Value};
+use studiogate_graph::GraphError;
 
 pub const MAX_RETRIES: i32 = 3;
+
+/// Characters of an execution's `errorMessage`.
+pub const MAX_ERROR_MESSAGE_CHARS: usize = 2000;
+
+/// Lines one status change (`logLines`) may append. A runner reporting more batches them over
+/// several reports; a hundred lines is far more than a progress report needs.
+pub const MAX_LOG_LINES_PER_REPORT: usize = 100;
+
+/// Characters of one log line, the bound `errorMessage` has: a line is a message, not a dump.
+pub const MAX_LOG_LINE_CHARS: usize = 2000;
+
+/// Log entries an execution keeps, the marker for dropped ones included. Two full reports
+/// (2 x 101 entries with their transition entries) nearly fit, so the newest report is always
+/// kept whole; at most 200 lines of 2,000 characters, about 400 KB of JSON, is what every
+/// append rewrites and what `WorkflowExecution.logs` returns at worst (the issue saw 36 MB).
+/// The job engine's claim and lease-expiry entries are appended in SQL without the cut
+/// (`studiogate_platform::jobs::append_log`); there are two per attempt at most, so at most
+/// eight over an execution's life, and the next status change cuts them with the rest.
+pub const MAX_LOG_ENTRIES: usize = 200;
 
 /// The timestamps and counters a transition sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +71,67 @@ pub fn transition(
         _ => return Err(StudiosError::InvalidTransition { from, to }),
     }
     Ok(next)
+}
+
+/// Refuses a status change's text over its limits, naming the field (`errorMessage`,
+/// `logLines`, or `logLines.<i>` for the first line that is too long).
+pub fn check_report(error_message: Option<&str>, log_lines: &[String]) -> Result<(), GraphError> {
+    if error_message.is_some_and(|m| m.chars().count() > MAX_ERROR_MESSAGE_CHARS) {
+        return Err(GraphError::bad_input(
+            "errorMessage",
+            format!("`errorMessage` must be at most {MAX_ERROR_MESSAGE_CHARS} characters"),
+        ));
+    }
+    if log_lines.len() > MAX_LOG_LINES_PER_REPORT {
+        return Err(GraphError::bad_input(
+            "logLines",
+            format!(
+                "`logLines` takes at most {MAX_LOG_LINES_PER_REPORT} lines per change; send \
+                 more in later reports"
+            ),
+        ));
+    }
+    if let Some(i) = log_lines
+        .iter()
+        .position(|l| l.chars().count() > MAX_LOG_LINE_CHARS)
+    {
+        return Err(GraphError::bad_input(
+            format!("logLines.{i}"),
+            format!("A log line must be at most {MAX_LOG_LINE_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// How many entries a log's marker says were dropped before it.
+fn dropped(entry: &Value) -> Option<u64> {
+    entry.get("dropped").and_then(Value::as_u64)
+}
+
+/// `logs` with `new` appended, oldest first, cut to the newest [`MAX_LOG_ENTRIES`]: when
+/// entries are dropped, the first entry is a marker (`level: "warn"`, `dropped: <n>`) counting
+/// every entry dropped so far, stamped with the time of the newest one dropped.
+pub fn append_logs(mut logs: Vec<Value>, new: Vec<Value>) -> Vec<Value> {
+    logs.extend(new);
+    if logs.len() <= MAX_LOG_ENTRIES {
+        return logs;
+    }
+    // The front `cut` entries go (an earlier marker among them), one marker takes their place.
+    let cut = logs.len() - (MAX_LOG_ENTRIES - 1);
+    let earlier = logs.first().and_then(dropped);
+    let count = earlier.unwrap_or(0) + (cut - usize::from(earlier.is_some())) as u64;
+    let at = logs[cut - 1].get("at").cloned().unwrap_or(Value::Null);
+    let mut kept = Vec::with_capacity(MAX_LOG_ENTRIES);
+    kept.push(json!({
+        "at": at,
+        "level": "warn",
+        "message": format!(
+            "{count} earlier log entries were dropped (an execution keeps its newest {MAX_LOG_ENTRIES})"
+        ),
+        "dropped": count,
+    }));
+    kept.extend(logs.drain(cut..));
+    kept
 }
 
 #[cfg(test)]
@@ -109,5 +196,59 @@ mod tests {
         }
         let err = transition(Failed, Pending, &t, now).expect_err("fourth");
         assert!(matches!(err, StudiosError::RetryLimit { max: 3 }));
+    }
+
+    fn entries(range: std::ops::Range<usize>) -> Vec<Value> {
+        range
+            .map(|n| json!({ "at": n, "level": "info", "message": format!("line {n}") }))
+            .collect()
+    }
+
+    #[test]
+    fn logs_keep_the_newest_entries_and_count_the_dropped_ones() {
+        let logs = append_logs(entries(0..150), entries(150..200));
+        assert_eq!(logs.len(), MAX_LOG_ENTRIES, "exactly full: nothing dropped");
+        assert!(dropped(&logs[0]).is_none());
+
+        let logs = append_logs(logs, entries(200..250));
+        assert_eq!(logs.len(), MAX_LOG_ENTRIES);
+        assert_eq!(dropped(&logs[0]), Some(51));
+        assert_eq!(logs[0]["at"], 50, "stamped with the newest dropped entry");
+        assert_eq!(logs[1]["message"], "line 51");
+        assert_eq!(logs[MAX_LOG_ENTRIES - 1]["message"], "line 249");
+
+        // Again: the old marker is replaced by one counting everything dropped so far.
+        let logs = append_logs(logs, entries(250..260));
+        assert_eq!(logs.len(), MAX_LOG_ENTRIES);
+        assert_eq!(dropped(&logs[0]), Some(61));
+        assert_eq!(logs[1]["message"], "line 61");
+        assert_eq!(
+            logs.iter().filter(|e| dropped(e).is_some()).count(),
+            1,
+            "one marker"
+        );
+        // 0..260 minus the 61 dropped is exactly the 199 entries after the marker.
+        assert_eq!(logs[MAX_LOG_ENTRIES - 1]["message"], "line 259");
+    }
+
+    #[test]
+    fn reports_over_the_limits_are_refused_naming_the_field() {
+        let line = |n: usize| "x".repeat(n);
+        assert!(check_report(
+            None,
+            &vec![line(MAX_LOG_LINE_CHARS); MAX_LOG_LINES_PER_REPORT]
+        )
+        .is_ok());
+        let too_many = vec![line(1); MAX_LOG_LINES_PER_REPORT + 1];
+        let err = check_report(None, &too_many).expect_err("too many lines");
+        assert_eq!(err.field.as_deref(), Some("logLines"));
+        let too_long = vec![line(1), line(MAX_LOG_LINE_CHARS + 1)];
+        let err = check_report(None, &too_long).expect_err("too long");
+        assert_eq!(err.field.as_deref(), Some("logLines.1"));
+        // Characters, not bytes.
+        assert!(check_report(None, &["é".repeat(MAX_LOG_LINE_CHARS)]).is_ok());
+        let long_message = line(MAX_ERROR_MESSAGE_CHARS + 1);
+        let err = check_report(Some(&long_message), &[]).expect_err("message");
+        assert_eq!(err.field.as_deref(), Some("errorMessage"));
     }
 }

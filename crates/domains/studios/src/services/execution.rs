@@ -14,7 +14,7 @@ use crate::context::StudiosCtx;
 use crate::enums::{ExecutionStatus, FileUsageType};
 use crate::error::StudiosError;
 use crate::events::StudiosEvent;
-use crate::rules::execution::{transition, Timing};
+use crate::rules::execution::{append_logs, check_report, transition, Timing};
 
 /// A file handed to a new execution.
 pub struct FileInput {
@@ -135,6 +135,7 @@ pub async fn change_status(
     report: Report,
     runner: Option<Uuid>,
 ) -> Result<executions::Model, StudiosError> {
+    check_report(report.error_message.as_deref(), &report.log_lines)?;
     let current = visible_row::<executions::Entity, _>(ctx, id, "WorkflowExecution").await?;
     let from = ExecutionStatus::from_db(&current.status)?;
     let at = now();
@@ -149,31 +150,25 @@ pub async fn change_status(
         },
         at,
     )?;
-    if let Some(message) = &report.error_message {
-        if message.chars().count() > 2000 {
-            return Err(GraphError::bad_input(
-                "errorMessage",
-                "`errorMessage` must be at most 2000 characters",
-            )
-            .into());
-        }
-    }
-    // Logs are appended, never rewritten.
-    let mut logs = current.logs.as_array().cloned().unwrap_or_default();
-    logs.push(json!({ "at": at, "level": "info", "message": format!("{} -> {}", from.as_db(), to.as_db()) }));
-    logs.extend(
+    // Appended to, and cut to the newest entries: the log stays bounded however often a
+    // long-running execution reports.
+    let mut new = vec![
+        json!({ "at": at, "level": "info", "message": format!("{} -> {}", from.as_db(), to.as_db()) }),
+    ];
+    new.extend(
         report
             .log_lines
             .iter()
             .map(|line| json!({ "at": at, "level": "info", "message": line })),
     );
+    let logs = append_logs(current.logs.as_array().cloned().unwrap_or_default(), new);
     let mut row: executions::ActiveModel = current.clone().into();
     row.status = Set(to.as_db().into());
     row.started_at = Set(timing.started_at);
     row.completed_at = Set(timing.completed_at);
     row.duration_seconds = Set(timing.duration_seconds);
     row.retry_count = Set(timing.retry_count);
-    row.logs = Set(json!(logs));
+    row.logs = Set(Value::Array(logs));
     row.lease_expires_at = Set(match (runner, to) {
         (Some(_), ExecutionStatus::Running) => Some(lease_until(ctx, at)),
         _ => None,
