@@ -11,6 +11,8 @@ use crate::support::{member, rejected, seeded};
 const BOARD: &str = r#"query($id: UUID!) { kanbanBoard(id: $id) { stages { id name position cards { id title position } } } }"#;
 const CARD: &str = r#"mutation($input: CreateKanbanCardInput!) { createKanbanCard(input: $input) { kanbanCard { id position stage { id } } } }"#;
 const MOVE: &str = r#"mutation($input: MoveKanbanCardInput!) { moveKanbanCard(input: $input) { kanbanCard { id position stage { id } } } }"#;
+const BOARD_TRIGGERS: &str =
+    r#"query($id: UUID!) { kanbanBoard(id: $id) { stages { workflowTriggers } } }"#;
 
 /// The seeded studio requires its Priority field on every card.
 fn priority() -> Value {
@@ -440,3 +442,90 @@ async fn stage_triggers_fire_exactly_once_per_qualifying_change(backend: Backend
     assert_eq!(input["card"]["id"], card);
 }
 on_both_backends!(stage_triggers_fire_exactly_once_per_qualifying_change);
+
+async fn a_stage_holds_at_most_20_triggers_and_a_move_starts_at_most_20(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let token = app.token(member(&seed, 0, 1));
+    let board = board_id(&app, &token).await;
+    let layout = app
+        .gql(&token, BOARD, json!({ "id": board }))
+        .await
+        .expect("ok");
+    let stages = layout["data"]["kanbanBoard"]["stages"]
+        .as_array()
+        .expect("stages")
+        .clone();
+    let (todo, doing) = (stages[0]["id"].clone(), stages[1]["id"].clone());
+    let card = stages[0]["cards"][0]["id"].clone();
+    let templates = app
+        .gql(
+            &token,
+            "{ workflowTemplates(first: 1) { nodes { id } } }",
+            json!({}),
+        )
+        .await
+        .expect("ok");
+    let template = templates["data"]["workflowTemplates"]["nodes"][0]["id"].clone();
+    let entry = json!({ "template_id": template, "is_active": true, "conditions": [{ "type": "stage_entry" }] });
+    let set = r#"mutation($input: SetKanbanStageTriggersInput!) { setKanbanStageTriggers(input: $input) { kanbanStage { workflowTriggers } } }"#;
+    let triggers = |n: usize| Value::Array(vec![entry.clone(); n]);
+
+    for (stage, n) in [(&todo, 0), (&doing, 20)] {
+        let body = app
+            .gql(
+                &token,
+                set,
+                json!({ "input": { "stageId": stage, "triggers": triggers(n) } }),
+            )
+            .await
+            .expect("ok");
+        assert!(body["errors"].is_null(), "{backend:?}: {body}");
+    }
+    let refused = app
+        .gql(
+            &token,
+            set,
+            json!({ "input": { "stageId": doing, "triggers": triggers(2000) } }),
+        )
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&refused), vec!["BAD_USER_INPUT"], "{refused}");
+    assert_eq!(
+        refused["errors"][0]["extensions"]["field"], "triggers",
+        "{refused}"
+    );
+    let after = app
+        .gql(&token, BOARD_TRIGGERS, json!({ "id": board }))
+        .await
+        .expect("ok");
+    assert_eq!(
+        after["data"]["kanbanBoard"]["stages"][1]["workflowTriggers"],
+        triggers(20),
+        "{backend:?}: the refused list wrote nothing"
+    );
+
+    // A stage written before the limit, with 2,000 triggers: a move still starts 20.
+    let id = doing.as_str().expect("id");
+    let sql = format!(
+        "UPDATE kanban_stages SET workflow_triggers = '{}' WHERE id = '{id}'",
+        triggers(2000)
+    );
+    crate::support::rows(&app, &sql).await;
+    let executions = || async {
+        crate::support::rows(&app, "SELECT id FROM workflow_executions")
+            .await
+            .len()
+    };
+    let start = executions().await;
+    let moved = app
+        .gql(
+            &token,
+            MOVE,
+            json!({ "input": { "cardId": card, "stageId": doing } }),
+        )
+        .await
+        .expect("ok");
+    assert!(moved["errors"].is_null(), "{moved}");
+    assert_eq!(executions().await, start + 20, "{backend:?}");
+}
+on_both_backends!(a_stage_holds_at_most_20_triggers_and_a_move_starts_at_most_20);

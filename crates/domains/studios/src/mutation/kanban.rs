@@ -110,7 +110,8 @@ pub struct UpdateKanbanCardInput {
 pub struct SetKanbanStageTriggersInput {
     pub stage_id: Uuid,
     /// `[{ template_id, is_active, conditions: [{ type: stage_entry | stage_exit |
-    /// attribute_change, field_name?, operator?: = | != | > | < | contains, field_value? }] }]`
+    /// attribute_change, field_name?, operator?: = | != | > | < | contains, field_value? }] }]`,
+    /// at most 20 triggers (BAD_USER_INPUT on `triggers` otherwise).
     pub triggers: Json<serde_json::Value>,
 }
 

@@ -39,7 +39,29 @@ pub enum Event<'a> {
 
 const OPERATORS: [&str; 5] = ["=", "!=", ">", "<", "contains"];
 
-/// Parses and checks a stage's trigger list.
+/// Workflow triggers one stage may hold. Each one that fires starts an execution inside the
+/// card change's transaction (a template lookup and an insert), and a move fires the exit
+/// triggers of one stage and the entry triggers of another: 20 keeps the worst move at 40
+/// executions and about 80 statements, while a stage's automations number a handful.
+pub const MAX_TRIGGERS_PER_STAGE: usize = 20;
+
+/// A trigger list as a client writes it: at most [`MAX_TRIGGERS_PER_STAGE`] (counted before
+/// anything else is read), each well-formed.
+pub fn validate(raw: &Value) -> Result<Vec<Trigger>, GraphError> {
+    if raw
+        .as_array()
+        .is_some_and(|list| list.len() > MAX_TRIGGERS_PER_STAGE)
+    {
+        return Err(GraphError::bad_input(
+            "triggers",
+            format!("A stage holds at most {MAX_TRIGGERS_PER_STAGE} workflow triggers"),
+        ));
+    }
+    parse(raw)
+}
+
+/// Parses and checks a stage's trigger list as stored (rows written before the limit may hold
+/// more; see `services::trigger::run`).
 pub fn parse(raw: &Value) -> Result<Vec<Trigger>, GraphError> {
     let triggers: Vec<Trigger> = serde_json::from_value(raw.clone()).map_err(|e| {
         GraphError::bad_input("triggers", format!("not a list of workflow triggers: {e}"))
@@ -207,5 +229,19 @@ mod tests {
         .is_err());
         assert!(parse(&json!([{ "template_id": Uuid::nil(), "conditions": [{ "type": "attribute_change", "field_name": "P" }], "is_active": true }])).is_err());
         assert!(parse(&json!([{ "template_id": Uuid::nil(), "conditions": [{ "type": "teleport" }], "is_active": true }])).is_err());
+    }
+
+    #[test]
+    fn a_stage_holds_at_most_the_trigger_limit() {
+        let one = json!({ "template_id": Uuid::nil(), "conditions": [{ "type": "stage_entry" }], "is_active": true });
+        let full = Value::Array(vec![one.clone(); MAX_TRIGGERS_PER_STAGE]);
+        assert_eq!(
+            validate(&full).expect("at the limit").len(),
+            MAX_TRIGGERS_PER_STAGE
+        );
+        let over = Value::Array(vec![one; MAX_TRIGGERS_PER_STAGE + 1]);
+        let err = validate(&over).expect_err("over the limit");
+        assert_eq!(err.field.as_deref(), Some("triggers"));
+        assert_eq!(parse(&over).expect("stored rows still parse").len(), 21);
     }
 }

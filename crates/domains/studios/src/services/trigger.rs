@@ -14,11 +14,11 @@ use crate::context::StudiosCtx;
 use crate::enums::ExecutionStatus;
 use crate::events::StudiosEvent;
 use crate::rules::fields::FieldValue;
-use crate::rules::trigger::{self, Event};
+use crate::rules::trigger::{self, Event, MAX_TRIGGERS_PER_STAGE};
 
-/// Starts an execution for every trigger of `stage` that fires for `event`; returns their
-/// events, to publish once the caller's transaction has committed. `scope` is the caller's,
-/// taken before its transaction began.
+/// Starts an execution for every trigger of `stage` that fires for `event`, at most
+/// [`MAX_TRIGGERS_PER_STAGE`]; returns their events, to publish once the caller's transaction
+/// has committed. `scope` is the caller's, taken before its transaction began.
 pub async fn run(
     ctx: &StudiosCtx,
     txn: &DatabaseTransaction,
@@ -30,10 +30,21 @@ pub async fn run(
     let list = trigger::parse(&stage.workflow_triggers)?;
     let values: Vec<FieldValue> =
         serde_json::from_value(card.custom_fields.clone()).unwrap_or_default();
-    let firing: Vec<_> = list
+    let mut firing: Vec<_> = list
         .iter()
         .filter(|t| trigger::fires(t, &event, &values))
         .collect();
+    // Stages written before the limit may hold more triggers than it allows; one change still
+    // starts no more executions than a stage's allowed triggers could.
+    if firing.len() > MAX_TRIGGERS_PER_STAGE {
+        tracing::warn!(
+            stage = %stage.id,
+            firing = firing.len(),
+            limit = MAX_TRIGGERS_PER_STAGE,
+            "a stage holds more workflow triggers than allowed; only the first ones run"
+        );
+        firing.truncate(MAX_TRIGGERS_PER_STAGE);
+    }
     if firing.is_empty() {
         return Ok(Vec::new());
     }

@@ -75,14 +75,15 @@ pub async fn move_to(
     Ok(visible_stage(ctx, stage.id).await?)
 }
 
-/// Replaces a stage's workflow triggers; every template must be an active catalog entry.
+/// Replaces a stage's workflow triggers (at most `MAX_TRIGGERS_PER_STAGE`); every template must
+/// be an active catalog entry.
 pub async fn set_triggers(
     ctx: &StudiosCtx,
     stage_id: Uuid,
     raw: serde_json::Value,
 ) -> Result<stages::Model, StudiosError> {
     let stage = visible_stage(ctx, stage_id).await?;
-    let list = crate::rules::trigger::parse(&raw)?;
+    let list = crate::rules::trigger::validate(&raw)?;
     for (i, trigger) in list.iter().enumerate() {
         let template = Visible::<templates::Entity>::visible(ctx)
             .await?
