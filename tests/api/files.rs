@@ -255,6 +255,104 @@ async fn uploads_are_refused_before_their_body_is_read(backend: Backend) {
 }
 on_both_backends!(uploads_are_refused_before_their_body_is_read);
 
+/// The server's log, once it holds `needle` (logs arrive through a pipe, a moment late).
+async fn logged(app: &TestApp, needle: &str) -> String {
+    for _ in 0..50 {
+        if app.logs().contains(needle) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.logs()
+}
+
+async fn seeded_files_download_and_a_missing_object_is_not_found(backend: Backend) {
+    let app = TestApp::spawn(crate::support::BIN, &backend)
+        .await
+        .expect("app");
+    // Seeded into the store the server reads.
+    let storage = app.storage.path().to_string_lossy().into_owned();
+    let out = app
+        .run(&[
+            "seed",
+            "--scale",
+            "1",
+            "--database-url",
+            &app.db.url,
+            "--storage-dir",
+            &storage,
+        ])
+        .await
+        .expect("seed runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seed: Value = serde_json::from_slice(&out.stdout).expect("summary");
+    assert_eq!(stored_objects(&app), 150, "every seeded file has its bytes");
+
+    let me = app.token(member(&seed, 0, 1));
+    let studio = first_studio(&app, company(&seed, 0)).await;
+    let q = r#"query($id: UUID!) { studio(id: $id) { files(first: 15) { nodes { id mimeType fileSize downloadUrl } } } }"#;
+    let body = app.gql(&me, q, json!({ "id": studio })).await.expect("ok");
+    let files = body["data"]["studio"]["files"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .clone();
+    let mut types = std::collections::HashSet::new();
+    for file in &files {
+        let url = format!(
+            "{}{}",
+            app.base_url,
+            file["downloadUrl"].as_str().expect("url")
+        );
+        let resp = reqwest::get(&url).await.expect("get");
+        assert_eq!(resp.status(), 200, "{backend:?}: {file}");
+        assert_eq!(
+            resp.headers()["content-type"],
+            file["mimeType"].as_str().expect("type")
+        );
+        let bytes = resp.bytes().await.expect("bytes");
+        assert_eq!(bytes.len(), file["fileSize"], "{file}");
+        let magic: &[u8] = match file["mimeType"].as_str().expect("type") {
+            "application/pdf" => b"%PDF-",
+            "image/png" => b"\x89PNG\r\n\x1a\n",
+            "application/json" => b"{",
+            _ => b"row,",
+        };
+        assert!(bytes.starts_with(magic), "{file}");
+        types.insert(file["mimeType"].to_string());
+    }
+    assert_eq!(
+        types.len(),
+        4,
+        "{backend:?}: every seeded type downloaded: {types:?}"
+    );
+
+    // The row stays, its bytes are gone: a clear 404, logged for the operator.
+    let file = &files[0];
+    let id = file["id"].as_str().expect("id");
+    std::fs::remove_file(app.storage.path().join(format!("studios/{studio}/{id}")))
+        .expect("the object is where the row says");
+    let url = format!(
+        "{}{}",
+        app.base_url,
+        file["downloadUrl"].as_str().expect("url")
+    );
+    let resp = reqwest::get(&url).await.expect("get");
+    assert_eq!(resp.status(), 404, "{backend:?}");
+    assert_eq!(resp.text().await.expect("text"), "File content not found");
+    let logs = logged(&app, "a file has no object in the store").await;
+    assert!(
+        logs.lines().any(|l| l.contains("WARN")
+            && l.contains("a file has no object in the store")
+            && l.contains(id)),
+        "{logs}"
+    );
+}
+on_both_backends!(seeded_files_download_and_a_missing_object_is_not_found);
+
 /// With `STUDIOGATE_STORAGE_URL=s3://...` the bytes go to an S3-compatible server (CI runs
 /// moto's S3 server and sets `TEST_S3_ENDPOINT`).
 #[tokio::test]

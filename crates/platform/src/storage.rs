@@ -86,6 +86,12 @@ impl Bucket {
     }
 }
 
+/// The answer for a path with no object behind it.
+fn missing(path: &str) -> GraphError {
+    tracing::warn!(path, "a file has no object in the store");
+    GraphError::not_found("File content")
+}
+
 fn human(bytes: usize) -> String {
     match bytes {
         b if b % (1024 * 1024) == 0 => format!("{} MiB", b / (1024 * 1024)),
@@ -185,12 +191,14 @@ impl FileStore {
             .map_err(|e| GraphError::internal(&e))
     }
 
+    /// The bytes at `path`; NOT_FOUND when there is no object there (a row whose bytes are
+    /// gone is an operator's problem, logged at WARN, not a server error).
     pub async fn get(&self, path: &str) -> Result<Bytes, GraphError> {
-        let found = self
-            .store
-            .get(&StorePath::from(path))
-            .await
-            .map_err(|e| GraphError::internal(&e))?;
+        let found = match self.store.get(&StorePath::from(path)).await {
+            Ok(found) => found,
+            Err(object_store::Error::NotFound { .. }) => return Err(missing(path)),
+            Err(e) => return Err(GraphError::internal(&e)),
+        };
         found.bytes().await.map_err(|e| GraphError::internal(&e))
     }
 
@@ -366,7 +374,8 @@ mod tests {
         );
         store.delete(&path).await.expect("delete");
         store.delete(&path).await.expect("again");
-        assert!(store.get(&path).await.is_err());
+        let gone = store.get(&path).await.expect_err("deleted");
+        assert_eq!(gone.code, studiogate_graph::ErrorCode::NotFound);
         let _ = std::fs::remove_dir_all(dir);
     }
 }

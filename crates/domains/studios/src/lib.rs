@@ -147,7 +147,7 @@ impl Domain for Studios {
         db: &DatabaseConnection,
         scale: usize,
     ) -> Result<Option<serde_json::Value>, SeedError> {
-        let summary = seed::load(db, &seed::Shape::scale(scale)).await?;
+        let summary = seed::load(db, &self.files, &seed::Shape::scale(scale)).await?;
         Ok(Some(serde_json::to_value(summary)?))
     }
 
@@ -159,7 +159,7 @@ impl Domain for Studios {
         )]
         let empty = accounts::Entity::find().count(db).await? == 0;
         if empty {
-            seed::load(db, &seed::Shape::demo()).await?;
+            seed::load(db, &self.files, &seed::Shape::demo()).await?;
             tracing::info!("loaded the studios demo dataset");
         }
         let admin = seed::demo_admin();

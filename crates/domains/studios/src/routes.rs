@@ -58,7 +58,7 @@ async fn download(
         )
             .into_response(),
         Err(err) if err.code == ErrorCode::NotFound => {
-            (StatusCode::NOT_FOUND, "File not found or link expired").into_response()
+            (StatusCode::NOT_FOUND, err.message).into_response()
         }
         Err(err) => {
             tracing::error!(error = ?err, "serving a file download");

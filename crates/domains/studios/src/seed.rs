@@ -4,6 +4,7 @@
 
 use anyhow::{ensure, Context};
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use futures_util::{StreamExt, TryStreamExt};
 use sea_orm::{
     ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
     TransactionTrait,
@@ -14,7 +15,13 @@ use studiogate_entities_studios::{
     accounts, card_field_definitions, companies, files, kanban_boards, kanban_cards, kanban_stages,
     studios, user_companies, user_profiles, workflow_executions, workflow_templates,
 };
+use studiogate_platform::FileStore;
 use uuid::Uuid;
+
+mod content;
+
+/// Seeded files written to the store at once.
+const PUTS_AT_ONCE: usize = 16;
 
 const NAMESPACE: Uuid = Uuid::from_u128(0x5747_0d1e_0a7e_4c5e_9a1b_7d0c_2e3f_4a5b);
 const AREAS: [&str; 7] = [
@@ -152,8 +159,13 @@ struct Rows {
     field_defs: Vec<card_field_definitions::Model>,
 }
 
-/// Loads a dataset of `shape` into an empty database and describes what it loaded.
-pub async fn load(db: &DatabaseConnection, shape: &Shape) -> anyhow::Result<Summary> {
+/// Loads a dataset of `shape` into an empty database, and the bytes of its files into `store`,
+/// and describes what it loaded. The bytes go first: a failed load leaves no row without them.
+pub async fn load(
+    db: &DatabaseConnection,
+    store: &FileStore,
+    shape: &Shape,
+) -> anyhow::Result<Summary> {
     #[expect(
         clippy::disallowed_methods,
         reason = "the seed loader runs for an operator, not a viewer: it counts every \
@@ -165,6 +177,7 @@ pub async fn load(db: &DatabaseConnection, shape: &Shape) -> anyhow::Result<Summ
         "the database already holds accounts; seed only an empty database"
     );
     let (rows, summary) = generate(shape);
+    put_contents(store, &rows.files).await?;
     let txn = db.begin().await?;
     insert::<accounts::Entity>(&txn, rows.accounts).await?;
     insert::<user_profiles::Entity>(&txn, rows.profiles).await?;
@@ -180,6 +193,34 @@ pub async fn load(db: &DatabaseConnection, shape: &Shape) -> anyhow::Result<Summ
     insert::<card_field_definitions::Entity>(&txn, rows.field_defs).await?;
     txn.commit().await?;
     Ok(summary)
+}
+
+/// Every file's bytes, at its path, [`PUTS_AT_ONCE`] at a time.
+async fn put_contents(store: &FileStore, files: &[files::Model]) -> anyhow::Result<()> {
+    // Owned per file: a future borrowing the row would not be `Send` for every lifetime.
+    let jobs: Vec<(String, String, usize, String)> = files
+        .iter()
+        .map(|f| {
+            let size = usize::try_from(f.file_size).unwrap_or(0);
+            (
+                f.supabase_path.clone(),
+                f.mime_type.clone(),
+                size,
+                f.filename.clone(),
+            )
+        })
+        .collect();
+    futures_util::stream::iter(jobs)
+        .map(|(path, mime, size, name)| async move {
+            let bytes = content::bytes(&mime, size, &name);
+            store
+                .put(&path, bytes.into())
+                .await
+                .map_err(|e| anyhow::anyhow!("storing {path}: {}", e.message))
+        })
+        .buffer_unordered(PUTS_AT_ONCE)
+        .try_collect::<()>()
+        .await
 }
 
 async fn insert<E>(txn: &sea_orm::DatabaseTransaction, rows: Vec<E::Model>) -> anyhow::Result<()>

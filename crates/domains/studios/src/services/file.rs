@@ -8,7 +8,7 @@ use sea_orm::{ActiveModelTrait, ModelTrait, Set};
 use std::io::Read;
 use studiogate_entities_studios::{files, scope};
 use studiogate_graph::loader::visible_row;
-use studiogate_graph::GraphError;
+use studiogate_graph::{ErrorCode, GraphError};
 use uuid::Uuid;
 
 use super::{now, require_admin, visible_studio};
@@ -77,7 +77,8 @@ pub async fn delete(ctx: &StudiosCtx, id: Uuid) -> Result<Uuid, StudiosError> {
     Ok(id)
 }
 
-/// A file's bytes behind a verified link; records the access.
+/// A file's bytes behind a verified link; records the access. NOT_FOUND (with a message for the
+/// client) for a bad or expired link, a deleted row, or a row whose bytes are missing.
 pub struct Download {
     pub filename: String,
     pub mime_type: String,
@@ -92,14 +93,13 @@ pub async fn download(
     signature: &str,
 ) -> Result<Download, GraphError> {
     let now = chrono::Utc::now();
+    let gone = || GraphError::new(ErrorCode::NotFound, "File not found or link expired");
     if !store.verify(&FILES, id, expires, signature, now.timestamp()) {
-        return Err(GraphError::not_found("File"));
+        return Err(gone());
     }
     // The signature was made for a viewer allowed to see this file when the link was issued.
-    let file = scope::signed_file(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| GraphError::not_found("File"))?;
+    let file = scope::signed_file(id).one(db).await?.ok_or_else(gone)?;
+    // A row without its bytes (lost, or never written) answers NOT_FOUND too; the store logs it.
     let content = store.get(&file.supabase_path).await?;
     scope::update_signed_file(id)
         .col_expr(files::Column::LastAccessed, Expr::value(now.fixed_offset()))
