@@ -353,6 +353,105 @@ async fn seeded_files_download_and_a_missing_object_is_not_found(backend: Backen
 }
 on_both_backends!(seeded_files_download_and_a_missing_object_is_not_found);
 
+/// The process serving `app` (the one `serve` process on its database).
+fn server_pid(app: &TestApp) -> u32 {
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+            let serves =
+                args.contains(&b"serve".as_slice()) && args.contains(&app.db.url.as_bytes());
+            serves.then_some(pid)
+        })
+        .expect("the server's process")
+}
+
+/// A `/proc/<pid>/status` figure, in KiB.
+fn status_kib(pid: u32, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .expect("status")
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(key)?
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("{key} in /proc/{pid}/status"))
+}
+
+async fn downloads_are_streamed_with_their_length_and_uploads_checked_in_chunks(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let me = app.token(member(&seed, 0, 1));
+    let studio = first_studio(&app, company(&seed, 0)).await;
+    // JSON longer than the head the type is sniffed from is still recognised as JSON.
+    let json = format!("[{}0]", "1234567890, ".repeat(20_000)).into_bytes();
+    let body = app
+        .upload(&me, studio, "rows.json", "text/plain", json, "STUDIO")
+        .await
+        .expect("ok");
+    assert_eq!(
+        body["data"]["uploadFile"]["file"]["mimeType"], "application/json",
+        "{body}"
+    );
+
+    // 24 MiB: many upload chunks, five store parts, thousands of download chunks.
+    let size = 24 * 1024 * 1024;
+    let content: Vec<u8> = (0..size).map(|i| b"abcdefghij\n"[i % 11]).collect();
+    let body = app
+        .upload(
+            &me,
+            studio,
+            "big.txt",
+            "text/plain",
+            content.clone(),
+            "STUDIO",
+        )
+        .await
+        .expect("ok");
+    let file = &body["data"]["uploadFile"]["file"];
+    assert_eq!(file["fileSize"], size, "{backend:?}: {body}");
+    let url = format!(
+        "{}{}",
+        app.base_url,
+        file["downloadUrl"].as_str().expect("url")
+    );
+
+    // Eight at once, all begun before any is read: a server holding each file whole would
+    // hold 8 x 24 MiB now.
+    let pid = server_pid(&app);
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").expect("reset the peak");
+    let before = status_kib(pid, "VmRSS:");
+    let responses =
+        futures_util::future::join_all((0..8).map(|_| reqwest::get(url.as_str()))).await;
+    for resp in responses {
+        let resp = resp.expect("get");
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-length"], size.to_string().as_str());
+        assert!(resp.headers().get("transfer-encoding").is_none());
+        let bytes = resp.bytes().await.expect("bytes");
+        assert!(
+            bytes == content,
+            "{backend:?}: the bytes come back as uploaded"
+        );
+    }
+    let grew = status_kib(pid, "VmHWM:").saturating_sub(before);
+    eprintln!(
+        "{}: 8 downloads of 24 MiB grew the server's peak by {grew} KiB",
+        backend.name()
+    );
+    assert!(
+        grew < 64 * 1024,
+        "{backend:?}: the server's peak grew by {grew} KiB"
+    );
+}
+on_both_backends!(downloads_are_streamed_with_their_length_and_uploads_checked_in_chunks);
+
 /// With `STUDIOGATE_STORAGE_URL=s3://...` the bytes go to an S3-compatible server (CI runs
 /// moto's S3 server and sets `TEST_S3_ENDPOINT`).
 #[tokio::test]

@@ -4,13 +4,18 @@
 //! types it accepts (recognised from the content; a client's declared type only chooses
 //! between text formats) and how its files are linked: through short-lived links signed with
 //! HMAC-SHA256, or public.
+//!
+//! Bytes are never held whole: a file is checked by reading it in chunks ([`Bucket::check_file`],
+//! on a blocking thread), written in parts ([`ObjectWriter`]) and read as a stream
+//! ([`FileStore::get`]), so memory per transfer stays at a few parts however big the file.
 
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
-use object_store::{ObjectStore, PutPayload};
+use object_store::{GetResult, ObjectStore, PutPayload, WriteMultipart};
 use sha2::Sha256;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::sync::Arc;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
@@ -49,6 +54,13 @@ const BINARY: [&str; 8] = [
     "application/zip",
 ];
 
+/// Bytes the type is recognised from. infer's deepest look (Office documents, whose ZIP parts it
+/// scans for up to three times 6,000 bytes past the first headers) stays well inside.
+const SNIFF_BYTES: u64 = 64 * 1024;
+
+/// Bytes read at a time when checking that a file is text.
+const TEXT_CHUNK: usize = 64 * 1024;
+
 impl Bucket {
     /// The storage path of `parts` inside this bucket.
     pub fn path(&self, parts: &[&dyn std::fmt::Display]) -> String {
@@ -66,24 +78,40 @@ impl Bucket {
         content: &[u8],
         declared: Option<&str>,
     ) -> Result<&'static str, GraphError> {
-        if content.is_empty() {
+        self.check_file(&mut std::io::Cursor::new(content), declared)
+            .map(|(mime, _)| mime)
+    }
+
+    /// [`Bucket::check`] for a file read in chunks (an upload's temporary file): its MIME type
+    /// and size. Blocking; the reader is left at its start.
+    pub fn check_file<R: Read + Seek>(
+        &self,
+        file: &mut R,
+        declared: Option<&str>,
+    ) -> Result<(&'static str, u64), GraphError> {
+        let size = file.seek(SeekFrom::End(0)).map_err(io)?;
+        if size == 0 {
             return Err(GraphError::bad_input("file", "The file is empty"));
         }
-        if content.len() > self.max_bytes {
+        if size > self.max_bytes as u64 {
             return Err(GraphError::bad_input(
                 "file",
                 format!("Files are limited to {}", human(self.max_bytes)),
             ));
         }
-        let mime = sniff(content, declared)?;
+        let mime = sniff_file(file, declared)?;
         if !self.types.contains(&mime) {
             return Err(GraphError::bad_input(
                 "file",
                 format!("Files of type {mime} are not allowed here"),
             ));
         }
-        Ok(mime)
+        Ok((mime, size))
     }
+}
+
+fn io(err: std::io::Error) -> GraphError {
+    GraphError::internal(&err)
 }
 
 /// The answer for a path with no object behind it.
@@ -103,23 +131,40 @@ fn human(bytes: usize) -> String {
 /// The MIME type of `content`: recognised by its magic bytes, or a text format (JSON, or what
 /// the client declared among CSV and Markdown, else plain text). Unknown binaries are refused.
 pub fn sniff(content: &[u8], declared: Option<&str>) -> Result<&'static str, GraphError> {
-    if let Some(kind) = infer::get(content) {
+    sniff_file(&mut std::io::Cursor::new(content), declared)
+}
+
+/// [`sniff`] for a file read in chunks: the magic bytes from its first [`SNIFF_BYTES`], the text
+/// checks over all of it. Blocking; the reader is left at its start.
+pub fn sniff_file<R: Read + Seek>(
+    file: &mut R,
+    declared: Option<&str>,
+) -> Result<&'static str, GraphError> {
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    let mut head = Vec::new();
+    file.by_ref()
+        .take(SNIFF_BYTES)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    if let Some(kind) = infer::get(&head) {
         let mime = kind.mime_type();
         return BINARY.iter().find(|m| **m == mime).copied().ok_or_else(|| {
             GraphError::bad_input("file", format!("Files of type {mime} are not allowed"))
         });
     }
-    // Text is UTF-8 without control characters other than tabs and line breaks.
-    let text = std::str::from_utf8(content)
-        .ok()
-        .filter(|t| {
-            !t.chars()
-                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}'))
-        })
-        .ok_or_else(|| {
-            GraphError::bad_input("file", "The file's type is not recognised or not allowed")
-        })?;
-    if serde_json::from_str::<serde_json::Value>(text).is_ok() {
+    let text = is_text(file).map_err(io)?;
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    if !text {
+        return Err(GraphError::bad_input(
+            "file",
+            "The file's type is not recognised or not allowed",
+        ));
+    }
+    let json =
+        serde_json::from_reader::<_, serde::de::IgnoredAny>(BufReader::new(&mut *file)).is_ok();
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    if json {
         return Ok("application/json");
     }
     Ok(match declared {
@@ -127,6 +172,40 @@ pub fn sniff(content: &[u8], declared: Option<&str>) -> Result<&'static str, Gra
         Some(d) if d.starts_with("text/markdown") => "text/markdown",
         _ => "text/plain",
     })
+}
+
+/// Whether all of `file` is UTF-8 without control characters other than tabs, line breaks and
+/// form feeds, read a chunk at a time (a character split between chunks is carried over).
+fn is_text(file: &mut impl Read) -> std::io::Result<bool> {
+    let mut buf = vec![0u8; TEXT_CHUNK];
+    let mut carried = 0;
+    loop {
+        let read = file.read(&mut buf[carried..])?;
+        if read == 0 {
+            return Ok(carried == 0);
+        }
+        let filled = carried + read;
+        let valid = match std::str::from_utf8(&buf[..filled]) {
+            Ok(text) => text,
+            // Cut inside a character: the rest comes with the next chunk.
+            Err(e) if e.error_len().is_none() => {
+                match std::str::from_utf8(&buf[..e.valid_up_to()]) {
+                    Ok(text) => text,
+                    Err(_) => return Ok(false),
+                }
+            }
+            Err(_) => return Ok(false),
+        };
+        if valid
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}'))
+        {
+            return Ok(false);
+        }
+        let done = valid.len();
+        buf.copy_within(done..filled, 0);
+        carried = filled - done;
+    }
 }
 
 /// A client's file name, for display only: the last path component, 1-255 characters, no
@@ -141,6 +220,55 @@ pub fn display_name(raw: &str) -> Result<String, GraphError> {
         ));
     }
     Ok(clean)
+}
+
+/// Bytes of one part of a multipart write: S3's smallest part, so memory per upload stays at
+/// about [`PARTS_IN_FLIGHT`] + 1 parts.
+const PART_BYTES: usize = 5 * 1024 * 1024;
+
+/// Parts of one upload sent at once.
+const PARTS_IN_FLIGHT: usize = 2;
+
+/// An object found in the store: its size, and its bytes to be read as the client takes them
+/// (`content.into_stream()`).
+pub struct Object {
+    pub size: u64,
+    pub content: GetResult,
+}
+
+/// An object being written in parts (an S3 multipart upload; a staging file locally): nothing
+/// is at the path before [`ObjectWriter::finish`], and a writer dropped or aborted before it
+/// leaves nothing there.
+pub struct ObjectWriter {
+    parts: WriteMultipart,
+}
+
+impl ObjectWriter {
+    /// Adds `chunk`, waiting while [`PARTS_IN_FLIGHT`] parts are being sent.
+    pub async fn write(&mut self, chunk: Bytes) -> Result<(), GraphError> {
+        self.parts
+            .wait_for_capacity(PARTS_IN_FLIGHT)
+            .await
+            .map_err(|e| GraphError::internal(&e))?;
+        self.parts.put(chunk);
+        Ok(())
+    }
+
+    /// Sends the last part and makes the object visible at its path.
+    pub async fn finish(self) -> Result<(), GraphError> {
+        self.parts
+            .finish()
+            .await
+            .map(|_| ())
+            .map_err(|e| GraphError::internal(&e))
+    }
+
+    /// Gives up the write and removes the parts sent so far.
+    pub async fn abort(self) {
+        if let Err(e) = self.parts.abort().await {
+            tracing::warn!(error = %e, "aborting a multipart write");
+        }
+    }
 }
 
 /// The object store, shared by every domain's buckets.
@@ -191,15 +319,29 @@ impl FileStore {
             .map_err(|e| GraphError::internal(&e))
     }
 
-    /// The bytes at `path`; NOT_FOUND when there is no object there (a row whose bytes are
-    /// gone is an operator's problem, logged at WARN, not a server error).
-    pub async fn get(&self, path: &str) -> Result<Bytes, GraphError> {
-        let found = match self.store.get(&StorePath::from(path)).await {
-            Ok(found) => found,
-            Err(object_store::Error::NotFound { .. }) => return Err(missing(path)),
-            Err(e) => return Err(GraphError::internal(&e)),
-        };
-        found.bytes().await.map_err(|e| GraphError::internal(&e))
+    /// An object written in parts, for files too big to hold whole.
+    pub async fn writer(&self, path: &str) -> Result<ObjectWriter, GraphError> {
+        let upload = self
+            .store
+            .put_multipart(&StorePath::from(path))
+            .await
+            .map_err(|e| GraphError::internal(&e))?;
+        Ok(ObjectWriter {
+            parts: WriteMultipart::new_with_chunk_size(upload, PART_BYTES),
+        })
+    }
+
+    /// The object at `path`, to be read as a stream; NOT_FOUND when there is none (a row whose
+    /// bytes are gone is an operator's problem, logged at WARN, not a server error).
+    pub async fn get(&self, path: &str) -> Result<Object, GraphError> {
+        match self.store.get(&StorePath::from(path)).await {
+            Ok(found) => Ok(Object {
+                size: found.meta.size,
+                content: found,
+            }),
+            Err(object_store::Error::NotFound { .. }) => Err(missing(path)),
+            Err(e) => Err(GraphError::internal(&e)),
+        }
     }
 
     /// Removes a file; one already gone is not an error.
@@ -368,14 +510,87 @@ mod tests {
             .put(&path, Bytes::from_static(b"hello"))
             .await
             .expect("put");
+        let found = store.get(&path).await.expect("get");
+        assert_eq!(found.size, 5);
         assert_eq!(
-            store.get(&path).await.expect("get"),
+            found.content.bytes().await.expect("bytes"),
             Bytes::from_static(b"hello")
         );
         store.delete(&path).await.expect("delete");
         store.delete(&path).await.expect("again");
-        let gone = store.get(&path).await.expect_err("deleted");
-        assert_eq!(gone.code, studiogate_graph::ErrorCode::NotFound);
+        match store.get(&path).await {
+            Err(gone) => assert_eq!(gone.code, studiogate_graph::ErrorCode::NotFound),
+            Ok(_) => panic!("deleted"),
+        }
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn written_parts_make_one_object_and_an_aborted_write_leaves_none() {
+        let (store, dir) = store();
+        let path = DOCS.path(&[&"big"]);
+        let mut writer = store.writer(&path).await.expect("writer");
+        // Three parts and a bit, in chunks that do not line up with them.
+        let chunk = Bytes::from(vec![b'x'; 3 * 1024 * 1024]);
+        for _ in 0..6 {
+            writer.write(chunk.clone()).await.expect("write");
+        }
+        assert!(store.get(&path).await.is_err(), "nothing before finish");
+        writer.finish().await.expect("finish");
+        let found = store.get(&path).await.expect("get");
+        assert_eq!(found.size, 18 * 1024 * 1024);
+        assert_eq!(
+            found.content.bytes().await.expect("bytes").len(),
+            18 * 1024 * 1024
+        );
+
+        let other = DOCS.path(&[&"aborted"]);
+        let mut writer = store.writer(&other).await.expect("writer");
+        writer.write(chunk).await.expect("write");
+        writer.abort().await;
+        assert!(store.get(&other).await.is_err());
+        let left: Vec<_> = std::fs::read_dir(dir.join("docs"))
+            .expect("dir")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(
+            left,
+            vec![std::ffi::OsString::from("big")],
+            "no staging file stays"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn files_are_checked_a_chunk_at_a_time_over_all_their_bytes() {
+        let check = |content: &[u8], declared| {
+            let mut file = std::io::Cursor::new(content.to_vec());
+            DOCS.check_file(&mut file, declared)
+        };
+        let big = Bucket {
+            max_bytes: 1024 * 1024,
+            ..DOCS
+        };
+        // JSON longer than the sniffed head is still JSON.
+        let json = format!("[{}1]", "1, ".repeat(100_000));
+        let mut file = std::io::Cursor::new(json.into_bytes());
+        let (mime, size) = big.check_file(&mut file, None).expect("json");
+        assert_eq!((mime, size), ("application/json", 300_003));
+        assert_eq!(file.position(), 0, "left at its start");
+        // A character cut by a chunk boundary is text; a control character far in is not.
+        let mut text = "a".repeat(TEXT_CHUNK - 1).into_bytes();
+        text.extend_from_slice("é and more".as_bytes());
+        let mut file = std::io::Cursor::new(text.clone());
+        assert_eq!(
+            big.check_file(&mut file, None).expect("text").0,
+            "text/plain"
+        );
+        text.extend_from_slice(b"\x00");
+        let mut file = std::io::Cursor::new(text);
+        assert!(big.check_file(&mut file, None).is_err());
+        // Cut off in the middle of a character at the very end: not text.
+        assert!(check(&[b'a', 0xc3], None).is_err());
+        assert_eq!(check(b"a,b\n", None).expect("text").0, "text/plain");
     }
 }

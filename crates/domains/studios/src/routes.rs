@@ -1,6 +1,7 @@
 //! The domain's route beside /graphql: a file's bytes behind a signed, short-lived link (see
-//! `File.downloadUrl`).
+//! `File.downloadUrl`), streamed from the store with their length.
 
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -44,9 +45,11 @@ async fn download(
     )
     .await
     {
+        // Streamed as the client reads it: a download holds a chunk, not the file.
         Ok(file) => (
             [
                 (header::CONTENT_TYPE, file.mime_type),
+                (header::CONTENT_LENGTH, file.object.size.to_string()),
                 (
                     header::CONTENT_DISPOSITION,
                     format!("attachment; filename=\"{}\"", header_safe(&file.filename)),
@@ -54,7 +57,7 @@ async fn download(
                 (header::CACHE_CONTROL, "private, no-store".to_owned()),
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             ],
-            file.content,
+            Body::from_stream(file.object.content.into_stream()),
         )
             .into_response(),
         Err(err) if err.code == ErrorCode::NotFound => {

@@ -1,5 +1,7 @@
 //! Uploads, deletes and downloads. The bytes go to the object store first; if the row cannot be
-//! written they are removed again, so a failed upload leaves nothing behind.
+//! written they are removed again, so a failed upload leaves nothing behind. No file is held
+//! whole in memory: an upload is checked and copied from its temporary file a chunk at a time on
+//! the blocking pool, and a download is streamed from the store.
 
 use async_graphql::UploadValue;
 use bytes::Bytes;
@@ -15,9 +17,59 @@ use super::{now, require_admin, visible_studio};
 use crate::context::StudiosCtx;
 use crate::enums::AccessLevel;
 use crate::error::StudiosError;
-use crate::rules::file::{FILES, MAX_BYTES};
-use studiogate_platform::storage::display_name;
+use crate::rules::file::FILES;
+use studiogate_platform::storage::{display_name, Object};
 use studiogate_platform::FileStore;
+
+/// Bytes read from an upload's temporary file at a time.
+const CHUNK_BYTES: u64 = 1024 * 1024;
+
+/// Runs blocking file work on the blocking pool, off the async workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, GraphError> + Send + 'static,
+) -> Result<T, GraphError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| GraphError::internal(&e))?
+}
+
+/// Copies `file` from its start into the store at `path`, a chunk at a time; on failure
+/// nothing is left at `path`.
+async fn copy_to_store(
+    store: &FileStore,
+    path: &str,
+    mut file: std::fs::File,
+) -> Result<(), GraphError> {
+    let mut writer = store.writer(path).await?;
+    loop {
+        let read = blocking(move || {
+            let mut chunk = Vec::with_capacity(CHUNK_BYTES as usize);
+            (&mut file)
+                .take(CHUNK_BYTES)
+                .read_to_end(&mut chunk)
+                .map_err(|e| GraphError::internal(&e))?;
+            Ok((file, chunk))
+        })
+        .await;
+        let chunk = match read {
+            Ok((back, chunk)) => {
+                file = back;
+                chunk
+            }
+            Err(err) => {
+                writer.abort().await;
+                return Err(err);
+            }
+        };
+        if chunk.is_empty() {
+            return writer.finish().await;
+        }
+        if let Err(err) = writer.write(Bytes::from(chunk)).await {
+            writer.abort().await;
+            return Err(err);
+        }
+    }
+}
 
 pub async fn upload(
     ctx: &StudiosCtx,
@@ -28,18 +80,19 @@ pub async fn upload(
 ) -> Result<files::Model, StudiosError> {
     let studio = visible_studio(ctx, studio_id).await?;
     let name = display_name(&upload.filename)?;
-    let declared = upload.content_type.clone();
-    let mut content = Vec::new();
-    // One byte past the limit is enough to know it is too big.
-    let mut reader = upload.into_read().take(MAX_BYTES as u64 + 1);
-    reader
-        .read_to_end(&mut content)
-        .map_err(|e| GraphError::internal(&e))?;
-    let mime = FILES.check(&content, declared.as_deref())?;
+    let declared = upload.content_type;
+    // The multipart layer has put the bytes in a temporary file (its size bounded there).
+    let mut file = upload.content;
+    let (mime, size, file) = blocking(move || {
+        let (mime, size) = FILES.check_file(&mut file, declared.as_deref())?;
+        Ok((mime, size, file))
+    })
+    .await?;
     let id = Uuid::new_v4();
     let path = FILES.path(&[&studio.id, &id]);
-    let size = content.len() as i32;
-    ctx.files.put(&path, Bytes::from(content)).await?;
+    // At most `MAX_BYTES` (100 MiB), checked above.
+    let size = i32::try_from(size).map_err(|e| GraphError::internal(&e))?;
+    copy_to_store(&ctx.files, &path, file).await?;
     let row = files::ActiveModel {
         id: Set(id),
         studio_id: Set(studio.id),
@@ -77,12 +130,13 @@ pub async fn delete(ctx: &StudiosCtx, id: Uuid) -> Result<Uuid, StudiosError> {
     Ok(id)
 }
 
-/// A file's bytes behind a verified link; records the access. NOT_FOUND (with a message for the
-/// client) for a bad or expired link, a deleted row, or a row whose bytes are missing.
+/// A file's bytes behind a verified link, to be streamed; records the access. NOT_FOUND (with
+/// a message for the client) for a bad or expired link, a deleted row, or a row whose bytes
+/// are missing.
 pub struct Download {
     pub filename: String,
     pub mime_type: String,
-    pub content: Bytes,
+    pub object: Object,
 }
 
 pub async fn download(
@@ -100,7 +154,7 @@ pub async fn download(
     // The signature was made for a viewer allowed to see this file when the link was issued.
     let file = scope::signed_file(id).one(db).await?.ok_or_else(gone)?;
     // A row without its bytes (lost, or never written) answers NOT_FOUND too; the store logs it.
-    let content = store.get(&file.supabase_path).await?;
+    let object = store.get(&file.supabase_path).await?;
     scope::update_signed_file(id)
         .col_expr(files::Column::LastAccessed, Expr::value(now.fixed_offset()))
         .exec(db)
@@ -108,6 +162,6 @@ pub async fn download(
     Ok(Download {
         filename: file.filename,
         mime_type: file.mime_type,
-        content,
+        object,
     })
 }
