@@ -200,6 +200,11 @@ impl TestApp {
                 "--database-url",
                 &self.db.url,
             ])
+            // The seeded files' bytes go where this server reads them (its folder, or the
+            // store its environment names).
+            .env("STUDIOGATE_STORAGE_DIR", self.storage.path())
+            .env("STUDIOGATE_JWT_SECRET", TEST_JWT_SECRET)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .output()
             .await?;
         anyhow::ensure!(
@@ -213,10 +218,18 @@ impl TestApp {
     /// Makes `account` the platform administrator of `domain`, as an operator does
     /// (`studiogate admin grant`), in this app's database.
     pub async fn grant_platform_admin(&self, account: Uuid, domain: &str) -> anyhow::Result<()> {
-        let out = Command::new(&self.bin)
-            .args(["admin", "grant", "--account", &account.to_string()])
-            .args(["--domain", domain, "--database-url", &self.db.url])
-            .output()
+        let account = account.to_string();
+        let out = self
+            .run(&[
+                "admin",
+                "grant",
+                "--account",
+                &account,
+                "--domain",
+                domain,
+                "--database-url",
+                &self.db.url,
+            ])
             .await?;
         anyhow::ensure!(
             out.status.success(),
@@ -230,7 +243,9 @@ impl TestApp {
     pub async fn run(&self, args: &[&str]) -> anyhow::Result<std::process::Output> {
         Ok(Command::new(&self.bin)
             .args(args)
+            .env("STUDIOGATE_STORAGE_DIR", self.storage.path())
             .env("STUDIOGATE_JWT_SECRET", TEST_JWT_SECRET)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .output()
             .await?)
     }
