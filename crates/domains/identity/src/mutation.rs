@@ -109,8 +109,10 @@ impl IdentityMutation {
         Ok(payload(id, issued))
     }
 
-    /// Signs in. A wrong password, an unknown e-mail and a locked account get the same answer;
-    /// repeated failures lock the account for a while.
+    /// Signs in. A wrong password and an unknown e-mail get the same answer. Five failures in
+    /// a row for one e-mail from one address hold that pair off (RATE_LIMITED, reason
+    /// SIGN_IN_THROTTLED, with `retryAfter`), doubling per further failure; other addresses
+    /// are not held.
     async fn sign_in(&self, ctx: &Context<'_>, input: SignInInput) -> GraphResult<AuthPayload> {
         let id = identity(ctx);
         let issued = service::sign_in(id, &input.email, &input.password)
@@ -133,7 +135,8 @@ impl IdentityMutation {
         Ok(payload(id, issued))
     }
 
-    /// Ends the current session (or all of them).
+    /// Ends the current session (or all of them). Their access tokens stop working with them:
+    /// at once on this server, within 10 s on other replicas.
     async fn sign_out(
         &self,
         ctx: &Context<'_>,
