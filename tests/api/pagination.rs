@@ -132,3 +132,62 @@ async fn page_size_and_cursor_are_validated(backend: Backend) {
     assert!(body["errors"].is_null(), "first: 100 is allowed: {body}");
 }
 on_both_backends!(page_size_and_cursor_are_validated);
+
+/// A connection asked only for `totalCount` reads no page: the same query with `nodes { id }`
+/// under both lists costs exactly the two page statements more, and gives the same counts.
+/// `pageInfo` alone still reads its page (it needs the look-ahead row).
+async fn a_count_only_connection_reads_no_page(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let token = app.token(member(&seed, 0, 1));
+    let query = |rows: &str| {
+        format!(
+            "{{ companies {{ nodes {{ studios(first: 10) {{ nodes {{ \
+             executions {{ totalCount {rows} }} files {{ totalCount {rows} }} }} }} }} }} }}"
+        )
+    };
+    let counts = |body: &Value| -> Vec<(Value, Value)> {
+        body["data"]["companies"]["nodes"][0]["studios"]["nodes"]
+            .as_array()
+            .expect("studios")
+            .iter()
+            .map(|s| {
+                (
+                    s["executions"]["totalCount"].clone(),
+                    s["files"]["totalCount"].clone(),
+                )
+            })
+            .collect()
+    };
+    let (only, body) = app
+        .count_statements(&token, &query(""), json!({}))
+        .await
+        .expect("ok");
+    assert!(body["errors"].is_null(), "{body}");
+    let (with_rows, full) = app
+        .count_statements(&token, &query("nodes { id }"), json!({}))
+        .await
+        .expect("ok");
+    assert!(full["errors"].is_null(), "{full}");
+    assert_eq!(counts(&body), counts(&full));
+    assert_eq!(with_rows, only + 2, "{backend:?}: {only} vs {with_rows}");
+    // The same through a fragment, and for a root list.
+    let fragment = "{ companies { totalCount ...Rows } } \
+                    fragment Rows on CompanyConnection { nodes { id } }";
+    let (root_rows, _) = app
+        .count_statements(&token, fragment, json!({}))
+        .await
+        .expect("ok");
+    let (root_count, body) = app
+        .count_statements(&token, "{ companies { totalCount } }", json!({}))
+        .await
+        .expect("ok");
+    assert_eq!(body["data"]["companies"]["totalCount"], 1, "{body}");
+    assert_eq!(root_rows, root_count + 1, "{backend:?}");
+    let page_info = "{ companies { nodes { studios(first: 1) { pageInfo { hasNextPage } } } } }";
+    let body = app.gql(&token, page_info, json!({})).await.expect("ok");
+    assert_eq!(
+        body["data"]["companies"]["nodes"][0]["studios"]["pageInfo"]["hasNextPage"], true,
+        "{body}"
+    );
+}
+on_both_backends!(a_count_only_connection_reads_no_page);

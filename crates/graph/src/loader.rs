@@ -286,7 +286,8 @@ fn group<K, G: Hash + Eq>(keys: &[K], split: impl Fn(&K) -> (G, Uuid)) -> HashMa
     groups
 }
 
-/// A connection field over a [`PagedLoader`], with a lazy `totalCount` from its [`CountLoader`].
+/// A connection field over a [`PagedLoader`], with a lazy `totalCount` from its [`CountLoader`];
+/// no page is loaded when no rows are asked for ([`PageArgs::selected_in`]).
 pub async fn paged_connection<E, F, N>(
     pages: &Arc<DataLoader<PagedLoader<E, F>>>,
     counts: &Arc<DataLoader<CountLoader<E, F>>>,
@@ -302,10 +303,14 @@ where
     F: ListFilter<E>,
     N: async_graphql::OutputType,
 {
-    let page = pages
-        .load_one((parent, args.clone(), filter.clone()))
-        .await?
-        .unwrap_or_default();
+    let page = if args.rows {
+        pages
+            .load_one((parent, args.clone(), filter.clone()))
+            .await?
+            .unwrap_or_default()
+    } else {
+        Page::default()
+    };
     let counts = counts.clone();
     let total = TotalCount::new(move || {
         let (counts, filter) = (counts.clone(), filter.clone());
@@ -315,8 +320,8 @@ where
 }
 
 /// A root list: one page of `visible` (the tenant-scoped select, filters applied) in keyset
-/// order, and a lazy `totalCount` over the same rows. Two statements at most, the second only
-/// when `totalCount` is asked for.
+/// order, and a lazy `totalCount` over the same rows. Two statements at most: the page only
+/// when rows are asked for ([`PageArgs::selected_in`]), the count only when `totalCount` is.
 pub async fn root_connection<E, N>(
     db: &DatabaseConnection,
     visible: Select<E>,
@@ -332,11 +337,14 @@ where
 {
     use sea_orm::PaginatorTrait;
     let (time, id) = relation;
-    let rows = args
-        .apply(visible.clone(), time, id)
-        .all(db)
-        .await
-        .map_err(GraphError::from)?;
+    let rows = if args.rows {
+        args.apply(visible.clone(), time, id)
+            .all(db)
+            .await
+            .map_err(GraphError::from)?
+    } else {
+        Vec::new()
+    };
     let db = db.clone();
     let total = TotalCount::new(move || {
         let (visible, db) = (visible.clone(), db.clone());

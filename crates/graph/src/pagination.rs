@@ -83,6 +83,8 @@ pub struct PageArgs {
     pub first: u64,
     pub after: Option<Cursor>,
     pub order: ListOrder,
+    /// Whether the page's rows are asked for at all (see [`PageArgs::selected_in`]).
+    pub rows: bool,
 }
 
 impl PageArgs {
@@ -102,7 +104,20 @@ impl PageArgs {
             first: first as u64,
             after: after.as_deref().map(Cursor::decode).transpose()?,
             order: order.unwrap_or_default(),
+            rows: true,
         })
+    }
+
+    /// Fetches rows only when the connection's selection asks for them (`edges`, `nodes` or
+    /// `pageInfo`, through fragments too): a connection asked only for `totalCount` reads no
+    /// page.
+    #[must_use]
+    pub fn selected_in(mut self, ctx: &async_graphql::Context<'_>) -> Self {
+        let wanted = ctx.look_ahead();
+        self.rows = ["edges", "nodes", "pageInfo"]
+            .iter()
+            .any(|field| wanted.field(field).exists());
+        self
     }
 
     /// Rows strictly after the cursor in this order: `(t, id)` compared lexicographically.

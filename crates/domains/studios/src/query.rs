@@ -115,7 +115,7 @@ impl StudiosQuery {
         root_connection(
             &sctx.db,
             visible,
-            &PageArgs::parse(first, after, order)?,
+            &PageArgs::parse(first, after, order)?.selected_in(ctx),
             (companies::Column::CreatedAt, companies::Column::Id),
             |m| cursor(m.created_at, m.id),
             Company,
@@ -199,7 +199,7 @@ impl StudiosQuery {
         root_connection(
             &sctx.db,
             filtered,
-            &PageArgs::parse(first, after, order)?,
+            &PageArgs::parse(first, after, order)?.selected_in(ctx),
             (templates::Column::CreatedAt, templates::Column::Id),
             |m| cursor(m.created_at, m.id),
             WorkflowTemplate,

@@ -16,6 +16,7 @@ use crate::loader::loaders;
 /// A page of executions under one parent (a studio, a template or a person), with its lazy
 /// `totalCount`: the shared body of the three `executions` fields.
 pub(crate) async fn executions_page(
+    ctx: &async_graphql::Context<'_>,
     pages: &crate::loader::Paged<workflow_executions::Entity, WorkflowExecutionFilter>,
     counts: &crate::loader::Counted<workflow_executions::Entity, WorkflowExecutionFilter>,
     parent: Uuid,
@@ -26,7 +27,7 @@ pub(crate) async fn executions_page(
         pages,
         counts,
         parent,
-        PageArgs::parse(args.0, args.1, args.2)?,
+        PageArgs::parse(args.0, args.1, args.2)?.selected_in(ctx),
         filter.unwrap_or_default(),
         |m: &workflow_executions::Model| super::cursor(m.created_at, m.id),
         WorkflowExecution,

@@ -85,6 +85,7 @@ impl Studio {
         let l = loaders(ctx);
         let args = (first, after, order);
         executions_page(
+            ctx,
             &l.executions_by_studio,
             &l.execution_count_by_studio,
             self.0.id,
@@ -110,7 +111,7 @@ impl Studio {
             &l.files_by_studio,
             &l.file_count_by_studio,
             self.0.id,
-            PageArgs::parse(first, after, order)?,
+            PageArgs::parse(first, after, order)?.selected_in(ctx),
             (),
             |m: &files::Model| cursor(m.upload_timestamp, m.id),
             File,
@@ -134,7 +135,7 @@ impl Studio {
             &l.boards_by_studio,
             &l.board_count_by_studio,
             self.0.id,
-            PageArgs::parse(first, after, order)?,
+            PageArgs::parse(first, after, order)?.selected_in(ctx),
             (),
             |m: &kanban_boards::Model| cursor(m.created_at, m.id),
             KanbanBoard,

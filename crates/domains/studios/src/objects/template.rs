@@ -103,6 +103,7 @@ impl WorkflowTemplate {
         let l = loaders(ctx);
         let args = (first, after, order);
         executions_page(
+            ctx,
             &l.executions_by_template,
             &l.execution_count_by_template,
             self.0.id,

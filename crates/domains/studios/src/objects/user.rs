@@ -53,6 +53,7 @@ impl User {
         let l = loaders(ctx);
         let args = (first, after, order);
         executions_page(
+            ctx,
             &l.executions_by_user,
             &l.execution_count_by_user,
             self.0.id,
