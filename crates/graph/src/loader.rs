@@ -89,6 +89,13 @@ where
     E: EntityTrait,
     E::Model: Clone + Send + Sync + FromQueryResult,
 {
+    /// One row now, without waiting out the batch window: for lookups at the root of an
+    /// operation, which have nothing below them to batch with (reach it through
+    /// `DataLoader::loader`). The same scoped select as a batch of one.
+    pub async fn one(&self, id: Uuid) -> Result<Option<E::Model>, GraphError> {
+        Ok(self.load(&[id]).await?.remove(&id))
+    }
+
     async fn load_ids(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, GraphError> {
         let rows = self
             .source
