@@ -36,6 +36,10 @@ enum Who {
     Expired,
     /// `nbf` in the future.
     NotYetValid,
+    /// Issued by `signUp` for a session that has since signed out.
+    EndedSession,
+    /// No token at all.
+    Anonymous,
 }
 
 /// The server's settings for a case; cases of one kind share one server.
@@ -58,6 +62,8 @@ enum Before {
     SpendBudget,
     /// The test holds the `studios` table's write lock until the answer.
     LockStudios,
+    /// Five wrong passwords for the case's e-mail address, from the same source.
+    FailSignIns,
 }
 
 /// The operation's document.
@@ -103,6 +109,7 @@ const TOO_DEEP: &str = "{ viewer { memberships { company { members(first: 1) { n
 /// 100 x 100 x 100 objects; the limit is 10,000.
 const TOO_COSTLY: &str = "{ companies(first: 100) { nodes { studios(first: 100) { nodes { \
     executions(first: 100) { nodes { id } } } } } } }";
+const SIGN_IN: &str = "mutation($input: SignInInput!) { signIn(input: $input) { accountId } }";
 const STUDIO_BY_ID: &str = "query($id: UUID!) { studio(id: $id) { id } }";
 const LISTED: &str = "query Listed { __typename }";
 
@@ -116,6 +123,12 @@ fn a_studio(company: Uuid) -> Value {
 
 fn a_nul_in_a_name(company: Uuid) -> Value {
     json!({ "input": { "companyId": company, "name": "Nul\u{0}Studio", "businessArea": "SALES" } })
+}
+
+/// A wrong password for an address of its own (`held-<id>`), so each transport's hold is
+/// fresh and says the same number of seconds.
+fn a_wrong_password(id: Uuid) -> Value {
+    json!({ "input": { "email": format!("held-{id}@example.com"), "password": "wrong password here" } })
 }
 
 fn a_malformed_uuid(_: Uuid) -> Value {
@@ -183,6 +196,24 @@ const CASES: &[Case] = &[
         status: 401,
         code: "UNAUTHENTICATED",
         socket: CLOSED_AT_INIT,
+        ..BASE
+    },
+    Case {
+        name: "a token whose session has signed out",
+        who: Who::EndedSession,
+        status: 401,
+        code: "UNAUTHENTICATED",
+        socket: CLOSED_AT_INIT,
+        ..BASE
+    },
+    Case {
+        name: "a sign-in after five failures for that address from this source",
+        who: Who::Anonymous,
+        before: Before::FailSignIns,
+        query: Doc::Text(SIGN_IN),
+        variables: a_wrong_password,
+        code: "RATE_LIMITED",
+        reason: Some("SIGN_IN_THROTTLED"),
         ..BASE
     },
     Case {
@@ -330,8 +361,9 @@ impl Server {
         }
     }
 
-    /// The `Authorization` value of `who` (a fresh account for a stranger).
-    fn authorization(&self, who: Who) -> String {
+    /// The `Authorization` value of `who` (a fresh account for a stranger); none for an
+    /// anonymous caller.
+    async fn authorization(&self, who: Who) -> Option<String> {
         use studiogate_graph::JwtKeys;
         let secret = studiogate_testkit::TEST_JWT_SECRET.as_bytes();
         let someone = Uuid::new_v4();
@@ -351,13 +383,40 @@ impl Server {
                 )
                 .expect("signed")
             }
+            Who::EndedSession => {
+                let sign_up =
+                    "mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }";
+                let input = json!({ "input": { "email": format!("ended-{someone}@example.com"),
+                    "password": "a long and unusual passphrase", "fullName": "Ended Session" } });
+                let (_, body) = self
+                    .app
+                    .post(None, sign_up, input)
+                    .await
+                    .expect("signed up");
+                let token = body["data"]["signUp"]["accessToken"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{body}"))
+                    .to_owned();
+                let out = self
+                    .app
+                    .gql(
+                        &token,
+                        "mutation { signOut { revokedSessions } }",
+                        json!({}),
+                    )
+                    .await
+                    .expect("signed out");
+                assert_eq!(out["data"]["signOut"]["revokedSessions"], 1, "{out}");
+                token
+            }
+            Who::Anonymous => return None,
         };
-        format!("Bearer {token}")
+        Some(format!("Bearer {token}"))
     }
 
     /// The case's GraphQL request, as a POST body and a `subscribe` payload alike.
-    fn request(&self, case: &Case) -> Value {
-        let mut request = json!({ "variables": (case.variables)(self.company) });
+    fn request(&self, case: &Case, subject: Uuid) -> Value {
+        let mut request = json!({ "variables": (case.variables)(subject) });
         match case.query {
             Doc::Text(text) => request["query"] = json!(text),
             Doc::Made(make) => request["query"] = json!(make()),
@@ -383,33 +442,75 @@ struct Answer {
     retry_after: bool,
 }
 
-async fn over_http(server: &Server, case: &Case, authorization: &str) -> Answer {
+/// What goes first on the same transport: requests and the one code each must get (none for
+/// a success).
+fn warm_ups(case: &Case, subject: Uuid) -> Vec<(Value, Option<&'static str>)> {
+    match case.before {
+        Before::SpendBudget => vec![(json!({ "query": TYPENAME }), None)],
+        Before::FailSignIns => (0..5)
+            .map(|_| {
+                let wrong = json!({ "query": SIGN_IN, "variables": a_wrong_password(subject) });
+                (wrong, Some("UNAUTHENTICATED"))
+            })
+            .collect(),
+        Before::Nothing | Before::LockStudios => Vec::new(),
+    }
+}
+
+fn check_warm_up(case: &Case, body: &Value, expected: Option<&str>) {
+    match expected {
+        None => assert!(body["errors"].is_null(), "{}: {body}", case.name),
+        Some(code) => assert_eq!(error_codes(body), vec![code], "{}: {body}", case.name),
+    }
+}
+
+async fn over_http(
+    server: &Server,
+    case: &Case,
+    authorization: Option<&str>,
+    subject: Uuid,
+) -> Answer {
     let post = || {
-        reqwest::Client::new()
-            .post(format!("{}/graphql", server.app.base_url))
-            .header("Authorization", authorization)
+        let request = reqwest::Client::new().post(format!("{}/graphql", server.app.base_url));
+        match authorization {
+            Some(value) => request.header("Authorization", value),
+            None => request,
+        }
     };
-    if case.before == Before::SpendBudget {
-        let spent = post().json(&json!({ "query": TYPENAME })).send().await;
-        assert_eq!(spent.expect("answer").status(), 200, "{}", case.name);
+    for (request, expected) in warm_ups(case, subject) {
+        let answer = post().json(&request).send().await.expect("answer");
+        assert_eq!(answer.status(), 200, "{}", case.name);
+        check_warm_up(case, &answer.json().await.expect("json"), expected);
     }
     let response = post()
-        .json(&server.request(case))
+        .json(&server.request(case, subject))
         .send()
         .await
         .expect("answer");
     let status = response.status().as_u16();
-    let retry_after = response.headers().contains_key("retry-after");
+    let header = response.headers().contains_key("retry-after");
+    let body: Value = response.json().await.expect("json body");
+    // A whole-request refusal says it in `Retry-After`; one from a resolver (the sign-in
+    // hold) in `extensions.retryAfter`.
+    let retry_after = header || body["errors"][0]["extensions"]["retryAfter"].is_u64();
     Answer {
         status: Some(status),
         closed_at_init: None,
-        body: response.json().await.expect("json body"),
+        body,
         retry_after,
     }
 }
 
-async fn over_websocket(server: &Server, case: &Case, authorization: &str) -> Answer {
-    let init = json!({ "Authorization": authorization });
+async fn over_websocket(
+    server: &Server,
+    case: &Case,
+    authorization: Option<&str>,
+    subject: Uuid,
+) -> Answer {
+    let init = match authorization {
+        Some(value) => json!({ "Authorization": value }),
+        None => json!({}),
+    };
     let mut socket = match server.app.connect_ws(init).await.expect("websocket") {
         Ok(socket) => socket,
         Err(refused) => {
@@ -421,15 +522,15 @@ async fn over_websocket(server: &Server, case: &Case, authorization: &str) -> An
             }
         }
     };
-    if case.before == Before::SpendBudget {
-        socket
-            .start("0", json!({ "query": TYPENAME }))
-            .await
-            .expect("sent");
-        let spent = answer(&mut socket).await;
-        assert!(spent["errors"].is_null(), "{}: {spent}", case.name);
+    for (n, (request, expected)) in warm_ups(case, subject).into_iter().enumerate() {
+        let id = format!("warm-up-{n}");
+        socket.start(&id, request).await.expect("sent");
+        check_warm_up(case, &answer(&mut socket).await, expected);
     }
-    socket.start("1", server.request(case)).await.expect("sent");
+    socket
+        .start("1", server.request(case, subject))
+        .await
+        .expect("sent");
     let body = answer(&mut socket).await;
     socket.close().await;
     let retry_after = body["errors"][0]["extensions"]["retryAfter"].is_u64();
@@ -454,15 +555,21 @@ async fn answer(socket: &mut Subscription) -> Value {
 
 /// Sends `case` over `transport`, with the state `before` asks for around it.
 async fn ask(server: &Server, case: &Case, websocket: bool) -> Answer {
-    let authorization = server.authorization(case.who);
+    let authorization = server.authorization(case.who).await;
+    let authorization = authorization.as_deref();
+    // Sign-ins work on an address of their own per transport; the rest in the company.
+    let subject = match case.before {
+        Before::FailSignIns => Uuid::new_v4(),
+        _ => server.company,
+    };
     let locked = match case.before {
         Before::LockStudios => Some(StudiosLocked::hold(&server.app).await),
-        Before::Nothing | Before::SpendBudget => None,
+        Before::Nothing | Before::SpendBudget | Before::FailSignIns => None,
     };
     let answer = if websocket {
-        over_websocket(server, case, &authorization).await
+        over_websocket(server, case, authorization, subject).await
     } else {
-        over_http(server, case, &authorization).await
+        over_http(server, case, authorization, subject).await
     };
     if let Some(locked) = locked {
         locked.release().await;
