@@ -2,8 +2,8 @@
 """End-to-end benchmark of the studiogate release binary.
 
 For each backend (PostgreSQL, SQLite) it seeds a fresh database, starts `studiogate serve`, and
-drives POST /graphql with wrk at several concurrencies for four scenarios (nested, flat, lookup,
-mixed). Each point records requests/s, p50/p99 latency, errors, SQL statements per request (from
+drives POST /graphql with wrk at several concurrencies for five scenarios (nested, flat,
+counts, lookup, mixed). Each point records requests/s, p50/p99 latency, errors, SQL statements per request (from
 /metrics) and the server's peak RSS. On PostgreSQL it also captures the SQL one `nested` and one
 `lookup` request send and replays it with pgbench: PostgreSQL alone doing the same work (the
 floor). Writes `<out>/<date>.md`, `<date>.json` and `<date>.png`. See bench/README.md.
@@ -37,7 +37,7 @@ BENCH = ROOT / "bench"
 LUA = BENCH / "graphql.lua"
 JWT_SECRET = "studiogate-bench-secret"
 PG_DB = "studiogate_bench"
-SCENARIOS = ("nested", "flat", "lookup", "mixed")
+SCENARIOS = ("nested", "flat", "counts", "lookup", "mixed")
 FLOOR_SCENARIOS = ("nested", "lookup")
 WRITE_EVERY = 10  # mixed: every 10th request is a write
 
@@ -49,6 +49,8 @@ QUERIES = {
     "createdAt durationSeconds retryCount } } } }",
     "lookup": "query($id: UUID!) { workflowExecution(id: $id) { id status createdAt "
     "inputData } }",
+    "counts": "{ companies(first: 10) { nodes { studios(first: 10) { nodes { id "
+    "executions { totalCount } files { totalCount } } } } } }",
     "write": "mutation($input: CreateWorkflowTemplateInput!) { createWorkflowTemplate(input: "
     "$input) { workflowTemplate { id name } } }",
 }
@@ -57,6 +59,8 @@ DESCRIPTIONS = {
     "nested": "companies(first: 10) -> studios(first: 10) -> executions(first: 10) -> files",
     "flat": "one studio's executions(first: 100), scalar fields",
     "lookup": "workflowExecution(id), one row",
+    "counts": "companies(first: 10) -> studios(first: 10) with their executions' and files' "
+    "totalCount only",
     "mixed": f"{100 - 100 // WRITE_EVERY}% reads (lookup and flat in turn), "
     f"{100 // WRITE_EVERY}% createWorkflowTemplate with a unique name",
 }
@@ -390,6 +394,7 @@ def write_bodies(tmp: Path, studio_id: str, execution_id: str) -> dict[str, Path
         "nested": body(QUERIES["nested"]),
         "flat": body(QUERIES["flat"], {"id": studio_id}),
         "lookup": body(QUERIES["lookup"], {"id": execution_id}),
+        "counts": body(QUERIES["counts"]),
         "write": write_body("__NAME__"),
     }
     paths = {}
@@ -418,6 +423,9 @@ def describe(scenario: str, data: dict) -> str:
         return f"{len(data['studio']['executions']['nodes'])} executions"
     if scenario == "lookup":
         return "1 execution" if data["workflowExecution"] else "no execution"
+    if scenario == "counts":
+        studios = [s for c in data["companies"]["nodes"] for s in c["studios"]["nodes"]]
+        return f"{len(studios)} studios, two counts each"
     return ""
 
 
