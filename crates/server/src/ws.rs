@@ -208,10 +208,10 @@ impl<E: Executor> Admitted<E> {
     ) -> BoxStream<'static, async_graphql::Response> {
         let viewer = self.viewer.get().cloned().unwrap_or_else(Viewer::anonymous);
         let admission = &self.state.admission;
-        let admitted = match admission.charge(&viewer, self.ip).await {
-            Ok(charged) => admission.admit_document(charged, &mut request),
-            Err(refusal) => Err(refusal),
-        };
+        let admitted = admission
+            .charge(&viewer, self.ip)
+            .await
+            .and_then(|charged| admission.admit_document(charged, &mut request));
         if let Err(refusal) = admitted {
             return refused(refusal.into_server_error());
         }
