@@ -180,7 +180,7 @@ on_both_backends!(deletes_remove_row_and_bytes_and_only_uploaders_or_admins_may)
 /// one chunk, then nothing. Returns the status, the response head (lower-cased) and the body
 /// the server answered with, which it can only have done without reading the request body.
 async fn endless_upload(app: &TestApp, authorization: Option<&str>) -> (u16, String, Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let mut head = format!(
         "POST /graphql HTTP/1.1\r\nHost: {}\r\n\
          Content-Type: multipart/form-data; boundary=endless\r\n\
@@ -197,30 +197,7 @@ async fn endless_upload(app: &TestApp, authorization: Option<&str>) -> (u16, Str
         .await
         .expect("connects");
     stream.write_all(sent.as_bytes()).await.expect("sends");
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let split = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        let n = stream.read(&mut chunk).await.expect("reads");
-        assert!(n > 0, "connection closed before the response head");
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..split]).to_lowercase();
-    let status = head[9..12].parse().expect("status");
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("content-length");
-    while buf.len() < split + length {
-        let n = stream.read(&mut chunk).await.expect("reads");
-        assert!(n > 0, "connection closed inside the response body");
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let body = serde_json::from_slice(&buf[split..split + length]).expect("json body");
-    (status, head, body)
+    crate::support::read_response(&mut stream).await
 }
 
 /// An upload is read only for a signed-in caller within its rate limit: anonymous, with a bad

@@ -19,6 +19,22 @@ fn priority() -> Value {
     json!([{ "field_name": "Priority", "field_type": "dropdown", "field_value": "High" }])
 }
 
+/// The ids of `board`'s first two stages (to do, doing) and of the first card of the first.
+async fn first_stages_and_card(app: &TestApp, token: &str, board: &Value) -> (Value, Value, Value) {
+    let layout = app
+        .gql(token, BOARD, json!({ "id": board }))
+        .await
+        .expect("ok");
+    let stages = layout["data"]["kanbanBoard"]["stages"]
+        .as_array()
+        .expect("stages");
+    (
+        stages[0]["id"].clone(),
+        stages[1]["id"].clone(),
+        stages[0]["cards"][0]["id"].clone(),
+    )
+}
+
 async fn board_id(app: &TestApp, token: &str) -> Value {
     let q = r#"{ companies(first: 1) { nodes { studios(first: 100) { nodes { kanbanBoards(first: 5) { nodes { id } } } } } } }"#;
     let body = app.gql(token, q, json!({})).await.expect("ok");
@@ -318,25 +334,8 @@ async fn stage_triggers_fire_exactly_once_per_qualifying_change(backend: Backend
     let (app, seed) = seeded(&backend, 1).await;
     let token = app.token(member(&seed, 0, 1));
     let board = board_id(&app, &token).await;
-    let layout = app
-        .gql(&token, BOARD, json!({ "id": board }))
-        .await
-        .expect("ok");
-    let stages = layout["data"]["kanbanBoard"]["stages"]
-        .as_array()
-        .expect("stages")
-        .clone();
-    let (todo, doing) = (stages[0]["id"].clone(), stages[1]["id"].clone());
-    let card = stages[0]["cards"][0]["id"].clone();
-    let templates = app
-        .gql(
-            &token,
-            "{ workflowTemplates(first: 1) { nodes { id } } }",
-            json!({}),
-        )
-        .await
-        .expect("ok");
-    let template = templates["data"]["workflowTemplates"]["nodes"][0]["id"].clone();
+    let (todo, doing, card) = first_stages_and_card(&app, &token, &board).await;
+    let template = crate::realtime::template(&app, &token).await;
     let set = r#"mutation($input: SetKanbanStageTriggersInput!) { setKanbanStageTriggers(input: $input) { kanbanStage { workflowTriggers } } }"#;
     let t = |active: bool, conditions: Value| json!({ "template_id": template, "is_active": active, "conditions": conditions });
     let bad = app.gql(&token, set, json!({ "input": { "stageId": doing, "triggers": [{ "template_id": uuid::Uuid::new_v4(), "is_active": true, "conditions": [{ "type": "stage_entry" }] }] } })).await.expect("ok");
@@ -447,25 +446,8 @@ async fn a_stage_holds_at_most_20_triggers_and_a_move_starts_at_most_20(backend:
     let (app, seed) = seeded(&backend, 1).await;
     let token = app.token(member(&seed, 0, 1));
     let board = board_id(&app, &token).await;
-    let layout = app
-        .gql(&token, BOARD, json!({ "id": board }))
-        .await
-        .expect("ok");
-    let stages = layout["data"]["kanbanBoard"]["stages"]
-        .as_array()
-        .expect("stages")
-        .clone();
-    let (todo, doing) = (stages[0]["id"].clone(), stages[1]["id"].clone());
-    let card = stages[0]["cards"][0]["id"].clone();
-    let templates = app
-        .gql(
-            &token,
-            "{ workflowTemplates(first: 1) { nodes { id } } }",
-            json!({}),
-        )
-        .await
-        .expect("ok");
-    let template = templates["data"]["workflowTemplates"]["nodes"][0]["id"].clone();
+    let (todo, doing, card) = first_stages_and_card(&app, &token, &board).await;
+    let template = crate::realtime::template(&app, &token).await;
     let entry = json!({ "template_id": template, "is_active": true, "conditions": [{ "type": "stage_entry" }] });
     let set = r#"mutation($input: SetKanbanStageTriggersInput!) { setKanbanStageTriggers(input: $input) { kanbanStage { workflowTriggers } } }"#;
     let triggers = |n: usize| Value::Array(vec![entry.clone(); n]);

@@ -3,7 +3,7 @@
 use serde_json::json;
 use std::time::Duration;
 use studiogate_testkit::{on_both_backends, Backend, TestApp, TestDb};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use uuid::Uuid;
 
@@ -42,29 +42,7 @@ impl SlowPost {
 
     /// Reads one response (status line, headers, `Content-Length` bytes of body).
     async fn read(mut self) -> (u16, serde_json::Value) {
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 4096];
-        let split = loop {
-            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-            let n = self.stream.read(&mut chunk).await.expect("reads");
-            assert!(n > 0, "connection closed before the response head");
-            buf.extend_from_slice(&chunk[..n]);
-        };
-        let head = String::from_utf8_lossy(&buf[..split]).to_lowercase();
-        let status = head[9..12].parse().expect("status");
-        let length: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .and_then(|v| v.trim().parse().ok())
-            .expect("content-length");
-        while buf.len() < split + length {
-            let n = self.stream.read(&mut chunk).await.expect("reads");
-            assert!(n > 0, "connection closed inside the body");
-            buf.extend_from_slice(&chunk[..n]);
-        }
-        let body = serde_json::from_slice(&buf[split..split + length]).expect("json body");
+        let (status, _, body) = crate::support::read_response(&mut self.stream).await;
         (status, body)
     }
 }

@@ -71,3 +71,33 @@ pub fn uuid(row: &sea_orm::QueryResult, column: &str) -> Uuid {
 pub fn text(row: &sea_orm::QueryResult, column: &str) -> String {
     row.try_get("", column).expect("text column")
 }
+
+/// Reads one HTTP/1.1 response off a raw connection (tests that write requests by hand): the
+/// status, the head lower-cased, and the `Content-Length` bytes of JSON body.
+pub async fn read_response(stream: &mut tokio::net::TcpStream) -> (u16, String, Value) {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let split = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = stream.read(&mut chunk).await.expect("reads");
+        assert!(n > 0, "connection closed before the response head");
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..split]).to_lowercase();
+    let status = head[9..12].parse().expect("status");
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("content-length");
+    while buf.len() < split + length {
+        let n = stream.read(&mut chunk).await.expect("reads");
+        assert!(n > 0, "connection closed inside the response body");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = serde_json::from_slice(&buf[split..split + length]).expect("json body");
+    (status, head, body)
+}

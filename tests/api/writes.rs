@@ -657,15 +657,7 @@ async fn analytics_count_each_figure_on_its_own(backend: Backend) {
     let body = app.gql(&token, CREATE_STUDIO, json!({ "input": { "companyId": company(&seed, 0), "name": "Analytics", "businessArea": "HR" } })).await.expect("ok");
     let studio: Uuid =
         serde_json::from_value(body["data"]["createStudio"]["studio"]["id"].clone()).expect("id");
-    let templates = app
-        .gql(
-            &token,
-            "{ workflowTemplates(first: 1) { nodes { id } } }",
-            json!({}),
-        )
-        .await
-        .expect("ok");
-    let template = templates["data"]["workflowTemplates"]["nodes"][0]["id"].clone();
+    let template = crate::realtime::template(&app, &token).await;
     let mut ids = Vec::new();
     for n in 0..3 {
         let input = json!({ "input": { "studioId": studio, "templateId": template, "inputData": { "subject": format!("run {n}") } } });

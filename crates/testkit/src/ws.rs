@@ -37,31 +37,15 @@ impl TestApp {
         query: &str,
         variables: Value,
     ) -> anyhow::Result<Subscription> {
-        let url = format!("{}/graphql", self.base_url.replacen("http://", "ws://", 1));
-        let mut request = url.into_client_request()?;
-        request
-            .headers_mut()
-            .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse()?);
-        let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
         let payload = match token {
             Some(token) => json!({ "Authorization": format!("Bearer {token}") }),
             None => json!({}),
         };
-        send(
-            &mut ws,
-            json!({ "type": "connection_init", "payload": payload }),
-        )
-        .await?;
-        let mut sub = Subscription { ws };
-        match sub.frame(Duration::from_secs(10)).await? {
-            Some(Incoming::Ack) => {}
-            other => bail!("expected connection_ack, got {other:?}"),
-        }
-        send(
-            &mut sub.ws,
-            json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } }),
-        )
-        .await?;
+        let mut sub = match self.connect_ws(payload).await? {
+            Ok(sub) => sub,
+            Err(refused) => bail!("expected connection_ack, the server closed: {refused:?}"),
+        };
+        sub.subscribe_also("1", query, variables).await?;
         Ok(sub)
     }
 }
@@ -197,11 +181,8 @@ impl Subscription {
         query: &str,
         variables: Value,
     ) -> anyhow::Result<()> {
-        send(
-            &mut self.ws,
-            json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }),
-        )
-        .await
+        self.start(id, json!({ "query": query, "variables": variables }))
+            .await
     }
 
     /// Starts an operation as `id` with a whole `subscribe` payload: `query`, `variables`,
