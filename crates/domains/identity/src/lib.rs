@@ -23,8 +23,8 @@ use studiogate_graph::{
 };
 
 pub use authenticator::{Authenticator, JwksConfig};
-pub use sessions::{SessionCache, SESSION_TTL};
-pub use throttle::{SignInThrottle, MAX_BACKOFF};
+pub use sessions::SessionCache;
+pub use throttle::SignInThrottle;
 
 /// The domain's roots, as the binary's schema merges them: mutations only.
 pub mod roots {
