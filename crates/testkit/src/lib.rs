@@ -355,16 +355,30 @@ impl TestApp {
             .context("studiogate_db_statements_total missing from /metrics")
     }
 
-    /// Runs `query` and returns how many SQL statements it sent.
+    /// Runs the read `query` three times and returns the fewest SQL statements one run sent,
+    /// with the first run's body. A loader sends a level's keys as one statement when they
+    /// arrive within its batch window; a machine that stalls the server for longer than the
+    /// window (a loaded CI box) splits the level into two now and then. The statement plan is
+    /// what the tests assert, and a plan that costs more (an N+1) costs more on every run.
     pub async fn count_statements(
         &self,
         token: &str,
         query: &str,
         variables: Value,
     ) -> anyhow::Result<(u64, Value)> {
-        let before = self.statements().await?;
-        let body = self.gql(token, query, variables).await?;
-        Ok((self.statements().await? - before, body))
+        anyhow::ensure!(
+            !query.trim_start().starts_with("mutation"),
+            "count_statements runs its operation three times: reads only"
+        );
+        let mut fewest = u64::MAX;
+        let mut first = None;
+        for _ in 0..3 {
+            let before = self.statements().await?;
+            let body = self.gql(token, query, variables.clone()).await?;
+            fewest = fewest.min(self.statements().await? - before);
+            first.get_or_insert(body);
+        }
+        Ok((fewest, first.unwrap_or_default()))
     }
 
     pub fn kill(&mut self) {
