@@ -10,14 +10,10 @@
 //! the walk stops as soon as a limit is crossed, so a fragment bomb costs nothing.
 
 use crate::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-};
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::registry::{MetaTypeName, Registry};
 use async_graphql::{Name, Positioned, Request, ServerError, ServerResult, Variables};
 use async_graphql_value::{ConstValue, Value};
-use std::sync::Arc;
 
 #[derive(Clone, Copy)]
 pub struct OperationLimits {
@@ -30,44 +26,20 @@ pub struct OperationLimits {
     pub introspection: bool,
 }
 
-impl ExtensionFactory for OperationLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for OperationLimits {
+impl OperationLimits {
     /// Parses the document and runs the bounded walks before async-graphql sees it: its own
     /// recursion-depth check expands every fragment spread without a budget, so a small
     /// document of fragments spreading fragments twice (`...F1 ...F1` 28 levels deep: 2^28
     /// paths) would hold a worker for seconds before any limit ran. The walks here stop after
-    /// `MAX_VISITED` selections; the parsed document is handed on, so it is parsed once. A
-    /// document that does not parse is left to async-graphql, which reports it as usual.
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        // Parsed once here; async-graphql reuses the document.
-        if let Ok(document) = request.parsed_query() {
-            self.check(document)?;
+    /// `MAX_VISITED` selections; the parsed document stays in the request, so it is parsed
+    /// once. A document that does not parse is left to async-graphql, which reports it as
+    /// usual. The cost, which needs the schema's types, is checked once parsed
+    /// ([`Self::check_cost`]).
+    pub fn check_request(&self, request: &mut Request) -> ServerResult<()> {
+        match request.parsed_query() {
+            Ok(document) => self.check(document),
+            Err(_) => Ok(()),
         }
-        next.run(ctx, request).await
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        // The bounded walks ran in `prepare_request`; the cost needs the schema's types.
-        self.check_cost(&document, &ctx.schema_env.registry, variables)?;
-        Ok(document)
     }
 }
 

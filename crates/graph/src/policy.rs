@@ -2,12 +2,9 @@
 //! declaration is refused. Row filtering (the first wall) happens in the loaders; per-object
 //! role checks (the second wall) are guards on the fields that need them.
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
-};
-use async_graphql::{ErrorExtensions, PathSegment, ServerError, ServerResult, Value};
+use async_graphql::extensions::{ExtensionContext, ResolveInfo};
+use async_graphql::{ErrorExtensions, PathSegment, ServerError, ServerResult};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use crate::{GraphError, PlatformRole, Viewer};
 
@@ -129,73 +126,41 @@ impl PolicyRegistry {
     }
 }
 
-/// The async-graphql extension that applies the [`PolicyRegistry`] to every resolved field.
-pub struct TenantGuard {
-    registry: Arc<PolicyRegistry>,
-}
-
-impl TenantGuard {
-    pub fn new(registry: PolicyRegistry) -> Self {
-        Self {
-            registry: Arc::new(registry),
-        }
+/// Whether the viewer may resolve the field `info` is about to resolve: the check the gateway
+/// extension ([`crate::gateway`]) runs for every resolved field. `Err` is the refusal, naming
+/// the field's path.
+pub(crate) fn admit(
+    registry: &PolicyRegistry,
+    ctx: &ExtensionContext<'_>,
+    info: &ResolveInfo<'_>,
+) -> ServerResult<()> {
+    // List items resolve under a `[Type]` parent; the list field itself was checked.
+    if info.is_for_introspection || info.name.starts_with("__") || info.parent_type.starts_with('[')
+    {
+        return Ok(());
     }
-}
-
-impl ExtensionFactory for TenantGuard {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(TenantGuardExtension {
-            registry: self.registry.clone(),
-        })
-    }
-}
-
-struct TenantGuardExtension {
-    registry: Arc<PolicyRegistry>,
-}
-
-#[async_trait::async_trait]
-impl Extension for TenantGuardExtension {
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        // List items resolve under a `[Type]` parent; the list field itself was checked.
-        if info.is_for_introspection
-            || info.name.starts_with("__")
-            || info.parent_type.starts_with('[')
+    let viewer = ctx.data_opt::<Viewer>();
+    let verdict = match registry.get(info.parent_type, info.name) {
+        // A service token (a runner) writes through the runner operations only: the
+        // mutations of people (creating studios, uploading) are not its to call.
+        Some(policy)
+            if policy != Policy::Service
+                && viewer.is_some_and(|v| v.role == PlatformRole::Service)
+                && ctx.schema_env.registry.mutation_type.as_deref() == Some(info.parent_type) =>
         {
-            return next.run(ctx, info).await;
+            Err(GraphError::forbidden())
         }
-        let viewer = ctx.data_opt::<Viewer>();
-        let verdict = match self.registry.get(info.parent_type, info.name) {
-            // A service token (a runner) writes through the runner operations only: the
-            // mutations of people (creating studios, uploading) are not its to call.
-            Some(policy)
-                if policy != Policy::Service
-                    && viewer.is_some_and(|v| v.role == PlatformRole::Service)
-                    && ctx.schema_env.registry.mutation_type.as_deref()
-                        == Some(info.parent_type) =>
-            {
-                Err(GraphError::forbidden())
-            }
-            Some(policy) => policy.check(viewer),
-            None => {
-                tracing::error!(
-                    r#type = info.parent_type,
-                    field = info.name,
-                    "field has no access policy; refused"
-                );
-                Err(GraphError::forbidden())
-            }
-        };
-        match verdict {
-            Ok(()) => next.run(ctx, info).await,
-            Err(err) => Err(refusal(err, &info)),
+        Some(policy) => policy.check(viewer),
+        None => {
+            tracing::error!(
+                r#type = info.parent_type,
+                field = info.name,
+                "field has no access policy; refused"
+            );
+            Err(GraphError::forbidden())
         }
-    }
+    };
+    verdict.map_err(|err| refusal(err, info))
 }
 
 fn refusal(err: GraphError, info: &ResolveInfo<'_>) -> ServerError {
@@ -219,6 +184,7 @@ fn refusal(err: GraphError, info: &ResolveInfo<'_>) -> ServerError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
     use uuid::Uuid;
 
     fn member() -> Viewer {

@@ -1,9 +1,10 @@
-//! Turning merged domain roots into the served schema: per-operation data first, then
-//! observability, the deny-by-default tenant guard and the operation limits.
+//! Turning merged domain roots into the served schema, with the one [`Gateway`] extension:
+//! per-operation data, observability, the deny-by-default tenant guard and the operation
+//! limits.
 
 use async_graphql::{ObjectType, Schema, SubscriptionType};
 
-use crate::{FreshDataExtension, Observability, OperationLimits, PolicyRegistry, TenantGuard};
+use crate::{Gateway, OperationLimits, PolicyRegistry};
 
 /// What one operation may ask for, and what the schema tells about itself.
 #[derive(Clone, Debug)]
@@ -31,17 +32,16 @@ where
     S: SubscriptionType + 'static,
 {
     let mut builder = Schema::build(query, mutation, subscription)
-        // First, so the data it adds is in place for every later extension and resolver.
-        .extension(FreshDataExtension)
-        .extension(Observability)
-        .extension(TenantGuard::new(policies))
-        .extension(OperationLimits {
-            max_depth: settings.max_depth,
-            max_aliases: settings.max_aliases,
-            max_root_fields: settings.max_root_fields,
-            max_cost: settings.max_cost,
-            introspection: settings.introspection,
-        })
+        .extension(Gateway::new(
+            policies,
+            OperationLimits {
+                max_depth: settings.max_depth,
+                max_aliases: settings.max_aliases,
+                max_root_fields: settings.max_root_fields,
+                max_cost: settings.max_cost,
+                introspection: settings.introspection,
+            },
+        ))
         // The walk of OperationLimits applies `max_depth` outside introspection and
         // INTROSPECTION_DEPTH inside; this is the backstop for both.
         .limit_depth(settings.max_depth.max(crate::limits::INTROSPECTION_DEPTH))

@@ -3,12 +3,9 @@
 //! callback and the dataloaders (whose batches run in tasks of their own, started through
 //! [`spawn`]) find it without any plumbing through resolvers.
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
-    NextRequest,
-};
+use async_graphql::extensions::ExtensionContext;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
-use async_graphql::{Request, Response, ServerError, ServerResult, Variables};
+use async_graphql::{Response, ServerError};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -101,21 +98,14 @@ pub async fn batch<F: Future>(loader: &str, keys: usize, fut: F) -> F::Output {
 /// Times operations by name and outcome, counts errors by code, and masks unexpected errors:
 /// an error without a code (a resolver's stray `?` on a foreign error type) becomes
 /// `INTERNAL_SERVER_ERROR`; every internal error carries `extensions.requestId` and is logged
-/// with it, so a client's report leads to the log line.
-pub struct Observability;
-
-impl ExtensionFactory for Observability {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ObservabilityExtension::default())
-    }
-}
-
+/// with it, so a client's report leads to the log line. One per request, driven by the
+/// gateway extension ([`crate::gateway`]).
 #[derive(Default)]
-struct ObservabilityExtension {
+pub(crate) struct Observed {
     operation: Mutex<Option<String>>,
 }
 
-impl ObservabilityExtension {
+impl Observed {
     fn operation(&self) -> String {
         self.operation
             .lock()
@@ -124,18 +114,21 @@ impl ObservabilityExtension {
             .unwrap_or_else(|| "anonymous".to_owned())
     }
 
-    fn name(&self, name: Option<&str>) {
+    /// The operation name the request gives, if any.
+    pub(crate) fn name(&self, name: Option<&str>) {
         if let (Some(name), Ok(mut slot)) = (name, self.operation.lock()) {
             *slot = Some(name.to_owned());
         }
     }
-}
 
-#[async_trait::async_trait]
-impl Extension for ObservabilityExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+    /// Times the whole request and counts its errors by code.
+    pub(crate) async fn request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        run: impl Future<Output = Response>,
+    ) -> Response {
         let start = Instant::now();
-        let response = next.run(ctx).await;
+        let response = run.await;
         let metrics = ctx
             .data_opt::<Metrics>()
             .cloned()
@@ -157,24 +150,8 @@ impl Extension for ObservabilityExtension {
         response
     }
 
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        self.name(request.operation_name.as_deref());
-        next.run(ctx, request).await
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
+    /// Names an unnamed request after the one operation of its document.
+    pub(crate) fn parsed(&self, document: &ExecutableDocument) {
         let unnamed = self.operation.lock().map(|o| o.is_none()).unwrap_or(false);
         if let (true, DocumentOperations::Multiple(ops)) = (unnamed, &document.operations) {
             if ops.len() == 1 {
@@ -184,21 +161,20 @@ impl Extension for ObservabilityExtension {
         if let Some(scope) = current() {
             scope.set_operation(&self.operation());
         }
-        Ok(document)
     }
 
-    async fn execute(
+    /// Runs the operation in its span and masks its unexpected errors.
+    pub(crate) async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
+        run: impl Future<Output = Response>,
     ) -> Response {
         let request_id = ctx
             .data_opt::<RequestId>()
             .map(|r| r.0.clone())
             .or_else(|| current().map(|s| s.request_id.clone()));
         let span = tracing::info_span!("graphql.operation", operation = %self.operation());
-        let mut response = next.run(ctx, operation_name).instrument(span).await;
+        let mut response = run.instrument(span).await;
         for error in &mut response.errors {
             mask(error, request_id.as_deref());
         }
