@@ -191,3 +191,76 @@ async fn a_count_only_connection_reads_no_page(backend: Backend) {
     );
 }
 on_both_backends!(a_count_only_connection_reads_no_page);
+
+/// A page reads an execution's JSON documents only when a field that returns one is selected,
+/// and then returns the stored documents: the same page asked through `nodes`, through
+/// `edges { node }` and through a fragment gives, for every execution, what its lookup by id
+/// gives; asked without them, it lists the same executions.
+async fn pages_return_json_documents_when_asked(backend: Backend) {
+    const FIELDS: &str = "id inputData outputData logs files { usageType file { id } }";
+    let (app, seed) = seeded(&backend, 1).await;
+    let token = app.token(member(&seed, 0, 1));
+    let list = |selection: &str, fragment: &str| {
+        format!(
+            "{{ companies {{ nodes {{ studios(first: 1, order: OLDEST_FIRST) {{ nodes {{ \
+             executions(first: 40) {{ {selection} }} }} }} }} }} }} {fragment}"
+        )
+    };
+    let items = |body: &Value, edges: bool| -> Vec<Value> {
+        assert!(body["errors"].is_null(), "{body}");
+        let conn = &body["data"]["companies"]["nodes"][0]["studios"]["nodes"][0]["executions"];
+        let rows = conn[if edges { "edges" } else { "nodes" }]
+            .as_array()
+            .expect("rows");
+        let rows = rows
+            .iter()
+            .map(|r| if edges { r["node"].clone() } else { r.clone() });
+        rows.collect()
+    };
+    let ask = |query: String| {
+        let (app, token) = (&app, &token);
+        async move { app.gql(token, &query, json!({})).await.expect("ok") }
+    };
+    let lean = items(&ask(list("nodes { id status }", "")).await, false);
+    let through_nodes = items(
+        &ask(list(&format!("nodes {{ {FIELDS} }}"), "")).await,
+        false,
+    );
+    let through_edges = items(
+        &ask(list(&format!("edges {{ node {{ {FIELDS} }} }}"), "")).await,
+        true,
+    );
+    let through_fragment = items(
+        &ask(list(
+            "nodes { ...Docs }",
+            &format!("fragment Docs on WorkflowExecution {{ {FIELDS} }}"),
+        ))
+        .await,
+        false,
+    );
+    assert_eq!(lean.len(), 40);
+    let ids = |rows: &[Value]| rows.iter().map(|r| r["id"].clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&lean), ids(&through_nodes));
+    let (mut outputs, mut logs, mut files) = (0, 0, 0);
+    for (k, row) in through_nodes.iter().enumerate() {
+        let lookup = format!(
+            "{{ workflowExecution(id: \"{}\") {{ {FIELDS} }} }}",
+            row["id"].as_str().expect("id")
+        );
+        let stored = ask(lookup).await["data"]["workflowExecution"].clone();
+        assert!(stored.is_object(), "{stored}");
+        assert_eq!(*row, stored, "through nodes");
+        assert_eq!(through_edges[k], stored, "through edges");
+        assert_eq!(through_fragment[k], stored, "through a fragment");
+        assert!(stored["inputData"].is_object(), "{stored}");
+        outputs += usize::from(!stored["outputData"].is_null());
+        logs += usize::from(stored["logs"].as_array().is_some_and(|l| !l.is_empty()));
+        files += usize::from(stored["files"].as_array().is_some_and(|f| !f.is_empty()));
+    }
+    // The seed gives documents to compare: outputs, logs and files on some executions.
+    assert!(
+        outputs > 0 && logs > 0 && files > 0,
+        "{outputs} {logs} {files}"
+    );
+}
+on_both_backends!(pages_return_json_documents_when_asked);

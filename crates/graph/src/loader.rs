@@ -117,6 +117,51 @@ pub struct Relation<E: EntityTrait> {
     pub parent_of: fn(&E::Model) -> Uuid,
     pub time: E::Column,
     pub id: E::Column,
+    /// The entity's JSON columns a page leaves out when no field that reads them is selected.
+    pub json: &'static [JsonColumn<E>],
+}
+
+/// A JSON column and the GraphQL fields of the node that read it. A page whose selection
+/// names none of them reads a JSON `null` in its place: the database neither reads nor sends
+/// the document, and the gateway parses nothing. Every field that reads the column must be
+/// listed, or it would answer `null`.
+pub struct JsonColumn<E: EntityTrait> {
+    pub column: E::Column,
+    pub fields: &'static [&'static str],
+}
+
+/// Most JSON columns one relation can leave out ([`PageArgs::omit`] is a bit set).
+const MAX_JSON_COLUMNS: usize = 64;
+
+/// `select` with the columns in `omit` (bits over `json`) replaced by a JSON `null`.
+fn project<E: EntityTrait>(
+    select: Select<E>,
+    json: &[JsonColumn<E>],
+    omit: u64,
+    backend: sea_orm::DbBackend,
+) -> Select<E> {
+    use sea_orm::{IdenStatic, Iterable};
+    if omit == 0 {
+        return select;
+    }
+    let left_out = |name: &str| {
+        json.iter()
+            .enumerate()
+            .any(|(i, j)| omit & (1 << i) != 0 && j.column.as_str() == name)
+    };
+    let null = match backend {
+        sea_orm::DbBackend::Postgres => "'null'::jsonb",
+        _ => "'null'",
+    };
+    let mut select = select.select_only();
+    for column in E::Column::iter() {
+        select = if left_out(column.as_str()) {
+            select.column_as(Expr::cust(null), column.as_str())
+        } else {
+            select.column(column)
+        };
+    }
+    select
 }
 
 /// One page of children for each parent: one windowed statement per distinct page/filter.
@@ -132,13 +177,14 @@ where
     E::Model: Clone + Send + Sync + FromQueryResult,
     F: ListFilter<E>,
 {
-    type Value = Page<E::Model>;
+    /// Shared: the loader hands each waiter a reference, not a copy of every row.
+    type Value = Arc<Page<E::Model>>;
     type Error = GraphError;
 
     async fn load(
         &self,
         keys: &[(Uuid, PageArgs, F)],
-    ) -> Result<HashMap<(Uuid, PageArgs, F), Page<E::Model>>, GraphError> {
+    ) -> Result<HashMap<(Uuid, PageArgs, F), Arc<Page<E::Model>>>, GraphError> {
         crate::telemetry::batch(&label::<E>("page"), keys.len(), self.load_pages(keys)).await
     }
 }
@@ -149,18 +195,42 @@ where
     E::Model: Clone + Send + Sync + FromQueryResult,
     F: ListFilter<E>,
 {
+    /// `args` for the selection at `ctx`: no rows when none are asked for, and the JSON
+    /// columns no selected field reads left out (through `nodes` and `edges { node }`,
+    /// fragments included).
+    pub fn projected(&self, ctx: &async_graphql::Context<'_>, args: PageArgs) -> PageArgs {
+        let mut args = args.selected_in(ctx);
+        if !args.rows {
+            return args;
+        }
+        let wanted = ctx.look_ahead();
+        let (nodes, edges) = (wanted.field("nodes"), wanted.field("edges").field("node"));
+        for (i, json) in self.relation.json.iter().enumerate().take(MAX_JSON_COLUMNS) {
+            let read = json
+                .fields
+                .iter()
+                .any(|f| nodes.field(f).exists() || edges.field(f).exists());
+            if !read {
+                args.omit |= 1 << i;
+            }
+        }
+        args
+    }
+
     async fn load_pages(
         &self,
         keys: &[(Uuid, PageArgs, F)],
-    ) -> Result<HashMap<(Uuid, PageArgs, F), Page<E::Model>>, GraphError> {
+    ) -> Result<HashMap<(Uuid, PageArgs, F), Arc<Page<E::Model>>>, GraphError> {
         let db = self.source.db();
         let mut out = HashMap::with_capacity(keys.len());
         // In a nested query every parent asks with the same arguments: one group, one statement.
         for ((args, filter), parents) in group(keys, |(p, a, f)| ((a.clone(), f.clone()), *p)) {
             let rel = &self.relation;
+            let backend = db.get_database_backend();
             let select = filter
-                .apply(self.source.visible().await?, db.get_database_backend())
+                .apply(self.source.visible().await?, backend)
                 .filter(rel.parent.is_in(parents.iter().copied()));
+            let select = project(select, rel.json, args.omit, backend);
             let stmt = args.per_parent(
                 db.get_database_backend(),
                 select,
@@ -179,7 +249,7 @@ where
             }
             for parent in parents {
                 let page = pages.remove(&parent).unwrap_or_default();
-                out.insert((parent, args.clone(), filter.clone()), page);
+                out.insert((parent, args.clone(), filter.clone()), Arc::new(page));
             }
         }
         Ok(out)
@@ -294,8 +364,11 @@ fn group<K, G: Hash + Eq>(keys: &[K], split: impl Fn(&K) -> (G, Uuid)) -> HashMa
 }
 
 /// A connection field over a [`PagedLoader`], with a lazy `totalCount` from its [`CountLoader`];
-/// no page is loaded when no rows are asked for ([`PageArgs::selected_in`]).
+/// the page reads only what the selection at `ctx` needs ([`PagedLoader::projected`]): no rows
+/// for `totalCount` alone, no JSON column that no selected field reads.
+#[allow(clippy::too_many_arguments)]
 pub async fn paged_connection<E, F, N>(
+    ctx: &async_graphql::Context<'_>,
     pages: &Arc<DataLoader<PagedLoader<E, F>>>,
     counts: &Arc<DataLoader<CountLoader<E, F>>>,
     parent: Uuid,
@@ -310,11 +383,15 @@ where
     F: ListFilter<E>,
     N: async_graphql::OutputType,
 {
+    let args = pages.loader().projected(ctx, args);
     let page = if args.rows {
-        pages
+        let page = pages
             .load_one((parent, args.clone(), filter.clone()))
             .await?
-            .unwrap_or_default()
+            .unwrap_or_default();
+        // The batch's map is gone once every waiter has its page, so the rows move out here;
+        // a page another field of the request also holds is copied.
+        Arc::try_unwrap(page).unwrap_or_else(|shared| (*shared).clone())
     } else {
         Page::default()
     };
@@ -400,6 +477,8 @@ mod tests {
             pub tenant: String,
             pub parent: Uuid,
             pub created_at: DateTimeWithTimeZone,
+            #[sea_orm(column_type = "JsonBinary")]
+            pub doc: Json,
         }
 
         #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -432,7 +511,7 @@ mod tests {
         let db = Database::connect("sqlite::memory:").await.expect("sqlite");
         db.execute_unprepared(
             "CREATE TABLE items (id uuid_text PRIMARY KEY, tenant TEXT NOT NULL, \
-             parent uuid_text NOT NULL, created_at TEXT NOT NULL)",
+             parent uuid_text NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL)",
         )
         .await
         .expect("table");
@@ -450,6 +529,7 @@ mod tests {
                         tenant: Set(tenant.into()),
                         parent: Set(parent),
                         created_at: Set(start + Duration::seconds(i64::from(k))),
+                        doc: Set(serde_json::json!({ "k": k })),
                     }
                     .insert(&db)
                     .await
@@ -475,6 +555,7 @@ mod tests {
             parent_of: |m| m.parent,
             time: item::Column::CreatedAt,
             id: item::Column::Id,
+            json: &[],
         }
     }
 
@@ -535,6 +616,46 @@ mod tests {
             let want: Vec<Uuid> = ours.iter().copied().take(3).collect();
             assert_eq!(ids, want, "oldest first, tenant a only, first + 1 rows");
             assert_eq!(totals[&(*parent, ())], ours.len() as i64);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_page_leaves_out_the_json_columns_it_is_told_to() {
+        const DOC: &[JsonColumn<item::Entity>] = &[JsonColumn {
+            column: item::Column::Doc,
+            fields: &["doc"],
+        }];
+        let w = world().await;
+        let pages = PagedLoader::<item::Entity, ()> {
+            source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
+            relation: Relation {
+                json: DOC,
+                ..relation()
+            },
+            _filter: std::marker::PhantomData,
+        };
+        let (parent, ours) = &w.parents[2];
+        let args =
+            PageArgs::parse(Some(10), None, Some(crate::ListOrder::OldestFirst)).expect("args");
+        let lean = PageArgs {
+            omit: 1,
+            ..args.clone()
+        };
+        let loaded = pages
+            .load(&[(*parent, args.clone(), ()), (*parent, lean.clone(), ())])
+            .await
+            .expect("pages");
+        let (full, lean) = (&loaded[&(*parent, args, ())], &loaded[&(*parent, lean, ())]);
+        let ids = |page: &Page<item::Model>| page.rows.iter().map(|m| m.id).collect::<Vec<_>>();
+        assert_eq!(ids(full), *ours);
+        assert_eq!(ids(lean), *ours, "the same rows, in the same order");
+        for (k, (full, lean)) in full.rows.iter().zip(&lean.rows).enumerate() {
+            assert_eq!(full.doc, serde_json::json!({ "k": k }));
+            assert_eq!(lean.doc, serde_json::Value::Null, "left out");
+            assert_eq!(
+                (lean.parent, lean.created_at),
+                (full.parent, full.created_at)
+            );
         }
     }
 

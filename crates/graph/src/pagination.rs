@@ -85,6 +85,9 @@ pub struct PageArgs {
     pub order: ListOrder,
     /// Whether the page's rows are asked for at all (see [`PageArgs::selected_in`]).
     pub rows: bool,
+    /// The relation's JSON columns the page leaves out, as bits over its list
+    /// ([`crate::loader::PagedLoader::projected`]).
+    pub omit: u64,
 }
 
 impl PageArgs {
@@ -105,6 +108,7 @@ impl PageArgs {
             after: after.as_deref().map(Cursor::decode).transpose()?,
             order: order.unwrap_or_default(),
             rows: true,
+            omit: 0,
         })
     }
 

@@ -20,7 +20,8 @@ use studiogate_entities_studios::{
     workflow_templates as templates,
 };
 use studiogate_graph::loader::{
-    dataloader as loader, ByIdLoader, CountLoader, Keys, ListLoader, PagedLoader, Relation, Visible,
+    dataloader as loader, ByIdLoader, CountLoader, JsonColumn, Keys, ListLoader, PagedLoader,
+    Relation, Visible,
 };
 
 use crate::context::StudiosCtx;
@@ -28,6 +29,27 @@ pub(crate) type Paged<E, F> = Arc<DataLoader<PagedLoader<E, F>>>;
 pub(crate) type Counted<E, F> = Arc<DataLoader<CountLoader<E, F>>>;
 type ById<E> = DataLoader<ByIdLoader<E>>;
 type Listed<E> = DataLoader<ListLoader<E>>;
+
+/// An execution's JSON documents and the fields that read them: a page of executions reads a
+/// document only when one of its fields is selected.
+const EXECUTION_JSON: &[JsonColumn<executions::Entity>] = &[
+    JsonColumn {
+        column: executions::Column::InputData,
+        fields: &["inputData"],
+    },
+    JsonColumn {
+        column: executions::Column::OutputData,
+        fields: &["outputData"],
+    },
+    JsonColumn {
+        column: executions::Column::Logs,
+        fields: &["logs"],
+    },
+    JsonColumn {
+        column: executions::Column::FilesUsed,
+        fields: &["files"],
+    },
+];
 
 /// The loaders of one request (or one subscription event), each holding the viewer's context.
 pub struct Loaders {
@@ -120,6 +142,7 @@ impl Loaders {
                 parent_of: |m: &studios::Model| m.company_id,
                 time: studios::Column::CreatedAt,
                 id: studios::Column::Id,
+                json: &[],
             },
         );
         let (members_by_company, member_count_by_company) = paged(
@@ -129,6 +152,7 @@ impl Loaders {
                 parent_of: |m: &user_companies::Model| m.company_id,
                 time: user_companies::Column::CreatedAt,
                 id: user_companies::Column::Id,
+                json: &[],
             },
         );
         let (executions_by_studio, execution_count_by_studio) = paged(
@@ -138,6 +162,7 @@ impl Loaders {
                 parent_of: |m: &executions::Model| m.studio_id,
                 time: E::CreatedAt,
                 id: E::Id,
+                json: EXECUTION_JSON,
             },
         );
         let (executions_by_template, execution_count_by_template) = paged(
@@ -147,6 +172,7 @@ impl Loaders {
                 parent_of: |m: &executions::Model| m.template_id,
                 time: E::CreatedAt,
                 id: E::Id,
+                json: EXECUTION_JSON,
             },
         );
         let (executions_by_user, execution_count_by_user) = paged(
@@ -156,6 +182,7 @@ impl Loaders {
                 parent_of: |m: &executions::Model| m.user_id,
                 time: E::CreatedAt,
                 id: E::Id,
+                json: EXECUTION_JSON,
             },
         );
         let (files_by_studio, file_count_by_studio) = paged(
@@ -165,6 +192,7 @@ impl Loaders {
                 parent_of: |m: &files::Model| m.studio_id,
                 time: files::Column::UploadTimestamp,
                 id: files::Column::Id,
+                json: &[],
             },
         );
         let (boards_by_studio, board_count_by_studio) = paged(
@@ -174,6 +202,7 @@ impl Loaders {
                 parent_of: |m: &kanban_boards::Model| m.studio_id,
                 time: kanban_boards::Column::CreatedAt,
                 id: kanban_boards::Column::Id,
+                json: &[],
             },
         );
         Self {

@@ -106,10 +106,11 @@ impl Company {
     ) -> GraphResult<ListConnection<Studio>> {
         let l = loaders(ctx);
         paged_connection(
+            ctx,
             &l.studios_by_company,
             &l.studio_count_by_company,
             self.0.id,
-            PageArgs::parse(first, after, order)?.selected_in(ctx),
+            PageArgs::parse(first, after, order)?,
             filter.unwrap_or_default(),
             |m: &studios::Model| cursor(m.created_at, m.id),
             Studio,
@@ -145,10 +146,11 @@ impl Company {
         };
         let l = loaders(ctx);
         paged_connection(
+            ctx,
             &l.members_by_company,
             &l.member_count_by_company,
             self.0.id,
-            PageArgs::parse(first, after, order)?.selected_in(ctx),
+            PageArgs::parse(first, after, order)?,
             MembershipStatuses(statuses),
             |m: &user_companies::Model| cursor(m.created_at, m.id),
             Membership,

@@ -24,10 +24,11 @@ pub(crate) async fn executions_page(
     filter: Option<WorkflowExecutionFilter>,
 ) -> GraphResult<ListConnection<WorkflowExecution>> {
     paged_connection(
+        ctx,
         pages,
         counts,
         parent,
-        PageArgs::parse(args.0, args.1, args.2)?.selected_in(ctx),
+        PageArgs::parse(args.0, args.1, args.2)?,
         filter.unwrap_or_default(),
         |m: &workflow_executions::Model| super::cursor(m.created_at, m.id),
         WorkflowExecution,

@@ -108,10 +108,11 @@ impl Studio {
     ) -> GraphResult<ListConnection<File>> {
         let l = loaders(ctx);
         paged_connection(
+            ctx,
             &l.files_by_studio,
             &l.file_count_by_studio,
             self.0.id,
-            PageArgs::parse(first, after, order)?.selected_in(ctx),
+            PageArgs::parse(first, after, order)?,
             (),
             |m: &files::Model| cursor(m.upload_timestamp, m.id),
             File,
@@ -132,10 +133,11 @@ impl Studio {
     ) -> GraphResult<ListConnection<KanbanBoard>> {
         let l = loaders(ctx);
         paged_connection(
+            ctx,
             &l.boards_by_studio,
             &l.board_count_by_studio,
             self.0.id,
-            PageArgs::parse(first, after, order)?.selected_in(ctx),
+            PageArgs::parse(first, after, order)?,
             (),
             |m: &kanban_boards::Model| cursor(m.created_at, m.id),
             KanbanBoard,
