@@ -8,6 +8,13 @@
 --   BENCH_WRITE        a mutation body file whose placeholder __NAME__ becomes a unique name
 --   BENCH_WRITE_EVERY  every Nth request of a thread is the write (10 = 10% writes)
 --   BENCH_RUN          a tag that keeps names unique across runs on the same database
+-- or, for the write scenario:
+--   BENCH_UPDATE       an updateStudio body file with the placeholders __ID__, __UPDATED_AT__
+--                      and __DESC__
+--   BENCH_STUDIOS      a file of `<studio id> <updatedAt>` lines, one studio per connection;
+--                      thread t of BENCH_THREADS takes lines t+1, t+1+threads, ...
+--   BENCH_THREADS      wrk's thread count
+--   BENCH_RUN          a tag for the new descriptions
 -- and always:
 --   BENCH_DRAIN_FLAG   a file path; once the file exists, each connection sends nothing more
 --                      after its current response, so no request is cut off mid-flight when
@@ -90,6 +97,72 @@ if os.getenv("BENCH_WRITE") then
     if status == 200 and string.find(body, '"errors"', 1, true) then
       graphql_errors = graphql_errors + 1
     end
+  end
+elseif os.getenv("BENCH_UPDATE") then
+  -- Each studio belongs to one connection at a time: request() takes a studio that has no
+  -- request in flight, response() reads the studio's id and new updatedAt from the answer
+  -- and gives the studio back with that updatedAt, which the next update of it sends (so
+  -- the stale-object check passes). wrk's Lua API does not say which connection a response
+  -- came from; with as many studios as connections, the answer's id is enough.
+  local template = slurp(os.getenv("BENCH_UPDATE"))
+  local threads_n = tonumber(os.getenv("BENCH_THREADS") or "1")
+  local tag = os.getenv("BENCH_RUN") or "run"
+  local free, first, last = {}, 1, 0 -- a FIFO of {id, updatedAt}
+  local mine = {}
+  local sent, spare = 0, 0
+
+  -- init() runs in the thread's state after setup() has set thread_id (the top level of
+  -- this file runs before).
+  function init(args)
+    local line_no = 0
+    for line in io.lines(os.getenv("BENCH_STUDIOS")) do
+      if line_no % threads_n == thread_id then
+        local id, updated_at = string.match(line, "^(%S+) (%S+)$")
+        last = last + 1
+        free[last] = {id, updated_at}
+        table.insert(mine, id)
+      end
+      line_no = line_no + 1
+    end
+  end
+
+  function request()
+    sent = sent + 1
+    writes = writes + 1
+    local studio
+    if first <= last then
+      studio = free[first]
+      free[first] = nil
+      first = first + 1
+    else
+      -- Only after a failed answer (its studio never came back): an update without the
+      -- check, so the run goes on; the failure is already counted.
+      spare = spare % #mine + 1
+      studio = {mine[spare], nil}
+    end
+    local desc = string.format("bench %s t%d n%d", tag, thread_id, sent)
+    local body = string.gsub(template, "__ID__", studio[1])
+    if studio[2] then
+      body = string.gsub(body, "__UPDATED_AT__", studio[2])
+    else
+      body = string.gsub(body, ',?%s*"updatedAt":%s*"__UPDATED_AT__"', "")
+    end
+    body = string.gsub(body, "__DESC__", desc)
+    return wrk.format(nil, nil, nil, body)
+  end
+
+  function response(status, headers, body)
+    if status ~= 200 then
+      return
+    end
+    local id = string.match(body, '"id":%s*"([^"]+)"')
+    local updated_at = string.match(body, '"updatedAt":%s*"([^"]+)"')
+    if string.find(body, '"errors"', 1, true) or not id or not updated_at then
+      graphql_errors = graphql_errors + 1
+      return
+    end
+    last = last + 1
+    free[last] = {id, updated_at}
   end
 else
   wrk.body = slurp(assert(os.getenv("BENCH_BODY"), "BENCH_BODY unset"))

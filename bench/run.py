@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """End-to-end benchmark of the studiogate release binary.
 
-For each backend (PostgreSQL, SQLite) it seeds a fresh database, starts `studiogate serve`, and
-drives POST /graphql with wrk at several concurrencies for five scenarios (nested, flat,
-counts, lookup, mixed). Each point records requests/s, p50/p99 latency, errors, SQL statements per request (from
-/metrics) and the server's peak RSS. On PostgreSQL it also captures the SQL one `nested` and one
-`lookup` request send and replays it with pgbench: PostgreSQL alone doing the same work (the
-floor). Writes `<out>/<date>.md`, `<date>.json` and `<date>.png`. See bench/README.md.
+For each backend (PostgreSQL, SQLite) it seeds a fresh database, makes one account an approved
+member of every company (through the GraphQL membership mutations), starts `studiogate serve`
+and drives POST /graphql with wrk as that member for the scenarios nested, flat, counts, write
+and lookup (and mixed on request). Each point records requests/s, p50/p99 latency, errors, SQL
+statements per request (from /metrics), the gateway's and PostgreSQL's CPU time per request
+(from /proc) and the server's peak RSS. On PostgreSQL it also captures the SQL one request of
+each read scenario sends and replays it with pgbench: PostgreSQL alone doing the same work (the
+floor). Writes `<out>/<date>[-<label>].md`, `.json` and `.png`; `--compare before.json
+after.json` puts two runs side by side. See bench/README.md.
 
-    python3 bench/run.py --duration 2 --concurrency 1,8 --scale 2 --out /tmp/bench-try
+    python3 bench/run.py --duration 2 --scale 2 --out /tmp/bench-try
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import importlib.util
 import json
 import os
 import platform
@@ -37,32 +41,41 @@ BENCH = ROOT / "bench"
 LUA = BENCH / "graphql.lua"
 JWT_SECRET = "studiogate-bench-secret"
 PG_DB = "studiogate_bench"
-SCENARIOS = ("nested", "flat", "counts", "lookup", "mixed")
-FLOOR_SCENARIOS = ("nested", "lookup")
+SCENARIOS = ("nested", "flat", "counts", "write", "lookup", "mixed")
+DEFAULT_SCENARIOS = ("nested", "flat", "counts", "write", "lookup")
+FLOOR_SCENARIOS = ("nested", "flat", "counts", "lookup")  # the read scenarios
+# Connections per scenario unless --concurrency is given (the issue's numbers: oha at 16
+# connections, the lookup at one).
+DEFAULT_CONCURRENCY = {"lookup": [1]}
+DEFAULT_C = [16]
 WRITE_EVERY = 10  # mixed: every 10th request is a write
 
 QUERIES = {
     "nested": "{ companies(first: 10) { nodes { id name studios(first: 10) { nodes { id name "
     "businessArea executions(first: 10) { nodes { id status createdAt files { usageType "
     "file { id filename mimeType fileSize } } } } } } } } }",
-    "flat": "query($id: UUID!) { studio(id: $id) { executions(first: 100) { nodes { id status "
-    "createdAt durationSeconds retryCount } } } }",
+    "flat": "query($id: UUID!) { studio(id: $id) { executions(first: 50) { nodes { id status "
+    "durationSeconds } } } }",
     "lookup": "query($id: UUID!) { workflowExecution(id: $id) { id status createdAt "
     "inputData } }",
     "counts": "{ companies(first: 10) { nodes { studios(first: 10) { nodes { id "
     "executions { totalCount } files { totalCount } } } } } }",
-    "write": "mutation($input: CreateWorkflowTemplateInput!) { createWorkflowTemplate(input: "
+    "write": "mutation($input: UpdateStudioInput!) { updateStudio(input: $input) { studio { id "
+    "name description updatedAt } } }",
+    "create": "mutation($input: CreateWorkflowTemplateInput!) { createWorkflowTemplate(input: "
     "$input) { workflowTemplate { id name } } }",
 }
 
 DESCRIPTIONS = {
     "nested": "companies(first: 10) -> studios(first: 10) -> executions(first: 10) -> files",
-    "flat": "one studio's executions(first: 100), scalar fields",
+    "flat": "one studio's executions(first: 50), three scalar fields",
     "lookup": "workflowExecution(id), one row",
     "counts": "companies(first: 10) -> studios(first: 10) with their executions' and files' "
     "totalCount only",
+    "write": "updateStudio: a new description, with the updatedAt of the previous answer "
+    "(stale-object check); each connection has its own studio; returns the studio",
     "mixed": f"{100 - 100 // WRITE_EVERY}% reads (lookup and flat in turn), "
-    f"{100 // WRITE_EVERY}% createWorkflowTemplate with a unique name",
+    f"{100 // WRITE_EVERY}% createWorkflowTemplate with a unique name (platform-admin token)",
 }
 
 
@@ -80,18 +93,25 @@ class BenchError(Exception):
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--scale", type=int, default=10, help="seed scale: companies (default 10)")
-    p.add_argument("--concurrency", default="1,8,32,64",
-                   help="comma-separated connection counts (default 1,8,32,64)")
+    p.add_argument("--scale", type=int, default=20, help="seed scale: companies (default 20)")
+    p.add_argument("--concurrency", default=None,
+                   help="comma-separated connection counts for every scenario (default: 1 for "
+                   "lookup, 16 for the others)")
     p.add_argument("--duration", type=int, default=10, help="seconds per point (default 10)")
     p.add_argument("--backends", default="postgres,sqlite",
                    help="comma-separated: postgres, sqlite (default both)")
-    p.add_argument("--scenarios", default=",".join(SCENARIOS),
-                   help=f"comma-separated subset of {','.join(SCENARIOS)} (default all)")
+    p.add_argument("--scenarios", default=",".join(DEFAULT_SCENARIOS),
+                   help=f"comma-separated subset of {','.join(SCENARIOS)} "
+                   f"(default {','.join(DEFAULT_SCENARIOS)})")
+    p.add_argument("--label", default="",
+                   help="added to the result file names: <date>-<label>.md (e.g. before, after)")
     p.add_argument("--out", default=str(BENCH / "results"),
-                   help="directory for <date>.md/.json/.png (default bench/results)")
+                   help="directory for the .md/.json/.png results (default bench/results)")
     p.add_argument("--bin", default=str(ROOT / "target/release/studiogate"),
                    help="studiogate binary (default target/release/studiogate)")
+    p.add_argument("--source", default=str(ROOT),
+                   help="the git checkout the binary was built from, for the commit in the "
+                   "results (default: this one)")
     p.add_argument("--pg-url",
                    default=os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432"),
                    help="PostgreSQL server URL without a database (env PG_URL)")
@@ -99,8 +119,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="PostgreSQL server log, for the floor (default: found with pg_lsclusters)")
     p.add_argument("--no-floor", action="store_true", help="skip the pgbench floor")
     p.add_argument("--timeout", type=int, default=30, help="wrk request timeout, s (default 30)")
+    p.add_argument("--compare", nargs=2, metavar=("BEFORE.json", "AFTER.json"),
+                   help="no run: print a markdown comparison of two result files (see "
+                   "bench/compare.py)")
     args = p.parse_args(argv)
-    args.concurrency = sorted({int(c) for c in args.concurrency.split(",") if c.strip()})
+    if args.compare:
+        return args
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     for b in args.backends:
@@ -109,8 +133,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for s in args.scenarios:
         if s not in SCENARIOS:
             p.error(f"unknown scenario {s!r}")
-    if min(args.concurrency) < 1 or args.duration < 1 or args.scale < 1:
-        p.error("concurrency, duration and scale must be positive")
+    if args.concurrency is None:
+        args.concurrency = {s: DEFAULT_CONCURRENCY.get(s, DEFAULT_C) for s in args.scenarios}
+    else:
+        cs = sorted({int(c) for c in args.concurrency.split(",") if c.strip()})
+        if not cs or min(cs) < 1:
+            p.error("concurrency must be positive")
+        args.concurrency = {s: cs for s in args.scenarios}
+    if args.duration < 1 or args.scale < 1:
+        p.error("duration and scale must be positive")
+    if args.label and not re.fullmatch(r"[\w.-]+", args.label):
+        p.error("--label: letters, digits, '.', '-' and '_' only")
     return args
 
 
@@ -129,17 +162,14 @@ def ensure_wrk() -> None:
 
 
 def ensure_matplotlib() -> bool:
-    try:
-        import matplotlib  # noqa: F401
+    if importlib.util.find_spec("matplotlib"):
         return True
-    except ImportError:
-        log("matplotlib missing: pip install matplotlib")
-        r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "matplotlib"],
-                           check=False)
-        if r.returncode == 0:
-            return True
-        log("WARNING: no matplotlib, the chart will be skipped")
-        return False
+    log("matplotlib missing: pip install matplotlib")
+    r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "matplotlib"], check=False)
+    if r.returncode == 0:
+        return True
+    log("WARNING: no matplotlib, the chart will be skipped")
+    return False
 
 
 def require(*tools: str) -> None:
@@ -176,9 +206,9 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def build_info(binary: Path) -> dict:
+def build_info(binary: Path, source: Path) -> dict:
     def git(*a: str) -> str:
-        r = subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, check=False)
+        r = subprocess.run(["git", *a], cwd=source, capture_output=True, text=True, check=False)
         return r.stdout.strip()
 
     dirty = git("status", "--porcelain", "--", "src", "crates", "migration", "Cargo.toml",
@@ -209,6 +239,8 @@ def create_database(backend: str, args: argparse.Namespace, tmp: Path) -> str:
     if backend == "postgres":
         drop_database(args.pg_url)
         psql(args.pg_url, "postgres", f"CREATE DATABASE {PG_DB}")
+        # As in the issue's measurements; applies to every later connection (gateway, pgbench).
+        psql(args.pg_url, "postgres", f"ALTER DATABASE {PG_DB} SET synchronous_commit = off")
         return f"{args.pg_url}/{PG_DB}"
     return f"sqlite://{tmp}/bench.db?mode=rwc"
 
@@ -367,8 +399,9 @@ def body(query: str, variables: dict | None = None) -> bytes:
     return json.dumps(payload).encode()
 
 
-def write_body(name: str) -> bytes:
-    return body(QUERIES["write"], {"input": {
+def create_body(name: str) -> bytes:
+    """mixed's write: a new catalog template (platform admins only)."""
+    return body(QUERIES["create"], {"input": {
         "name": name,
         "description": "Created by the studiogate benchmark (bench/run.py).",
         "businessArea": "MARKETING",
@@ -380,6 +413,12 @@ def write_body(name: str) -> bytes:
     }})
 
 
+def update_body(studio_id: str, updated_at: str, description: str) -> bytes:
+    """write: a studio's new description, with the updatedAt last seen (stale-object check)."""
+    return body(QUERIES["write"], {"input": {"id": studio_id, "updatedAt": updated_at,
+                                             "description": description}})
+
+
 def discover_ids(server: Server, token: str) -> tuple[str, str]:
     """A studio id (for flat) and an execution id (for lookup)."""
     q = "{ companies(first: 1) { nodes { studios(first: 1) { nodes { id executions(first: 1) " \
@@ -389,19 +428,84 @@ def discover_ids(server: Server, token: str) -> tuple[str, str]:
     return studio["id"], studio["executions"]["nodes"][0]["id"]
 
 
+def studios_to_update(server: Server, token: str, n: int) -> list[tuple[str, str]]:
+    """n studios (id, updatedAt) for `write`, one per connection, spread over the companies.
+    Read just before each point: updatedAt moves with every write."""
+    q = "{ companies(first: 100) { nodes { studios(first: 10) { nodes { id updatedAt } } } } }"
+    data = checked(server.graphql(body(q), token), "studios for write")
+    per_company = [c["studios"]["nodes"] for c in data["companies"]["nodes"]]
+    spread = [s for i in range(10) for studios in per_company if i < len(studios)
+              for s in [studios[i]]]
+    if len(spread) < n:
+        raise BenchError(f"write at {n} connections needs {n} studios; the viewer sees "
+                         f"{len(spread)} (raise --scale)")
+    return [(s["id"], s["updatedAt"]) for s in spread[:n]]
+
+
 def write_bodies(tmp: Path, studio_id: str, execution_id: str) -> dict[str, Path]:
     bodies = {
         "nested": body(QUERIES["nested"]),
         "flat": body(QUERIES["flat"], {"id": studio_id}),
         "lookup": body(QUERIES["lookup"], {"id": execution_id}),
         "counts": body(QUERIES["counts"]),
-        "write": write_body("__NAME__"),
+        "create": create_body("__NAME__"),
+        "update": update_body("__ID__", "__UPDATED_AT__", "__DESC__"),
     }
     paths = {}
     for name, data in bodies.items():
         paths[name] = tmp / f"{name}.json"
         paths[name].write_bytes(data)
     return paths
+
+
+# ---------------------------------------------------------------------------------------------
+# The viewer: an approved member of every company (not a platform admin)
+
+
+def mint_token(binary: Path, account: str, env: dict) -> str:
+    return sh([str(binary), "token", "--sub", account, "--ttl-secs", "86400"], env=env).strip()
+
+
+def join_every_company(server: Server, binary: Path, env: dict, summary: dict) -> str:
+    """Makes the first approved member of the seed's first company an approved member of every
+    other company too, the way a user would: `requestCompanyMembership` with its own token,
+    then `approveMembership` by that company's admin (the seed's account 0 of each company).
+    Returns the member's account id."""
+    companies = summary["companies"]
+    member = companies[0]["people"]["members"][0]
+    token = mint_token(binary, member, env)
+    request = "mutation($input: CompanyIdInput!) { requestCompanyMembership(input: $input) " \
+              "{ membership { id status } } }"
+    approve = "mutation($input: MembershipInput!) { approveMembership(input: $input) " \
+              "{ membership { id status } } }"
+    joined = 0
+    for company in companies:
+        if member in company["people"]["members"] or member == company["people"]["admin"]:
+            continue
+        data = checked(server.graphql(body(request, {"input": {"companyId": company["id"]}}),
+                                      token), f"requestCompanyMembership {company['name']}")
+        membership = data["requestCompanyMembership"]["membership"]["id"]
+        admin_token = mint_token(binary, company["people"]["admin"], env)
+        data = checked(server.graphql(body(approve, {"input": {"membershipId": membership}}),
+                                      admin_token), f"approveMembership {company['name']}")
+        status = data["approveMembership"]["membership"]["status"]
+        if status != "APPROVED":
+            raise BenchError(f"approveMembership {company['name']}: status {status}")
+        joined += 1
+    log(f"viewer {member}: joined {joined} companies ({len(companies)} in all)")
+    return member
+
+
+def check_sees_every_company(server: Server, token: str, expected: int) -> None:
+    q = "{ companies { totalCount } }"
+    deadline = time.monotonic() + 15  # in case the server caches memberships for a while
+    while True:
+        seen = checked(server.graphql(body(q), token), "companies")["companies"]["totalCount"]
+        if seen == expected:
+            return
+        if time.monotonic() > deadline:
+            raise BenchError(f"the viewer sees {seen} companies, not {expected}")
+        time.sleep(0.5)
 
 
 def checked(response: dict, what: str) -> dict:
@@ -429,16 +533,129 @@ def describe(scenario: str, data: dict) -> str:
     return ""
 
 
-def check_scenario(server: Server, token: str, scenario: str, bodies: dict[str, Path],
-                   tag: str) -> str:
+def check_scenario(server: Server, tokens: dict[str, str], scenario: str,
+                   bodies: dict[str, Path], tag: str) -> str:
     """One request of each kind the scenario sends; fails on any GraphQL error."""
+    token = tokens[scenario]
     if scenario == "mixed":
         for kind in ("lookup", "flat"):
             checked(server.graphql(bodies[kind].read_bytes(), token), f"mixed/{kind}")
-        checked(server.graphql(write_body(f"bench check {tag}"), token), "mixed/write")
+        checked(server.graphql(create_body(f"bench check {tag}"), token), "mixed/write")
+        return ""
+    if scenario == "write":
+        (studio, updated_at), = studios_to_update(server, token, 1)
+        data = checked(server.graphql(update_body(studio, updated_at, f"bench check {tag}"),
+                                      token), "write")
+        # The answer's updatedAt is the token for the next write of that studio.
+        checked(server.graphql(update_body(
+            studio, data["updateStudio"]["studio"]["updatedAt"], f"bench check {tag} 2"),
+            token), "write (with the updatedAt of the previous answer)")
         return ""
     data = checked(server.graphql(bodies[scenario].read_bytes(), token), scenario)
     return describe(scenario, data)
+
+
+# ---------------------------------------------------------------------------------------------
+# CPU time from /proc
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_stat(pid: int | str) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (index 0 = state, field 3)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (all its threads), s."""
+    f = proc_stat(pid)
+    return (int(f[11]) + int(f[12])) / CLK_TCK if f else float("nan")
+
+
+def postgres_pids() -> dict[int, int]:
+    """Every local PostgreSQL server process: pid -> parent pid."""
+    pids = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            comm = Path(f"/proc/{d}/comm").read_text().strip()
+            if comm in ("postgres", "postmaster"):
+                f = proc_stat(d)
+                if f:
+                    pids[int(d)] = int(f[1])
+    return pids
+
+
+BACKEND_TITLE = re.compile(r": (\S+) (\S+) (\[local\]|\S+\(\d+\))")
+
+
+def backend_database(pid: int) -> str | None:
+    """The database of a client backend, from its process title; None for other processes."""
+    with contextlib.suppress(OSError):
+        m = BACKEND_TITLE.search(Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " "))
+        if m:
+            return m.group(2)
+    return None
+
+
+@dataclass
+class PgSnapshot:
+    ticks: int  # every live process + the postmaster's exited children
+    foreign: dict[int, int]  # backends of other databases: pid -> ticks
+
+
+def postgres_snapshot() -> PgSnapshot | None:
+    pids = postgres_pids()
+    if not pids:
+        return None
+    total, foreign = 0, {}
+    for pid, ppid in pids.items():
+        f = proc_stat(pid)
+        if not f:
+            continue
+        ticks = int(f[11]) + int(f[12])
+        total += ticks
+        if ppid not in pids:  # the postmaster
+            total += int(f[13]) + int(f[14])
+        db = backend_database(pid)
+        if db is not None and db != PG_DB:
+            foreign[pid] = ticks
+    return PgSnapshot(total, foreign)
+
+
+def postgres_cpu_seconds(before: PgSnapshot | None, after: PgSnapshot | None,
+                         notes: list[str] | None = None) -> float:
+    """PostgreSQL's CPU time between two snapshots, s: utime + stime of every live server
+    process (postmaster, backends, walwriter, checkpointer, autovacuum, ...) plus the
+    postmaster's cutime + cstime, the time of its children that have exited (a backend that
+    ends within the window moves its time from the first sum to the second, so every process
+    that ran in the window counts). Less the time of live backends of other databases (tests
+    sharing the server); a backend of another database that exits within the window still
+    counts, and is noted. NaN without a local PostgreSQL."""
+    if before is None or after is None:
+        return float("nan")
+    foreign = sum(t - before.foreign.get(pid, 0) for pid, t in after.foreign.items())
+    gone = set(before.foreign) - set(after.foreign)
+    if gone and notes is not None:
+        notes.append(f"{len(gone)} backend(s) of other databases exited during the window; "
+                     "their time is in the PostgreSQL CPU")
+    return (after.ticks - before.ticks - foreign) / CLK_TCK
+
+
+def wait_backends_gone(before: set[int], timeout: float = 5) -> None:
+    """Waits until the bench database's backends started since `before` (pgbench's) have
+    exited and been reaped, so that their time is in the postmaster's cutime."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not [p for p in set(postgres_pids()) - before if backend_database(p) == PG_DB]:
+            return
+        time.sleep(0.05)
+    log("WARNING: pgbench's backends did not exit in time; PostgreSQL CPU may be short")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,10 +677,13 @@ class Point:
     server_requests: int
     peak_rss_mib: float
     writes: int
+    gateway_cpu_ms: float = float("nan")  # per request
+    postgres_cpu_ms: float = float("nan")  # per request, PostgreSQL only
+    cpu_notes: str = ""
 
 
 def run_wrk(server: Server, token: str, scenario: str, bodies: dict[str, Path], c: int,
-            args, tag: str, tmp: Path) -> dict:
+            args, tag: str, tmp: Path, studios: list[tuple[str, str]]) -> dict:
     """wrk for `duration` seconds, then a drain: connections stop sending, in-flight requests
     finish, and only then is wrk stopped, so no request is cut off (and SQL/req is exact)."""
     # wrk gives each thread connections/threads connections: keep the division exact.
@@ -474,8 +694,13 @@ def run_wrk(server: Server, token: str, scenario: str, bodies: dict[str, Path], 
                BENCH_CONNS_PER_THREAD=str(c // threads))
     if scenario == "mixed":
         env.update(BENCH_READS=f"{bodies['lookup']},{bodies['flat']}",
-                   BENCH_WRITE=str(bodies["write"]), BENCH_WRITE_EVERY=str(WRITE_EVERY),
+                   BENCH_WRITE=str(bodies["create"]), BENCH_WRITE_EVERY=str(WRITE_EVERY),
                    BENCH_RUN=tag)
+    elif scenario == "write":
+        listing = tmp / f"studios-{tag}.txt"
+        listing.write_text("".join(f"{i} {u}\n" for i, u in studios))
+        env.update(BENCH_UPDATE=str(bodies["update"]), BENCH_STUDIOS=str(listing),
+                   BENCH_THREADS=str(threads), BENCH_RUN=tag)
     else:
         env["BENCH_BODY"] = str(bodies[scenario])
     cmd = ["wrk", "-t", str(threads), "-c", str(c), "-d", f"{args.duration + args.timeout + 30}s",
@@ -514,11 +739,17 @@ ERROR_KINDS = {"status_errors": "non-2xx", "connect_errors": "connect", "read_er
 
 def measure_point(server: Server, backend: str, scenario: str, c: int, args, token: str,
                   bodies: dict[str, Path], tag: str, tmp: Path) -> Point:
+    # write: each connection's studio and its current updatedAt (read before the counters).
+    studios = studios_to_update(server, token, c) if scenario == "write" else []
     stmts0, reqs0 = server.settled_counters()
     hwm_reset = server.reset_peak_rss()
     sampler = RssSampler(server)
-    w = run_wrk(server, token, scenario, bodies, c, args, tag, tmp)
+    gw0, pg0 = cpu_seconds(server.pid), postgres_snapshot()
+    w = run_wrk(server, token, scenario, bodies, c, args, tag, tmp, studios)
     stmts1, reqs1 = server.settled_counters()
+    gw1, pg1 = cpu_seconds(server.pid), postgres_snapshot()
+    notes: list[str] = []
+    pg_cpu = postgres_cpu_seconds(pg0, pg1, notes)
     sampled = sampler.stop()
     peak_kib = server.status_kib("VmHWM") if hwm_reset else sampled
     # Older binaries have no request counter: fall back to wrk's count.
@@ -527,6 +758,7 @@ def measure_point(server: Server, backend: str, scenario: str, c: int, args, tok
     if server_reqs != w["requests"]:
         # Requests the server started but wrk did not see complete (cut off or timed out).
         detail += (", " if detail else "") + f"{server_reqs - w['requests']} unfinished"
+    per_req = 1000 / server_reqs if server_reqs > 0 else float("nan")
     return Point(
         backend=backend, scenario=scenario, concurrency=c,
         # Every request wrk completed was sent within the active window.
@@ -536,7 +768,10 @@ def measure_point(server: Server, backend: str, scenario: str, c: int, args, tok
         error_detail=detail,
         sql_per_request=(stmts1 - stmts0) / server_reqs if server_reqs > 0 else float("nan"),
         server_requests=server_reqs, peak_rss_mib=(peak_kib or 0) / 1024,
-        writes=w.get("writes_sent", 0))
+        writes=w.get("writes_sent", 0),
+        gateway_cpu_ms=(gw1 - gw0) * per_req,
+        postgres_cpu_ms=pg_cpu * per_req if backend == "postgres" else float("nan"),
+        cpu_notes="; ".join(notes) if backend == "postgres" else "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -619,10 +854,10 @@ def pgbench_script(statements: list[Statement]) -> str:
 
 
 def capture_scripts(server: Server, token: str, pg_log: Path, bodies: dict[str, Path],
-                    tmp: Path) -> dict[str, dict]:
+                    scenarios: list[str], tmp: Path) -> dict[str, dict]:
     """Per floor scenario: the pgbench script of one request's statements."""
     scripts = {}
-    for scenario in FLOOR_SCENARIOS:
+    for scenario in scenarios:
         request = bodies[scenario].read_bytes()
         checked(server.graphql(request, token), scenario)  # warm: pool connections, statements
         stmts0, _ = server.settled_counters()
@@ -650,7 +885,12 @@ def run_pgbench(pg_url: str, script: Path, c: int, duration: int, tmp: Path) -> 
     cmd = ["pgbench", "-n", "-M", "prepared", "-f", str(script), "-c", str(c),
            "-j", str(min(2, c)), "-T", str(duration), "-l", "--log-prefix", str(logdir / "tx"),
            f"{pg_url}/{PG_DB}"]
+    before = set(postgres_pids())
+    pg0 = postgres_snapshot()
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 120)
+    wait_backends_gone(before)
+    notes: list[str] = []
+    pg_cpu = postgres_cpu_seconds(pg0, postgres_snapshot(), notes)
     tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", r.stdout)
     failed = re.search(r"number of failed transactions: (\d+)", r.stdout)
     if r.returncode != 0 or not tps:
@@ -662,7 +902,12 @@ def run_pgbench(pg_url: str, script: Path, c: int, duration: int, tmp: Path) -> 
             if len(cols) >= 3 and cols[2].isdigit():
                 latencies.append(int(cols[2]))
     shutil.rmtree(logdir, ignore_errors=True)
+    done = re.search(r"number of transactions actually processed: (\d+)", r.stdout)
+    transactions = int(done.group(1)) if done else len(latencies)
     return {"tps": float(tps.group(1)), "failed": int(failed.group(1)) if failed else 0,
+            "transactions": transactions,
+            "postgres_cpu_ms": pg_cpu * 1000 / transactions if transactions else float("nan"),
+            "cpu_notes": "; ".join(notes),
             "p50_ms": percentile(latencies, 50) / 1000, "p99_ms": percentile(latencies, 99) / 1000}
 
 
@@ -681,7 +926,11 @@ def server_env(tmp: Path) -> dict:
     # The rate limiters stay on (their cost is part of every request) with budgets no load
     # generator here reaches: the bench measures the gateway, not the refusals.
     high = "1000000000"
+    # The lease sweep (every 5 s by default) returns the seed's expired running executions to
+    # pending: background statements and CPU that are no request's. Once an hour it runs only
+    # at start, before any point.
     return dict(os.environ, STUDIOGATE_DEMO="off", STUDIOGATE_JWT_SECRET=JWT_SECRET,
+                STUDIOGATE_LEASE_SWEEP_SECS="3600",
                 RUST_LOG="warn", STUDIOGATE_STORAGE_DIR=str(tmp / "files"),
                 STUDIOGATE_RATE_LIMIT_PER_SECOND=high, STUDIOGATE_RATE_LIMIT_BURST=high,
                 STUDIOGATE_TENANT_RATE_LIMIT_PER_SECOND=high,
@@ -695,15 +944,19 @@ def bench_backend(backend: str, args, binary: Path, tmp: Path, report: dict) -> 
     try:
         env = server_env(tmp)
         summary = seed(binary, url, args.scale, env)
-        # A studios platform admin reads every company, so `nested` gets min(10, scale)
-        # companies.
-        admin = summary["accounts"][0]["id"]
-        sh([str(binary), "admin", "grant", "--account", admin, "--domain", "studios",
-            "--database-url", url], env=env)
-        token = sh([str(binary), "token", "--sub", admin, "--ttl-secs", "86400"], env=env).strip()
-        bodies, scripts = prepare(backend, args, binary, url, env, token, tmp, report)
+        tokens = {}
+        if "mixed" in args.scenarios:
+            # mixed's write (createWorkflowTemplate) is for platform admins only.
+            admin = summary["accounts"][0]["id"]
+            grant_platform_admin(binary, admin, url, env)
+            tokens["mixed"] = mint_token(binary, admin, env)
+        bodies, scripts, member = prepare(backend, args, binary, url, env, summary, tmp, report)
+        member_token = mint_token(binary, member, env)
         for scenario in args.scenarios:
-            bench_scenario(backend, scenario, args, binary, url, env, token, bodies, tmp, report)
+            tokens.setdefault(scenario, member_token)
+        for scenario in args.scenarios:
+            bench_scenario(backend, scenario, args, binary, url, env, tokens, bodies, tmp,
+                           report)
         for scenario, script in scripts.items():
             bench_floor(scenario, script, args, tmp, report)
     finally:
@@ -711,11 +964,21 @@ def bench_backend(backend: str, args, binary: Path, tmp: Path, report: dict) -> 
             drop_database(args.pg_url)
 
 
-def prepare(backend: str, args, binary: Path, url: str, env: dict, token: str, tmp: Path,
-            report: dict) -> tuple[dict[str, Path], dict[str, dict]]:
-    """Request bodies, and on PostgreSQL the floor's pgbench scripts, from a first server."""
+def grant_platform_admin(binary: Path, account: str, url: str, env: dict) -> None:
+    cmd = [str(binary), "admin", "grant", "--account", account, "--domain", "studios",
+           "--database-url", url]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise BenchError(f"`{' '.join(cmd[1:5])}` failed: {r.stderr.strip()[-500:]}")
+
+
+def prepare(backend: str, args, binary: Path, url: str, env: dict, summary: dict, tmp: Path,
+            report: dict) -> tuple[dict[str, Path], dict[str, dict], str]:
+    """On a first server: the viewer (a member of every company), the request bodies, and on
+    PostgreSQL the floor's pgbench scripts."""
     pg_log = None
-    want_floor = backend == "postgres" and not args.no_floor
+    floor = [s for s in FLOOR_SCENARIOS if s in args.scenarios]
+    want_floor = backend == "postgres" and not args.no_floor and bool(floor)
     if want_floor:
         pg_log = find_pg_log(args)
         if not pg_log or not os.access(pg_log, os.R_OK):
@@ -728,12 +991,16 @@ def prepare(backend: str, args, binary: Path, url: str, env: dict, token: str, t
     try:
         server = Server(binary, url, env, tmp, "setup")
         try:
+            member = join_every_company(server, binary, env, summary)
+            token = mint_token(binary, member, env)
+            check_sees_every_company(server, token, len(summary["companies"]))
+            report["viewer"] = {"account": member, "companies": len(summary["companies"])}
             studio_id, execution_id = discover_ids(server, token)
             bodies = write_bodies(tmp, studio_id, execution_id)
             scripts = {}
             if want_floor:
                 try:
-                    scripts = capture_scripts(server, token, pg_log, bodies, tmp)
+                    scripts = capture_scripts(server, token, pg_log, bodies, floor, tmp)
                 except BenchError as e:
                     log(f"WARNING: no floor: {e}")
                     report["notes"].append(f"No floor: {e}")
@@ -742,25 +1009,27 @@ def prepare(backend: str, args, binary: Path, url: str, env: dict, token: str, t
     finally:
         if want_floor:
             psql(args.pg_url, "postgres", f"ALTER DATABASE {PG_DB} RESET log_statement")
-    return bodies, scripts
+    return bodies, scripts, member
 
 
 def bench_scenario(backend: str, scenario: str, args, binary: Path, url: str, env: dict,
-                   token: str, bodies: dict[str, Path], tmp: Path, report: dict) -> None:
+                   tokens: dict[str, str], bodies: dict[str, Path], tmp: Path,
+                   report: dict) -> None:
     """All concurrencies of one scenario on a fresh server (memory starts from a cold process)."""
     server = Server(binary, url, env, tmp, scenario)
     try:
         tag = f"{int(time.time())}"
-        shape = check_scenario(server, token, scenario, bodies, tag)
+        shape = check_scenario(server, tokens, scenario, bodies, tag)
         if shape:
             report["shapes"].setdefault(scenario, {})[backend] = shape
-        for c in args.concurrency:
-            point = measure_point(server, backend, scenario, c, args, token, bodies,
+        for c in args.concurrency[scenario]:
+            point = measure_point(server, backend, scenario, c, args, tokens[scenario], bodies,
                                   f"{tag}-c{c}", tmp)
             report["points"].append(asdict(point))
             log(f"{backend:8} {scenario:6} c={c:<3} {point.rps:9.1f} req/s  "
                 f"p50 {point.p50_ms:8.2f} ms  p99 {point.p99_ms:8.2f} ms  "
                 f"err {point.errors}  SQL/req {point.sql_per_request:.2f}  "
+                f"CPU ms/req gw {point.gateway_cpu_ms:.3f} pg {point.postgres_cpu_ms:.3f}  "
                 f"RSS {point.peak_rss_mib:.0f} MiB")
     finally:
         server.stop()
@@ -771,12 +1040,13 @@ def bench_floor(scenario: str, script: dict, args, tmp: Path, report: dict) -> N
                             "-t", "1", f"{args.pg_url}/{PG_DB}"], capture_output=True, text=True)
     if check.returncode != 0:
         raise BenchError(f"floor script {scenario} fails: {check.stdout}\n{check.stderr}")
-    for c in args.concurrency:
+    for c in args.concurrency[scenario]:
         f = run_pgbench(args.pg_url, script["path"], c, args.duration, tmp)
         f.update(scenario=scenario, concurrency=c, statements=script["statements"])
         report["floor"].append(f)
         log(f"floor    {scenario:6} c={c:<3} {f['tps']:9.1f} tx/s   "
-            f"p50 {f['p50_ms']:8.2f} ms  p99 {f['p99_ms']:8.2f} ms")
+            f"p50 {f['p50_ms']:8.2f} ms  p99 {f['p99_ms']:8.2f} ms  "
+            f"CPU ms/tx pg {f['postgres_cpu_ms']:.3f}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -789,24 +1059,35 @@ def fmt(x: float, digits: int = 1) -> str:
     return f"{x:,.{digits}f}"
 
 
+def concurrency_text(conc: dict[str, list[int]]) -> str:
+    groups: dict[str, list[str]] = {}
+    for scenario, cs in conc.items():
+        groups.setdefault(",".join(map(str, cs)), []).append(scenario)
+    return "; ".join(f"{', '.join(ss)}: {c}" for c, ss in groups.items())
+
+
 def markdown(report: dict) -> str:
     m, b, a = report["machine"], report["build"], report["args"]
+    viewer = report.get("viewer", {})
     lines = [
-        f"# studiogate benchmark, {report['date']}",
+        f"# studiogate benchmark, {report['date']}" + (f" ({a['label']})" if a.get("label")
+                                                       else ""),
         "",
         f"- Machine: {m['nproc']} cores ({m['cpu']}), {m['mem_gib']} GiB memory, "
         f"Linux {m['kernel']}; load average before {report['load_before']}, "
         f"after {report['load_after']}. wrk, PostgreSQL and the gateway share these cores.",
         f"- Commit: {b['commit']}" + (" (with uncommitted changes in the working tree)"
                                       if b["dirty"] else "")
-        + f"; binary {Path(b['binary']).name} built {b['built']}.",
+        + f"; binary {b['binary']} built {b['built']}.",
         f"- Seed scale {a['scale']} ({a['scale']} companies, {a['scale'] * 10} studios, "
         f"{a['scale'] * 400} executions, {a['scale'] * 150} files); {a['duration']} s per "
-        f"point; concurrency = open connections (wrk threads: 2, or 1 at odd concurrency); "
-        f"request timeout {a['timeout']} s.",
+        f"point; connections per scenario: {concurrency_text(a['concurrency'])} (wrk threads: "
+        f"2, or 1 at odd concurrency); request timeout {a['timeout']} s. PostgreSQL database "
+        f"with `synchronous_commit = off`.",
         f"- Tools: {', '.join(f'{k} {v}' for k, v in report['versions'].items())}.",
         "",
-        "Scenarios (platform-admin token, so every company is visible):",
+        f"Scenarios, as an approved member of all {viewer.get('companies', a['scale'])} "
+        "companies (not a platform admin; `mixed` uses a platform admin):",
         "",
     ]
     for s in a["scenarios"]:
@@ -817,50 +1098,77 @@ def markdown(report: dict) -> str:
             shape = "; ".join(f"{k}: {v}" for k, v in shapes.items())
         lines.append(f"- `{s}`: {DESCRIPTIONS[s]}" + (f" (one response: {shape})" if shape else ""))
     lines += ["", "Latency is wrk's (client side, closed loop). Errors: non-2xx, socket errors and "
-              "timeouts (and, in `mixed`, 200 responses carrying GraphQL `errors`). SQL/req: the "
-              "change of `studiogate_db_statements_total` over the point divided by the GraphQL "
-              "requests the server counted. Peak RSS: the server's VmHWM during the point.", ""]
+              "timeouts (and, in `write` and `mixed`, 200 responses carrying GraphQL `errors`). "
+              "SQL/req: the change of `studiogate_db_statements_total` over the point divided by "
+              "the GraphQL requests the server counted. CPU ms/req: the change over the point of "
+              "utime + stime (/proc) of the gateway process, and of every PostgreSQL server "
+              "process plus the postmaster's exited children, divided by the same requests. "
+              "Peak RSS: the server's VmHWM during the point.", ""]
     for backend in a["backends"]:
         pts = [p for p in report["points"] if p["backend"] == backend]
         if not pts:
             continue
-        lines += [f"## {'PostgreSQL' if backend == 'postgres' else 'SQLite'}", "",
+        pg = backend == "postgres"
+        lines += [f"## {'PostgreSQL' if pg else 'SQLite'}", "",
                   "| scenario | concurrency | req/s | p50 ms | p99 ms | errors | SQL/req "
-                  "| peak RSS MiB |",
-                  "|---|--:|--:|--:|--:|--:|--:|--:|"]
+                  "| gateway CPU ms/req |" + (" PostgreSQL CPU ms/req |" if pg else "")
+                  + " peak RSS MiB |",
+                  "|---|--:|--:|--:|--:|--:|--:|--:|" + ("--:|" if pg else "") + "--:|"]
         for p in pts:
             err = str(p["errors"]) + (f" ({p['error_detail']})" if p["error_detail"] else "")
             lines.append(f"| {p['scenario']} | {p['concurrency']} | {fmt(p['rps'])} | "
                          f"{fmt(p['p50_ms'], 2)} | {fmt(p['p99_ms'], 2)} | {err} | "
-                         f"{fmt(p['sql_per_request'], 2)} | {fmt(p['peak_rss_mib'], 0)} |")
+                         f"{fmt(p['sql_per_request'], 2)} | "
+                         f"{fmt(p.get('gateway_cpu_ms', NAN), 3)} | "
+                         + (f"{fmt(p.get('postgres_cpu_ms', NAN), 3)} | " if pg else "")
+                         + f"{fmt(p['peak_rss_mib'], 0)} |")
         lines.append("")
     if report["floor"]:
         lines += ["## Floor: PostgreSQL alone", "",
                   "The SQL statements one request sends (captured with `log_statement = 'all'`, "
                   "bind parameters inlined) replayed by `pgbench -M prepared`, one transaction "
                   "per request, same concurrency and duration. gateway/floor is the gateway's "
-                  "req/s over PostgreSQL's transactions/s on this machine.", "",
+                  "req/s over PostgreSQL's transactions/s on this machine. PostgreSQL CPU: per "
+                  "gateway request (from the table above) and per pgbench transaction.", "",
                   "| scenario | concurrency | statements | gateway req/s | PostgreSQL tx/s | "
-                  "gateway/floor | gateway p99 ms | PostgreSQL p50 ms | PostgreSQL p99 ms |",
-                  "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+                  "gateway/floor | gateway p99 ms | PostgreSQL p50 ms | PostgreSQL p99 ms | "
+                  "PostgreSQL CPU ms/req, gateway | PostgreSQL CPU ms/tx, floor |",
+                  "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
         for f in report["floor"]:
-            g = next((p for p in report["points"] if p["backend"] == "postgres"
-                      and p["scenario"] == f["scenario"] and p["concurrency"] == f["concurrency"]),
-                     None)
+            g = gateway_point(report, f)
             ratio = g["rps"] / f["tps"] if g and f["tps"] else float("nan")
             lines.append(f"| {f['scenario']} | {f['concurrency']} | {f['statements']} | "
                          f"{fmt(g['rps']) if g else '-'} | {fmt(f['tps'])} | {fmt(ratio, 2)} | "
                          f"{fmt(g['p99_ms'], 2) if g else '-'} | {fmt(f['p50_ms'], 2)} | "
-                         f"{fmt(f['p99_ms'], 2)} |")
+                         f"{fmt(f['p99_ms'], 2)} | "
+                         f"{fmt(g.get('postgres_cpu_ms', NAN), 3) if g else '-'} | "
+                         f"{fmt(f.get('postgres_cpu_ms', NAN), 3)} |")
         lines.append("")
     for note in report["notes"]:
         lines.append(f"Note: {note}")
+    for row in report["points"] + report["floor"]:
+        if row.get("cpu_notes"):
+            what = "floor " if "tps" in row else f"{row['backend']} "
+            lines.append(f"Note ({what}{row['scenario']}, c={row['concurrency']}): "
+                         f"{row['cpu_notes']}.")
     if report.get("chart"):
-        lines += ["", f"![throughput and p99 latency]({report['chart']})", ""]
+        lines += ["", f"![throughput and CPU per request]({report['chart']})", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
+NAN = float("nan")
+
+
+def gateway_point(report: dict, f: dict) -> dict | None:
+    """The PostgreSQL point a floor row compares with."""
+    return next((p for p in report["points"] if p["backend"] == "postgres"
+                 and p["scenario"] == f["scenario"] and p["concurrency"] == f["concurrency"]),
+                None)
+
+
 def chart(report: dict, path: Path) -> bool:
+    """Per backend: req/s per point (with PostgreSQL alone beside it) on top, CPU ms per request
+    (gateway and PostgreSQL, stacked) below."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -869,37 +1177,44 @@ def chart(report: dict, path: Path) -> bool:
         return False
     backends = [b for b in report["args"]["backends"]
                 if any(p["backend"] == b for p in report["points"])]
+    if not backends:
+        return False
     fig, axes = plt.subplots(2, len(backends), figsize=(6.5 * len(backends), 8), squeeze=False)
     for col, backend in enumerate(backends):
         top, bottom = axes[0][col], axes[1][col]
-        for i, scenario in enumerate(report["args"]["scenarios"]):
-            pts = [p for p in report["points"] if p["backend"] == backend
-                   and p["scenario"] == scenario]
-            if not pts:
-                continue
-            xs = [p["concurrency"] for p in pts]
-            color = f"C{i}"
-            top.plot(xs, [p["rps"] for p in pts], "o-", color=color, label=scenario)
-            bottom.plot(xs, [p["p99_ms"] for p in pts], "o-", color=color, label=scenario)
-            floor = [f for f in report["floor"] if f["scenario"] == scenario]
-            if backend == "postgres" and floor:
-                top.plot([f["concurrency"] for f in floor], [f["tps"] for f in floor], "s--",
-                         color=color, alpha=0.6, label=f"{scenario}, PostgreSQL alone")
+        pts = [p for p in report["points"] if p["backend"] == backend]
+        xs = list(range(len(pts)))
+        labels = [f"{p['scenario']}\nc={p['concurrency']}" for p in pts]
+        floor = [next((f for f in report["floor"] if f["scenario"] == p["scenario"]
+                       and f["concurrency"] == p["concurrency"]), None)
+                 if backend == "postgres" else None for p in pts]
+        width = 0.4 if any(floor) else 0.8
+        top.bar([x - (width / 2 if any(floor) else 0) for x in xs], [p["rps"] for p in pts],
+                width, label="gateway")
+        if any(floor):
+            top.bar([x + width / 2 for x in xs], [f["tps"] if f else 0 for f in floor], width,
+                    label="PostgreSQL alone (pgbench)", alpha=0.6)
+        gw = [p.get("gateway_cpu_ms", NAN) for p in pts]
+        pgc = [p.get("postgres_cpu_ms", NAN) for p in pts]
+        bottom.bar(xs, [0 if v != v else v for v in gw], 0.6, label="gateway")
+        if backend == "postgres":
+            bottom.bar(xs, [0 if v != v else v for v in pgc], 0.6,
+                       bottom=[0 if v != v else v for v in gw], label="PostgreSQL")
         name = "PostgreSQL" if backend == "postgres" else "SQLite"
         top.set_title(f"{name}: throughput")
         top.set_ylabel("requests/s (log)")
-        bottom.set_title(f"{name}: p99 latency")
-        bottom.set_ylabel("ms (log)")
+        top.set_yscale("log")
+        bottom.set_title(f"{name}: CPU time per request")
+        bottom.set_ylabel("ms")
         for ax in (top, bottom):
-            ax.set_xscale("log", base=2)
-            ax.set_yscale("log")
-            ax.set_xticks(report["args"]["concurrency"])
-            ax.set_xticklabels([str(c) for c in report["args"]["concurrency"]])
-            ax.set_xlabel("concurrency (connections)")
-            ax.grid(True, which="both", alpha=0.3)
-            ax.legend(fontsize=7, loc="upper left", framealpha=0.7)
-    fig.suptitle(f"studiogate {report['build']['commit']}, scale {report['args']['scale']}, "
-                 f"{report['args']['duration']} s per point, {report['date']}")
+            ax.set_xticks(xs)
+            ax.set_xticklabels(labels, fontsize=8)
+            ax.grid(True, axis="y", which="both", alpha=0.3)
+            ax.legend(fontsize=7, loc="upper right", framealpha=0.7)
+    label = report["args"].get("label")
+    fig.suptitle(f"studiogate {report['build']['commit']}{' (' + label + ')' if label else ''}, "
+                 f"scale {report['args']['scale']}, {report['args']['duration']} s per point, "
+                 f"{report['date']}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -908,10 +1223,12 @@ def chart(report: dict, path: Path) -> bool:
 
 def write_results(report: dict, out: Path, have_matplotlib: bool) -> Path:
     out.mkdir(parents=True, exist_ok=True)
-    stem, n = out / report["date"], 1
+    label = report["args"].get("label")
+    base = report["date"] + (f"-{label}" if label else "")
+    stem, n = out / base, 1
     while stem.with_suffix(".md").exists():  # a second run on the same day: <date>-2.md
         n += 1
-        stem = out / f"{report['date']}-{n}"
+        stem = out / f"{base}-{n}"
     if have_matplotlib and chart(report, stem.with_suffix(".png")):
         report["chart"] = stem.with_suffix(".png").name
     stem.with_suffix(".json").write_text(json.dumps(report, indent=1, default=str) + "\n")
@@ -925,8 +1242,8 @@ def write_results(report: dict, out: Path, have_matplotlib: bool) -> Path:
 
 def estimate_seconds(args) -> int:
     """Measured overhead: about 1.2 s per point (drain, settle, wrk exit), 5 s per backend."""
-    points = len(args.scenarios) * len(args.concurrency) * len(args.backends)
-    floor = (len(FLOOR_SCENARIOS) * len(args.concurrency)
+    points = sum(len(args.concurrency[s]) for s in args.scenarios) * len(args.backends)
+    floor = (sum(len(args.concurrency[s]) for s in args.scenarios if s in FLOOR_SCENARIOS)
              if "postgres" in args.backends and not args.no_floor else 0)
     return int((points + floor) * (args.duration + 1.2) + 5 * len(args.backends))
 
@@ -937,6 +1254,11 @@ def interrupt(signum, frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.compare:
+        import compare
+        sys.stdout.write(compare.compare(*(json.loads(Path(f).read_text())
+                                           for f in args.compare)))
+        return 0
     binary = Path(args.bin).resolve()
     if not binary.is_file():
         raise BenchError(f"no binary at {binary}: run `cargo build --release --bin studiogate`")
@@ -950,14 +1272,14 @@ def main(argv: list[str] | None = None) -> int:
 
     report = {
         "date": dt.date.today().isoformat(), "machine": machine_info(),
-        "build": build_info(binary), "versions": tool_versions(args.backends, args.pg_url),
+        "build": build_info(binary, Path(args.source)), "versions": tool_versions(args.backends, args.pg_url),
         "args": {k: getattr(args, k) for k in ("scale", "concurrency", "duration", "backends",
-                                               "scenarios", "timeout")},
+                                               "scenarios", "timeout", "label")},
         "load_before": load_average(), "points": [], "floor": [], "shapes": {}, "notes": [],
     }
-    log(f"about {estimate_seconds(args) / 60:.0f} min: {len(args.backends)} backend(s) x "
-        f"{len(args.scenarios)} scenarios x {len(args.concurrency)} concurrencies x "
-        f"{args.duration} s, plus the floor")
+    log(f"about {estimate_seconds(args) / 60:.0f} min: {len(args.backends)} backend(s), "
+        f"connections {concurrency_text(args.concurrency)}, {args.duration} s per point, "
+        f"plus the floor")
     tmp = Path(tempfile.mkdtemp(prefix="studiogate-bench-"))
     try:
         for backend in args.backends:
