@@ -110,3 +110,49 @@ async fn studio_changes_leave_one_event_each_and_refused_ones_none(backend: Back
     assert_eq!(events[2]["after"], Value::Null);
 }
 on_both_backends!(studio_changes_leave_one_event_each_and_refused_ones_none);
+
+/// What one studio update costs, statement by statement: the viewer's memberships (the tenant
+/// scope), the studio as the client last saw it (the stale check and the audit's `before`),
+/// the UPDATE guarded by `updated_at` and returning the row (SQLite, without RETURNING here,
+/// reads it back in the transaction), and the audit row. BEGIN and COMMIT are not counted.
+async fn a_studio_update_sends_a_fixed_set_of_statements(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let member = app.token(member(&seed, 0, 1));
+    let tenant = company(&seed, 0).to_string();
+    let input =
+        json!({ "input": { "companyId": tenant, "name": "Counted", "businessArea": "SALES" } });
+    let body = app.gql(&member, CREATE, input).await.expect("ok");
+    let studio = body["data"]["createStudio"]["studio"].clone();
+    let mut seen = studio["updatedAt"].clone();
+    let expected = match backend {
+        Backend::Sqlite => 5,
+        _ => 4,
+    };
+    for n in 0..3 {
+        let name = format!("Counted {n}");
+        let input = json!({ "input": { "id": studio["id"], "updatedAt": seen, "name": name } });
+        let before = app.statements().await.expect("metric");
+        let changed = app
+            .gql(
+                &member,
+                "mutation($input: UpdateStudioInput!) { updateStudio(input: $input) { \
+                 studio { name updatedAt } } }",
+                input,
+            )
+            .await
+            .expect("ok");
+        let sent = app.statements().await.expect("metric") - before;
+        let row = &changed["data"]["updateStudio"]["studio"];
+        assert_eq!(row["name"], name.as_str(), "{changed}");
+        assert_eq!(
+            sent, expected,
+            "{backend:?}: update {n} sent {sent} statements"
+        );
+        seen = row["updatedAt"].clone();
+    }
+    // Each update left its event, with the name it wrote.
+    let events = trail(&app, studio["id"].as_str().expect("id")).await;
+    let names: Vec<&Value> = events.iter().map(|e| &e["after"]["name"]).collect();
+    assert_eq!(names, ["Counted", "Counted 0", "Counted 1", "Counted 2"]);
+}
+on_both_backends!(a_studio_update_sends_a_fixed_set_of_statements);

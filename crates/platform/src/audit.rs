@@ -2,7 +2,7 @@
 //! after, through the connection of the change itself (its transaction), so the trail has
 //! exactly the changes that committed.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 use serde_json::Value;
 use studiogate_entities_platform::audit_events;
 use uuid::Uuid;
@@ -25,7 +25,8 @@ pub struct AuditEvent {
 
 /// Writes `event` on `db`: pass the change's transaction, so both commit or neither does.
 pub async fn record<C: ConnectionTrait>(db: &C, event: AuditEvent) -> Result<(), DbErr> {
-    audit_events::ActiveModel {
+    // Nothing is read back: one INSERT on every backend.
+    let row = audit_events::ActiveModel {
         id: Set(Uuid::new_v4()),
         domain: Set(event.domain.to_owned()),
         tenant_id: Set(event.tenant_id),
@@ -36,8 +37,9 @@ pub async fn record<C: ConnectionTrait>(db: &C, event: AuditEvent) -> Result<(),
         before: Set(event.before),
         after: Set(event.after),
         created_at: Set(chrono::Utc::now().fixed_offset()),
-    }
-    .insert(db)
-    .await
-    .map(|_| ())
+    };
+    audit_events::Entity::insert(row)
+        .exec_without_returning(db)
+        .await
+        .map(|_| ())
 }

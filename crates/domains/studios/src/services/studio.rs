@@ -114,24 +114,35 @@ pub async fn update(
     row.updated_at = Set(now());
     let scope = ctx.scope().await?;
     let txn = ctx.db.begin().await?;
-    let result = scope
+    let update = scope
         .update_studios()
         .set(row)
         .filter(studios::Column::Id.eq(current.id))
-        .filter(studios::Column::UpdatedAt.eq(current.updated_at))
+        .filter(studios::Column::UpdatedAt.eq(current.updated_at));
+    // The row as this transaction wrote it: returned by the UPDATE where the database can
+    // (PostgreSQL), read back in the transaction otherwise. No row: someone changed it first.
+    let updated = if txn.get_database_backend().support_returning() {
+        update
+            .exec_with_returning(&txn)
+            .await
+            .map_err(StudiosError::taken(Named::Studio))?
+            .pop()
+    } else if update
         .exec(&txn)
         .await
-        .map_err(StudiosError::taken(Named::Studio))?;
-    if result.rows_affected != 1 {
-        return Err(StudiosError::Stale { entity: "Studio" });
-    }
-    // The row as this transaction wrote it.
-    let updated = scope
-        .studios()
-        .filter(studios::Column::Id.eq(current.id))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| GraphError::not_found("Studio"))?;
+        .map_err(StudiosError::taken(Named::Studio))?
+        .rows_affected
+        == 1
+    {
+        scope
+            .studios()
+            .filter(studios::Column::Id.eq(current.id))
+            .one(&txn)
+            .await?
+    } else {
+        None
+    };
+    let updated = updated.ok_or(StudiosError::Stale { entity: "Studio" })?;
     record(&txn, ctx, "studio.updated", Some(&current), Some(&updated)).await?;
     txn.commit().await?;
     Ok(updated)
