@@ -62,21 +62,20 @@ pub async fn connect(
     pool: &PoolSettings,
     metrics: Option<&Metrics>,
 ) -> anyhow::Result<DatabaseConnection> {
-    let mut options = ConnectOptions::new(url);
-    let statement_timeout = pool.statement_timeout.as_millis().to_string();
-    let busy_timeout = pool.busy_timeout;
-    options
-        .sqlx_logging(false)
-        .max_connections(pool.max_connections)
-        .acquire_timeout(pool.acquire_timeout)
-        // A connection that died with the server (a restart, a failover) is found and replaced
-        // when it is next taken from the pool, so the pool recovers without a restart.
-        .test_before_acquire(true)
-        .map_sqlx_postgres_opts(move |opts| {
-            opts.options([("statement_timeout", statement_timeout.as_str())])
-        })
-        .map_sqlx_sqlite_opts(move |opts| opts.busy_timeout(busy_timeout));
-    let mut db = Database::connect(options).await?;
+    let mut db = if DatabaseBackend::Postgres.is_prefix_of(url) {
+        postgres(url, pool).await?
+    } else {
+        let busy_timeout = pool.busy_timeout;
+        let mut options = ConnectOptions::new(url);
+        options
+            .sqlx_logging(false)
+            .max_connections(pool.max_connections)
+            .acquire_timeout(pool.acquire_timeout)
+            // An SQLite file does not go away under the pool: nothing to test before use.
+            .test_before_acquire(false)
+            .map_sqlx_sqlite_opts(move |opts| opts.busy_timeout(busy_timeout));
+        Database::connect(options).await?
+    };
     if let Some(metrics) = metrics {
         let counter = metrics.db_statements.clone();
         metrics.pool_max.set(i64::from(pool.max_connections));
@@ -93,6 +92,37 @@ pub async fn connect(
         });
     }
     Ok(db)
+}
+
+/// A pooled PostgreSQL connection idle this long is pinged before it is used.
+const IDLE_CHECK: Duration = Duration::from_secs(1);
+
+/// The PostgreSQL pool, built with sqlx directly for one setting sea-orm does not pass on. A
+/// connection that died with the server (a restart, a failover) must be found before a request
+/// uses it; sqlx's `test_before_acquire` finds it with a round trip before every statement.
+/// Here only a connection idle for [`IDLE_CHECK`] is pinged (and replaced if it does not
+/// answer): a restart takes longer than that, and a connection in steady use that breaks is
+/// dropped when sqlx's check on release fails. Otherwise as `Database::connect` builds it.
+async fn postgres(url: &str, pool: &PoolSettings) -> anyhow::Result<DatabaseConnection> {
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+    use sea_orm::sqlx::{ConnectOptions as _, Connection as _};
+    let statement_timeout = pool.statement_timeout.as_millis().to_string();
+    let options = url
+        .parse::<PgConnectOptions>()?
+        .options([("statement_timeout", statement_timeout.as_str())])
+        .disable_statement_logging();
+    let pool = PgPoolOptions::new()
+        .max_connections(pool.max_connections)
+        .acquire_timeout(pool.acquire_timeout)
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move { Ok(meta.idle_for < IDLE_CHECK || conn.ping().await.is_ok()) })
+        })
+        .connect_with(options)
+        .await?;
+    Ok(sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(
+        pool,
+    ))
 }
 
 /// A small pool beside the app's, for work that is not part of any request (the rate
