@@ -21,8 +21,9 @@ pub struct FileUsage {
     pub usage_type: String,
 }
 
+/// The entries of `files_used`, read from the row's document without copying it.
 pub fn usages(execution: &executions::Model) -> Vec<FileUsage> {
-    serde_json::from_value(execution.files_used.clone()).unwrap_or_default()
+    Vec::<FileUsage>::deserialize(&execution.files_used).unwrap_or_default()
 }
 
 /// Executions (newest first) that used each file, with how they used it.
