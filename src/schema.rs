@@ -22,17 +22,11 @@ macro_rules! merged_roots {
 // One name per domain crate with GraphQL roots, in the order their fields appear.
 merged_roots!(studiogate_identity, studiogate_studios);
 
-pub type AppSchema = Schema<Query, Mutation, Subscription>;
+pub type AppSchema = studiogate_graph::Gateway<Query, Mutation, Subscription>;
 
 /// The served schema: the domains' policies and the operation limits of `settings`.
 pub fn build(domains: &Domains, settings: &SchemaSettings) -> AppSchema {
-    studiogate_graph::schema::build(
-        Query::default(),
-        Mutation::default(),
-        Subscription::default(),
-        domain::policies(domains),
-        settings,
-    )
+    studiogate_graph::schema::build(domain::policies(domains), settings)
 }
 
 /// The SDL, which no setting changes.

@@ -253,6 +253,10 @@ async fn anonymous_requests_to_tenant_data_are_unauthenticated(backend: Backend)
         .await
         .expect("ok");
     assert_eq!(body, json!({ "data": { "viewer": null } }));
+    // Whatever is selected below it: there is no viewer to resolve it on.
+    let deep = "{ viewer { id memberships { company { name } } } }";
+    let (_, body) = app.post(None, deep, json!({})).await.expect("ok");
+    assert_eq!(body, json!({ "data": { "viewer": null } }));
     let (_, body) = app
         .post(None, "{ companies { nodes { id } } }", json!({}))
         .await

@@ -261,8 +261,17 @@ async fn service_tokens_never_reach_membership_management(backend: Backend) {
     // A runner's service account that is a member of the company.
     let service = app.token_with_role(crate::support::member(&seed, 0, 1), "service");
     let body = app.gql(&service, q, vars.clone()).await.expect("ok");
-    assert_eq!(body["data"]["company"]["name"], "Company 000", "{body}");
+    // Refused before anything runs: no data, and the refusal names the field by its path.
+    assert!(body["data"].is_null(), "{body}");
     assert_eq!(error_codes(&body), vec!["FORBIDDEN"]);
+    assert_eq!(
+        body["errors"][0]["path"],
+        json!(["company", "members"]),
+        "{body}"
+    );
+    let name = "query($id: UUID!) { company(id: $id) { name } }";
+    let body = app.gql(&service, name, vars.clone()).await.expect("ok");
+    assert_eq!(body["data"]["company"]["name"], "Company 000", "{body}");
     let member = app.token(crate::support::member(&seed, 0, 1));
     let body = app.gql(&member, q, vars).await.expect("ok");
     assert!(body["errors"].is_null(), "{body}");

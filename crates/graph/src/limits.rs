@@ -12,7 +12,7 @@
 use crate::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::registry::{MetaTypeName, Registry};
-use async_graphql::{Name, Positioned, Request, ServerError, ServerResult, Variables};
+use async_graphql::{Name, Positioned, ServerError, ServerResult, Variables};
 use async_graphql_value::{ConstValue, Value};
 
 #[derive(Clone, Copy)]
@@ -24,23 +24,6 @@ pub struct OperationLimits {
     pub max_cost: usize,
     /// Whether `__schema` and `__type` may be asked for.
     pub introspection: bool,
-}
-
-impl OperationLimits {
-    /// Parses the document and runs the bounded walks before async-graphql sees it: its own
-    /// recursion-depth check expands every fragment spread without a budget, so a small
-    /// document of fragments spreading fragments twice (`...F1 ...F1` 28 levels deep: 2^28
-    /// paths) would hold a worker for seconds before any limit ran. The walks here stop after
-    /// `MAX_VISITED` selections; the parsed document stays in the request, so it is parsed
-    /// once. A document that does not parse is left to async-graphql, which reports it as
-    /// usual. The cost, which needs the schema's types, is checked once parsed
-    /// ([`Self::check_cost`]).
-    pub fn check_request(&self, request: &mut Request) -> ServerResult<()> {
-        match request.parsed_query() {
-            Ok(document) => self.check(document),
-            Err(_) => Ok(()),
-        }
-    }
 }
 
 /// Counts while walking; `Err` once a limit is crossed.

@@ -2,9 +2,12 @@
 //! declaration is refused. Row filtering (the first wall) happens in the loaders; per-object
 //! role checks (the second wall) are guards on the fields that need them.
 
-use async_graphql::extensions::{ExtensionContext, ResolveInfo};
-use async_graphql::{ErrorExtensions, PathSegment, ServerError, ServerResult};
-use std::collections::HashMap;
+use async_graphql::parser::types::{
+    Field, FragmentDefinition, OperationDefinition, OperationType, Selection, SelectionSet,
+};
+use async_graphql::registry::{MetaType, MetaTypeName, Registry};
+use async_graphql::{ErrorExtensions, Name, PathSegment, Positioned, ServerError};
+use std::collections::{HashMap, HashSet};
 
 use crate::{GraphError, PlatformRole, Viewer};
 
@@ -13,6 +16,9 @@ use crate::{GraphError, PlatformRole, Viewer};
 pub enum Policy {
     /// Anyone, including anonymous callers.
     Public,
+    /// Anyone; the answer is `null` unless the caller is signed in (the caller's own account),
+    /// so what is selected below it is checked for signed-in callers only.
+    SignedInOrNull,
     /// Any signed-in caller; the rows they see are still filtered by tenant in the loaders.
     Authenticated,
     /// A signed-in caller, on tenant data: what it checks is the sign-in; what keeps other
@@ -35,7 +41,7 @@ impl Policy {
         let authenticated = viewer.is_some_and(Viewer::is_authenticated);
         let service = viewer.is_some_and(|v| v.role == PlatformRole::Service);
         match self {
-            Self::Public | Self::Inherit => Ok(()),
+            Self::Public | Self::SignedInOrNull | Self::Inherit => Ok(()),
             // Machine clients act within what they were given; managing people is not part of it.
             Self::RoleChecked if service => Err(GraphError::forbidden()),
             Self::Authenticated | Self::TenantScoped | Self::RoleChecked if authenticated => Ok(()),
@@ -126,59 +132,190 @@ impl PolicyRegistry {
     }
 }
 
-/// Whether the viewer may resolve the field `info` is about to resolve: the check the gateway
-/// extension ([`crate::gateway`]) runs for every resolved field. `Err` is the refusal, naming
-/// the field's path.
-pub(crate) fn admit(
-    registry: &PolicyRegistry,
-    ctx: &ExtensionContext<'_>,
-    info: &ResolveInfo<'_>,
-) -> ServerResult<()> {
-    // List items resolve under a `[Type]` parent; the list field itself was checked.
-    if info.is_for_introspection || info.name.starts_with("__") || info.parent_type.starts_with('[')
-    {
-        return Ok(());
-    }
-    let viewer = ctx.data_opt::<Viewer>();
-    let verdict = match registry.get(info.parent_type, info.name) {
-        // A service token (a runner) writes through the runner operations only: the
-        // mutations of people (creating studios, uploading) are not its to call.
-        Some(policy)
-            if policy != Policy::Service
-                && viewer.is_some_and(|v| v.role == PlatformRole::Service)
-                && ctx.schema_env.registry.mutation_type.as_deref() == Some(info.parent_type) =>
-        {
-            Err(GraphError::forbidden())
-        }
-        Some(policy) => policy.check(viewer),
-        None => {
-            tracing::error!(
-                r#type = info.parent_type,
-                field = info.name,
-                "field has no access policy; refused"
-            );
-            Err(GraphError::forbidden())
-        }
-    };
-    verdict.map_err(|err| refusal(err, info))
+/// What each field of the schema's object types returns (the named type, without list or
+/// non-null wrappers), for walking an operation's selections with their types.
+#[derive(Debug, Default)]
+pub struct FieldTypes {
+    types: HashMap<String, HashMap<String, String>>,
 }
 
-fn refusal(err: GraphError, info: &ResolveInfo<'_>) -> ServerError {
-    // The path node serialises to the response's `path` array of names and indexes.
-    let path = serde_json::to_value(info.path_node)
-        .ok()
-        .and_then(|v| v.as_array().cloned())
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|segment| match segment {
-            serde_json::Value::Number(n) => n.as_u64().map(|i| PathSegment::Index(i as usize)),
-            serde_json::Value::String(s) => Some(PathSegment::Field(s)),
-            _ => None,
-        })
-        .collect();
-    err.extend()
-        .into_server_error(info.field.name.pos)
-        .with_path(path)
+impl FieldTypes {
+    pub fn of(registry: &Registry) -> Self {
+        let types = registry
+            .types
+            .iter()
+            .filter_map(|(name, ty)| match ty {
+                MetaType::Object { fields, .. } => Some((
+                    name.clone(),
+                    fields
+                        .iter()
+                        .map(|(field, meta)| {
+                            let named = MetaTypeName::concrete_typename(&meta.ty);
+                            (field.clone(), named.to_owned())
+                        })
+                        .collect(),
+                )),
+                _ => None,
+            })
+            .collect();
+        Self { types }
+    }
+
+    fn returned(&self, type_name: &str, field: &str) -> Option<&str> {
+        self.types.get(type_name)?.get(field).map(String::as_str)
+    }
+}
+
+/// The root type names of the schema, for the walk.
+#[derive(Debug, Clone)]
+pub struct Roots {
+    pub query: String,
+    pub mutation: String,
+    pub subscription: String,
+}
+
+impl PolicyRegistry {
+    /// Every field of the operation (fragments expanded) that the viewer may not resolve, each
+    /// refusal naming the field and its path in the response (list indexes left out: one
+    /// refusal covers every item). Checked once, before anything runs: an operation with a
+    /// refusal runs no resolver at all. Fields nobody declared a policy for are refused.
+    pub fn refusals(
+        &self,
+        types: &FieldTypes,
+        roots: &Roots,
+        operation: &Positioned<OperationDefinition>,
+        fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
+        viewer: Option<&Viewer>,
+    ) -> Vec<ServerError> {
+        let root = match operation.node.ty {
+            OperationType::Query => &roots.query,
+            OperationType::Mutation => &roots.mutation,
+            OperationType::Subscription => &roots.subscription,
+        };
+        let mut walk = PolicyWalk {
+            registry: self,
+            types,
+            fragments,
+            viewer,
+            mutation: (operation.node.ty == OperationType::Mutation).then_some(root.as_str()),
+            path: Vec::new(),
+            seen: HashSet::new(),
+            refused: Vec::new(),
+        };
+        walk.selection_set(&operation.node.selection_set, root);
+        walk.refused
+    }
+
+    /// The verdict on one field of `type_name` for `viewer`.
+    fn verdict(
+        &self,
+        type_name: &str,
+        field: &str,
+        viewer: Option<&Viewer>,
+        mutation_root: Option<&str>,
+    ) -> Result<(), GraphError> {
+        match self.get(type_name, field) {
+            // A service token (a runner) writes through the runner operations only: the
+            // mutations of people (creating studios, uploading) are not its to call.
+            Some(policy)
+                if policy != Policy::Service
+                    && viewer.is_some_and(|v| v.role == PlatformRole::Service)
+                    && mutation_root == Some(type_name) =>
+            {
+                Err(GraphError::forbidden())
+            }
+            Some(policy) => policy.check(viewer),
+            None => {
+                tracing::error!(
+                    r#type = type_name,
+                    field,
+                    "field has no access policy; refused"
+                );
+                Err(GraphError::forbidden())
+            }
+        }
+    }
+}
+
+struct PolicyWalk<'a> {
+    registry: &'a PolicyRegistry,
+    types: &'a FieldTypes,
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    viewer: Option<&'a Viewer>,
+    mutation: Option<&'a str>,
+    /// Response keys from the root to the selection being walked.
+    path: Vec<String>,
+    /// `(fragment, type)` pairs already walked, and `(type, field)` pairs already refused: a
+    /// fragment spread many times is walked once, so the walk stays as small as the document.
+    seen: HashSet<(String, String)>,
+    refused: Vec<ServerError>,
+}
+
+impl PolicyWalk<'_> {
+    fn selection_set(&mut self, set: &Positioned<SelectionSet>, type_name: &str) {
+        for selection in &set.node.items {
+            match &selection.node {
+                Selection::Field(field) => self.field(field, type_name),
+                Selection::InlineFragment(inline) => {
+                    let on = inline
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map_or(type_name, |c| c.node.on.node.as_str());
+                    self.selection_set(&inline.node.selection_set, on);
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    let Some(fragment) = self.fragments.get(name) else {
+                        continue; // validation reports it
+                    };
+                    let on = fragment.node.type_condition.node.on.node.as_str();
+                    if self.seen.insert((format!("...{name}"), on.to_owned())) {
+                        self.selection_set(&fragment.node.selection_set, on);
+                    }
+                }
+            }
+        }
+    }
+
+    fn field(&mut self, field: &Positioned<Field>, type_name: &str) {
+        let name = field.node.name.node.as_str();
+        // Introspection (`__typename`, `__schema`, `__type`) is the schema's own.
+        if name.starts_with("__") {
+            return;
+        }
+        let Some(returned) = self.types.returned(type_name, name) else {
+            return; // an unknown field: validation reports it
+        };
+        let key = field.node.response_key().node.to_string();
+        if let Err(err) = self
+            .registry
+            .verdict(type_name, name, self.viewer, self.mutation)
+        {
+            if self.seen.insert((type_name.to_owned(), name.to_owned())) {
+                let path = self
+                    .path
+                    .iter()
+                    .cloned()
+                    .chain(std::iter::once(key))
+                    .map(PathSegment::Field)
+                    .collect();
+                self.refused
+                    .push(err.extend().into_server_error(field.pos).with_path(path));
+            }
+            return;
+        }
+        let signed_in = self.viewer.is_some_and(Viewer::is_authenticated);
+        if field.node.selection_set.node.items.is_empty()
+            || (self.registry.get(type_name, name) == Some(Policy::SignedInOrNull) && !signed_in)
+        {
+            return;
+        }
+        let returned = returned.to_owned();
+        self.path.push(key);
+        self.selection_set(&field.node.selection_set, &returned);
+        self.path.pop();
+    }
 }
 
 #[cfg(test)]
@@ -264,6 +401,118 @@ mod tests {
         assert_eq!(registry.get("Company", "taxId"), None);
         assert_eq!(registry.get("Studio", "name"), None);
         assert_eq!(registry.len(), 7);
+    }
+
+    mod schema {
+        #[derive(async_graphql::SimpleObject, Default)]
+        pub struct Company {
+            pub id: i32,
+            pub tax_id: i32,
+        }
+
+        pub struct Query;
+
+        #[async_graphql::Object]
+        impl Query {
+            async fn viewer(&self) -> i32 {
+                0
+            }
+            async fn companies(&self) -> Vec<Company> {
+                Vec::new()
+            }
+        }
+
+        pub struct Mutation;
+
+        #[async_graphql::Object]
+        impl Mutation {
+            async fn rename(&self) -> i32 {
+                0
+            }
+            async fn report(&self) -> i32 {
+                0
+            }
+        }
+    }
+
+    /// The refusals of `query` for `viewer`, as `(code, path)`.
+    fn refusals(query: &str, viewer: &Viewer) -> Vec<(String, Vec<String>)> {
+        use async_graphql::OutputType;
+        let mut registry = Registry::default();
+        schema::Query::create_type_info(&mut registry);
+        schema::Mutation::create_type_info(&mut registry);
+        let mut policies = PolicyRegistry::default();
+        policies
+            .field("Query", "viewer", Policy::Public)
+            .field("Query", "companies", Policy::Authenticated)
+            .field("Company", "id", Policy::TenantScoped)
+            .field("Mutation", "rename", Policy::TenantScoped)
+            .field("Mutation", "report", Policy::Service);
+        let roots = Roots {
+            query: "Query".into(),
+            mutation: "Mutation".into(),
+            subscription: "Subscription".into(),
+        };
+        let document = async_graphql::parser::parse_query(query).expect("parses");
+        let (_, operation) = document.operations.iter().next().expect("an operation");
+        policies
+            .refusals(
+                &FieldTypes::of(&registry),
+                &roots,
+                operation,
+                &document.fragments,
+                Some(viewer),
+            )
+            .into_iter()
+            .map(|e| {
+                let code = match e.extensions.as_ref().and_then(|x| x.get("code")) {
+                    Some(async_graphql::Value::String(code)) => code.clone(),
+                    other => format!("{other:?}"),
+                };
+                let path = e.path.iter().map(|p| format!("{p:?}")).collect();
+                (code, path)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_operation_is_checked_whole_through_its_fragments() {
+        const QUERY: &str = "query { viewer ...Lists me: companies { ...Row } } \
+            fragment Lists on Query { companies { id } } \
+            fragment Row on Company { id taxId ... on Company { again: taxId } }";
+        let field = |path: &[&str]| -> Vec<String> {
+            path.iter()
+                .map(|p| format!("{:?}", PathSegment::Field(p.to_string())))
+                .collect()
+        };
+        // Anonymous: `companies` is refused once, where it first appears; `viewer` is public.
+        assert_eq!(
+            refusals(QUERY, &Viewer::anonymous()),
+            [("UNAUTHENTICATED".to_owned(), field(&["companies"]))]
+        );
+        // A member reaches the lists, but `taxId` has no policy: refused, named by its path.
+        assert_eq!(
+            refusals(QUERY, &member()),
+            [("FORBIDDEN".to_owned(), field(&["me", "taxId"]))]
+        );
+        assert!(refusals("{ viewer companies { id } }", &member()).is_empty());
+    }
+
+    #[test]
+    fn service_tokens_call_only_service_mutations() {
+        let service = Viewer {
+            role: PlatformRole::Service,
+            ..member()
+        };
+        assert!(refusals("mutation { report }", &service).is_empty());
+        assert_eq!(
+            refusals("mutation { rename report }", &service),
+            [(
+                "FORBIDDEN".to_owned(),
+                vec![format!("{:?}", PathSegment::Field("rename".into()))]
+            )]
+        );
+        assert_eq!(refusals("mutation { report }", &member()).len(), 1);
     }
 
     #[test]

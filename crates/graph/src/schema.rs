@@ -1,8 +1,7 @@
-//! Turning merged domain roots into the served schema, with the one [`Gateway`] extension:
-//! per-operation data, observability, the deny-by-default tenant guard and the operation
-//! limits.
+//! Turning merged domain roots into the served schema, behind the [`Gateway`]: per-operation
+//! data, observability, the deny-by-default policies and the operation limits.
 
-use async_graphql::{ObjectType, Schema, SubscriptionType};
+use async_graphql::{ObjectType, SubscriptionType};
 
 use crate::{Gateway, OperationLimits, PolicyRegistry};
 
@@ -18,42 +17,36 @@ pub struct SchemaSettings {
     pub field_suggestions: bool,
 }
 
-/// The schema of `query`, `mutation` and `subscription`, guarded by `policies`.
-pub fn build<Q, M, S>(
-    query: Q,
-    mutation: M,
-    subscription: S,
-    policies: PolicyRegistry,
-    settings: &SchemaSettings,
-) -> Schema<Q, M, S>
+/// The schema of `Q`, `M` and `S` behind the [`Gateway`]: guarded by `policies`, held to the
+/// limits of `settings`.
+pub fn build<Q, M, S>(policies: PolicyRegistry, settings: &SchemaSettings) -> Gateway<Q, M, S>
 where
-    Q: ObjectType + 'static,
-    M: ObjectType + 'static,
-    S: SubscriptionType + 'static,
+    Q: ObjectType + Default + 'static,
+    M: ObjectType + Default + 'static,
+    S: SubscriptionType + Default + 'static,
 {
-    let mut builder = Schema::build(query, mutation, subscription)
-        .extension(Gateway::new(
-            policies,
-            OperationLimits {
-                max_depth: settings.max_depth,
-                max_aliases: settings.max_aliases,
-                max_root_fields: settings.max_root_fields,
-                max_cost: settings.max_cost,
-                introspection: settings.introspection,
-            },
-        ))
+    let limits = OperationLimits {
+        max_depth: settings.max_depth,
+        max_aliases: settings.max_aliases,
+        max_root_fields: settings.max_root_fields,
+        max_cost: settings.max_cost,
+        introspection: settings.introspection,
+    };
+    Gateway::new(policies, limits, |builder| {
         // The walk of OperationLimits applies `max_depth` outside introspection and
         // INTROSPECTION_DEPTH inside; this is the backstop for both.
-        .limit_depth(settings.max_depth.max(crate::limits::INTROSPECTION_DEPTH))
-        .limit_directives(settings.max_directives)
-        .limit_recursive_depth(64);
-    if !settings.introspection {
-        builder = builder.disable_introspection();
-    }
-    if !settings.field_suggestions {
-        builder = builder.disable_suggestions();
-    }
-    builder.finish()
+        let mut builder = builder
+            .limit_depth(settings.max_depth.max(crate::limits::INTROSPECTION_DEPTH))
+            .limit_directives(settings.max_directives)
+            .limit_recursive_depth(64);
+        if !settings.introspection {
+            builder = builder.disable_introspection();
+        }
+        if !settings.field_suggestions {
+            builder = builder.disable_suggestions();
+        }
+        builder
+    })
 }
 
 /// The subscription root of a domain that has no subscription fields: merged into the

@@ -3,7 +3,6 @@
 //! callback and the dataloaders (whose batches run in tasks of their own, started through
 //! [`spawn`]) find it without any plumbing through resolvers.
 
-use async_graphql::extensions::ExtensionContext;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
 use async_graphql::{Response, ServerError};
 use std::future::Future;
@@ -121,18 +120,18 @@ impl Observed {
         }
     }
 
-    /// Times the whole request and counts its errors by code.
+    /// Times the whole request and counts its errors by code, in the request's [`Metrics`]
+    /// (its data's, else its scope's).
     pub(crate) async fn request(
         &self,
-        ctx: &ExtensionContext<'_>,
+        metrics: Option<&Metrics>,
         run: impl Future<Output = Response>,
     ) -> Response {
         let start = Instant::now();
-        let response = run.await;
-        let metrics = ctx
-            .data_opt::<Metrics>()
+        let metrics = metrics
             .cloned()
             .or_else(|| current().and_then(|s| s.metrics.clone()));
+        let response = run.await;
         if let Some(metrics) = metrics {
             let outcome = if response.errors.is_empty() {
                 "ok"
@@ -163,19 +162,21 @@ impl Observed {
         }
     }
 
-    /// Runs the operation in its span and masks its unexpected errors.
+    /// Runs the operation in its span and masks its unexpected errors, naming the request's
+    /// [`RequestId`] (its data's, else its scope's). `run` may also parse and validate: its
+    /// errors without a path (parse and validation errors, which name no field) are left as
+    /// they are.
     pub(crate) async fn execute(
         &self,
-        ctx: &ExtensionContext<'_>,
+        request_id: Option<&RequestId>,
         run: impl Future<Output = Response>,
     ) -> Response {
-        let request_id = ctx
-            .data_opt::<RequestId>()
+        let request_id = request_id
             .map(|r| r.0.clone())
             .or_else(|| current().map(|s| s.request_id.clone()));
         let span = tracing::info_span!("graphql.operation", operation = %self.operation());
         let mut response = run.instrument(span).await;
-        for error in &mut response.errors {
+        for error in response.errors.iter_mut().filter(|e| !e.path.is_empty()) {
             mask(error, request_id.as_deref());
         }
         response

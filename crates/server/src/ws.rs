@@ -36,7 +36,7 @@ use crate::deadline::{OperationClock, Timeout};
 use crate::ratelimit::Caller;
 
 /// Builds the data of one operation or one event (see `studiogate_graph::fresh`).
-type BuildData = Arc<dyn Fn() -> Data + Send + Sync>;
+type BuildData = Arc<dyn Fn(&mut Data) + Send + Sync>;
 
 /// A websocket upgrade of GET /graphql: one GraphQL connection.
 pub async fn upgrade<E: Executor>(
@@ -230,9 +230,9 @@ impl<E: Executor> Admitted<E> {
         // timer knows when each event begins to resolve.
         if let Some(build) = self.fresh.get().cloned() {
             let clock = clock.clone();
-            request = request.data(FreshData::new(move || {
+            request = request.data(FreshData::new(move |data| {
                 clock.begin();
-                build()
+                build(data)
             }));
         }
         self.state.platform.metrics.graphql_requests.inc();
@@ -362,19 +362,17 @@ impl<E: Send + Sync + 'static> Connection<E> {
         };
         self.state.request_data(&mut data, &request);
         let (state, client) = (self.state, self.client);
-        let build: BuildData = Arc::new(move || {
-            let mut fresh = Data::default();
+        let build: BuildData = Arc::new(move |fresh| {
             state.request_data(
-                &mut fresh,
+                fresh,
                 &RequestInfo {
                     viewer: &viewer,
                     client: &client,
                 },
             );
-            fresh
         });
         let connection = build.clone();
-        data.insert(FreshData::new(move || connection()));
+        data.insert(FreshData::new(move |fresh| connection(fresh)));
         let _ = self.fresh.set(build);
         Ok(data)
     }

@@ -7,7 +7,7 @@ const SUBSCRIPTIONS: &[&str] = &["workflowExecutionUpdated", "kanbanBoardChanged
 
 pub fn policies() -> PolicyRegistry {
     let mut p = PolicyRegistry::default();
-    p.field("Query", "viewer", Policy::Public)
+    p.field("Query", "viewer", Policy::SignedInOrNull)
         .fields(
             "Query",
             &["companies", "workflowTemplates", "workflowTemplate"],
