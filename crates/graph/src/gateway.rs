@@ -118,13 +118,17 @@ impl Gate {
     /// document: its own recursion-depth check expands every fragment spread without a
     /// budget, so a small document of fragments spreading fragments twice would hold a
     /// worker for seconds. A document that does not parse is left to async-graphql, which
-    /// reports it as usual; so is an operation name the document lacks.
+    /// reports it as usual; so is an operation name the document lacks. The viewer is the
+    /// request's, else the connection's (`session`).
     fn admit(
         &self,
         request: &mut Request,
-        viewer: Option<&Viewer>,
+        session: Option<&Data>,
         observed: &Observed,
     ) -> Result<Option<OperationType>, Vec<ServerError>> {
+        observed.name(request.operation_name.as_deref());
+        let viewer = lookup::<Viewer>(&request.data, session).cloned();
+        let viewer = viewer.as_ref();
         let variables = std::mem::take(&mut request.variables);
         let name = request.operation_name.take();
         let verdict = match request.parsed_query() {
@@ -166,8 +170,18 @@ impl Gate {
     }
 }
 
-/// The operation a request names (or its only one).
-fn operation<'a>(
+/// Puts the operation's fresh data into its request data, when the request carries a
+/// [`FreshData`] builder (a websocket operation's), and returns its request id.
+fn prepare(request: &mut Request, session: Option<&Data>) -> Option<RequestId> {
+    if let Some(fresh) = FreshData::of(&request.data) {
+        fresh.fill(&mut request.data);
+    }
+    lookup::<RequestId>(&request.data, session).cloned()
+}
+
+/// The operation a request names (or its only one); `None` when the name is missing from the
+/// document, or absent with several operations to choose from.
+pub fn operation<'a>(
     document: &'a ExecutableDocument,
     name: Option<&str>,
 ) -> Option<&'a Positioned<OperationDefinition>> {
@@ -188,17 +202,12 @@ where
     /// One operation over HTTP: timed and counted, its unexpected errors masked.
     async fn execute(&self, mut request: Request) -> Response {
         let observed = Observed::default();
-        observed.name(request.operation_name.as_deref());
         let metrics = lookup::<Metrics>(&request.data, None).cloned();
         let run = async {
-            let viewer = lookup::<Viewer>(&request.data, None).cloned();
-            if let Err(refused) = self.gate.admit(&mut request, viewer.as_ref(), &observed) {
+            if let Err(refused) = self.gate.admit(&mut request, None, &observed) {
                 return Response::from_errors(refused);
             }
-            if let Some(fresh) = FreshData::of(&request.data) {
-                fresh.fill(&mut request.data);
-            }
-            let request_id = lookup::<RequestId>(&request.data, None).cloned();
+            let request_id = prepare(&mut request, None);
             observed
                 .execute(request_id.as_ref(), self.schema.execute(request))
                 .await
@@ -214,10 +223,10 @@ where
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         let observed = Observed::default();
-        observed.name(request.operation_name.as_deref());
-        let session = session_data.as_deref();
-        let viewer = lookup::<Viewer>(&request.data, session).cloned();
-        let kind = match self.gate.admit(&mut request, viewer.as_ref(), &observed) {
+        let kind = match self
+            .gate
+            .admit(&mut request, session_data.as_deref(), &observed)
+        {
             Ok(kind) => kind,
             Err(refused) => return stream::once(async { Response::from_errors(refused) }).boxed(),
         };
@@ -227,10 +236,7 @@ where
                 .events
                 .execute_stream_with_session_data(request, session_data);
         }
-        if let Some(fresh) = FreshData::of(&request.data) {
-            fresh.fill(&mut request.data);
-        }
-        let request_id = lookup::<RequestId>(&request.data, Some(&session_data)).cloned();
+        let request_id = prepare(&mut request, Some(&session_data));
         let schema = self.schema.clone();
         stream::once(async move {
             let mut responses = schema.execute_stream_with_session_data(request, session_data);

@@ -158,7 +158,7 @@ async fn run<E: Executor>(
     }
     if get {
         // A GET that is not a query: refused as a possible forgery first, then as a GET.
-        if let Err(refusal) = intake::ensure_query(&request) {
+        if let Err(refusal) = intake::ensure_query(&mut request) {
             if state.csrf_prevention && !intake::preflighted(headers) {
                 return intake::csrf_refusal();
             }

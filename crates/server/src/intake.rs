@@ -3,7 +3,7 @@
 //! Every refusal is a GraphQL error body with a code and a fitting HTTP status.
 
 use async_graphql::http::MultipartOptions;
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, ParseRequestError};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -209,22 +209,18 @@ pub fn read_get(
 }
 
 /// The type of the operation a request runs, when its document parses and names it
-/// unambiguously; `None` is left to the executor, which reports what is wrong.
-pub fn operation_type(request: &async_graphql::Request) -> Option<OperationType> {
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    match (&document.operations, request.operation_name.as_deref()) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| op.node.ty)
-        }
-        _ => None,
-    }
+/// unambiguously; `None` is left to the executor, which reports what is wrong. The document
+/// is parsed into the request (call this once its query text is final), so the gateway and
+/// async-graphql reuse the parse.
+pub fn operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {
+    let name = request.operation_name.clone();
+    let document = request.parsed_query().ok()?;
+    studiogate_graph::gateway::operation(document, name.as_deref()).map(|op| op.node.ty)
 }
 
 /// A GET may only run queries: anything else is refused with 405, naming POST. A document that
 /// does not parse is left to the executor, which reports it.
-pub fn ensure_query(request: &async_graphql::Request) -> Result<(), Box<Response>> {
+pub fn ensure_query(request: &mut async_graphql::Request) -> Result<(), Box<Response>> {
     match operation_type(request) {
         Some(OperationType::Mutation | OperationType::Subscription) => {
             let mut response = refuse(
@@ -299,7 +295,7 @@ mod tests {
         let q = |query: &str, name: Option<&str>| {
             let mut request = async_graphql::Request::new(query);
             request.operation_name = name.map(str::to_owned);
-            ensure_query(&request).map_err(|r| r.status())
+            ensure_query(&mut request).map_err(|r| r.status())
         };
         assert_eq!(q("{ a }", None), Ok(()));
         assert_eq!(
