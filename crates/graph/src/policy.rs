@@ -206,14 +206,14 @@ impl PolicyRegistry {
         walk.refused
     }
 
-    /// The verdict on one field of `type_name` for `viewer`.
+    /// The verdict on one field of `type_name` for `viewer`: the policy that admits it.
     fn verdict(
         &self,
         type_name: &str,
         field: &str,
         viewer: Option<&Viewer>,
         mutation_root: Option<&str>,
-    ) -> Result<(), GraphError> {
+    ) -> Result<Policy, GraphError> {
         match self.get(type_name, field) {
             // A service token (a runner) writes through the runner operations only: the
             // mutations of people (creating studios, uploading) are not its to call.
@@ -224,7 +224,7 @@ impl PolicyRegistry {
             {
                 Err(GraphError::forbidden())
             }
-            Some(policy) => policy.check(viewer),
+            Some(policy) => policy.check(viewer).map(|()| policy),
             None => {
                 tracing::error!(
                     r#type = type_name,
@@ -284,36 +284,39 @@ impl PolicyWalk<'_> {
         if name.starts_with("__") {
             return;
         }
-        let Some(returned) = self.types.returned(type_name, name) else {
+        let types = self.types;
+        let Some(returned) = types.returned(type_name, name) else {
             return; // an unknown field: validation reports it
         };
         let key = field.node.response_key().node.to_string();
-        if let Err(err) = self
+        let verdict = self
             .registry
-            .verdict(type_name, name, self.viewer, self.mutation)
-        {
-            if self.seen.insert((type_name.to_owned(), name.to_owned())) {
-                let path = self
-                    .path
-                    .iter()
-                    .cloned()
-                    .chain(std::iter::once(key))
-                    .map(PathSegment::Field)
-                    .collect();
-                self.refused
-                    .push(err.extend().into_server_error(field.pos).with_path(path));
+            .verdict(type_name, name, self.viewer, self.mutation);
+        let policy = match verdict {
+            Ok(policy) => policy,
+            Err(err) => {
+                if self.seen.insert((type_name.to_owned(), name.to_owned())) {
+                    let path = self
+                        .path
+                        .iter()
+                        .cloned()
+                        .chain(std::iter::once(key))
+                        .map(PathSegment::Field)
+                        .collect();
+                    self.refused
+                        .push(err.extend().into_server_error(field.pos).with_path(path));
+                }
+                return;
             }
-            return;
-        }
+        };
         let signed_in = self.viewer.is_some_and(Viewer::is_authenticated);
         if field.node.selection_set.node.items.is_empty()
-            || (self.registry.get(type_name, name) == Some(Policy::SignedInOrNull) && !signed_in)
+            || (policy == Policy::SignedInOrNull && !signed_in)
         {
             return;
         }
-        let returned = returned.to_owned();
         self.path.push(key);
-        self.selection_set(&field.node.selection_set, &returned);
+        self.selection_set(&field.node.selection_set, returned);
         self.path.pop();
     }
 }
