@@ -221,7 +221,7 @@ impl<E: Executor> Admitted<E> {
             Ok(slot) => slot,
             Err(message) => return refused(too_many_operations(message)),
         };
-        let subscription = crate::intake::operation_type(&request)
+        let subscription = crate::intake::operation_type(&mut request)
             == Some(async_graphql::parser::types::OperationType::Subscription);
         if subscription {
             clock.subscription();
@@ -329,8 +329,9 @@ struct Connection<E> {
 
 impl<E: Send + Sync + 'static> Connection<E> {
     /// Authenticates `connection_init` as an HTTP request is authenticated, and builds the
-    /// connection's data: every domain's request data (used to start subscriptions), and
-    /// fresh data for each operation and each event, built by the same function.
+    /// connection's data: every domain's request data (used to start subscriptions), and the
+    /// builder of fresh data that each operation carries for itself and its events
+    /// ([`Admitted::run`]), which the same function fills.
     async fn data(self, payload: serde_json::Value) -> async_graphql::Result<Data> {
         let header = ["Authorization", "authorization"]
             .iter()
@@ -371,8 +372,6 @@ impl<E: Send + Sync + 'static> Connection<E> {
                 },
             );
         });
-        let connection = build.clone();
-        data.insert(FreshData::new(move |fresh| connection(fresh)));
         let _ = self.fresh.set(build);
         Ok(data)
     }
