@@ -227,17 +227,9 @@ where
         for ((args, filter), parents) in group(keys, |(p, a, f)| ((a.clone(), f.clone()), *p)) {
             let rel = &self.relation;
             let backend = db.get_database_backend();
-            let select = filter
-                .apply(self.source.visible().await?, backend)
-                .filter(rel.parent.is_in(parents.iter().copied()));
+            let select = filter.apply(self.source.visible().await?, backend);
             let select = project(select, rel.json, args.omit, backend);
-            let stmt = args.per_parent(
-                db.get_database_backend(),
-                select,
-                rel.parent,
-                rel.time,
-                rel.id,
-            );
+            let stmt = args.per_parent(backend, select, rel.parent, &parents, rel.time, rel.id);
             let rows = E::find().from_raw_sql(stmt).all(db).await?;
             let mut pages: HashMap<Uuid, Page<E::Model>> = HashMap::new();
             for row in rows {

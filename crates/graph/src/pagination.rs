@@ -2,15 +2,16 @@
 //!
 //! Every list is ordered by a timestamp with the id as tie-breaker, so a cursor is the
 //! `(timestamp, id)` of the last row seen and the next page is one indexed range scan. Pages of
-//! many parents at once (`first: 10` executions of each of 50 studios) are one statement with
-//! `ROW_NUMBER() OVER (PARTITION BY parent ...)`.
+//! many parents at once (`first: 10` executions of each of 50 studios) are one statement: a
+//! `LATERAL` page per parent on PostgreSQL, `ROW_NUMBER() OVER (PARTITION BY parent ...)` on
+//! SQLite.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Enum, Object, OutputType};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, FixedOffset};
-use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, JoinType, Order, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, DbBackend, EntityTrait, IdenStatic, QueryFilter, QueryTrait, Select, Statement,
 };
@@ -153,13 +154,19 @@ impl PageArgs {
             .limit(self.first + 1)
     }
 
-    /// One page for each of many parents, in one statement. Rows come back grouped by nothing
-    /// in particular but numbered within their parent; callers group them by the parent column.
+    /// One page for each of many parents, in one statement; callers group the rows by the
+    /// parent column. Within a parent, rows come in page order.
+    ///
+    /// On PostgreSQL each parent's page is its own index range scan, `LIMIT first + 1`
+    /// (`CROSS JOIN LATERAL` over the parent ids): it reads the rows it returns and no others.
+    /// SQLite has no LATERAL: there every child of the parents is numbered within its parent
+    /// (`ROW_NUMBER() OVER (PARTITION BY parent ...)`) and the first `first + 1` are kept.
     pub fn per_parent<E: EntityTrait>(
         &self,
         backend: DbBackend,
         select: Select<E>,
         parent: E::Column,
+        parents: &[Uuid],
         time: E::Column,
         id: E::Column,
     ) -> Statement {
@@ -168,22 +175,56 @@ impl PageArgs {
             None => select,
         };
         let dir = self.order.sql();
-        let mut inner = select.into_query();
-        inner.expr_as(
-            Expr::cust(format!(
-                r#"ROW_NUMBER() OVER (PARTITION BY "{}" ORDER BY "{}" {dir}, "{}" {dir})"#,
-                parent.as_str(),
-                time.as_str(),
-                id.as_str()
-            )),
-            Alias::new("page_row"),
-        );
-        let outer = Query::select()
-            .column(Asterisk)
-            .from_subquery(inner, Alias::new("paged"))
-            .and_where(Expr::col(Alias::new("page_row")).lte(self.first + 1))
-            .order_by(Alias::new("page_row"), Order::Asc)
-            .to_owned();
+        let page_row = Alias::new("page_row");
+        let outer = if backend == DbBackend::Postgres {
+            use sea_orm::{QueryOrder, QuerySelect};
+            let (parents_alias, paged) = (Alias::new("parents"), Alias::new("paged"));
+            // `(VALUES ($1), ...) AS parents` names its one column `column1`.
+            let inner = select
+                .filter(
+                    Expr::col((E::default(), parent))
+                        .equals((parents_alias.clone(), Alias::new("column1"))),
+                )
+                .order_by(time, self.order.order())
+                .order_by(id, self.order.order())
+                .limit(self.first + 1)
+                .into_query();
+            Query::select()
+                .column((paged.clone(), Asterisk))
+                .from_values(parents.iter().copied(), parents_alias)
+                .join_lateral(
+                    JoinType::InnerJoin,
+                    inner,
+                    paged.clone(),
+                    Expr::cust("true"),
+                )
+                .order_by((paged.clone(), Alias::new(parent.as_str())), Order::Asc)
+                .order_by(
+                    (paged.clone(), Alias::new(time.as_str())),
+                    self.order.order(),
+                )
+                .order_by((paged, Alias::new(id.as_str())), self.order.order())
+                .to_owned()
+        } else {
+            let mut inner = select
+                .filter(parent.is_in(parents.iter().copied()))
+                .into_query();
+            inner.expr_as(
+                Expr::cust(format!(
+                    r#"ROW_NUMBER() OVER (PARTITION BY "{}" ORDER BY "{}" {dir}, "{}" {dir})"#,
+                    parent.as_str(),
+                    time.as_str(),
+                    id.as_str()
+                )),
+                page_row.clone(),
+            );
+            Query::select()
+                .column(Asterisk)
+                .from_subquery(inner, Alias::new("paged"))
+                .and_where(Expr::col(page_row.clone()).lte(self.first + 1))
+                .order_by(page_row, Order::Asc)
+                .to_owned()
+        };
         backend.build(&outer)
     }
 }
