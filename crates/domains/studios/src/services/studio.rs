@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, ModelTrait, QueryFilter, Set,
-    TransactionTrait,
+    TransactionTrait, TryIntoModel,
 };
 use serde_json::{json, Value};
 use studiogate_entities_studios::studios;
@@ -112,39 +112,31 @@ pub async fn update(
         row.business_area = Set(area.as_db().into());
     }
     row.updated_at = Set(now());
+    // What the row becomes: the audit's `after`. The UPDATE is guarded by `updated_at`, so it
+    // changes the row as `current` read it or nothing.
+    let next = row.clone().try_into_model()?;
     let scope = ctx.scope().await?;
-    let txn = ctx.db.begin().await?;
     let update = scope
         .update_studios()
         .set(row)
         .filter(studios::Column::Id.eq(current.id))
         .filter(studios::Column::UpdatedAt.eq(current.updated_at));
-    // The row as this transaction wrote it: returned by the UPDATE where the database can
-    // (PostgreSQL), read back in the transaction otherwise. No row: someone changed it first.
-    let updated = if txn.get_database_backend().support_returning() {
-        update
-            .exec_with_returning(&txn)
-            .await
-            .map_err(StudiosError::taken(Named::Studio))?
-            .pop()
-    } else if update
-        .exec(&txn)
+    let event = AuditEvent {
+        domain: crate::DOMAIN,
+        tenant_id: Some(current.company_id),
+        actor_id: ctx.viewer.account_id,
+        action: "studio.updated",
+        entity: "studio",
+        entity_id: current.id,
+        before: Some(audited(&current)),
+        after: Some(audited(&next)),
+    };
+    // No row: someone changed it first.
+    let updated = audit::update_recorded(&ctx.db, update, event)
         .await
         .map_err(StudiosError::taken(Named::Studio))?
-        .rows_affected
-        == 1
-    {
-        scope
-            .studios()
-            .filter(studios::Column::Id.eq(current.id))
-            .one(&txn)
-            .await?
-    } else {
-        None
-    };
-    let updated = updated.ok_or(StudiosError::Stale { entity: "Studio" })?;
-    record(&txn, ctx, "studio.updated", Some(&current), Some(&updated)).await?;
-    txn.commit().await?;
+        .pop()
+        .ok_or(StudiosError::Stale { entity: "Studio" })?;
     Ok(updated)
 }
 
