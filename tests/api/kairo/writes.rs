@@ -497,3 +497,132 @@ async fn new_leads_reach_staff_subscribers_only(backend: Backend) {
     assert_eq!(event["data"]["kairoLeadCreated"]["status"], "NEW");
 }
 on_both_backends!(new_leads_reach_staff_subscribers_only);
+
+const UPLOAD: &str =
+    "mutation($input: UploadKairoAssetInput!) { kairo { uploadAsset(input: $input) {
+    asset { id type mimeType sizeBytes filename downloadUrl company { id } } } } }";
+
+/// `uploadAsset` as a GraphQL multipart request.
+async fn upload(app: &TestApp, token: &str, input: Value, name: &str, bytes: Vec<u8>) -> Value {
+    let operations = json!({ "query": UPLOAD, "variables": { "input": input } });
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name(name.to_owned())
+        .mime_str("application/octet-stream")
+        .expect("mime");
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", r#"{"0": ["variables.input.file"]}"#)
+        .part("0", part);
+    reqwest::Client::new()
+        .post(format!("{}/graphql", app.base_url))
+        .bearer_auth(token)
+        .header("apollo-require-preflight", "true")
+        .multipart(form)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json")
+}
+
+fn png() -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.extend_from_slice(&[7; 64]);
+    bytes
+}
+
+async fn assets_are_stored_for_their_company_and_read_through_signed_links(backend: Backend) {
+    let (app, k) = seeded(&backend, 2).await;
+    let a = app.token(client(&k, 0, 0));
+    let b = app.token(client(&k, 1, 0));
+    let before = count(&app, "SELECT id FROM kairo_assets").await;
+    let image =
+        json!({ "file": null, "type": "IMAGE", "tags": ["hero"], "metadata": { "width": 8 } });
+    let body = upload(&app, &a, image.clone(), "hero.png", png()).await;
+    let asset = &body["data"]["kairo"]["uploadAsset"]["asset"];
+    assert_eq!(asset["mimeType"], "image/png", "{body}");
+    assert_eq!(asset["sizeBytes"], png().len());
+    assert_eq!(asset["company"]["id"], company(&k, 0)["id"]);
+    let asset_id = id(&asset["id"]);
+    let link = asset["downloadUrl"].as_str().expect("link").to_owned();
+    let (status, _) = app.get(&link).await.expect("get");
+    assert_eq!(status, 200);
+    let bytes = reqwest::get(format!("{}{link}", app.base_url))
+        .await
+        .expect("get")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert_eq!(bytes.to_vec(), png());
+    let (status, _) = app
+        .get(&link.replace("signature=", "signature=00"))
+        .await
+        .expect("get");
+    assert_eq!(status, 404, "a forged link");
+
+    // Another company's client finds nothing.
+    let one = "query($id: UUID!) { kairo { asset(id: $id) { id downloadUrl } } }";
+    let body = app
+        .gql(&b, one, json!({ "id": asset_id }))
+        .await
+        .expect("gql");
+    assert_eq!(codes(&body), ["NOT_FOUND"], "{body}");
+
+    // The content must fit the type; what is refused stores nothing.
+    let mut video = image.clone();
+    video["type"] = json!("VIDEO");
+    let body = upload(&app, &a, video, "hero.png", png()).await;
+    assert_eq!(reason(&body), "TYPE_MISMATCH", "{body}");
+    let body = upload(&app, &a, image.clone(), "notes.png", b"just text".to_vec()).await;
+    assert_eq!(reason(&body), "TYPE_MISMATCH", "{body}");
+    let body = upload(
+        &app,
+        &a,
+        image.clone(),
+        "x.png",
+        b"\x7fELF\x02\x01\x01\0\0\0".to_vec(),
+    )
+    .await;
+    assert_eq!(codes(&body), ["BAD_USER_INPUT"], "{body}");
+    let mut foreign = image.clone();
+    foreign["companyId"] = company(&k, 1)["id"].clone();
+    let body = upload(&app, &a, foreign, "hero.png", png()).await;
+    assert_eq!(codes(&body), ["NOT_FOUND"], "{body}");
+
+    // Staff name the company; a binary glTF is a model.
+    let team = app.token(id(&k["team"]));
+    let mut glb = b"glTF\x02\0\0\0".to_vec();
+    glb.extend_from_slice(&[1; 32]);
+    let model = json!({ "file": null, "type": "MODEL" });
+    let body = upload(&app, &team, model.clone(), "car.glb", glb.clone()).await;
+    assert_eq!(reason(&body), "COMPANY_REQUIRED", "{body}");
+    let mut for_b = model;
+    for_b["companyId"] = company(&k, 1)["id"].clone();
+    let body = upload(&app, &team, for_b, "car.glb", glb).await;
+    assert_eq!(
+        body["data"]["kairo"]["uploadAsset"]["asset"]["mimeType"], "model/gltf-binary",
+        "{body}"
+    );
+    assert_eq!(count(&app, "SELECT id FROM kairo_assets").await, before + 2);
+
+    // Deleted: out of the lists, and its link stops working.
+    let delete = "mutation($id: UUID!) { kairo { deleteAsset(id: $id) { id } } }";
+    let body = app
+        .gql(&b, delete, json!({ "id": asset_id }))
+        .await
+        .expect("gql");
+    assert_eq!(codes(&body), ["NOT_FOUND"], "{body}");
+    let body = app
+        .gql(&a, delete, json!({ "id": asset_id }))
+        .await
+        .expect("gql");
+    assert_eq!(
+        body["data"]["kairo"]["deleteAsset"]["id"],
+        json!(asset_id),
+        "{body}"
+    );
+    let (status, _) = app.get(&link).await.expect("get");
+    assert_eq!(status, 404);
+}
+on_both_backends!(assets_are_stored_for_their_company_and_read_through_signed_links);

@@ -13,6 +13,7 @@ mod mutation;
 mod objects;
 mod policies;
 mod query;
+mod routes;
 mod rules;
 pub mod seed;
 mod services;
@@ -123,6 +124,11 @@ impl Domain for Kairo {
             Self::topic(platform),
             self.sweep_every,
         ))]
+    }
+
+    /// `/kairo/assets/{id}`: an asset's bytes behind a signed link.
+    fn routes(&self, platform: &Platform) -> axum::Router {
+        routes::routes(platform.db.clone(), self.files.clone())
     }
 
     fn topics(&self) -> &'static [&'static str] {

@@ -93,6 +93,7 @@ const ASSET: &[&str] = &[
     "createdAt",
     "company",
     "createdBy",
+    "downloadUrl",
 ];
 const LEAD: &[&str] = &[
     "id",

@@ -212,3 +212,11 @@ pub fn own_profile(account_id: Uuid) -> Select<profiles::Entity> {
 pub fn any_profile(account_id: Uuid) -> Select<profiles::Entity> {
     profiles::Entity::find().filter(profiles::Column::Id.eq(account_id))
 }
+
+/// An asset by id, for a download whose signed link was issued to a viewer allowed to see
+/// it (the signature is the check); deleted assets are gone.
+pub fn signed_asset(id: Uuid) -> Select<assets::Entity> {
+    assets::Entity::find()
+        .filter(assets::Column::Id.eq(id))
+        .filter(assets::Column::DeletedAt.is_null())
+}

@@ -1,6 +1,7 @@
 //! Root mutation fields of the KAIRO domain, under `kairo: KairoMutation!`. Each resolver
 //! reads its input, calls a service, and wraps the row it returns.
 
+mod asset;
 mod automation;
 mod company;
 mod lead;
@@ -9,6 +10,7 @@ mod project;
 use async_graphql::{MergedObject, Object};
 use studiogate_graph::{Policy, PolicyRegistry};
 
+pub use asset::KairoAssetMutation;
 pub use automation::KairoAutomationMutation;
 pub use company::KairoCompanyMutation;
 pub use lead::KairoLeadMutation;
@@ -35,6 +37,7 @@ pub struct KairoMutation(
     KairoProjectMutation,
     KairoCompanyMutation,
     KairoAutomationMutation,
+    KairoAssetMutation,
 );
 
 const PAYLOADS: &[(&str, &str)] = &[
@@ -46,6 +49,7 @@ const PAYLOADS: &[(&str, &str)] = &[
     ("KairoAutomationPayload", "automation"),
     ("KairoAutomationRunPayload", "run"),
     ("KairoDeletePayload", "id"),
+    ("KairoAssetPayload", "asset"),
 ];
 
 pub fn policies(p: &mut PolicyRegistry) {
@@ -82,6 +86,8 @@ pub fn policies(p: &mut PolicyRegistry) {
                 "startAutomationRun",
                 "heartbeatAutomationRun",
                 "finishAutomationRun",
+                "uploadAsset",
+                "deleteAsset",
             ],
             Policy::TenantScoped,
         );

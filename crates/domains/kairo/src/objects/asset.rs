@@ -54,6 +54,14 @@ impl KairoAsset {
         utc(self.0.created_at)
     }
 
+    /// A link to download the bytes, valid for 5 minutes (a relative URL on this server).
+    async fn download_url(&self, ctx: &Context<'_>) -> String {
+        let now = chrono::Utc::now().timestamp();
+        crate::context::kairo_ctx(ctx)
+            .files
+            .link(&crate::rules::asset::ASSETS, self.0.id, now)
+    }
+
     /// The owning company.
     async fn company(&self, ctx: &Context<'_>) -> GraphResult<Option<KairoCompany>> {
         let Some(id) = self.0.company_id else {

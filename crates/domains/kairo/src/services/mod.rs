@@ -1,6 +1,7 @@
 //! The domain's writes, one module per concept. Each runs in one transaction, writes through
 //! the viewer's scope, and publishes its events after commit.
 
+pub mod asset;
 pub mod automation;
 pub mod company;
 pub mod lead;
