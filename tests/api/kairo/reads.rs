@@ -201,3 +201,31 @@ async fn the_deepest_kairo_query_costs_the_same_statements_at_any_size(backend: 
     assert_eq!(counts, [9, 9]);
 }
 on_both_backends!(the_deepest_kairo_query_costs_the_same_statements_at_any_size);
+
+/// The demo (an empty SQLite database, demo on) loads KAIRO too, and the token the banner
+/// prints (the Studios demo admin's) is KAIRO's ADMIN: it reads companies and leads.
+#[tokio::test]
+async fn the_demo_token_reads_kairo() {
+    let app = studiogate_testkit::TestApp::spawn_with_env(
+        crate::support::BIN,
+        &Backend::Sqlite,
+        &[("STUDIOGATE_DEMO", "on")],
+    )
+    .await
+    .expect("app starts");
+    let admins = crate::support::rows(
+        &app,
+        "SELECT id FROM kairo_profiles WHERE role = 'ADMIN' AND name = 'Demo admin'",
+    )
+    .await;
+    assert_eq!(admins.len(), 1, "the demo admin has a KAIRO profile");
+    let demo = crate::support::uuid(&admins[0], "id");
+    let studios = crate::support::rows(&app, "SELECT id FROM user_companies").await;
+    assert!(!studios.is_empty(), "the Studios demo loaded first");
+    let token = app.token(demo);
+    let query = "{ kairo { viewer { role } companies { totalCount } leads { totalCount } } }";
+    let body = app.gql(&token, query, json!({})).await.expect("gql");
+    assert_eq!(body["data"]["kairo"]["viewer"]["role"], "ADMIN", "{body}");
+    assert_eq!(body["data"]["kairo"]["companies"]["totalCount"], 2);
+    assert_eq!(body["data"]["kairo"]["leads"]["totalCount"], 6);
+}
