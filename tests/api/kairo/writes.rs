@@ -626,3 +626,69 @@ async fn assets_are_stored_for_their_company_and_read_through_signed_links(backe
     assert_eq!(status, 404);
 }
 on_both_backends!(assets_are_stored_for_their_company_and_read_through_signed_links);
+
+async fn people_edit_their_profile_and_staff_edit_companies_and_delete_leads(backend: Backend) {
+    let (app, k) = seeded(&backend, 1).await;
+    let a = app.token(client(&k, 0, 0));
+    let team = app.token(id(&k["team"]));
+    let profile = "mutation($input: UpdateKairoProfileInput!) {
+        kairo { updateProfile(input: $input) { user { id name avatarUrl } } } }";
+    let input =
+        json!({ "input": { "name": "  Ada L.  ", "avatarUrl": "https://a.example/ada.png" } });
+    let body = app.gql(&a, profile, input).await.expect("gql");
+    assert_eq!(
+        body["data"]["kairo"]["updateProfile"]["user"]["name"], "Ada L.",
+        "{body}"
+    );
+    let body = app
+        .gql(&a, "{ kairo { viewer { name avatarUrl } } }", json!({}))
+        .await
+        .expect("gql");
+    assert_eq!(
+        body["data"]["kairo"]["viewer"]["avatarUrl"],
+        "https://a.example/ada.png"
+    );
+    let long = json!({ "input": { "name": "x".repeat(201) } });
+    let body = app.gql(&a, profile, long).await.expect("gql");
+    assert_eq!(reason(&body), "TOO_LONG", "{body}");
+
+    let update = "mutation($input: UpdateKairoCompanyInput!) {
+        kairo { updateCompany(input: $input) { company { id name website } } } }";
+    let company_id = company(&k, 0)["id"].clone();
+    let rename = json!({ "input": { "id": company_id, "name": "Client Renamed", "website": "" } });
+    let body = app.gql(&a, update, rename.clone()).await.expect("gql");
+    assert_eq!(codes(&body), ["FORBIDDEN"], "{body}");
+    let body = app.gql(&team, update, rename).await.expect("gql");
+    let renamed = &body["data"]["kairo"]["updateCompany"]["company"];
+    assert_eq!(renamed["name"], "Client Renamed", "{body}");
+    assert!(renamed["website"].is_null(), "empty text clears: {body}");
+    let blank = json!({ "input": { "id": company_id, "name": " " } });
+    let body = app.gql(&team, update, blank).await.expect("gql");
+    assert_eq!(reason(&body), "EMPTY", "{body}");
+
+    let lead = super::ids(&k["leads"])[0];
+    let delete = "mutation($id: UUID!) { kairo { deleteLead(id: $id) { id } } }";
+    let body = app
+        .gql(&a, delete, json!({ "id": lead }))
+        .await
+        .expect("gql");
+    assert_eq!(codes(&body), ["FORBIDDEN"], "{body}");
+    let body = app
+        .gql(&team, delete, json!({ "id": lead }))
+        .await
+        .expect("gql");
+    assert_eq!(
+        body["data"]["kairo"]["deleteLead"]["id"],
+        json!(lead),
+        "{body}"
+    );
+    let leads = "{ kairo { leads { totalCount } } }";
+    let body = app.gql(&team, leads, json!({})).await.expect("gql");
+    assert_eq!(body["data"]["kairo"]["leads"]["totalCount"], 5, "{body}");
+    let body = app
+        .gql(&team, delete, json!({ "id": lead }))
+        .await
+        .expect("gql");
+    assert_eq!(codes(&body), ["NOT_FOUND"], "{body}");
+}
+on_both_backends!(people_edit_their_profile_and_staff_edit_companies_and_delete_leads);

@@ -4,6 +4,7 @@ use studiogate_graph::error::GraphResult;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
+use super::project::KairoDeletePayload;
 use crate::context::kairo_ctx;
 use crate::enums::{KairoLeadSource, KairoLeadStatus};
 use crate::objects::{utc, KairoLead};
@@ -108,5 +109,13 @@ impl KairoLeadMutation {
         Ok(KairoLeadPayload {
             lead: KairoLead(lead),
         })
+    }
+
+    /// Deletes a lead (softly: it leaves every list; ADMIN and TEAM).
+    async fn delete_lead(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<KairoDeletePayload> {
+        let id = lead::delete(kairo_ctx(ctx), id)
+            .await
+            .map_err(GraphError::from)?;
+        Ok(KairoDeletePayload { id })
     }
 }

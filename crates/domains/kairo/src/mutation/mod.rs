@@ -71,7 +71,9 @@ pub fn policies(p: &mut PolicyRegistry) {
                 "deleteProject",
                 "createService",
                 "createCompany",
+                "updateCompany",
                 "assignUser",
+                "deleteLead",
             ],
             Policy::RoleChecked,
         )
@@ -88,6 +90,7 @@ pub fn policies(p: &mut PolicyRegistry) {
                 "finishAutomationRun",
                 "uploadAsset",
                 "deleteAsset",
+                "updateProfile",
             ],
             Policy::TenantScoped,
         );

@@ -105,3 +105,98 @@ pub async fn assign(
     }
     Ok(profile)
 }
+
+/// What a company update changes; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct CompanyChanges {
+    pub name: Option<String>,
+    pub website: Option<String>,
+    pub industry: Option<String>,
+    pub logo_url: Option<String>,
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// Changes a company (ADMIN and TEAM).
+pub async fn update(
+    k: &KairoCtx,
+    id: Uuid,
+    changes: CompanyChanges,
+) -> Result<companies::Model, KairoError> {
+    let scope = k.staff_scope().await?;
+    let mut update = scope
+        .update_companies()
+        .col_expr(companies::Column::UpdatedAt, Expr::value(now()))
+        .filter(companies::Column::Id.eq(id));
+    if let Some(name) = changes.name {
+        let name = text::required("name", &name, 200)?;
+        update = update.col_expr(companies::Column::Name, Expr::value(name));
+    }
+    let optional = [
+        (companies::Column::Website, "website", changes.website, 500),
+        (
+            companies::Column::Industry,
+            "industry",
+            changes.industry,
+            100,
+        ),
+        (
+            companies::Column::LogoUrl,
+            "logoUrl",
+            changes.logo_url,
+            2000,
+        ),
+    ];
+    for (column, field, value, max) in optional {
+        if let Some(value) = value {
+            let value = text::optional(field, Some(&value), max)?;
+            update = update.col_expr(column, Expr::value(value));
+        }
+    }
+    if let Some(metadata) = changes.metadata {
+        if !metadata.is_object() {
+            return Err(KairoError::invalid(
+                "metadata",
+                "INVALID_METADATA",
+                "Metadata is an object",
+            ));
+        }
+        update = update.col_expr(companies::Column::Metadata, Expr::value(metadata));
+    }
+    let txn = k.db.begin().await?;
+    let mut rows = studiogate_platform::jobs::returning(&txn, update).await?;
+    let company = rows
+        .pop()
+        .ok_or_else(|| GraphError::not_found("KairoCompany"))?;
+    txn.commit().await?;
+    Ok(company)
+}
+
+/// Changes the viewer's own name and avatar (anyone with a profile).
+pub async fn update_own_profile(
+    k: &KairoCtx,
+    name: Option<String>,
+    avatar_url: Option<String>,
+) -> Result<profiles::Model, KairoError> {
+    let account = k.account_id()?;
+    let scope = k.signed_in_scope().await?;
+    let mut update = scope
+        .update_profiles()
+        .col_expr(profiles::Column::UpdatedAt, Expr::value(now()))
+        .filter(profiles::Column::Id.eq(account));
+    if let Some(name) = name {
+        let name = text::optional("name", Some(&name), 200)?;
+        update = update.col_expr(profiles::Column::Name, Expr::value(name));
+    }
+    if let Some(avatar) = avatar_url {
+        let avatar = text::optional("avatarUrl", Some(&avatar), 2000)?;
+        update = update.col_expr(profiles::Column::AvatarUrl, Expr::value(avatar));
+    }
+    let txn = k.db.begin().await?;
+    let mut rows = studiogate_platform::jobs::returning(&txn, update).await?;
+    let profile = rows
+        .pop()
+        .ok_or_else(|| GraphError::not_found("KairoUser"))?;
+    txn.commit().await?;
+    k.forget_profile().await;
+    Ok(profile)
+}

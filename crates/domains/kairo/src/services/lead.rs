@@ -147,3 +147,18 @@ pub async fn set_status(
     txn.commit().await?;
     Ok(updated)
 }
+
+/// Soft delete (a person's data removed on request): the lead leaves every select.
+pub async fn delete(k: &KairoCtx, id: Uuid) -> Result<Uuid, KairoError> {
+    let scope = k.staff_scope().await?;
+    let done = scope
+        .update_leads()
+        .col_expr(leads::Column::DeletedAt, Expr::value(now()))
+        .filter(leads::Column::Id.eq(id))
+        .exec(&k.db)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(GraphError::not_found("KairoLead").into());
+    }
+    Ok(id)
+}
