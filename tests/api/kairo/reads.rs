@@ -229,3 +229,51 @@ async fn the_demo_token_reads_kairo() {
     assert_eq!(body["data"]["kairo"]["companies"]["totalCount"], 2);
     assert_eq!(body["data"]["kairo"]["leads"]["totalCount"], 6);
 }
+
+/// An operator's `admin grant --domain kairo` makes an ADMIN, even of an account without a
+/// KAIRO profile (how the first ADMIN is made); a Studios platform admin is nobody in KAIRO.
+async fn a_platform_grant_for_kairo_makes_an_admin(backend: Backend) {
+    let (app, k) = seeded(&backend, 1).await;
+    let outsiders = crate::support::rows(
+        &app,
+        "SELECT id FROM accounts WHERE email LIKE '%@company%'",
+    )
+    .await;
+    let (granted, studios_admin) = (
+        crate::support::uuid(&outsiders[0], "id"),
+        crate::support::uuid(&outsiders[1], "id"),
+    );
+    app.grant_platform_admin(granted, "kairo")
+        .await
+        .expect("grant");
+    app.grant_platform_admin(studios_admin, "studios")
+        .await
+        .expect("grant");
+    let leads = "{ kairo { leads { totalCount } } }";
+    let body = app
+        .gql(&app.token(studios_admin), leads, json!({}))
+        .await
+        .expect("gql");
+    assert_eq!(codes(&body), ["FORBIDDEN"], "{body}");
+    let admin = app.token(granted);
+    let body = app.gql(&admin, leads, json!({})).await.expect("gql");
+    assert_eq!(body["data"]["kairo"]["leads"]["totalCount"], 6, "{body}");
+    // It can appoint people.
+    let assign = "mutation($input: AssignKairoUserInput!) {
+        kairo { assignUser(input: $input) { user { role } } } }";
+    let input = json!({ "input": { "userId": k["unassigned"], "role": "TEAM" } });
+    let body = app.gql(&admin, assign, input).await.expect("gql");
+    assert_eq!(
+        body["data"]["kairo"]["assignUser"]["user"]["role"], "TEAM",
+        "{body}"
+    );
+    let body = app
+        .gql(&app.token(id(&k["unassigned"])), leads, json!({}))
+        .await
+        .expect("gql");
+    assert_eq!(
+        body["data"]["kairo"]["leads"]["totalCount"], 6,
+        "the new TEAM member: {body}"
+    );
+}
+on_both_backends!(a_platform_grant_for_kairo_makes_an_admin);
