@@ -20,6 +20,14 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::accounts::Entity",
+        from = "Column::Id",
+        to = "super::accounts::Column::Id",
+        on_update = "NoAction",
+        on_delete = "Cascade"
+    )]
+    Accounts,
     #[sea_orm(has_many = "super::kairo_assets::Entity")]
     KairoAssets,
     #[sea_orm(has_many = "super::kairo_automations::Entity")]
@@ -32,6 +40,12 @@ pub enum Relation {
         on_delete = "SetNull"
     )]
     KairoCompanies,
+}
+
+impl Related<super::accounts::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Accounts.def()
+    }
 }
 
 impl Related<super::kairo_assets::Entity> for Entity {

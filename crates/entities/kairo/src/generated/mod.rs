@@ -2,6 +2,7 @@
 
 pub mod prelude;
 
+pub mod accounts;
 pub mod kairo_assets;
 pub mod kairo_automation_runs;
 pub mod kairo_automations;
