@@ -23,6 +23,11 @@ pub fn all(config: &Config) -> anyhow::Result<Domains> {
             Duration::from_secs(config.runner_lease_secs),
             Duration::from_secs(config.lease_sweep_secs),
         )),
+        Arc::new(studiogate_kairo::Kairo::new(
+            files.clone(),
+            Duration::from_secs(config.runner_lease_secs),
+            Duration::from_secs(config.lease_sweep_secs),
+        )),
     ];
     Ok(domains.into())
 }

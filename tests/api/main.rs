@@ -11,6 +11,7 @@ mod idempotency;
 mod identity;
 mod isolation;
 mod jwks;
+mod kairo;
 mod kanban;
 mod limits;
 mod nested;

@@ -174,6 +174,36 @@ pub fn sniff_file<R: Read + Seek>(
     })
 }
 
+/// Media recognised by [`sniff_media`] beyond [`sniff`]'s types: videos by their magic bytes,
+/// and binary glTF 3D models (`glTF` magic).
+pub const MEDIA: [&str; 4] = [
+    "video/mp4",
+    "video/webm",
+    "video/quicktime",
+    "model/gltf-binary",
+];
+
+/// [`sniff_file`] that also recognises the [`MEDIA`] types, for buckets of 3D models and
+/// videos. Blocking; the reader is left at its start.
+pub fn sniff_media<R: Read + Seek>(
+    file: &mut R,
+    declared: Option<&str>,
+) -> Result<&'static str, GraphError> {
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    let mut head = Vec::new();
+    file.by_ref().take(64).read_to_end(&mut head).map_err(io)?;
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    if head.starts_with(b"glTF") {
+        return Ok("model/gltf-binary");
+    }
+    if let Some(mime) = infer::get(&head).map(|k| k.mime_type()) {
+        if let Some(found) = MEDIA.iter().find(|m| **m == mime) {
+            return Ok(*found);
+        }
+    }
+    sniff_file(file, declared)
+}
+
 /// Whether all of `file` is UTF-8 without control characters other than tabs, line breaks and
 /// form feeds, read a chunk at a time (a character split between chunks is carried over).
 fn is_text(file: &mut impl Read) -> std::io::Result<bool> {
@@ -399,6 +429,28 @@ impl FileStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn media_are_recognised_besides_the_other_types() {
+        let mut glb = std::io::Cursor::new(b"glTF\x02\x00\x00\x00rest".to_vec());
+        assert_eq!(
+            sniff_media(&mut glb, None).expect("glb"),
+            "model/gltf-binary"
+        );
+        let mp4 = [
+            0, 0, 0, 0x18, b'f', b't', b'y', b'p', b'm', b'p', b'4', b'2', 0, 0, 0, 0,
+        ];
+        let mut mp4 = std::io::Cursor::new(mp4.to_vec());
+        assert_eq!(sniff_media(&mut mp4, None).expect("mp4"), "video/mp4");
+        let mut json = std::io::Cursor::new(b"{\"asset\": {}}".to_vec());
+        assert_eq!(
+            sniff_media(&mut json, None).expect("json"),
+            "application/json"
+        );
+        // What sniff refuses, sniff_media refuses too.
+        let mut elf = std::io::Cursor::new(b"\x7fELF\x02\x01\x01\x00\x00".to_vec());
+        assert!(sniff_media(&mut elf, None).is_err());
+    }
 
     const DOCS: Bucket = Bucket {
         name: "docs",

@@ -6,7 +6,7 @@
 
 use anyhow::{bail, ensure, Context};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -194,8 +194,31 @@ fn wrap(path: &[String], inner: &str) -> String {
         .fold(inner.to_owned(), |inner, ns| format!("{ns} {{ {inner} }}"))
 }
 
-/// Walks the schema of `app` with `fixture`'s tenants and fails on the first leak.
+/// The part of the schema a walk covers, and what in it everyone may read.
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    /// The namespace field walked (`kairo` for `kairo: KairoQuery!`); `None` walks the root
+    /// fields outside every namespace. Each domain walks its own part with its own fixture.
+    pub namespace: Option<String>,
+    /// Rows every caller may read, anonymous ones included (published projects): never a leak.
+    pub public: HashSet<Uuid>,
+    /// Root lists (dotted paths, `kairo.projects`) that answer anonymous callers with their
+    /// public rows instead of refusing them.
+    pub public_lists: Vec<String>,
+}
+
+/// Walks the schema of `app` with `fixture`'s tenants and fails on the first leak: the root
+/// fields outside namespaces (a namespaced domain walks its part with [`walk_with`]).
 pub async fn walk(app: &TestApp, fixture: &Fixture) -> anyhow::Result<Report> {
+    walk_with(app, fixture, &Coverage::default()).await
+}
+
+/// [`walk`] over the part of the schema `coverage` names.
+pub async fn walk_with(
+    app: &TestApp,
+    fixture: &Fixture,
+    coverage: &Coverage,
+) -> anyhow::Result<Report> {
     let token = fixture
         .tokens
         .get(&Role::Member)
@@ -224,8 +247,11 @@ pub async fn walk(app: &TestApp, fixture: &Fixture) -> anyhow::Result<Report> {
             let (target, _) = named(&field["type"]);
             let no_args = field["args"].as_array().is_none_or(|a| a.is_empty());
             if no_args && target.ends_with("Query") && target != ty {
-                queue.push((path, target.to_owned()));
-            } else {
+                // A namespace: walked only when it is the one covered.
+                if prefix.is_empty() && coverage.namespace.as_ref() == path.last() {
+                    queue.push((path, target.to_owned()));
+                }
+            } else if !prefix.is_empty() || coverage.namespace.is_none() {
                 found.push(Found { path, field });
             }
         }
@@ -249,7 +275,7 @@ pub async fn walk(app: &TestApp, fixture: &Fixture) -> anyhow::Result<Report> {
                 .with_context(|| format!("root lookup `{dotted}` has no isolation fixture"))?;
             lookup(
                 app,
-                fixture,
+                (fixture, coverage),
                 &schema,
                 path,
                 arg,
@@ -268,7 +294,7 @@ pub async fn walk(app: &TestApp, fixture: &Fixture) -> anyhow::Result<Report> {
                 "{{ {} }}",
                 wrap(path, &format!("{last}(first: 100) {{ nodes {{ id }} }}"))
             );
-            list(app, fixture, &query, &dotted, &mut report).await?;
+            list(app, (fixture, coverage), &query, &dotted, &mut report).await?;
             report.connections += 1;
         }
     }
@@ -280,7 +306,7 @@ pub async fn walk(app: &TestApp, fixture: &Fixture) -> anyhow::Result<Report> {
 #[allow(clippy::too_many_arguments)]
 async fn lookup(
     app: &TestApp,
-    fixture: &Fixture,
+    (fixture, coverage): (&Fixture, &Coverage),
     schema: &Schema,
     path: &[String],
     arg: &str,
@@ -336,7 +362,7 @@ async fn lookup(
                         "{role:?} {transport:?} {dotted}: {tenant:?}'s own row missing: {got}"
                     );
                     leaks(
-                        fixture,
+                        (fixture, coverage),
                         role,
                         &object,
                         &format!("{role:?} {transport:?} {dotted}"),
@@ -356,7 +382,7 @@ async fn lookup(
 /// A root list asked by every role: no row of a tenant the role may not see.
 async fn list(
     app: &TestApp,
-    fixture: &Fixture,
+    (fixture, coverage): (&Fixture, &Coverage),
     query: &str,
     dotted: &str,
     report: &mut Report,
@@ -366,14 +392,14 @@ async fn list(
         for transport in [Transport::Http, Transport::WebSocket] {
             let body = app.ask(transport, token, query, json!({})).await?;
             report.probes += 1;
-            if role == Role::Anonymous {
+            if role == Role::Anonymous && !coverage.public_lists.iter().any(|l| l == dotted) {
                 ensure!(
                     body["data"].is_null() || !body["errors"].is_null(),
                     "anonymous {transport:?} {dotted}: answered {body}"
                 );
             }
             leaks(
-                fixture,
+                (fixture, coverage),
                 role,
                 &body["data"],
                 &format!("{role:?} {transport:?} {dotted}"),
@@ -384,12 +410,18 @@ async fn list(
 }
 
 /// Fails when `value` holds the id of a row of a tenant `role` may not see.
-fn leaks(fixture: &Fixture, role: Role, value: &Value, context: &str) -> anyhow::Result<()> {
+fn leaks(
+    (fixture, coverage): (&Fixture, &Coverage),
+    role: Role,
+    value: &Value,
+    context: &str,
+) -> anyhow::Result<()> {
     match value {
         Value::Object(map) => {
             for (key, v) in map {
                 if key == "id" {
                     let id = v.as_str().and_then(|s| Uuid::parse_str(s).ok());
+                    let id = id.filter(|id| !coverage.public.contains(id));
                     if let Some(tenant) = id.and_then(|id| fixture.tenant_of.get(&id)) {
                         ensure!(
                             fixture.sees(role, *tenant),
@@ -397,13 +429,13 @@ fn leaks(fixture: &Fixture, role: Role, value: &Value, context: &str) -> anyhow:
                         );
                     }
                 }
-                leaks(fixture, role, v, context)?;
+                leaks((fixture, coverage), role, v, context)?;
             }
             Ok(())
         }
         Value::Array(items) => items
             .iter()
-            .try_for_each(|v| leaks(fixture, role, v, context)),
+            .try_for_each(|v| leaks((fixture, coverage), role, v, context)),
         _ => Ok(()),
     }
 }

@@ -1,0 +1,8 @@
+//! KAIRO's business rules as plain functions: validation and state machines, callable (and
+//! tested) without GraphQL or a database.
+
+pub mod asset;
+pub mod automation;
+pub mod lead;
+pub mod project;
+pub mod text;
