@@ -13,6 +13,7 @@ mod isolation;
 mod jwks;
 mod kanban;
 mod limits;
+mod masstock;
 mod nested;
 mod observability;
 mod pagination;
