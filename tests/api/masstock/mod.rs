@@ -19,13 +19,18 @@ pub const UNLIMITED: &[(&str, &str)] = &[
     ("STUDIOGATE_TENANT_RATE_LIMIT_BURST", "1000000"),
 ];
 
-/// An app seeded at `scale`, with the MasStock part of the seed's summary.
+/// An app seeded at `scale`, with the MasStock part of the seed's summary; the seed's admin
+/// account is made the MasStock platform admin.
 pub async fn seeded(backend: &Backend, scale: u32) -> (TestApp, Value) {
     let app = TestApp::spawn_with_env(crate::support::BIN, backend, UNLIMITED)
         .await
         .expect("app starts");
     let summary = app.seed(scale).await.expect("seed loads");
-    (app, summary["masstock"].clone())
+    let seed = summary["masstock"].clone();
+    app.grant_platform_admin(admin(&seed), "masstock")
+        .await
+        .expect("granted");
+    (app, seed)
 }
 
 pub fn id(value: &Value) -> Uuid {

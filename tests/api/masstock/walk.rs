@@ -30,6 +30,7 @@ impl IsolationFixture for Masstock {
     async fn load(&self, app: &TestApp) -> anyhow::Result<Fixture> {
         let seed = app.seed(2).await?["masstock"].clone();
         let (a, b) = (client(&seed, 0), client(&seed, 1));
+        app.grant_platform_admin(admin(&seed), "masstock").await?;
         // MasStock has no pending or rejected memberships; the owner of a suspended client
         // stands in for a revoked member: they see nothing.
         let tokens = HashMap::from([

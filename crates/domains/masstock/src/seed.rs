@@ -1,7 +1,8 @@
 //! `studiogate seed --scale N` and the demo: N active clients (at least two), each with an
 //! owner and two collaborators, workflows assigned from the spec's two seed templates,
 //! executions of every status with their batch results, requests and tickets; one suspended
-//! client with a member (who therefore sees nothing), and a MasStock platform admin.
+//! client with a member (who therefore sees nothing), and an account meant to be made the
+//! MasStock platform admin (the seed grants no platform role itself).
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use sea_orm::{
@@ -10,7 +11,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 use serde_json::json;
-use studiogate_entities_identity::{accounts, platform_roles};
+use studiogate_entities_identity::accounts;
 use studiogate_entities_masstock::{
     masstock_client_members as members, masstock_clients as clients, masstock_profiles as profiles,
     masstock_support_tickets as tickets, masstock_workflow_batch_results as batch_results,
@@ -55,7 +56,8 @@ pub struct Summary {
     pub clients: Vec<ClientSummary>,
     /// A suspended client and its owner, who sees nothing.
     pub suspended: ClientSummary,
-    /// A MasStock platform admin.
+    /// An account with no client, for an operator to make a MasStock platform admin
+    /// (`studiogate admin grant --domain masstock`): the seed grants no platform role.
     pub admin: Uuid,
     pub templates: Vec<Uuid>,
 }
@@ -63,7 +65,6 @@ pub struct Summary {
 #[derive(Default)]
 struct Rows {
     accounts: Vec<accounts::Model>,
-    roles: Vec<platform_roles::Model>,
     profiles: Vec<profiles::Model>,
     clients: Vec<clients::Model>,
     members: Vec<members::Model>,
@@ -312,12 +313,6 @@ fn generate(scale: usize) -> (Rows, Summary) {
     let mut suspended = rows.client("suspended", "suspended", 50);
     rows.work(&mut suspended, &templates, 50);
     let admin = rows.person("platform-admin", "MasStock Admin", 1);
-    rows.roles.push(platform_roles::Model {
-        account_id: admin,
-        domain: crate::DOMAIN.into(),
-        role: "admin".into(),
-        granted_at: at(1),
-    });
     let summary = Summary {
         clients,
         suspended,
@@ -353,7 +348,6 @@ pub async fn load(db: &DatabaseConnection, scale: usize) -> Result<Summary, Seed
     let (rows, summary) = generate(scale);
     let txn = db.begin().await?;
     insert::<accounts::Entity>(&txn, rows.accounts).await?;
-    insert::<platform_roles::Entity>(&txn, rows.roles).await?;
     insert::<profiles::Entity>(&txn, rows.profiles).await?;
     insert::<clients::Entity>(&txn, rows.clients).await?;
     insert::<members::Entity>(&txn, rows.members).await?;
