@@ -24,16 +24,24 @@ const REPORT: &str = "mutation($input: MasstockReportBatchResultInput!) { \
     masstockReportBatchResult(input: $input) { batchResult { batchIndex status resultUrl \
     errorMessage } workflowExecution { id status outputData durationSeconds hasApiKey } } }";
 
-/// A report with an image, as a GraphQL multipart request.
-async fn report_with_image(app: &TestApp, token: &str, input: Value, bytes: &[u8]) -> Value {
-    let operations = json!({ "query": REPORT, "variables": { "input": input } });
+/// An operation with one file at `at` (such as `variables.input.image`), as a GraphQL
+/// multipart request.
+async fn multipart(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    variables: Value,
+    at: &str,
+    bytes: &[u8],
+) -> Value {
+    let operations = json!({ "query": query, "variables": variables });
     let part = reqwest::multipart::Part::bytes(bytes.to_vec())
-        .file_name("0.png")
+        .file_name("image.png")
         .mime_str("image/png")
         .expect("mime");
     let form = reqwest::multipart::Form::new()
         .text("operations", operations.to_string())
-        .text("map", r#"{"0": ["variables.input.image"]}"#)
+        .text("map", json!({ "0": [at] }).to_string())
         .part("0", part);
     reqwest::Client::new()
         .post(format!("{}/graphql", app.base_url))
@@ -48,6 +56,35 @@ async fn report_with_image(app: &TestApp, token: &str, input: Value, bytes: &[u8
         .expect("json")
 }
 
+/// A report with an image.
+async fn report_with_image(app: &TestApp, token: &str, input: Value, bytes: &[u8]) -> Value {
+    let variables = json!({ "input": input });
+    multipart(
+        app,
+        token,
+        REPORT,
+        variables,
+        "variables.input.image",
+        bytes,
+    )
+    .await
+}
+
+/// The bytes behind a signed link, with the status and content type.
+async fn fetch(app: &TestApp, link: &str) -> (u16, String, Vec<u8>) {
+    let resp = reqwest::get(format!("{}{link}", app.base_url))
+        .await
+        .expect("download");
+    let status = resp.status().as_u16();
+    let mime = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, mime, resp.bytes().await.expect("bytes").to_vec())
+}
+
 /// The stored row of an execution.
 async fn execution_row(app: &TestApp, execution: Uuid) -> sea_orm::QueryResult {
     let sql = "SELECT id, api_key_ciphertext, input_data FROM masstock_workflow_executions";
@@ -60,11 +97,17 @@ async fn execution_row(app: &TestApp, execution: Uuid) -> sea_orm::QueryResult {
 
 /// A workflow of client 0 that needs an API key and takes at most 2 prompts.
 async fn keyed_workflow(app: &TestApp, seed: &Value) -> Uuid {
+    let config = json!({ "requires_api_key": true, "max_prompts": 2 });
+    workflow_of(app, seed, config).await
+}
+
+/// A workflow of client 0 with `config`.
+async fn workflow_of(app: &TestApp, seed: &Value, config: Value) -> Uuid {
     let root = app.token(admin(seed));
     let template = "mutation($input: MasstockWorkflowTemplateInput!) { masstock { \
         createWorkflowTemplate(input: $input) { workflowTemplate { id } } } }";
-    let input = json!({ "input": { "name": "Keyed", "workflowType": "nano_banana",
-        "config": { "requires_api_key": true, "max_prompts": 2 } } });
+    let input =
+        json!({ "input": { "name": "Keyed", "workflowType": "nano_banana", "config": config } });
     let data = ok(app, &root, template, input).await;
     let template_id = &data["masstock"]["createWorkflowTemplate"]["workflowTemplate"]["id"];
     let assign = "mutation($input: MasstockAssignWorkflowInput!) { masstock { \
@@ -332,7 +375,82 @@ async fn a_runner_that_gives_up_fails_the_execution_and_its_open_results(backend
     );
 }
 
+async fn reference_images_arrive_as_uploads_and_reach_the_runner(backend: Backend) {
+    let (app, seed) = seeded(&backend, 2).await;
+    let member = app.token(collaborator(&seed, 0));
+    let with_images = workflow_of(&app, &seed, json!({ "supports_reference_images": true })).await;
+    let without = keyed_workflow(&app, &seed).await;
+    let executions = "SELECT COUNT(*) AS n FROM masstock_workflow_executions";
+    let before = count(&app, executions).await;
+    let vars = |w: Uuid| json!({ "input": { "workflowId": w, "prompts": ["a"], "apiKey": SECRET, "referenceImages": [null] } });
+    let at = "variables.input.referenceImages.0";
+    let body = multipart(&app, &member, START, vars(without), at, PNG).await;
+    assert_eq!(
+        refusal(&body),
+        (
+            "BAD_USER_INPUT".into(),
+            "REFERENCE_IMAGES_NOT_SUPPORTED".into()
+        ),
+        "{backend:?}: {body}"
+    );
+    let body = multipart(
+        &app,
+        &member,
+        START,
+        vars(with_images),
+        at,
+        b"not an image at all",
+    )
+    .await;
+    assert_eq!(
+        refusal(&body),
+        ("BAD_USER_INPUT".into(), "INVALID_IMAGE".into()),
+        "{backend:?}: {body}"
+    );
+    assert_eq!(count(&app, executions).await, before, "nothing written");
+    let start = START.replace("hasApiKey", "hasApiKey referenceImageUrls");
+    let body = multipart(&app, &member, &start, vars(with_images), at, PNG).await;
+    assert!(body["errors"].is_null(), "{backend:?}: {body}");
+    let started = &body["data"]["masstock"]["startExecution"]["workflowExecution"];
+    let images = started["inputData"]["reference_images"]
+        .as_array()
+        .expect("listed")
+        .clone();
+    assert_eq!(images.len(), 1);
+    assert_eq!(
+        (images[0]["type"].as_str(), images[0]["size"].as_u64()),
+        (Some("image/png"), Some(PNG.len() as u64))
+    );
+    let link = started["referenceImageUrls"][0]
+        .as_str()
+        .expect("a link")
+        .to_owned();
+    assert_eq!(
+        fetch(&app, &link).await,
+        (200, "image/png".to_owned(), PNG.to_vec())
+    );
+    let (status, _, _) = fetch(&app, &link.replace("expires=", "expires=1")).await;
+    assert_eq!(status, 404, "a link whose expiry was changed");
+    // The runner that claims it gets the same images.
+    let runner = app.token_with_role(owner(&seed, 0), "service");
+    let claim = "mutation { masstockClaimExecutions(limit: 50) { executions { workflowExecution { id referenceImageUrls } } } }";
+    let data = ok(&app, &runner, claim, json!({})).await;
+    let claimed = data["masstockClaimExecutions"]["executions"]
+        .as_array()
+        .expect("list")
+        .clone();
+    let mine = claimed
+        .iter()
+        .find(|c| c["workflowExecution"]["id"] == started["id"])
+        .expect("claimed");
+    let link = mine["workflowExecution"]["referenceImageUrls"][0]
+        .as_str()
+        .expect("link");
+    assert_eq!(fetch(&app, link).await.2, PNG.to_vec());
+}
+
 on_both_backends!(
+    reference_images_arrive_as_uploads_and_reach_the_runner,
     an_execution_runs_through_a_runner_and_its_api_key_never_comes_back,
     a_runner_that_gives_up_fails_the_execution_and_its_open_results,
 );

@@ -29,7 +29,7 @@ type ById<E> = DataLoader<ByIdLoader<E>>;
 const EXECUTION_JSON: &[JsonColumn<executions::Entity>] = &[
     JsonColumn {
         column: executions::Column::InputData,
-        fields: &["inputData"],
+        fields: &["inputData", "referenceImageUrls"],
     },
     JsonColumn {
         column: executions::Column::OutputData,

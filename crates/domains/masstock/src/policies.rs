@@ -152,6 +152,7 @@ fn objects(p: &mut PolicyRegistry) {
             "id",
             "status",
             "inputData",
+            "referenceImageUrls",
             "hasApiKey",
             "outputData",
             "startedAt",

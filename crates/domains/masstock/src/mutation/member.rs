@@ -1,6 +1,6 @@
 //! What members of a client do: run workflows, request workflows (owners), open tickets.
 
-use async_graphql::{Context, InputObject, Object};
+use async_graphql::{Context, InputObject, Object, Upload};
 use studiogate_graph::error::GraphResult;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
@@ -12,6 +12,7 @@ use crate::context::masstock_ctx;
 use crate::enums::TicketPriority;
 use crate::objects::{MasstockSupportTicket, MasstockWorkflowExecution, MasstockWorkflowRequest};
 use crate::services::{execution, request, ticket};
+use crate::storage::Image;
 
 #[derive(Default)]
 pub struct MasstockMemberMutation;
@@ -28,6 +29,9 @@ pub struct StartExecutionInput {
     /// only to the runner that claims the execution, never returned.
     #[graphql(secret)]
     pub api_key: Option<String>,
+    /// Reference images, as uploads (GraphQL multipart request): PNG, JPEG or WebP, at most
+    /// 10 MB each and 10 in all, for workflows whose config says `supports_reference_images`.
+    pub reference_images: Option<Vec<Upload>>,
 }
 
 /// A request about one of the client's workflows.
@@ -60,10 +64,19 @@ impl MasstockMemberMutation {
         ctx: &Context<'_>,
         input: StartExecutionInput,
     ) -> GraphResult<MasstockExecutionPayload> {
+        let mut reference_images = Vec::new();
+        for upload in input.reference_images.unwrap_or_default() {
+            let value = upload.value(ctx)?;
+            reference_images.push(Image {
+                file: value.content,
+                content_type: value.content_type,
+            });
+        }
         let start = execution::Start {
             workflow_id: input.workflow_id,
             prompts: input.prompts,
             api_key: input.api_key,
+            reference_images,
         };
         let row = execution::start(masstock_ctx(ctx), start)
             .await

@@ -28,10 +28,22 @@ impl MasstockWorkflowExecution {
         Ok(RunStatus::from_db(&self.0.status)?)
     }
 
-    /// What it was started with: `prompts` and `reference_images` (uploaded files). The API
-    /// key is never part of it (see `hasApiKey`).
+    /// What it was started with: `prompts`, and `reference_images` (`id`, `type`, `size` of
+    /// each upload; see `referenceImageUrls`). The API key is never part of it (see
+    /// `hasApiKey`).
     async fn input_data(&self) -> Json<serde_json::Value> {
         Json(self.0.input_data.clone())
+    }
+
+    /// Links to the reference images it was started with: signed, and valid for an hour for
+    /// whoever holds them.
+    async fn reference_image_urls(&self, ctx: &Context<'_>) -> Vec<String> {
+        let files = &masstock_ctx(ctx).files;
+        let now = Utc::now().timestamp();
+        crate::storage::reference_ids(&self.0.input_data)
+            .into_iter()
+            .map(|id| files.link(&crate::storage::INPUTS, id, now))
+            .collect()
     }
 
     /// Whether an API key was given; the key itself is encrypted at rest, handed to the

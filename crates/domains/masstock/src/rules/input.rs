@@ -64,6 +64,7 @@ pub fn email(field: &'static str, value: &str) -> Result<String, MasstockError> 
 pub struct RunConfig {
     pub max_prompts: usize,
     pub requires_api_key: bool,
+    pub supports_reference_images: bool,
 }
 
 impl RunConfig {
@@ -75,6 +76,9 @@ impl RunConfig {
         Self {
             max_prompts,
             requires_api_key: config["requires_api_key"].as_bool().unwrap_or(false),
+            supports_reference_images: config["supports_reference_images"]
+                .as_bool()
+                .unwrap_or(false),
         }
     }
 }

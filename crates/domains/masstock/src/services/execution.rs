@@ -1,6 +1,7 @@
 //! Starting executions: a member of the workflow's client runs it with one prompt per batch
 //! result. The API key is sealed at once (bound to the execution's id) and kept out of
-//! `input_data`, so no read of the input, event or error can return it.
+//! `input_data`, so no read of the input, event or error can return it. Reference images
+//! arrive as uploads and go to the `workflow-inputs` bucket; `input_data` names them by id.
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
 use studiogate_entities_masstock::{
@@ -16,11 +17,65 @@ use crate::enums::{RunStatus, WorkflowStatus};
 use crate::error::MasstockError;
 use crate::events::{publish, MasstockEvent};
 use crate::rules::input::{self, RunConfig};
+use crate::storage::{read_image, Image, INPUTS, MAX_REFERENCE_IMAGES};
 
 pub struct Start {
     pub workflow_id: Uuid,
     pub prompts: Vec<String>,
     pub api_key: Option<String>,
+    pub reference_images: Vec<Image>,
+}
+
+/// Checks and stores the reference images in the `workflow-inputs` bucket; on failure none
+/// stays stored. Returns their `input_data` entries and paths.
+async fn store_references(
+    ctx: &MasstockCtx,
+    images: Vec<Image>,
+    config: &RunConfig,
+) -> Result<(Vec<serde_json::Value>, Vec<String>), MasstockError> {
+    if !images.is_empty() && !config.supports_reference_images {
+        return Err(MasstockError::invalid(
+            "referenceImages",
+            "REFERENCE_IMAGES_NOT_SUPPORTED",
+            "This workflow takes no reference images",
+        ));
+    }
+    if images.len() > MAX_REFERENCE_IMAGES {
+        return Err(MasstockError::invalid(
+            "referenceImages",
+            "TOO_MANY_REFERENCE_IMAGES",
+            format!("At most {MAX_REFERENCE_IMAGES} reference images"),
+        ));
+    }
+    let mut checked = Vec::with_capacity(images.len());
+    for image in images {
+        let (bytes, mime) = read_image(&INPUTS, image)
+            .await
+            .map_err(|e| e.with_field("referenceImages").with_reason("INVALID_IMAGE"))?;
+        checked.push((bytes, mime));
+    }
+    let (mut entries, mut paths) = (Vec::new(), Vec::new());
+    for (bytes, mime) in checked {
+        let id = Uuid::new_v4();
+        let path = INPUTS.path(&[&id]);
+        let size = bytes.len();
+        if let Err(err) = ctx.files.put(&path, bytes).await {
+            forget(ctx, &paths).await;
+            return Err(err.into());
+        }
+        entries.push(serde_json::json!({ "id": id, "type": mime, "size": size }));
+        paths.push(path);
+    }
+    Ok((entries, paths))
+}
+
+/// Removes stored objects of a start that did not happen.
+async fn forget(ctx: &MasstockCtx, paths: &[String]) {
+    for path in paths {
+        if let Err(err) = ctx.files.delete(path).await {
+            tracing::warn!(path, error = ?err, "removing a reference image of a failed start");
+        }
+    }
 }
 
 pub async fn start(ctx: &MasstockCtx, start: Start) -> Result<executions::Model, MasstockError> {
@@ -47,6 +102,33 @@ pub async fn start(ctx: &MasstockCtx, start: Start) -> Result<executions::Model,
     let config = RunConfig::of(&workflow.config);
     let prompts = input::prompts(&start.prompts, &config)?;
     let api_key = input::api_key(start.api_key.as_deref(), &config)?;
+    let (references, paths) = store_references(ctx, start.reference_images, &config).await?;
+    let written = insert(
+        ctx, &workflow, client_id, account, prompts, api_key, references,
+    )
+    .await;
+    match written {
+        Ok(row) => {
+            publish(&ctx.events, [MasstockEvent::execution(&row)]).await;
+            Ok(row)
+        }
+        Err(err) => {
+            forget(ctx, &paths).await;
+            Err(err)
+        }
+    }
+}
+
+/// The execution and one pending result per prompt, in one transaction.
+async fn insert(
+    ctx: &MasstockCtx,
+    workflow: &workflows::Model,
+    client_id: Uuid,
+    account: Uuid,
+    prompts: Vec<String>,
+    api_key: Option<String>,
+    references: Vec<serde_json::Value>,
+) -> Result<executions::Model, MasstockError> {
     let id = Uuid::new_v4();
     let at = now();
     let txn = ctx.db.begin().await?;
@@ -56,7 +138,7 @@ pub async fn start(ctx: &MasstockCtx, start: Start) -> Result<executions::Model,
         client_id: Set(client_id),
         triggered_by_user_id: Set(Some(account)),
         status: Set(RunStatus::Pending.as_db().to_owned()),
-        input_data: Set(serde_json::json!({ "prompts": prompts, "reference_images": [] })),
+        input_data: Set(serde_json::json!({ "prompts": prompts, "reference_images": references })),
         output_data: Set(None),
         api_key_ciphertext: Set(api_key.map(|key| ctx.keys.seal(&key, id))),
         started_at: Set(None),
@@ -88,6 +170,5 @@ pub async fn start(ctx: &MasstockCtx, start: Start) -> Result<executions::Model,
         .await?;
     }
     txn.commit().await?;
-    publish(&ctx.events, [MasstockEvent::execution(&row)]).await;
     Ok(row)
 }

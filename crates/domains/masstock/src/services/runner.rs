@@ -5,13 +5,11 @@
 //! A lease that runs out puts the execution back to PENDING (FAILED once the retries are used
 //! up), swept by a background job.
 
-use bytes::Bytes;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, QueryFilter, QueryOrder,
     TransactionTrait,
 };
-use std::io::Read;
 use studiogate_entities_masstock::{
     masstock_workflow_batch_results as batch_results, masstock_workflow_executions as executions,
     ClientScope,
@@ -26,7 +24,7 @@ use crate::enums::RunStatus;
 use crate::error::MasstockError;
 use crate::events::{publish, MasstockEvent};
 use crate::rules::transition;
-use crate::storage::{extension, RESULTS};
+use crate::storage::{extension, read_image, RESULTS};
 
 /// Most executions one claim may take.
 pub const MAX_CLAIM: i32 = 50;
@@ -105,11 +103,7 @@ pub async fn heartbeat(ctx: &MasstockCtx, id: Uuid) -> Result<executions::Model,
     held(ctx, &scope, id).await
 }
 
-/// A generated image: its bytes and the type the runner declared.
-pub struct Image {
-    pub file: std::fs::File,
-    pub content_type: Option<String>,
-}
+pub use crate::storage::Image;
 
 pub struct BatchReport {
     pub execution_id: Uuid,
@@ -118,23 +112,6 @@ pub struct BatchReport {
     pub error_message: Option<String>,
     pub processing_time_ms: Option<i32>,
     pub image: Option<Image>,
-}
-
-/// Checks an image against the bucket and reads it (10 MB at most) on the blocking pool.
-async fn read_image(image: Image) -> Result<(Bytes, &'static str), GraphError> {
-    tokio::task::spawn_blocking(move || {
-        let Image {
-            mut file,
-            content_type,
-        } = image;
-        let (mime, _) = RESULTS.check_file(&mut file, content_type.as_deref())?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
-            .map_err(|e| GraphError::internal(&e))?;
-        Ok((Bytes::from(bytes), mime))
-    })
-    .await
-    .map_err(|e| GraphError::internal(&e))?
 }
 
 fn error_text(field: &'static str, text: Option<String>) -> Result<Option<String>, MasstockError> {
@@ -177,7 +154,7 @@ pub async fn report_batch(
     let at = now();
     let stored = match report.image {
         Some(image) => {
-            let (bytes, mime) = read_image(image).await?;
+            let (bytes, mime) = read_image(&RESULTS, image).await?;
             let name = format!(
                 "{}_{}.{}",
                 report.batch_index,
