@@ -2,6 +2,7 @@
 //! and their state machines, the runner protocol with its sealed API key, result images,
 //! subscriptions and analytics.
 
+mod demo;
 mod nested;
 mod runner;
 mod walk;

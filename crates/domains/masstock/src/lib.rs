@@ -25,6 +25,7 @@ mod subscription;
 
 use async_graphql::Data;
 use sea_orm::{DatabaseConnection, DbErr, QuerySelect};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use studiogate_entities_masstock::{masstock_client_members as members, scope};
@@ -65,6 +66,8 @@ pub struct Masstock {
     lease: Duration,
     /// How often expired leases are swept.
     sweep_every: Duration,
+    /// Whether this start loaded the demo (so the banner's account is let in).
+    demo_loaded: AtomicBool,
 }
 
 impl Masstock {
@@ -79,6 +82,7 @@ impl Masstock {
             keys: Arc::new(keys),
             lease: lease.max(Duration::from_secs(1)),
             sweep_every: sweep_every.max(Duration::from_secs(1)),
+            demo_loaded: AtomicBool::new(false),
         }
     }
 
@@ -161,13 +165,24 @@ impl Domain for Masstock {
     }
 
     async fn demo(&self, db: &DatabaseConnection) -> Result<Option<DemoAccount>, SeedError> {
-        let account = seed::demo(db).await?;
-        if account.is_some() {
+        if seed::demo(db).await? {
+            self.demo_loaded.store(true, Ordering::SeqCst);
             tracing::info!("loaded the masstock demo dataset");
         }
-        Ok(account.map(|id| DemoAccount {
-            id,
-            description: "owner of MasStock Client 000".to_owned(),
-        }))
+        // The banner's account is the first domain's; `demo_account` opens ours to it.
+        Ok(None)
+    }
+
+    /// The banner's demo account becomes an owner of the first demo client, when the demo
+    /// was loaded by this start.
+    async fn demo_account(
+        &self,
+        db: &DatabaseConnection,
+        account: &DemoAccount,
+    ) -> Result<(), SeedError> {
+        if self.demo_loaded.load(Ordering::SeqCst) {
+            seed::open_demo_to(db, account.id).await?;
+        }
+        Ok(())
     }
 }

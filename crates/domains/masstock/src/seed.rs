@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryOrder,
+    ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
     TransactionTrait,
 };
 use serde::Serialize;
@@ -361,46 +361,45 @@ pub async fn load(db: &DatabaseConnection, scale: usize) -> Result<Summary, Seed
     Ok(summary)
 }
 
-/// The demo: the small dataset, and the first account of the database (the one the start-up
-/// banner prints a token for) made an owner of the first demo client, so that the GraphiQL
-/// demo token can query MasStock as it is.
-pub async fn demo(db: &DatabaseConnection) -> Result<Option<Uuid>, SeedError> {
+/// The demo: the small dataset, when the MasStock tables are empty. Returns whether it loaded.
+pub async fn demo(db: &DatabaseConnection) -> Result<bool, SeedError> {
     if scope::any_client().count(db).await? > 0 {
-        return Ok(None);
+        return Ok(false);
     }
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the demo loads at start-up, for no viewer: the oldest account is the one \
-                  the banner's token is for (the first domain's demo account)"
-    )]
-    let first = accounts::Entity::find()
-        .order_by_asc(accounts::Column::CreatedAt)
-        .order_by_asc(accounts::Column::Id)
+    load(db, 2).await?;
+    Ok(true)
+}
+
+/// Makes `account` (the banner's demo account) an owner of the first demo client, with a
+/// MasStock profile if it has none, so that the GraphiQL demo token can query MasStock.
+pub async fn open_demo_to(db: &DatabaseConnection, account: Uuid) -> Result<(), SeedError> {
+    let Some(found) = studiogate_entities_identity::scope::account(account)
         .one(db)
-        .await?;
-    let summary = load(db, 2).await?;
-    let Some(account) = first else {
-        return Ok(Some(summary.clients[0].owner));
+        .await?
+    else {
+        return Ok(());
     };
     let txn = db.begin().await?;
-    if scope::own_profile(account.id).one(&txn).await?.is_none() {
+    if scope::own_profile(account).one(&txn).await?.is_none() {
         profiles::ActiveModel {
-            id: sea_orm::Set(account.id),
-            email: sea_orm::Set(account.email.clone()),
+            id: sea_orm::Set(account),
+            email: sea_orm::Set(found.email.clone()),
             name: sea_orm::Set("Demo user".into()),
             status: sea_orm::Set("active".into()),
-            created_at: sea_orm::Set(account.created_at),
-            updated_at: sea_orm::Set(account.created_at),
+            created_at: sea_orm::Set(found.created_at),
+            updated_at: sea_orm::Set(found.created_at),
             last_login: sea_orm::Set(None),
         }
         .insert(&txn)
         .await?;
     }
-    let mut rows = Rows::default();
-    rows.member(summary.clients[0].id, account.id, "owner", 0);
-    insert::<members::Entity>(&txn, rows.members).await?;
+    if scope::memberships_of(account).one(&txn).await?.is_none() {
+        let mut rows = Rows::default();
+        rows.member(id("client/000"), account, "owner", 0);
+        insert::<members::Entity>(&txn, rows.members).await?;
+    }
     txn.commit().await?;
-    Ok(Some(account.id))
+    Ok(())
 }
 
 #[cfg(test)]
