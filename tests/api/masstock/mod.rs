@@ -4,6 +4,7 @@
 
 mod demo;
 mod nested;
+mod people;
 mod runner;
 mod walk;
 mod writes;
@@ -23,7 +24,17 @@ pub const UNLIMITED: &[(&str, &str)] = &[
 /// An app seeded at `scale`, with the MasStock part of the seed's summary; the seed's admin
 /// account is made the MasStock platform admin.
 pub async fn seeded(backend: &Backend, scale: u32) -> (TestApp, Value) {
-    let app = TestApp::spawn_with_env(crate::support::BIN, backend, UNLIMITED)
+    seeded_with_env(backend, scale, &[]).await
+}
+
+/// Like [`seeded`], with more environment for the server.
+pub async fn seeded_with_env(
+    backend: &Backend,
+    scale: u32,
+    env: &[(&str, &str)],
+) -> (TestApp, Value) {
+    let env: Vec<(&str, &str)> = UNLIMITED.iter().chain(env).copied().collect();
+    let app = TestApp::spawn_with_env(crate::support::BIN, backend, &env)
         .await
         .expect("app starts");
     let summary = app.seed(scale).await.expect("seed loads");

@@ -8,7 +8,7 @@ use std::time::Duration;
 use studiogate_testkit::{on_both_backends, Backend, TestApp};
 use uuid::Uuid;
 
-use super::{admin, client, collaborator, count, id, ok, owner, refusal, seeded};
+use super::{admin, client, collaborator, count, id, ok, owner, refusal, seeded, seeded_with_env};
 use crate::support::{rows, text, uuid};
 
 const SECRET: &str = "sk-test-SECRET-0123456789";
@@ -449,7 +449,71 @@ async fn reference_images_arrive_as_uploads_and_reach_the_runner(backend: Backen
     assert_eq!(fetch(&app, link).await.2, PNG.to_vec());
 }
 
+async fn an_expired_lease_puts_the_execution_and_its_open_results_back_to_pending(
+    backend: Backend,
+) {
+    let env = [
+        ("STUDIOGATE_RUNNER_LEASE_SECS", "2"),
+        ("STUDIOGATE_LEASE_SWEEP_SECS", "1"),
+    ];
+    let (app, seed) = seeded_with_env(&backend, 2, &env).await;
+    let workflow = keyed_workflow(&app, &seed).await;
+    let member = app.token(collaborator(&seed, 0));
+    let input =
+        json!({ "input": { "workflowId": workflow, "prompts": ["a", "b"], "apiKey": SECRET } });
+    let data = ok(&app, &member, START, input).await;
+    let execution = data["masstock"]["startExecution"]["workflowExecution"]["id"].clone();
+    let runner = app.token_with_role(owner(&seed, 0), "service");
+    ok(&app, &runner, CLAIM, json!({})).await;
+    let processing =
+        json!({ "input": { "executionId": execution, "batchIndex": 0, "status": "PROCESSING" } });
+    ok(&app, &runner, REPORT, processing).await;
+    let q = "query($id: UUID!) { masstock { workflowExecution(id: $id) { status hasApiKey         batchResults { status } } } }";
+    let mut seen = Value::Null;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        seen = ok(&app, &member, q, json!({ "id": execution })).await;
+        if seen["masstock"]["workflowExecution"]["status"] == "PENDING" {
+            break;
+        }
+    }
+    let row = &seen["masstock"]["workflowExecution"];
+    assert_eq!(
+        row["status"], "PENDING",
+        "{backend:?}: the sweeper gave it back: {seen}"
+    );
+    assert_eq!(
+        row["batchResults"],
+        json!([{ "status": "PENDING" }, { "status": "PENDING" }])
+    );
+    assert_eq!(row["hasApiKey"], true, "kept for the retry");
+    let heartbeat = "mutation($id: UUID!) { masstockHeartbeatExecution(executionId: $id) { workflowExecution { id } } }";
+    let body = app
+        .gql(&runner, heartbeat, json!({ "id": execution }))
+        .await
+        .expect("r");
+    assert_eq!(
+        refusal(&body),
+        ("CONFLICT".into(), "LEASE_LOST".into()),
+        "{body}"
+    );
+    let retries = rows(
+        &app,
+        "SELECT id, retry_count FROM masstock_workflow_executions",
+    )
+    .await;
+    let retried = retries
+        .iter()
+        .find(|r| json!(uuid(r, "id")) == execution)
+        .expect("row");
+    assert_eq!(
+        retried.try_get::<i32>("", "retry_count").expect("retries"),
+        1
+    );
+}
+
 on_both_backends!(
+    an_expired_lease_puts_the_execution_and_its_open_results_back_to_pending,
     reference_images_arrive_as_uploads_and_reach_the_runner,
     an_execution_runs_through_a_runner_and_its_api_key_never_comes_back,
     a_runner_that_gives_up_fails_the_execution_and_its_open_results,
