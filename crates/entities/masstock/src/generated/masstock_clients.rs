@@ -19,6 +19,47 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(has_many = "super::masstock_client_members::Entity")]
+    MasstockClientMembers,
+    #[sea_orm(has_many = "super::masstock_support_tickets::Entity")]
+    MasstockSupportTickets,
+    #[sea_orm(has_many = "super::masstock_workflow_executions::Entity")]
+    MasstockWorkflowExecutions,
+    #[sea_orm(has_many = "super::masstock_workflow_requests::Entity")]
+    MasstockWorkflowRequests,
+    #[sea_orm(has_many = "super::masstock_workflows::Entity")]
+    MasstockWorkflows,
+}
+
+impl Related<super::masstock_client_members::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockClientMembers.def()
+    }
+}
+
+impl Related<super::masstock_support_tickets::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockSupportTickets.def()
+    }
+}
+
+impl Related<super::masstock_workflow_executions::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockWorkflowExecutions.def()
+    }
+}
+
+impl Related<super::masstock_workflow_requests::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockWorkflowRequests.def()
+    }
+}
+
+impl Related<super::masstock_workflows::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockWorkflows.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

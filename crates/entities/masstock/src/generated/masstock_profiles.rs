@@ -18,6 +18,45 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::accounts::Entity",
+        from = "Column::Id",
+        to = "super::accounts::Column::Id",
+        on_update = "NoAction",
+        on_delete = "Cascade"
+    )]
+    Accounts,
+    #[sea_orm(has_many = "super::masstock_client_members::Entity")]
+    MasstockClientMembers,
+    #[sea_orm(has_many = "super::masstock_support_tickets::Entity")]
+    MasstockSupportTickets,
+    #[sea_orm(has_many = "super::masstock_workflow_executions::Entity")]
+    MasstockWorkflowExecutions,
+}
+
+impl Related<super::accounts::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Accounts.def()
+    }
+}
+
+impl Related<super::masstock_client_members::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockClientMembers.def()
+    }
+}
+
+impl Related<super::masstock_support_tickets::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockSupportTickets.def()
+    }
+}
+
+impl Related<super::masstock_workflow_executions::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockWorkflowExecutions.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -20,6 +20,35 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::masstock_clients::Entity",
+        from = "Column::ClientId",
+        to = "super::masstock_clients::Column::Id",
+        on_update = "NoAction",
+        on_delete = "Restrict"
+    )]
+    MasstockClients,
+    #[sea_orm(
+        belongs_to = "super::masstock_profiles::Entity",
+        from = "Column::UserId",
+        to = "super::masstock_profiles::Column::Id",
+        on_update = "NoAction",
+        on_delete = "Restrict"
+    )]
+    MasstockProfiles,
+}
+
+impl Related<super::masstock_clients::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockClients.def()
+    }
+}
+
+impl Related<super::masstock_profiles::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockProfiles.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

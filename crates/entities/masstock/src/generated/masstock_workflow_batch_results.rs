@@ -24,6 +24,21 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::masstock_workflow_executions::Entity",
+        from = "Column::ExecutionId",
+        to = "super::masstock_workflow_executions::Column::Id",
+        on_update = "NoAction",
+        on_delete = "Cascade"
+    )]
+    MasstockWorkflowExecutions,
+}
+
+impl Related<super::masstock_workflow_executions::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockWorkflowExecutions.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

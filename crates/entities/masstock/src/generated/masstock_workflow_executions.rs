@@ -29,6 +29,57 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::masstock_clients::Entity",
+        from = "Column::ClientId",
+        to = "super::masstock_clients::Column::Id",
+        on_update = "NoAction",
+        on_delete = "Restrict"
+    )]
+    MasstockClients,
+    #[sea_orm(
+        belongs_to = "super::masstock_profiles::Entity",
+        from = "Column::TriggeredByUserId",
+        to = "super::masstock_profiles::Column::Id",
+        on_update = "NoAction",
+        on_delete = "SetNull"
+    )]
+    MasstockProfiles,
+    #[sea_orm(has_many = "super::masstock_workflow_batch_results::Entity")]
+    MasstockWorkflowBatchResults,
+    #[sea_orm(
+        belongs_to = "super::masstock_workflows::Entity",
+        from = "Column::WorkflowId",
+        to = "super::masstock_workflows::Column::Id",
+        on_update = "NoAction",
+        on_delete = "Restrict"
+    )]
+    MasstockWorkflows,
+}
+
+impl Related<super::masstock_clients::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockClients.def()
+    }
+}
+
+impl Related<super::masstock_profiles::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockProfiles.def()
+    }
+}
+
+impl Related<super::masstock_workflow_batch_results::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockWorkflowBatchResults.def()
+    }
+}
+
+impl Related<super::masstock_workflows::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockWorkflows.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

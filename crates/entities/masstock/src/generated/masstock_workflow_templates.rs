@@ -25,6 +25,15 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(has_many = "super::masstock_workflows::Entity")]
+    MasstockWorkflows,
+}
+
+impl Related<super::masstock_workflows::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockWorkflows.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

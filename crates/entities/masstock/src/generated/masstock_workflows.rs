@@ -21,6 +21,51 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::masstock_clients::Entity",
+        from = "Column::ClientId",
+        to = "super::masstock_clients::Column::Id",
+        on_update = "NoAction",
+        on_delete = "Restrict"
+    )]
+    MasstockClients,
+    #[sea_orm(has_many = "super::masstock_workflow_executions::Entity")]
+    MasstockWorkflowExecutions,
+    #[sea_orm(has_many = "super::masstock_workflow_requests::Entity")]
+    MasstockWorkflowRequests,
+    #[sea_orm(
+        belongs_to = "super::masstock_workflow_templates::Entity",
+        from = "Column::TemplateId",
+        to = "super::masstock_workflow_templates::Column::Id",
+        on_update = "NoAction",
+        on_delete = "SetNull"
+    )]
+    MasstockWorkflowTemplates,
+}
+
+impl Related<super::masstock_clients::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockClients.def()
+    }
+}
+
+impl Related<super::masstock_workflow_executions::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockWorkflowExecutions.def()
+    }
+}
+
+impl Related<super::masstock_workflow_requests::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockWorkflowRequests.def()
+    }
+}
+
+impl Related<super::masstock_workflow_templates::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MasstockWorkflowTemplates.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -2,6 +2,7 @@
 
 pub mod prelude;
 
+pub mod accounts;
 pub mod masstock_client_members;
 pub mod masstock_clients;
 pub mod masstock_profiles;
