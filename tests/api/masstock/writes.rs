@@ -199,6 +199,56 @@ async fn a_suspended_client_shows_and_takes_nothing_from_its_members(backend: Ba
     );
 }
 
+async fn a_suspended_user_sees_and_writes_nothing(backend: Backend) {
+    let (app, seed) = seeded(&backend, 2).await;
+    let root = app.token(admin(&seed));
+    let person = collaborator(&seed, 0);
+    let member = app.token(person);
+    let update = "mutation($input: MasstockUpdateUserInput!) { masstock { \
+        updateUser(input: $input) { user { id name status } } } }";
+    let suspend = json!({ "input": { "id": person, "status": "SUSPENDED" } });
+    let body = app
+        .gql(&app.token(owner(&seed, 0)), update, suspend.clone())
+        .await
+        .expect("r");
+    assert_eq!(
+        refusal(&body).0,
+        "FORBIDDEN",
+        "only platform admins: {body}"
+    );
+    let body = app
+        .gql(
+            &root,
+            update,
+            json!({ "input": { "id": uuid::Uuid::new_v4(), "status": "SUSPENDED" } }),
+        )
+        .await
+        .expect("r");
+    assert_eq!(refusal(&body).0, "NOT_FOUND", "{body}");
+    let data = ok(&app, &root, update, suspend).await;
+    assert_eq!(
+        data["masstock"]["updateUser"]["user"]["status"],
+        "SUSPENDED"
+    );
+    let list = "{ masstock { clients { totalCount } me { status } } }";
+    let data = ok(&app, &member, list, nothing()).await;
+    assert_eq!(
+        data["masstock"]["clients"]["totalCount"], 0,
+        "{backend:?}: {data}"
+    );
+    assert_eq!(data["masstock"]["me"]["status"], "SUSPENDED");
+    let open = "mutation($input: MasstockCreateSupportTicketInput!) { masstock { \
+        createSupportTicket(input: $input) { supportTicket { id } } } }";
+    let input =
+        json!({ "input": { "clientId": client(&seed, 0), "subject": "s", "description": "d" } });
+    let body = app.gql(&member, open, input.clone()).await.expect("r");
+    assert_eq!(refusal(&body).0, "NOT_FOUND", "{body}");
+    let restore = json!({ "input": { "id": person, "status": "ACTIVE", "name": "Back again" } });
+    let data = ok(&app, &root, update, restore).await;
+    assert_eq!(data["masstock"]["updateUser"]["user"]["name"], "Back again");
+    ok(&app, &member, open, input).await;
+}
+
 async fn requests_and_tickets_follow_their_state_machines(backend: Backend) {
     let (app, seed) = seeded(&backend, 2).await;
     let root = app.token(admin(&seed));
@@ -347,6 +397,7 @@ async fn analytics_give_success_rates_and_top_workflows_within_the_viewers_clien
 on_both_backends!(
     platform_admins_manage_clients_members_templates_and_workflows,
     a_suspended_client_shows_and_takes_nothing_from_its_members,
+    a_suspended_user_sees_and_writes_nothing,
     requests_and_tickets_follow_their_state_machines,
     analytics_give_success_rates_and_top_workflows_within_the_viewers_clients,
 );

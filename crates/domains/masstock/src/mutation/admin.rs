@@ -7,17 +7,18 @@ use uuid::Uuid;
 
 use super::{
     MasstockClientMemberPayload, MasstockClientPayload, MasstockSupportTicketPayload,
-    MasstockWorkflowPayload, MasstockWorkflowRequestPayload, MasstockWorkflowTemplatePayload,
+    MasstockUserPayload, MasstockWorkflowPayload, MasstockWorkflowRequestPayload,
+    MasstockWorkflowTemplatePayload,
 };
 use crate::context::masstock_ctx;
 use crate::enums::{
     MemberRole, RequestStatus, Status, TicketPriority, TicketStatus, WorkflowStatus,
 };
 use crate::objects::{
-    MasstockClient, MasstockClientMember, MasstockSupportTicket, MasstockWorkflow,
+    MasstockClient, MasstockClientMember, MasstockProfile, MasstockSupportTicket, MasstockWorkflow,
     MasstockWorkflowRequest, MasstockWorkflowTemplate,
 };
-use crate::services::{client, member, request, template, ticket, workflow};
+use crate::services::{client, member, profile, request, template, ticket, workflow};
 
 #[derive(Default)]
 pub struct MasstockAdminMutation;
@@ -39,6 +40,15 @@ pub struct UpdateClientInput {
     pub name: Option<String>,
     pub company_name: Option<String>,
     pub email: Option<String>,
+    pub status: Option<Status>,
+}
+
+/// Changes to a person; `status` SUSPENDED or DELETED is a soft delete.
+#[derive(InputObject)]
+#[graphql(name = "MasstockUpdateUserInput")]
+pub struct UpdateUserInput {
+    pub id: Uuid,
+    pub name: Option<String>,
     pub status: Option<Status>,
 }
 
@@ -179,6 +189,20 @@ impl MasstockAdminMutation {
             .map_err(GraphError::from)?;
         Ok(MasstockClientPayload {
             client: MasstockClient(row),
+        })
+    }
+
+    /// Renames a person, or suspends or deletes them (soft delete) (platform admins).
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateUserInput,
+    ) -> GraphResult<MasstockUserPayload> {
+        let row = profile::update(masstock_ctx(ctx), input.id, input.name, input.status)
+            .await
+            .map_err(GraphError::from)?;
+        Ok(MasstockUserPayload {
+            user: MasstockProfile(row),
         })
     }
 

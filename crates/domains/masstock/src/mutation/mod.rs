@@ -14,7 +14,7 @@ pub use member::MasstockMemberMutation;
 pub use runner::MasstockRunnerMutation;
 
 use crate::objects::{
-    MasstockClient, MasstockClientMember, MasstockSupportTicket, MasstockWorkflow,
+    MasstockClient, MasstockClientMember, MasstockProfile, MasstockSupportTicket, MasstockWorkflow,
     MasstockWorkflowExecution, MasstockWorkflowRequest, MasstockWorkflowTemplate,
 };
 
@@ -42,6 +42,12 @@ pub struct MasstockMutation(MasstockAdminMutation, MasstockMemberMutation);
 #[derive(SimpleObject)]
 pub struct MasstockClientPayload {
     pub client: MasstockClient,
+}
+
+/// A person, as the mutation left them.
+#[derive(SimpleObject)]
+pub struct MasstockUserPayload {
+    pub user: MasstockProfile,
 }
 
 /// A membership, as the mutation left it (or as it was, once removed).
@@ -89,6 +95,7 @@ pub fn policies(p: &mut PolicyRegistry) {
             &[
                 "createClient",
                 "updateClient",
+                "updateUser",
                 "addClientMember",
                 "changeClientMemberRole",
                 "removeClientMember",
@@ -113,6 +120,7 @@ pub fn policies(p: &mut PolicyRegistry) {
         )
         .fields("Mutation", runner::FIELDS, Policy::Service)
         .fields("MasstockClientPayload", &["client"], Policy::Inherit)
+        .fields("MasstockUserPayload", &["user"], Policy::Inherit)
         .fields("MasstockClientMemberPayload", &["member"], Policy::Inherit)
         .fields(
             "MasstockWorkflowTemplatePayload",

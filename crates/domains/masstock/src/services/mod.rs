@@ -7,6 +7,7 @@ pub mod client;
 pub mod execution;
 pub mod lease;
 pub mod member;
+pub mod profile;
 pub mod request;
 pub mod runner;
 pub mod template;
