@@ -180,6 +180,23 @@ pub struct Config {
         default_value_t = 10
     )]
     pub ws_send_timeout_secs: u64,
+    /// MasStock: the key that encrypts API keys at rest, 32 bytes as 64 hex digits or base64
+    /// (default: derived from the JWT secret).
+    #[arg(
+        long,
+        global = true,
+        env = "STUDIOGATE_MASSTOCK_SECRET_KEY",
+        hide_env_values = true
+    )]
+    pub masstock_secret_key: Option<String>,
+    /// MasStock: the key before the last rotation; it still opens what it sealed.
+    #[arg(
+        long,
+        global = true,
+        env = "STUDIOGATE_MASSTOCK_PREVIOUS_SECRET_KEY",
+        hide_env_values = true
+    )]
+    pub masstock_previous_secret_key: Option<String>,
     /// Load the demo dataset on first start of an empty SQLite database (`on` / `off`).
     #[arg(long, global = true, env = "STUDIOGATE_DEMO", default_value = "on")]
     pub demo: Toggle,
@@ -262,6 +279,9 @@ impl Config {
                     "STUDIOGATE_JWKS_URL: `{url}` is neither an http(s) URL nor a file path"
                 ));
             }
+        }
+        if let Err(problem) = self.masstock_keys() {
+            problems.push(problem);
         }
         if self.access_token_ttl_secs == 0 || self.refresh_token_ttl_secs == 0 {
             problems.push("token lifetimes must be at least 1 second".to_owned());
@@ -353,6 +373,15 @@ impl Config {
             Some(url) => studiogate_platform::FileStore::s3(url, key.as_bytes())?,
             None => studiogate_platform::FileStore::local(&self.storage_dir, key.as_bytes())?,
         })
+    }
+
+    /// MasStock's keys for API keys at rest; a malformed key is an error naming its setting.
+    pub fn masstock_keys(&self) -> Result<studiogate_masstock::KeyRing, String> {
+        studiogate_masstock::KeyRing::from_config(
+            self.masstock_secret_key.as_deref(),
+            self.masstock_previous_secret_key.as_deref(),
+            self.secret(),
+        )
     }
 
     pub fn jwks(&self) -> Option<JwksConfig> {

@@ -23,6 +23,12 @@ pub fn all(config: &Config) -> anyhow::Result<Domains> {
             Duration::from_secs(config.runner_lease_secs),
             Duration::from_secs(config.lease_sweep_secs),
         )),
+        Arc::new(studiogate_masstock::Masstock::new(
+            files.clone(),
+            config.masstock_keys().map_err(anyhow::Error::msg)?,
+            Duration::from_secs(config.runner_lease_secs),
+            Duration::from_secs(config.lease_sweep_secs),
+        )),
         Arc::new(studiogate_kairo::Kairo::new(
             files.clone(),
             Duration::from_secs(config.runner_lease_secs),

@@ -20,7 +20,12 @@ macro_rules! merged_roots {
 }
 
 // One name per domain crate with GraphQL roots, in the order their fields appear.
-merged_roots!(studiogate_identity, studiogate_studios, studiogate_kairo);
+merged_roots!(
+    studiogate_identity,
+    studiogate_studios,
+    studiogate_masstock,
+    studiogate_kairo
+);
 
 pub type AppSchema = studiogate_graph::Gateway<Query, Mutation, Subscription>;
 

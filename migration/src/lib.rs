@@ -13,5 +13,6 @@ pub use sea_orm_migration::prelude::*;
 mod common;
 pub mod identity;
 pub mod kairo;
+pub mod masstock;
 pub mod platform;
 pub mod studios;

@@ -14,6 +14,7 @@ mod jwks;
 mod kairo;
 mod kanban;
 mod limits;
+mod masstock;
 mod nested;
 mod observability;
 mod pagination;

@@ -181,6 +181,16 @@ pub trait Domain: Send + Sync + 'static {
     async fn demo(&self, _db: &DatabaseConnection) -> Result<Option<DemoAccount>, SeedError> {
         Ok(None)
     }
+
+    /// Once every demo is loaded, the account the banner prints a token for (another domain's,
+    /// maybe): a domain can open its own demo data to it, so the one demo token reaches it.
+    async fn demo_account(
+        &self,
+        _db: &DatabaseConnection,
+        _account: &DemoAccount,
+    ) -> Result<(), SeedError> {
+        Ok(())
+    }
 }
 
 /// The account the demo's banner prints a token for.

@@ -179,11 +179,15 @@ impl PageArgs {
         let outer = if backend == DbBackend::Postgres {
             use sea_orm::{QueryOrder, QuerySelect};
             let (parents_alias, paged) = (Alias::new("parents"), Alias::new("paged"));
-            // `(VALUES ($1), ...) AS parents` names its one column `column1`.
+            // `(VALUES ($1), ...) AS parents` names its one column `column1`; the cast keeps
+            // the comparison typed when the statement is replayed with its values inlined.
             let inner = select
                 .filter(
-                    Expr::col((E::default(), parent))
-                        .equals((parents_alias.clone(), Alias::new("column1"))),
+                    Expr::col((E::default(), parent)).eq(Expr::col((
+                        parents_alias.clone(),
+                        Alias::new("column1"),
+                    ))
+                    .cast_as(Alias::new("uuid"))),
                 )
                 .order_by(time, self.order.order())
                 .order_by(id, self.order.order())

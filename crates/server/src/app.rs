@@ -222,6 +222,14 @@ async fn demo(
             .map_err(|err| anyhow::anyhow!("loading the {} demo: {err}", domain.name()))?;
         account = account.or(demo);
     }
+    if let Some(account) = &account {
+        for domain in domains.iter() {
+            domain
+                .demo_account(&platform.db, account)
+                .await
+                .map_err(|err| anyhow::anyhow!("opening the {} demo: {err}", domain.name()))?;
+        }
+    }
     Ok(account)
 }
 

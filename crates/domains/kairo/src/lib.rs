@@ -21,6 +21,7 @@ mod subscription;
 
 use async_graphql::Data;
 use sea_orm::{DatabaseConnection, PaginatorTrait};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use studiogate_entities_kairo::kairo_companies;
@@ -60,6 +61,8 @@ pub struct Kairo {
     /// How long a run holds without a heartbeat before the sweeper fails it.
     lease: Duration,
     sweep_every: Duration,
+    /// Whether this start loaded the demo, which is then opened to the banner's account.
+    demo_loaded: AtomicBool,
 }
 
 impl Kairo {
@@ -69,6 +72,7 @@ impl Kairo {
             leads: Arc::new(services::lead::LeadLimiter::default()),
             lease: lease.max(Duration::from_secs(1)),
             sweep_every: sweep_every.max(Duration::from_secs(1)),
+            demo_loaded: AtomicBool::new(false),
         }
     }
 
@@ -156,12 +160,25 @@ impl Domain for Kairo {
         };
         if empty {
             let summary = seed::load(db, &seed::Shape::demo()).await?;
-            seed::make_demo_admin(db).await?;
+            self.demo_loaded.store(true, Ordering::SeqCst);
             tracing::info!(
                 companies = summary.companies.len(),
                 "loaded the kairo demo dataset"
             );
         }
         Ok(None)
+    }
+
+    /// The banner's account (the Studios demo admin) is KAIRO's ADMIN in the demo, so the one
+    /// demo token reads every part of KAIRO.
+    async fn demo_account(
+        &self,
+        db: &DatabaseConnection,
+        account: &DemoAccount,
+    ) -> Result<(), SeedError> {
+        if self.demo_loaded.load(Ordering::SeqCst) {
+            seed::make_demo_admin(db, account.id).await?;
+        }
+        Ok(())
     }
 }

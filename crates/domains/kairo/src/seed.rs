@@ -162,10 +162,9 @@ pub async fn load(db: &DatabaseConnection, shape: &Shape) -> anyhow::Result<Summ
     Ok(summary)
 }
 
-/// The demo's banner token belongs to the Studios demo admin: it is KAIRO's ADMIN too, so
-/// GraphiQL's token reads every part of KAIRO.
-pub async fn make_demo_admin(db: &DatabaseConnection) -> anyhow::Result<()> {
-    let account = studiogate_studios::seed::demo_admin();
+/// Makes `account` (the demo banner's) KAIRO's ADMIN, so GraphiQL's token reads every part of
+/// KAIRO.
+pub async fn make_demo_admin(db: &DatabaseConnection, account: Uuid) -> anyhow::Result<()> {
     if scope::any_profile(account).one(db).await?.is_none() {
         let exists = db
             .query_one(sea_orm::Statement::from_sql_and_values(
