@@ -692,3 +692,239 @@ async fn people_edit_their_profile_and_staff_edit_companies_and_delete_leads(bac
     assert_eq!(codes(&body), ["NOT_FOUND"], "{body}");
 }
 on_both_backends!(people_edit_their_profile_and_staff_edit_companies_and_delete_leads);
+
+const CREATE_SERVICE: &str = "mutation($input: CreateKairoServiceInput!) {
+    kairo { createService(input: $input) { service { id slug } } } }";
+const UPDATE_SERVICE: &str = "mutation($input: UpdateKairoServiceInput!) {
+    kairo { updateService(input: $input) { service { id slug title tagline featuredOrder published } } } }";
+
+async fn staff_update_services_with_the_rules_of_create(backend: Backend) {
+    let (app, k) = seeded(&backend, 1).await;
+    let team = app.token(id(&k["team"]));
+    let admin = app.token(id(&k["admin"]));
+    let new = |slug: &str| {
+        json!({ "input": { "slug": slug, "title": "Configurators", "tagline": "3D",
+            "description": "Product configurators", "content": [], "published": false } })
+    };
+    let body = app
+        .gql(&team, CREATE_SERVICE, new("configurators"))
+        .await
+        .expect("gql");
+    let service = id(&body["data"]["kairo"]["createService"]["service"]["id"]);
+    let body = app
+        .gql(&team, CREATE_SERVICE, new("websites"))
+        .await
+        .expect("gql");
+    assert!(body["errors"].is_null(), "{body}");
+
+    // Staff (TEAM and ADMIN) change it; empty optional text clears; publishing makes it public.
+    let change = json!({ "input": { "id": service, "slug": "configurators-3d",
+        "title": "3D configurators", "tagline": "", "featuredOrder": 2 } });
+    let body = app.gql(&team, UPDATE_SERVICE, change).await.expect("gql");
+    let changed = &body["data"]["kairo"]["updateService"]["service"];
+    assert_eq!(changed["slug"], "configurators-3d", "{body}");
+    assert_eq!(changed["title"], "3D configurators");
+    assert!(changed["tagline"].is_null(), "empty text clears: {body}");
+    assert_eq!(changed["featuredOrder"], 2);
+    let by_slug = "{ kairo { serviceBySlug(slug: \"configurators-3d\") { id title } } }";
+    let (_, body) = app.post(None, by_slug, json!({})).await.expect("post");
+    assert_eq!(codes(&body), ["NOT_FOUND"], "a draft is not public: {body}");
+    let publish = json!({ "input": { "id": service, "published": true } });
+    let body = app.gql(&admin, UPDATE_SERVICE, publish).await.expect("gql");
+    assert_eq!(
+        body["data"]["kairo"]["updateService"]["service"]["published"], true,
+        "{body}"
+    );
+    let (_, body) = app.post(None, by_slug, json!({})).await.expect("post");
+    assert_eq!(
+        body["data"]["kairo"]["serviceBySlug"]["title"], "3D configurators",
+        "{body}"
+    );
+
+    // The rules of createService, each with its reason; nothing changes.
+    let refused = [
+        (json!({ "slug": "websites" }), "CONFLICT", "SLUG_TAKEN"),
+        (
+            json!({ "slug": "Web Sites" }),
+            "BAD_USER_INPUT",
+            "INVALID_SLUG",
+        ),
+        (
+            json!({ "content": "text" }),
+            "BAD_USER_INPUT",
+            "INVALID_CONTENT",
+        ),
+        (json!({ "featuredOrder": -1 }), "BAD_USER_INPUT", "NEGATIVE"),
+        (json!({ "title": "  " }), "BAD_USER_INPUT", "EMPTY"),
+        (
+            json!({ "description": "x".repeat(5001) }),
+            "BAD_USER_INPUT",
+            "TOO_LONG",
+        ),
+    ];
+    for (fields, code, why) in refused {
+        let mut input = fields.clone();
+        input["id"] = json!(service);
+        input["title"] = input.get("title").cloned().unwrap_or(json!("Renamed"));
+        let body = app
+            .gql(&team, UPDATE_SERVICE, json!({ "input": input }))
+            .await
+            .expect("gql");
+        assert_eq!(codes(&body), [code], "{fields}: {body}");
+        assert_eq!(reason(&body), why, "{fields}: {body}");
+    }
+    let title = rows(
+        &app,
+        "SELECT title FROM kairo_services WHERE slug = 'configurators-3d'",
+    )
+    .await;
+    assert_eq!(crate::support::text(&title[0], "title"), "3D configurators");
+
+    // Clients and anonymous callers are refused; an unknown id is NOT_FOUND.
+    let rename = json!({ "input": { "id": service, "title": "Hijacked" } });
+    let body = app
+        .gql(&app.token(client(&k, 0, 0)), UPDATE_SERVICE, rename.clone())
+        .await
+        .expect("gql");
+    assert_eq!(codes(&body), ["FORBIDDEN"], "{body}");
+    let (_, body) = app.post(None, UPDATE_SERVICE, rename).await.expect("post");
+    assert_eq!(codes(&body), ["UNAUTHENTICATED"], "{body}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT id FROM kairo_services WHERE title = 'Hijacked'"
+        )
+        .await,
+        0
+    );
+    let unknown = json!({ "input": { "id": Uuid::new_v4(), "title": "Ghost" } });
+    let body = app.gql(&team, UPDATE_SERVICE, unknown).await.expect("gql");
+    assert_eq!(codes(&body), ["NOT_FOUND"], "{body}");
+}
+on_both_backends!(staff_update_services_with_the_rules_of_create);
+
+const DELETE_COMPANY: &str = "mutation($id: UUID!) { kairo { deleteCompany(id: $id) { id } } }";
+const CLIENT_VIEW: &str = "query($id: UUID!) { kairo {
+    companies { totalCount } automations { totalCount nodes { id status } } assets { totalCount }
+    projects(first: 100) { nodes { id company { id } } }
+    company(id: $id) { id } } }";
+
+async fn a_deleted_company_disappears_with_its_rows_for_everyone(backend: Backend) {
+    let (app, k) = seeded(&backend, 2).await;
+    let team = app.token(id(&k["team"]));
+    let a_client = app.token(client(&k, 0, 0));
+    let b_client = app.token(client(&k, 1, 0));
+    let a = id(&company(&k, 0)["id"]);
+    let b = id(&company(&k, 1)["id"]);
+    let seen = |body: &Value, list: &str| body["data"]["kairo"][list]["totalCount"].clone();
+
+    // Before: the client sees its company and its rows.
+    let body = app
+        .gql(&a_client, CLIENT_VIEW, json!({ "id": a }))
+        .await
+        .expect("gql");
+    assert_eq!(seen(&body, "companies"), 1, "{body}");
+    assert!(seen(&body, "automations").as_u64() > Some(0), "{body}");
+    assert!(seen(&body, "assets").as_u64() > Some(0), "{body}");
+    let automation = body["data"]["kairo"]["automations"]["nodes"]
+        .as_array()
+        .and_then(|all| all.iter().find(|a| a["status"] != "ARCHIVED").cloned())
+        .unwrap_or_else(|| panic!("an automation to archive: {body}"));
+
+    // Refusals: a client (even its own), anonymous callers, unknown ids.
+    let body = app
+        .gql(&a_client, DELETE_COMPANY, json!({ "id": a }))
+        .await
+        .expect("gql");
+    assert_eq!(codes(&body), ["FORBIDDEN"], "{body}");
+    let (_, body) = app
+        .post(None, DELETE_COMPANY, json!({ "id": a }))
+        .await
+        .expect("post");
+    assert_eq!(codes(&body), ["UNAUTHENTICATED"], "{body}");
+    let body = app
+        .gql(&team, DELETE_COMPANY, json!({ "id": Uuid::new_v4() }))
+        .await
+        .expect("gql");
+    assert_eq!(codes(&body), ["NOT_FOUND"], "{body}");
+    let body = app
+        .gql(&a_client, CLIENT_VIEW, json!({ "id": a }))
+        .await
+        .expect("gql");
+    assert_eq!(
+        seen(&body, "companies"),
+        1,
+        "refusals change nothing: {body}"
+    );
+
+    // TEAM deletes it.
+    let body = app
+        .gql(&team, DELETE_COMPANY, json!({ "id": a }))
+        .await
+        .expect("gql");
+    assert_eq!(
+        body["data"]["kairo"]["deleteCompany"]["id"],
+        json!(a),
+        "{body}"
+    );
+
+    // Its client reads nothing of it.
+    let body = app
+        .gql(&a_client, CLIENT_VIEW, json!({ "id": a }))
+        .await
+        .expect("gql");
+    assert_eq!(codes(&body), ["NOT_FOUND"], "{body}");
+    assert_eq!(seen(&body, "companies"), 0, "{body}");
+    assert_eq!(seen(&body, "automations"), 0, "{body}");
+    assert_eq!(seen(&body, "assets"), 0, "{body}");
+    let projects = body["data"]["kairo"]["projects"]["nodes"]
+        .as_array()
+        .expect("projects")
+        .clone();
+    assert!(
+        projects.iter().all(|p| p["company"]["id"] != json!(a)),
+        "{body}"
+    );
+    // ... and writes nothing to it: no new automation, no change to an old one.
+    let body = app
+        .gql(
+            &a_client,
+            CREATE_AUTOMATION,
+            json!({ "input": { "title": "After the end", "flow": flow() } }),
+        )
+        .await
+        .expect("gql");
+    assert_eq!(codes(&body), ["NOT_FOUND"], "{body}");
+    let archive = json!({ "input": { "id": automation["id"], "status": "ARCHIVED" } });
+    let body = app.gql(&a_client, STATUS, archive).await.expect("gql");
+    assert_eq!(codes(&body), ["NOT_FOUND"], "{body}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT id FROM kairo_automations WHERE title = 'After the end'"
+        )
+        .await,
+        0
+    );
+
+    // The company is NOT_FOUND to staff too, its rows gone from their lists; deleting it again
+    // is NOT_FOUND. The other company is untouched.
+    let body = app
+        .gql(&team, CLIENT_VIEW, json!({ "id": a }))
+        .await
+        .expect("gql");
+    assert_eq!(codes(&body), ["NOT_FOUND"], "{body}");
+    assert_eq!(seen(&body, "companies"), 1, "{body}");
+    let body = app
+        .gql(&team, DELETE_COMPANY, json!({ "id": a }))
+        .await
+        .expect("gql");
+    assert_eq!(codes(&body), ["NOT_FOUND"], "{body}");
+    let body = app
+        .gql(&b_client, CLIENT_VIEW, json!({ "id": b }))
+        .await
+        .expect("gql");
+    assert!(body["errors"].is_null(), "{body}");
+    assert_eq!(body["data"]["kairo"]["company"]["id"], json!(b));
+}
+on_both_backends!(a_deleted_company_disappears_with_its_rows_for_everyone);

@@ -27,6 +27,20 @@ pub enum Access {
     Public,
 }
 
+/// The ids of the companies not deleted.
+fn live_companies() -> SelectStatement {
+    Query::select()
+        .column(companies::Column::Id)
+        .from(companies::Entity)
+        .and_where(companies::Column::DeletedAt.is_null())
+        .to_owned()
+}
+
+/// Rows of no company (the studio's own) or of a company not deleted.
+fn of_live_company<C: ColumnTrait>(column: C) -> SimpleExpr {
+    column.is_null().or(column.in_subquery(live_companies()))
+}
+
 /// One viewer's view of KAIRO.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KairoScope {
@@ -47,13 +61,14 @@ impl KairoScope {
         }
     }
 
-    /// `column = <own company>`, all rows for staff, none for the rest.
+    /// `column = <own company>`, all rows for staff, none for the rest; a soft-deleted
+    /// company's rows are nobody's (its clients' scope closes with it).
     fn in_company<C: ColumnTrait>(&self, column: C) -> SimpleExpr {
         match self.access {
-            Access::Staff => Expr::value(true),
+            Access::Staff => of_live_company(column),
             Access::Client {
                 company: Some(company),
-            } => column.eq(company),
+            } => column.eq(company).and(column.in_subquery(live_companies())),
             _ => Expr::value(false),
         }
     }
@@ -84,6 +99,7 @@ impl KairoScope {
     pub fn projects(&self) -> Select<projects::Entity> {
         projects::Entity::find()
             .filter(projects::Column::DeletedAt.is_null())
+            .filter(of_live_company(projects::Column::CompanyId))
             .filter(
                 Condition::any()
                     .add(projects::Column::Published.eq(true))
@@ -156,6 +172,7 @@ impl KairoScope {
         let staff = self.is_staff();
         projects::Entity::update_many()
             .filter(projects::Column::DeletedAt.is_null())
+            .filter(of_live_company(projects::Column::CompanyId))
             .filter(Expr::value(staff))
     }
 
@@ -214,9 +231,10 @@ pub fn any_profile(account_id: Uuid) -> Select<profiles::Entity> {
 }
 
 /// An asset by id, for a download whose signed link was issued to a viewer allowed to see
-/// it (the signature is the check); deleted assets are gone.
+/// it (the signature is the check); deleted assets, and those of deleted companies, are gone.
 pub fn signed_asset(id: Uuid) -> Select<assets::Entity> {
     assets::Entity::find()
         .filter(assets::Column::Id.eq(id))
         .filter(assets::Column::DeletedAt.is_null())
+        .filter(of_live_company(assets::Column::CompanyId))
 }

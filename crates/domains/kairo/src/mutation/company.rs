@@ -3,6 +3,7 @@ use studiogate_graph::error::GraphResult;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
+use super::project::KairoDeletePayload;
 use crate::context::kairo_ctx;
 use crate::enums::KairoRole;
 use crate::objects::{KairoCompany, KairoUser};
@@ -134,6 +135,15 @@ impl KairoCompanyMutation {
         Ok(KairoCompanyPayload {
             company: KairoCompany(company),
         })
+    }
+
+    /// Deletes a company (softly; ADMIN and TEAM): it and its projects, automations, runs and
+    /// assets leave every select, its clients' included.
+    async fn delete_company(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<KairoDeletePayload> {
+        let id = company::delete(kairo_ctx(ctx), id)
+            .await
+            .map_err(GraphError::from)?;
+        Ok(KairoDeletePayload { id })
     }
 
     /// Changes the caller's own name and avatar.

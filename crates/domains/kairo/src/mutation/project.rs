@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::context::kairo_ctx;
 use crate::objects::{KairoProject, KairoService};
 use crate::services::project::{self, NewProject, ProjectChanges};
-use crate::services::service::{self, NewService};
+use crate::services::service::{self, NewService, ServiceChanges};
 
 /// A new project.
 #[derive(InputObject)]
@@ -83,6 +83,31 @@ pub struct CreateKairoServiceInput {
     /// Public at once (default true).
     #[graphql(default = true)]
     pub published: bool,
+}
+
+/// Changes to a service; fields left out stay as they are (empty optional text clears).
+#[derive(InputObject)]
+pub struct UpdateKairoServiceInput {
+    /// The service.
+    pub id: Uuid,
+    /// New slug (unique: lower-case letters and digits joined by hyphens).
+    pub slug: Option<String>,
+    /// New title.
+    pub title: Option<String>,
+    /// New tagline.
+    pub tagline: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New content (an object or a list of blocks).
+    pub content: Option<Json<serde_json::Value>>,
+    /// New icon address.
+    pub icon_url: Option<String>,
+    /// New 3D planet model address.
+    pub planet_model_url: Option<String>,
+    /// New position among featured services.
+    pub featured_order: Option<i32>,
+    /// Public or not.
+    pub published: Option<bool>,
 }
 
 /// The project as it is now.
@@ -188,6 +213,32 @@ impl KairoProjectMutation {
             published: input.published,
         };
         let service = service::create(kairo_ctx(ctx), new)
+            .await
+            .map_err(GraphError::from)?;
+        Ok(KairoServicePayload {
+            service: KairoService(service),
+        })
+    }
+
+    /// Changes a service (ADMIN and TEAM), as `createService` checks it. A slug in use is
+    /// CONFLICT.
+    async fn update_service(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateKairoServiceInput,
+    ) -> GraphResult<KairoServicePayload> {
+        let changes = ServiceChanges {
+            slug: input.slug,
+            title: input.title,
+            tagline: input.tagline,
+            description: input.description,
+            content: input.content.map(|c| c.0),
+            icon_url: input.icon_url,
+            planet_model_url: input.planet_model_url,
+            featured_order: input.featured_order,
+            published: input.published,
+        };
+        let service = service::update(kairo_ctx(ctx), input.id, changes)
             .await
             .map_err(GraphError::from)?;
         Ok(KairoServicePayload {

@@ -5,4 +5,5 @@ pub mod asset;
 pub mod automation;
 pub mod lead;
 pub mod project;
+pub mod service;
 pub mod text;

@@ -123,6 +123,7 @@ async fn owner(k: &KairoCtx, asked: Option<Uuid>) -> Result<Uuid, KairoError> {
             .await?;
         return found.map(|c| c.id).ok_or_else(|| not_found().into());
     }
+    super::live_own_company(k, &scope).await?;
     match (scope.company(), asked) {
         (Some(own), None) => Ok(own),
         (Some(own), Some(id)) if id == own => Ok(own),

@@ -40,6 +40,7 @@ async fn company_for(k: &KairoCtx, asked: Option<Uuid>) -> Result<Option<Uuid>, 
         }
         return Ok(asked);
     }
+    super::live_own_company(k, &scope).await?;
     match (scope.company(), asked) {
         (Some(own), None) => Ok(Some(own)),
         (Some(own), Some(id)) if id == own => Ok(Some(own)),

@@ -171,6 +171,23 @@ pub async fn update(
     Ok(company)
 }
 
+/// Soft delete (ADMIN and TEAM): the company leaves every select, and its projects,
+/// automations, runs and assets go with it (the scope's selects keep to live companies), so its
+/// clients read and write nothing of it.
+pub async fn delete(k: &KairoCtx, id: Uuid) -> Result<Uuid, KairoError> {
+    let scope = k.staff_scope().await?;
+    let done = scope
+        .update_companies()
+        .col_expr(companies::Column::DeletedAt, Expr::value(now()))
+        .filter(companies::Column::Id.eq(id))
+        .exec(&k.db)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(GraphError::not_found("KairoCompany").into());
+    }
+    Ok(id)
+}
+
 /// Changes the viewer's own name and avatar (anyone with a profile).
 pub async fn update_own_profile(
     k: &KairoCtx,
