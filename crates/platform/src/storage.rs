@@ -301,6 +301,18 @@ impl ObjectWriter {
     }
 }
 
+/// Bytes read from an upload's temporary file at a time.
+const CHUNK_BYTES: u64 = 1024 * 1024;
+
+/// Runs blocking file work on the blocking pool, off the async workers.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, GraphError> + Send + 'static,
+) -> Result<T, GraphError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| GraphError::internal(&e))?
+}
+
 /// The object store, shared by every domain's buckets.
 pub struct FileStore {
     store: Arc<dyn ObjectStore>,
@@ -308,6 +320,40 @@ pub struct FileStore {
 }
 
 impl FileStore {
+    /// Copies `file` from its start into the store at `path`, a chunk at a time on the
+    /// blocking pool; on failure nothing is left at `path`.
+    pub async fn copy_file(&self, path: &str, mut file: std::fs::File) -> Result<(), GraphError> {
+        let mut writer = self.writer(path).await?;
+        loop {
+            let read = blocking(move || {
+                let mut chunk = Vec::with_capacity(CHUNK_BYTES as usize);
+                (&mut file)
+                    .take(CHUNK_BYTES)
+                    .read_to_end(&mut chunk)
+                    .map_err(|e| GraphError::internal(&e))?;
+                Ok((file, chunk))
+            })
+            .await;
+            let chunk = match read {
+                Ok((back, chunk)) => {
+                    file = back;
+                    chunk
+                }
+                Err(err) => {
+                    writer.abort().await;
+                    return Err(err);
+                }
+            };
+            if chunk.is_empty() {
+                return writer.finish().await;
+            }
+            if let Err(err) = writer.write(Bytes::from(chunk)).await {
+                writer.abort().await;
+                return Err(err);
+            }
+        }
+    }
+
     /// An S3-compatible bucket, `s3://bucket[/prefix]`; credentials, region and endpoint come
     /// from the usual `AWS_*` variables (`AWS_ENDPOINT` and `AWS_ALLOW_HTTP` for MinIO and the
     /// like). Links are signed with `key`.

@@ -3,13 +3,12 @@
 //! removed again if the row cannot be), soft deletes, and downloads behind signed links.
 
 use async_graphql::UploadValue;
-use bytes::Bytes;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use studiogate_entities_kairo::{kairo_assets as assets, scope};
 use studiogate_graph::{ErrorCode, GraphError};
-use studiogate_platform::storage::{display_name, sniff_media, Object};
+use studiogate_platform::storage::{blocking, display_name, sniff_media, Object};
 use studiogate_platform::FileStore;
 use uuid::Uuid;
 
@@ -19,17 +18,6 @@ use crate::enums::KairoAssetType;
 use crate::error::KairoError;
 use crate::rules::asset::{fits, ASSETS};
 use crate::rules::text;
-
-/// Bytes read from an upload's temporary file at a time.
-const CHUNK_BYTES: u64 = 1024 * 1024;
-
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, GraphError> + Send + 'static,
-) -> Result<T, GraphError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| GraphError::internal(&e))?
-}
 
 /// The file's recognised type and size, or BAD_USER_INPUT (empty, too big, not allowed).
 fn check(
@@ -56,43 +44,6 @@ fn check(
         ));
     }
     Ok((mime, size))
-}
-
-/// Copies `file` from its start into the store at `path`; on failure nothing is left there.
-async fn copy_to_store(
-    store: &FileStore,
-    path: &str,
-    mut file: std::fs::File,
-) -> Result<(), GraphError> {
-    let mut writer = store.writer(path).await?;
-    loop {
-        let read = blocking(move || {
-            let mut chunk = Vec::with_capacity(CHUNK_BYTES as usize);
-            (&mut file)
-                .take(CHUNK_BYTES)
-                .read_to_end(&mut chunk)
-                .map_err(|e| GraphError::internal(&e))?;
-            Ok((file, chunk))
-        })
-        .await;
-        let chunk = match read {
-            Ok((back, chunk)) => {
-                file = back;
-                chunk
-            }
-            Err(err) => {
-                writer.abort().await;
-                return Err(err);
-            }
-        };
-        if chunk.is_empty() {
-            return writer.finish().await;
-        }
-        if let Err(err) = writer.write(Bytes::from(chunk)).await {
-            writer.abort().await;
-            return Err(err);
-        }
-    }
 }
 
 pub struct NewAsset {
@@ -164,7 +115,7 @@ pub async fn upload(
     let creator = k.profile().await?.map(|p| p.id);
     let id = Uuid::new_v4();
     let path = ASSETS.path(&[&company, &id]);
-    copy_to_store(&k.files, &path, file).await?;
+    k.files.copy_file(&path, file).await?;
     let row = assets::ActiveModel {
         id: Set(id),
         company_id: Set(Some(company)),

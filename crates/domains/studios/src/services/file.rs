@@ -4,10 +4,8 @@
 //! the blocking pool, and a download is streamed from the store.
 
 use async_graphql::UploadValue;
-use bytes::Bytes;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ModelTrait, Set};
-use std::io::Read;
 use studiogate_entities_studios::{files, scope};
 use studiogate_graph::loader::visible_row;
 use studiogate_graph::{ErrorCode, GraphError};
@@ -18,58 +16,8 @@ use crate::context::StudiosCtx;
 use crate::enums::AccessLevel;
 use crate::error::StudiosError;
 use crate::rules::file::FILES;
-use studiogate_platform::storage::{display_name, Object};
+use studiogate_platform::storage::{blocking, display_name, Object};
 use studiogate_platform::FileStore;
-
-/// Bytes read from an upload's temporary file at a time.
-const CHUNK_BYTES: u64 = 1024 * 1024;
-
-/// Runs blocking file work on the blocking pool, off the async workers.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, GraphError> + Send + 'static,
-) -> Result<T, GraphError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| GraphError::internal(&e))?
-}
-
-/// Copies `file` from its start into the store at `path`, a chunk at a time; on failure
-/// nothing is left at `path`.
-async fn copy_to_store(
-    store: &FileStore,
-    path: &str,
-    mut file: std::fs::File,
-) -> Result<(), GraphError> {
-    let mut writer = store.writer(path).await?;
-    loop {
-        let read = blocking(move || {
-            let mut chunk = Vec::with_capacity(CHUNK_BYTES as usize);
-            (&mut file)
-                .take(CHUNK_BYTES)
-                .read_to_end(&mut chunk)
-                .map_err(|e| GraphError::internal(&e))?;
-            Ok((file, chunk))
-        })
-        .await;
-        let chunk = match read {
-            Ok((back, chunk)) => {
-                file = back;
-                chunk
-            }
-            Err(err) => {
-                writer.abort().await;
-                return Err(err);
-            }
-        };
-        if chunk.is_empty() {
-            return writer.finish().await;
-        }
-        if let Err(err) = writer.write(Bytes::from(chunk)).await {
-            writer.abort().await;
-            return Err(err);
-        }
-    }
-}
 
 pub async fn upload(
     ctx: &StudiosCtx,
@@ -92,7 +40,7 @@ pub async fn upload(
     let path = FILES.path(&[&studio.id, &id]);
     // At most `MAX_BYTES` (100 MiB), checked above.
     let size = i32::try_from(size).map_err(|e| GraphError::internal(&e))?;
-    copy_to_store(&ctx.files, &path, file).await?;
+    ctx.files.copy_file(&path, file).await?;
     let row = files::ActiveModel {
         id: Set(id),
         studio_id: Set(studio.id),
