@@ -52,7 +52,7 @@ pub async fn read_image(
 ) -> Result<(bytes::Bytes, &'static str), studiogate_graph::GraphError> {
     use std::io::Read;
     use studiogate_graph::GraphError;
-    tokio::task::spawn_blocking(move || {
+    studiogate_platform::storage::blocking(move || {
         let Image {
             mut file,
             content_type,
@@ -64,7 +64,6 @@ pub async fn read_image(
         Ok((bytes::Bytes::from(bytes), mime))
     })
     .await
-    .map_err(|e| GraphError::internal(&e))?
 }
 
 /// The ids of an execution's reference images, from its `input_data`.
