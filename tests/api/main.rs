@@ -1,6 +1,7 @@
 //! Black-box tests: the real binary over HTTP, on SQLite always and on PostgreSQL when
 //! `TEST_DATABASE_URL` is set. One test binary, so the workspace links once.
 
+mod analytics;
 mod audit;
 mod auth;
 mod config;
@@ -18,6 +19,7 @@ mod masstock;
 mod nested;
 mod observability;
 mod pagination;
+mod people;
 mod realtime;
 mod refusals;
 mod relations;

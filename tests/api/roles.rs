@@ -305,3 +305,88 @@ async fn service_tokens_write_only_through_the_runner_operations(backend: Backen
     );
 }
 on_both_backends!(service_tokens_write_only_through_the_runner_operations);
+
+/// Every column of a catalog entry can be changed by its managers: business area, flow id,
+/// output schema (set, then removed with `null`) and complexity, each checked like on create.
+async fn platform_admins_change_every_column_of_a_template(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let admin_id = crate::support::member(&seed, 0, 5);
+    app.grant_platform_admin(admin_id, "studios")
+        .await
+        .expect("granted");
+    let admin = app.token(admin_id);
+    let created = app
+        .gql(&admin, CREATE, json!({ "input": template("Every column") }))
+        .await
+        .expect("ok");
+    let id = created["data"]["createWorkflowTemplate"]["workflowTemplate"]["id"].clone();
+    const FULL: &str = r#"mutation($input: UpdateWorkflowTemplateInput!) {
+      updateWorkflowTemplate(input: $input) { workflowTemplate {
+        businessArea activepiecesFlowId outputSchema complexityLevel name version } } }"#;
+
+    let flow = Uuid::new_v4();
+    let output = json!({ "type": "object", "required": ["summary"] });
+    let body = app
+        .gql(
+            &admin,
+            FULL,
+            json!({ "input": {
+                "id": id, "businessArea": "FINANCE", "activepiecesFlowId": flow,
+                "outputSchema": output, "complexityLevel": "ADVANCED"
+            } }),
+        )
+        .await
+        .expect("ok");
+    let t = &body["data"]["updateWorkflowTemplate"]["workflowTemplate"];
+    assert_eq!(t["businessArea"], "FINANCE", "{body}");
+    assert_eq!(t["activepiecesFlowId"], json!(flow));
+    assert_eq!(t["outputSchema"], output);
+    assert_eq!(t["complexityLevel"], "ADVANCED");
+    // Fields left out stay as they were.
+    assert_eq!(t["name"], "Every column");
+    assert_eq!(t["version"], "1.0.0");
+
+    // A broken output schema is refused with its field, and changes nothing.
+    let refused = app
+        .gql(
+            &admin,
+            FULL,
+            json!({ "input": { "id": id, "outputSchema": { "type": "banana" }, "businessArea": "SALES" } }),
+        )
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&refused), vec!["BAD_USER_INPUT"], "{refused}");
+    assert_eq!(refused["errors"][0]["extensions"]["field"], "outputSchema");
+    let q = "query($id: UUID!) { workflowTemplate(id: $id) { businessArea outputSchema } }";
+    let kept = app.gql(&admin, q, json!({ "id": id })).await.expect("ok");
+    assert_eq!(kept["data"]["workflowTemplate"]["businessArea"], "FINANCE");
+    assert_eq!(kept["data"]["workflowTemplate"]["outputSchema"], output);
+
+    // `null` removes the output schema; leaving it out keeps it.
+    let cleared = app
+        .gql(
+            &admin,
+            FULL,
+            json!({ "input": { "id": id, "outputSchema": null } }),
+        )
+        .await
+        .expect("ok");
+    assert_eq!(
+        cleared["data"]["updateWorkflowTemplate"]["workflowTemplate"]["outputSchema"],
+        serde_json::Value::Null,
+        "{cleared}"
+    );
+
+    // An unknown enum value is refused by the schema itself.
+    let unknown = app
+        .gql(
+            &admin,
+            FULL,
+            json!({ "input": { "id": id, "complexityLevel": "EXPERT" } }),
+        )
+        .await
+        .expect("ok");
+    assert!(unknown["errors"].is_array(), "{unknown}");
+    assert!(unknown["data"].is_null(), "{unknown}");
+}
+on_both_backends!(platform_admins_change_every_column_of_a_template);

@@ -1,6 +1,7 @@
 //! Shared GraphQL machinery. Nothing here knows a domain by name: domains bring their own
 //! objects, loaders and policies and plug them into these parts through [`Domain`].
 
+pub mod date;
 pub mod db_enum;
 pub mod domain;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod telemetry;
 pub mod tenant;
 pub mod viewer;
 
+pub use date::Date;
 pub use domain::{
     AccountHookList, AccountHooks, Authenticate, ClientInfo, DemoAccount, Domain, Domains, Job,
     Migrations, Platform, RequestInfo, SeedError,

@@ -176,6 +176,7 @@ pub fn policies() -> PolicyRegistry {
             "updatedAt",
             "viewerRole",
             "analytics",
+            "dailyAnalytics",
             "studios",
         ],
         Policy::TenantScoped,
@@ -200,7 +201,15 @@ pub fn policies() -> PolicyRegistry {
     );
     p.fields(
         "User",
-        &["id", "fullName", "createdAt", "lastLoginAt", "executions"],
+        &[
+            "id",
+            "fullName",
+            "email",
+            "createdAt",
+            "lastLoginAt",
+            "executions",
+            "files",
+        ],
         Policy::TenantScoped,
     );
     p.fields(
@@ -218,6 +227,7 @@ pub fn policies() -> PolicyRegistry {
             "files",
             "kanbanBoards",
             "analytics",
+            "dailyAnalytics",
             "cardFieldDefinitions",
         ],
         Policy::TenantScoped,
@@ -345,6 +355,20 @@ pub fn policies() -> PolicyRegistry {
             "filesUploaded",
             "storageUsedBytes",
             "lastExecutionAt",
+        ],
+        Policy::TenantScoped,
+    );
+    p.fields(
+        "DailyAnalytics",
+        &[
+            "day",
+            "totalExecutions",
+            "succeededExecutions",
+            "failedExecutions",
+            "averageDurationSeconds",
+            "uniqueUsers",
+            "filesUploaded",
+            "storageUsedBytes",
         ],
         Policy::TenantScoped,
     );

@@ -124,6 +124,33 @@ impl TenantScope {
                 .add(user_profiles::Column::Id.in_subquery(colleagues)),
         )
     }
+
+    /// The accounts whose sign-in e-mail the viewer may read: their own, and everyone with a
+    /// membership (of any status, so join requests too) in a company where the viewer is an
+    /// approved admin. Plain members see names, not addresses.
+    pub fn account_emails(&self) -> Select<crate::generated::accounts::Entity> {
+        use crate::generated::accounts;
+        let administered = Query::select()
+            .column(user_companies::Column::CompanyId)
+            .from(user_companies::Entity)
+            .and_where(user_companies::Column::UserId.eq(self.account_id))
+            .and_where(user_companies::Column::Role.eq("admin"))
+            .and_where(user_companies::Column::Status.eq("approved"))
+            .to_owned();
+        let colleagues = Query::select()
+            .column(user_companies::Column::UserId)
+            .from(user_companies::Entity)
+            .and_where(self.in_companies(user_companies::Column::CompanyId))
+            .and_where(user_companies::Column::CompanyId.in_subquery(administered))
+            .to_owned();
+        accounts::Entity::find()
+            .filter(accounts::Column::DeletedAt.is_null())
+            .filter(
+                Condition::any()
+                    .add(accounts::Column::Id.eq(self.account_id))
+                    .add(accounts::Column::Id.in_subquery(colleagues)),
+            )
+    }
 }
 
 /// Workflow templates are the platform's catalog, not tenant data: members see the active

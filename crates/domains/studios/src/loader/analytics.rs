@@ -25,7 +25,7 @@ pub struct Analytics {
     pub succeeded_executions: i64,
     /// Executions that failed.
     pub failed_executions: i64,
-    /// Mean run time of finished executions, in seconds.
+    /// Mean run time of finished executions, in seconds, rounded to 2 decimals.
     pub average_duration_seconds: Option<f64>,
     /// Distinct people who started executions.
     pub unique_users: i64,
@@ -36,6 +36,11 @@ pub struct Analytics {
     /// When the most recent execution finished.
     pub last_execution_at: Option<DateTime<Utc>>,
 }
+
+/// The spec's view rounds the mean to 2 decimals in SQL (`ROUND(AVG(...), 2)`); both backends
+/// have that function, and PostgreSQL's AVG of integers is exact before it rounds.
+pub(super) const AVERAGE_DURATION: &str =
+    "CAST(ROUND(AVG(workflow_executions.duration_seconds), 2) AS DOUBLE PRECISION)";
 
 type ExecRow = (
     Uuid,
@@ -57,7 +62,7 @@ fn execution_figures(
         .column_as(Expr::cust("COUNT(*)"), "total")
         .column_as(Expr::cust("COALESCE(SUM(CASE WHEN workflow_executions.status = 'succeeded' THEN 1 ELSE 0 END), 0)"), "succeeded")
         .column_as(Expr::cust("COALESCE(SUM(CASE WHEN workflow_executions.status = 'failed' THEN 1 ELSE 0 END), 0)"), "failed")
-        .column_as(Expr::cust("CAST(AVG(workflow_executions.duration_seconds) AS DOUBLE PRECISION)"), "avg_duration")
+        .column_as(Expr::cust(AVERAGE_DURATION), "avg_duration")
         .column_as(Expr::cust("COUNT(DISTINCT workflow_executions.user_id)"), "users")
         .column_as(Expr::cust("MAX(workflow_executions.completed_at)"), "last_at")
         .group_by(Expr::col(group))

@@ -2,12 +2,16 @@
 //! relation field is one `load_one`, each batch one statement, and every statement starts from
 //! the tenant scope.
 
+mod activity;
 mod analytics;
 mod filter;
+mod people;
 mod usage;
 
+pub use activity::{DailyAnalytics, DailyByCompanyLoader, DailyByStudioLoader, DayRange};
 pub use analytics::{Analytics, AnalyticsByCompanyIdLoader, AnalyticsByStudioIdLoader};
 pub use filter::{MembershipStatuses, StudioFilter, WorkflowExecutionFilter};
+pub use people::EmailByUserIdLoader;
 pub use usage::{usages, UsagesByFileIdLoader};
 
 use async_graphql::dataloader::DataLoader;
@@ -73,8 +77,13 @@ pub struct Loaders {
     pub usages_by_file: DataLoader<UsagesByFileIdLoader>,
     pub studio_analytics: DataLoader<AnalyticsByStudioIdLoader>,
     pub company_analytics: DataLoader<AnalyticsByCompanyIdLoader>,
+    pub studio_daily: DataLoader<DailyByStudioLoader>,
+    pub company_daily: DataLoader<DailyByCompanyLoader>,
     pub execution_count_by_template: Counted<executions::Entity, WorkflowExecutionFilter>,
     pub files_by_studio: Paged<files::Entity, ()>,
+    pub files_by_uploader: Paged<files::Entity, ()>,
+    pub file_count_by_uploader: Counted<files::Entity, ()>,
+    pub email: DataLoader<EmailByUserIdLoader>,
     pub file_count_by_studio: Counted<files::Entity, ()>,
     pub boards_by_studio: Paged<kanban_boards::Entity, ()>,
     pub board_count_by_studio: Counted<kanban_boards::Entity, ()>,
@@ -195,6 +204,16 @@ impl Loaders {
                 json: &[],
             },
         );
+        let (files_by_uploader, file_count_by_uploader) = paged(
+            ctx,
+            Relation {
+                parent: files::Column::UploadedBy,
+                parent_of: |m: &files::Model| m.uploaded_by,
+                time: files::Column::UploadTimestamp,
+                id: files::Column::Id,
+                json: &[],
+            },
+        );
         let (boards_by_studio, board_count_by_studio) = paged(
             ctx,
             Relation {
@@ -239,8 +258,13 @@ impl Loaders {
             usages_by_file: loader(UsagesByFileIdLoader(ctx.clone())),
             studio_analytics: loader(AnalyticsByStudioIdLoader(ctx.clone())),
             company_analytics: loader(AnalyticsByCompanyIdLoader(ctx.clone())),
+            studio_daily: loader(DailyByStudioLoader(ctx.clone())),
+            company_daily: loader(DailyByCompanyLoader(ctx.clone())),
             files_by_studio,
             file_count_by_studio,
+            files_by_uploader,
+            file_count_by_uploader,
+            email: loader(EmailByUserIdLoader(ctx.clone())),
             boards_by_studio,
             board_count_by_studio,
             stages_by_board: listed(

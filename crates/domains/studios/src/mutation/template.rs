@@ -1,6 +1,6 @@
 //! The catalog of workflow templates, managed by platform admins through the template service.
 
-use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
+use async_graphql::{Context, InputObject, Json, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use studiogate_graph::error::GraphResult;
 use studiogate_graph::GraphError;
@@ -47,8 +47,14 @@ pub struct UpdateWorkflowTemplateInput {
     pub updated_at: Option<DateTime<Utc>>,
     pub name: Option<String>,
     pub description: Option<String>,
+    pub business_area: Option<BusinessArea>,
+    /// The ActivePieces flow that implements the template.
+    pub activepieces_flow_id: Option<Uuid>,
     pub input_schema: Option<Json<serde_json::Value>>,
+    /// A JSON Schema of the output; `null` removes it (output is then not checked).
+    pub output_schema: MaybeUndefined<Json<serde_json::Value>>,
     pub estimated_duration_minutes: Option<i32>,
+    pub complexity_level: Option<ComplexityLevel>,
     pub tags: Option<Vec<String>>,
     pub version: Option<String>,
     /// Inactive templates are hidden from members and cannot start new executions.
@@ -84,8 +90,16 @@ impl From<UpdateWorkflowTemplateInput> for TemplateChanges {
         Self {
             name: i.name,
             description: i.description,
+            business_area: i.business_area,
+            activepieces_flow_id: i.activepieces_flow_id,
             input_schema: i.input_schema.map(|j| j.0),
+            output_schema: match i.output_schema {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(j) => Some(Some(j.0)),
+            },
             estimated_duration_minutes: i.estimated_duration_minutes,
+            complexity_level: i.complexity_level,
             tags: i.tags,
             version: i.version,
             is_active: i.is_active,

@@ -92,6 +92,23 @@ impl Company {
         Ok(figures.unwrap_or_default())
     }
 
+    /// The same figures per UTC day from `from` to `to` (both included, at most 366 days),
+    /// over all the company's studios: executions count on the day they were created, files
+    /// on the day they were uploaded, and a day without either is all zeros.
+    async fn daily_analytics(
+        &self,
+        ctx: &Context<'_>,
+        from: studiogate_graph::Date,
+        to: studiogate_graph::Date,
+    ) -> GraphResult<Vec<crate::loader::DailyAnalytics>> {
+        let range = crate::loader::DayRange::new(from, to)?;
+        let days = loaders(ctx)
+            .company_daily
+            .load_one((self.0.id, range))
+            .await?;
+        Ok(days.unwrap_or_default())
+    }
+
     /// The company's studios, newest first by default.
     #[graphql(
         complexity = "studiogate_graph::pagination::page_complexity(first, child_complexity)"

@@ -151,6 +151,23 @@ impl Studio {
         Ok(figures.unwrap_or_default())
     }
 
+    /// The same figures per UTC day from `from` to `to` (both included, at most 366 days), over
+    /// this studio: executions count on the day they were created, files on the day they were
+    /// uploaded, and a day without either is all zeros.
+    async fn daily_analytics(
+        &self,
+        ctx: &Context<'_>,
+        from: studiogate_graph::Date,
+        to: studiogate_graph::Date,
+    ) -> GraphResult<Vec<crate::loader::DailyAnalytics>> {
+        let range = crate::loader::DayRange::new(from, to)?;
+        let days = loaders(ctx)
+            .studio_daily
+            .load_one((self.0.id, range))
+            .await?;
+        Ok(days.unwrap_or_default())
+    }
+
     /// The custom fields cards of this studio can carry, in display order.
     async fn card_field_definitions(
         &self,

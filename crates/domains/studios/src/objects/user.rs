@@ -1,13 +1,14 @@
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
-use studiogate_entities_studios::{accounts, user_profiles};
+use studiogate_entities_studios::{accounts, files, user_profiles};
 use studiogate_graph::error::GraphResult;
+use studiogate_graph::loader::paged_connection;
 use studiogate_graph::pagination::ListConnection;
-use studiogate_graph::ListOrder;
+use studiogate_graph::{ListOrder, PageArgs};
 use uuid::Uuid;
 
 use super::execution::executions_page;
-use super::{utc, Membership, WorkflowExecution};
+use super::{cursor, utc, File, Membership, WorkflowExecution};
 use crate::context::studios_ctx;
 use crate::loader::loaders;
 use crate::loader::WorkflowExecutionFilter;
@@ -26,6 +27,13 @@ impl User {
     /// Display name.
     async fn full_name(&self) -> &str {
         &self.0.full_name
+    }
+
+    /// Sign-in e-mail. Shown to the person themself and to approved admins of a company where
+    /// this person has a membership (join requests included); null for everyone else, so
+    /// fellow members see names only.
+    async fn email(&self, ctx: &Context<'_>) -> GraphResult<Option<String>> {
+        Ok(loaders(ctx).email.load_one(self.0.id).await?)
     }
 
     /// When the profile was created.
@@ -59,6 +67,32 @@ impl User {
             self.0.id,
             args,
             filter,
+        )
+        .await
+    }
+
+    /// Files this person uploaded that the viewer may see (their private files only to
+    /// themself), in the viewer's companies, newest first by default.
+    #[graphql(
+        complexity = "studiogate_graph::pagination::page_complexity(first, child_complexity)"
+    )]
+    async fn files(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1-100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
+        order: Option<ListOrder>,
+    ) -> GraphResult<ListConnection<File>> {
+        let l = loaders(ctx);
+        paged_connection(
+            ctx,
+            &l.files_by_uploader,
+            &l.file_count_by_uploader,
+            self.0.id,
+            PageArgs::parse(first, after, order)?,
+            (),
+            |m: &files::Model| cursor(m.upload_timestamp, m.id),
+            File,
         )
         .await
     }

@@ -35,8 +35,13 @@ pub struct NewTemplate {
 pub struct TemplateChanges {
     pub name: Option<String>,
     pub description: Option<String>,
+    pub business_area: Option<BusinessArea>,
+    pub activepieces_flow_id: Option<Uuid>,
     pub input_schema: Option<Value>,
+    /// `Some(None)` removes the output schema.
+    pub output_schema: Option<Option<Value>>,
     pub estimated_duration_minutes: Option<i32>,
+    pub complexity_level: Option<ComplexityLevel>,
     pub tags: Option<Vec<String>>,
     pub version: Option<String>,
     pub is_active: Option<bool>,
@@ -102,9 +107,24 @@ fn changed(
         rules::description(description)?;
         row.description = Set(description.trim().to_owned());
     }
+    if let Some(area) = changes.business_area {
+        row.business_area = Set(area.as_db().to_owned());
+    }
+    if let Some(flow) = changes.activepieces_flow_id {
+        row.activepieces_flow_id = Set(flow);
+    }
     if let Some(schema) = changes.input_schema {
         rules::json_schema("inputSchema", &schema)?;
         row.input_schema = Set(schema);
+    }
+    if let Some(schema) = changes.output_schema {
+        if let Some(schema) = &schema {
+            rules::json_schema("outputSchema", schema)?;
+        }
+        row.output_schema = Set(schema);
+    }
+    if let Some(level) = changes.complexity_level {
+        row.complexity_level = Set(level.as_db().to_owned());
     }
     if let Some(minutes) = changes.estimated_duration_minutes {
         rules::duration(minutes)?;
