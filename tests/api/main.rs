@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod config;
+mod field_definitions;
 mod files;
 mod hardening;
 mod http;
@@ -18,6 +19,7 @@ mod masstock;
 mod nested;
 mod observability;
 mod pagination;
+mod profiles;
 mod realtime;
 mod refusals;
 mod relations;
