@@ -343,3 +343,110 @@ async fn change_password_checks_the_old_one_and_ends_other_sessions(backend: Bac
     );
 }
 on_both_backends!(change_password_checks_the_old_one_and_ends_other_sessions);
+
+const SET_STATUS: &str = r#"mutation($input: SetAccountStatusInput!) {
+    setAccountStatus(input: $input) { accountId status } }"#;
+
+fn account_id(auth: &Value) -> uuid::Uuid {
+    uuid::Uuid::parse_str(auth["accountId"].as_str().expect("id")).expect("uuid")
+}
+
+/// Platform admins of Studios set an account's status, and nobody else: an inactive account
+/// signs in no more (the answer of a wrong password), its refresh tokens are refused, and the
+/// access token it holds works until it expires.
+async fn inactive_accounts_cannot_sign_in_or_refresh(backend: Backend) {
+    let (app, seed) = crate::support::seeded(&backend, 1).await;
+    let admin = sign_up(&app, "root@example.com").await;
+    app.grant_platform_admin(account_id(&admin), "studios")
+        .await
+        .expect("granted");
+    let other_admin = sign_up(&app, "stock@example.com").await;
+    app.grant_platform_admin(account_id(&other_admin), "masstock")
+        .await
+        .expect("granted");
+    let target = sign_up(&app, "dora@example.com").await;
+    let admin_token = admin["accessToken"].as_str().expect("token");
+    let deactivate = |id: uuid::Uuid| json!({ "input": { "accountId": id, "status": "INACTIVE" } });
+
+    // Company admins, other domains' platform admins and the account itself: FORBIDDEN.
+    let company_admin = app.token(crate::support::admin(&seed, 0));
+    for token in [
+        company_admin.as_str(),
+        other_admin["accessToken"].as_str().expect("token"),
+        target["accessToken"].as_str().expect("token"),
+    ] {
+        let body = app
+            .gql(token, SET_STATUS, deactivate(account_id(&target)))
+            .await
+            .expect("ok");
+        assert_eq!(error_codes(&body), vec!["FORBIDDEN"], "{body}");
+    }
+    let body = anon(&app, SET_STATUS, deactivate(account_id(&target))).await;
+    assert_eq!(error_codes(&body), vec!["UNAUTHENTICATED"], "{body}");
+    let self_off = app
+        .gql(admin_token, SET_STATUS, deactivate(account_id(&admin)))
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&self_off), vec!["BAD_USER_INPUT"], "{self_off}");
+    assert_eq!(self_off["errors"][0]["extensions"]["field"], "accountId");
+    let unknown = app
+        .gql(admin_token, SET_STATUS, deactivate(uuid::Uuid::new_v4()))
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&unknown), vec!["NOT_FOUND"], "{unknown}");
+    let stored =
+        crate::support::rows(&app, "SELECT id FROM accounts WHERE status <> 'active'").await;
+    assert!(stored.is_empty(), "a refused change wrote a status");
+
+    // Still active: signs in and refreshes.
+    assert!(sign_in(&app, "dora@example.com", PASSWORD).await["errors"].is_null());
+    let body = app
+        .gql(admin_token, SET_STATUS, deactivate(account_id(&target)))
+        .await
+        .expect("ok");
+    assert_eq!(
+        body["data"]["setAccountStatus"]["status"], "INACTIVE",
+        "{body}"
+    );
+    assert_eq!(
+        body["data"]["setAccountStatus"]["accountId"],
+        target["accountId"]
+    );
+
+    // Inactive: the right password gets exactly the wrong password's answer.
+    let inactive = without_locations(&sign_in(&app, "dora@example.com", PASSWORD).await);
+    let wrong = without_locations(&sign_in(&app, "dora@example.com", "not the passphrase").await);
+    assert_eq!(
+        error_codes(&inactive),
+        vec!["UNAUTHENTICATED"],
+        "{inactive}"
+    );
+    assert_eq!(inactive, wrong);
+    let refresh = anon(&app, REFRESH, json!({ "t": target["refreshToken"] })).await;
+    assert_eq!(error_codes(&refresh), vec!["UNAUTHENTICATED"], "{refresh}");
+    // The access token it already holds lives until it expires.
+    let token = target["accessToken"].as_str().expect("token");
+    let body = app.gql(token, VIEWER, json!({})).await.expect("ok");
+    assert_eq!(
+        body["data"]["viewer"]["email"], "dora@example.com",
+        "{body}"
+    );
+
+    // Active again: signs in, and the session that was held back refreshes again.
+    let reactivate = json!({ "input": { "accountId": account_id(&target), "status": "ACTIVE" } });
+    let body = app
+        .gql(admin_token, SET_STATUS, reactivate)
+        .await
+        .expect("ok");
+    assert_eq!(
+        body["data"]["setAccountStatus"]["status"], "ACTIVE",
+        "{body}"
+    );
+    assert!(sign_in(&app, "dora@example.com", PASSWORD).await["errors"].is_null());
+    let refresh = anon(&app, REFRESH, json!({ "t": target["refreshToken"] })).await;
+    assert!(
+        refresh["data"]["refreshSession"]["accessToken"].is_string(),
+        "{refresh}"
+    );
+}
+on_both_backends!(inactive_accounts_cannot_sign_in_or_refresh);

@@ -279,6 +279,7 @@ impl Authenticator {
                 failed_login_attempts: Set(0),
                 locked_until: Set(None),
                 deleted_at: Set(None),
+                status: Set(crate::status::AccountStatus::Active.as_db().into()),
             }
             .insert(&txn)
             .await;

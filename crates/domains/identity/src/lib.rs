@@ -1,7 +1,7 @@
 //! Identity: studiogate as its own identity provider (sign-up, sign-in with backoff per
 //! address and source, rotating refresh sessions whose access tokens die with them, password
-//! changes), and as a relying party for external issuers whose keys
-//! come from a JWKS document (Supabase Auth and the like).
+//! changes, account status set by platform admins), and as a relying party for external
+//! issuers whose keys come from a JWKS document (Supabase Auth and the like).
 
 mod authenticator;
 mod mutation;
@@ -10,6 +10,7 @@ pub mod password;
 pub mod roles;
 mod service;
 mod sessions;
+pub mod status;
 mod throttle;
 mod tokens;
 
@@ -129,6 +130,17 @@ fn policies() -> PolicyRegistry {
         "Mutation",
         &["signOut", "changePassword"],
         Policy::Authenticated,
+    )
+    // Checked again by the service, which also refuses an admin's own deactivation.
+    .field(
+        "Mutation",
+        "setAccountStatus",
+        Policy::PlatformAdmin(status::ADMIN_DOMAIN),
+    )
+    .fields(
+        "SetAccountStatusPayload",
+        &["accountId", "status"],
+        Policy::Inherit,
     )
     .fields(
         "AuthPayload",

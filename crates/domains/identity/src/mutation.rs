@@ -7,6 +7,7 @@ use studiogate_graph::GraphError;
 use uuid::Uuid;
 
 use crate::service::{self, Issued};
+use crate::status::{self, AccountStatus};
 use crate::IdentityCtx;
 
 #[derive(Default)]
@@ -50,6 +51,20 @@ pub struct ChangePasswordInput {
     pub current_password: String,
     /// The same rules as at sign-up.
     pub new_password: String,
+}
+
+/// An account's new status.
+#[derive(InputObject)]
+pub struct SetAccountStatusInput {
+    pub account_id: Uuid,
+    pub status: AccountStatus,
+}
+
+/// The account's status as it now is.
+#[derive(SimpleObject)]
+pub struct SetAccountStatusPayload {
+    pub account_id: Uuid,
+    pub status: AccountStatus,
 }
 
 /// Credentials of a signed-in session.
@@ -109,10 +124,10 @@ impl IdentityMutation {
         Ok(payload(id, issued))
     }
 
-    /// Signs in. A wrong password and an unknown e-mail get the same answer. Five failures in
-    /// a row for one e-mail from one address hold that pair off (RATE_LIMITED, reason
-    /// SIGN_IN_THROTTLED, with `retryAfter`), doubling per further failure; other addresses
-    /// are not held.
+    /// Signs in. A wrong password, an unknown e-mail and an inactive account get the same
+    /// answer. Five failures in a row for one e-mail from one address hold that pair off
+    /// (RATE_LIMITED, reason SIGN_IN_THROTTLED, with `retryAfter`), doubling per further
+    /// failure; other addresses are not held.
     async fn sign_in(&self, ctx: &Context<'_>, input: SignInInput) -> GraphResult<AuthPayload> {
         let id = identity(ctx);
         let issued = service::sign_in(id, &input.email, &input.password)
@@ -122,7 +137,8 @@ impl IdentityMutation {
     }
 
     /// Trades a refresh token for new tokens. Each refresh token works once; using one again
-    /// revokes the whole session.
+    /// revokes the whole session. An inactive account's refresh is refused (its current
+    /// access token keeps working until it expires).
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
@@ -146,6 +162,24 @@ impl IdentityMutation {
             .await
             .map_err(GraphError::from)?;
         Ok(SignOutPayload { revoked_sessions })
+    }
+
+    /// Makes an account active or inactive (platform admins of Studios only; FORBIDDEN for
+    /// everyone else). An inactive account cannot sign in and its refresh tokens are refused;
+    /// an access token it already holds works until it expires (`expiresIn`, 15 minutes by
+    /// default). An admin cannot deactivate their own account (BAD_USER_INPUT).
+    async fn set_account_status(
+        &self,
+        ctx: &Context<'_>,
+        input: SetAccountStatusInput,
+    ) -> GraphResult<SetAccountStatusPayload> {
+        let status = status::set(identity(ctx), input.account_id, input.status)
+            .await
+            .map_err(GraphError::from)?;
+        Ok(SetAccountStatusPayload {
+            account_id: input.account_id,
+            status,
+        })
     }
 
     /// Changes the password; every other session of the account ends.

@@ -1,6 +1,6 @@
 //! The identity rules, callable without GraphQL: sign-up, sign-in with backoff (see
 //! [`crate::throttle`]), refresh-token rotation with reuse detection, sign-out and password
-//! changes.
+//! changes. Account status is [`crate::status`].
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::sea_query::Expr;
@@ -12,6 +12,7 @@ use studiogate_entities_identity::{accounts, refresh_tokens, scope, sessions};
 use studiogate_graph::{ErrorCode, GraphError};
 use uuid::Uuid;
 
+use crate::status::AccountStatus;
 use crate::{password, tokens, IdentityCtx};
 
 /// What went wrong, as the identity rules see it; mapped to a client code in one place.
@@ -156,6 +157,7 @@ pub async fn sign_up(
         failed_login_attempts: Set(0),
         locked_until: Set(None),
         deleted_at: Set(None),
+        status: Set(AccountStatus::Active.as_db().into()),
     }
     .insert(&txn)
     .await;
@@ -197,8 +199,12 @@ pub async fn sign_in(ctx: &IdentityCtx, email: &str, pass: &str) -> Result<Issue
     // Always pay for one hash verification, whatever the outcome will be.
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
     let matches = verify(pass.to_owned(), stored).await;
-    // An operator's lock (`locked_until`) holds for every source.
-    let account = account.filter(|a| a.locked_until.is_none_or(|until| until <= now()));
+    // An operator's lock (`locked_until`) holds for every source; an inactive account is
+    // refused alike, with the answer of a wrong password.
+    let account = account.filter(|a| {
+        a.locked_until.is_none_or(|until| until <= now())
+            && a.status == AccountStatus::Active.as_db()
+    });
     let Some(account) = account.filter(|_| matches) else {
         ctx.throttle.failed(&key, source);
         return Err(IdentityError::InvalidCredentials);
@@ -284,8 +290,10 @@ pub async fn refresh(ctx: &IdentityCtx, token: &str) -> Result<Issued> {
         revoke_family(ctx, session.id).await?;
         return Err(IdentityError::InvalidSession);
     }
+    // An inactive account's sessions refresh no more (its access token lives until it expires).
     let account = scope::account(session.account_id)
         .filter(accounts::Column::DeletedAt.is_null())
+        .filter(accounts::Column::Status.eq(AccountStatus::Active.as_db()))
         .one(&ctx.db)
         .await?
         .ok_or(IdentityError::InvalidSession)?;

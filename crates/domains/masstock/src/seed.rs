@@ -91,6 +91,7 @@ impl Rows {
             failed_login_attempts: 0,
             locked_until: None,
             deleted_at: None,
+            status: "active".into(),
         });
         self.profiles.push(profiles::Model {
             id,

@@ -52,6 +52,8 @@ pub fn policies() -> PolicyRegistry {
             &["createCompany", "requestCompanyMembership"],
             Policy::Authenticated,
         )
+        // The viewer's own profile: the service writes the viewer's row only.
+        .field("Mutation", "updateProfile", Policy::Authenticated)
         .fields(
             "Mutation",
             &[
@@ -72,6 +74,16 @@ pub fn policies() -> PolicyRegistry {
                 "createCardFieldDefinition",
                 "uploadFile",
                 "deleteFile",
+            ],
+            Policy::TenantScoped,
+        )
+        // Any approved member, as for creating one; the studio comes from the tenant scope.
+        .fields(
+            "Mutation",
+            &[
+                "updateCardFieldDefinition",
+                "reorderCardFieldDefinitions",
+                "deleteCardFieldDefinition",
             ],
             Policy::TenantScoped,
         )
@@ -111,6 +123,17 @@ pub fn policies() -> PolicyRegistry {
         &["cardFieldDefinition"],
         Policy::Inherit,
     );
+    p.fields(
+        "ReorderCardFieldDefinitionsPayload",
+        &["cardFieldDefinitions"],
+        Policy::Inherit,
+    );
+    p.fields(
+        "DeleteCardFieldDefinitionPayload",
+        &["deletedCardFieldDefinitionId"],
+        Policy::Inherit,
+    );
+    p.fields("UpdateProfilePayload", &["user"], Policy::Inherit);
     p.fields("FilePayload", &["file"], Policy::Inherit);
     p.fields("DeleteFilePayload", &["deletedFileId"], Policy::Inherit);
     p.fields(

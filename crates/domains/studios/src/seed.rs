@@ -285,6 +285,7 @@ fn generate(shape: &Shape) -> (Rows, Summary) {
                 failed_login_attempts: 0,
                 locked_until: None,
                 deleted_at: None,
+                status: "active".into(),
             });
             rows.profiles.push(user_profiles::Model {
                 id: account,

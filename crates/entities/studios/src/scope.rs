@@ -246,6 +246,19 @@ impl TenantScope {
     }
 }
 
+/// Writes to the card field definitions of the visible studios.
+impl TenantScope {
+    pub fn update_card_field_definitions(&self) -> UpdateMany<card_field_definitions::Entity> {
+        card_field_definitions::Entity::update_many()
+            .filter(card_field_definitions::Column::StudioId.in_subquery(self.studio_ids()))
+    }
+
+    pub fn delete_card_field_definitions(&self) -> DeleteMany<card_field_definitions::Entity> {
+        card_field_definitions::Entity::delete_many()
+            .filter(card_field_definitions::Column::StudioId.in_subquery(self.studio_ids()))
+    }
+}
+
 /// A file by id for a download link: the link's signature, issued to a viewer who could see
 /// the file, is the authorisation.
 pub fn signed_file(file_id: Uuid) -> Select<files::Entity> {
@@ -384,5 +397,18 @@ mod tests {
         }
         assert!(sql(&templates(false)).contains("is_active"));
         assert!(!sql(&templates(true)).contains("WHERE"));
+    }
+
+    /// The writes to card field definitions carry the scope's companies, as its selects do.
+    #[test]
+    fn card_field_definition_writes_carry_the_companies_of_their_scope() {
+        let scope = only_a();
+        for sql in [
+            sql(&scope.update_card_field_definitions()),
+            sql(&scope.delete_card_field_definitions()),
+        ] {
+            assert!(sql.contains(&A.to_string()), "{sql}");
+            assert!(!sql.contains(&B.to_string()), "{sql}");
+        }
     }
 }

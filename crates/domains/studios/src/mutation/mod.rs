@@ -2,8 +2,10 @@
 
 mod company;
 mod execution;
+mod field_definition;
 mod file;
 mod kanban;
+mod profile;
 mod runner;
 mod studio;
 mod template;
@@ -17,6 +19,8 @@ pub struct StudiosMutation(
     execution::ExecutionMutation,
     file::FileMutation,
     kanban::KanbanMutation,
+    field_definition::FieldDefinitionMutation,
+    profile::ProfileMutation,
     template::TemplateMutation,
     runner::RunnerMutation,
 );

@@ -7,6 +7,7 @@ pub mod file;
 pub mod kanban;
 mod lease;
 pub mod membership;
+pub mod profile;
 pub mod runner;
 pub mod studio;
 pub mod template;

@@ -17,6 +17,7 @@ pub struct Model {
     pub failed_login_attempts: i32,
     pub locked_until: Option<DateTimeWithTimeZone>,
     pub deleted_at: Option<DateTimeWithTimeZone>,
+    pub status: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
