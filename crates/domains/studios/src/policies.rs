@@ -69,6 +69,9 @@ pub fn policies() -> PolicyRegistry {
                 "deleteKanbanCard",
                 "updateKanbanCard",
                 "setKanbanStageTriggers",
+                "updateKanbanBoard",
+                "updateKanbanStage",
+                "deleteKanbanStage",
                 "createCardFieldDefinition",
                 "uploadFile",
                 "deleteFile",
@@ -85,6 +88,7 @@ pub fn policies() -> PolicyRegistry {
                 "rejectMembership",
                 "revokeMembership",
                 "changeMemberRole",
+                "deleteKanbanBoard",
             ],
             Policy::RoleChecked,
         );
@@ -104,6 +108,16 @@ pub fn policies() -> PolicyRegistry {
     p.fields(
         "DeleteKanbanCardPayload",
         &["deletedCardId"],
+        Policy::Inherit,
+    );
+    p.fields(
+        "DeleteKanbanBoardPayload",
+        &["deletedBoardId"],
+        Policy::Inherit,
+    );
+    p.fields(
+        "DeleteKanbanStagePayload",
+        &["deletedStageId", "kanbanBoard"],
         Policy::Inherit,
     );
     p.fields(
@@ -284,6 +298,7 @@ pub fn policies() -> PolicyRegistry {
             "studio",
             "createdBy",
             "stages",
+            "cards",
         ],
         Policy::TenantScoped,
     );
@@ -362,6 +377,7 @@ pub fn policies() -> PolicyRegistry {
         "WorkflowExecution",
         "File",
         "KanbanBoard",
+        "KanbanCard",
         "WorkflowTemplate",
     ] {
         p.connection(node);
