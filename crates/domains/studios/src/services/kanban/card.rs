@@ -1,6 +1,6 @@
-//! Cards of a stage: created, moved (within a stage or to another stage of the board, which
-//! runs both stages' triggers), changed (a change of custom fields runs the attribute
-//! triggers) and deleted, with every position kept 0..n-1.
+//! Cards of a stage: created (which runs the stage's entry triggers), moved (within a stage
+//! or to another stage of the board, which runs both stages' triggers), changed (a change of
+//! custom fields runs the attribute triggers) and deleted, with every position kept 0..n-1.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -116,7 +116,7 @@ pub async fn create(
 }
 
 /// The card as the caller's transaction sees it now.
-pub(super) async fn reread(
+async fn reread(
     txn: &DatabaseTransaction,
     scope: &TenantScope,
     id: Uuid,

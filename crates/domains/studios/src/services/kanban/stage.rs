@@ -1,13 +1,16 @@
-//! Stages (columns) of a board: created and moved with the board's other stages renumbered,
-//! and their workflow triggers.
+//! Stages (columns) of a board: created, moved and deleted with the board's other stages
+//! renumbered, renamed and recoloured, and their workflow triggers.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ModelTrait, QueryFilter, Set, TransactionTrait};
-use studiogate_entities_studios::{kanban_stages as stages, workflow_templates as templates};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ModelTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use studiogate_entities_studios::{
+    kanban_cards as cards, kanban_stages as stages, workflow_templates as templates,
+};
 use studiogate_graph::loader::{visible_row, Visible};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
-use super::card::reread;
 use super::position::{
     card_order, lock_board, lock_stages, stage_order, write_card_orders, write_stage_order, PARKING,
 };
@@ -211,16 +214,27 @@ pub async fn delete(
         let mut order = card_order(&txn, &scope, target.id).await?;
         order.extend(leaving.iter().copied());
         write_card_orders(&txn, &scope, &[(target.id, &order)]).await?;
-        for id in &leaving {
-            let card = reread(&txn, &scope, *id).await?;
+        // The moved cards as they now are, in one read.
+        let moved = scope
+            .kanban_cards()
+            .filter(cards::Column::Id.is_in(leaving.iter().copied()))
+            .order_by_asc(cards::Column::Position)
+            .all(&txn)
+            .await?;
+        for card in &moved {
             for (of, event) in [(&stage, Event::Left), (target, Event::Entered)] {
-                let started = trigger::run(ctx, &txn, &scope, of, &card, event)
+                let started = trigger::run(ctx, &txn, &scope, of, card, event)
                     .await
                     .map_err(|e| e.with_field(TARGET))?;
                 events.extend(started);
             }
             let change = KanbanChange::CardMoved;
-            events.push(StudiosEvent::card(stage.board_id, change, *id, target.id));
+            events.push(StudiosEvent::card(
+                stage.board_id,
+                change,
+                card.id,
+                target.id,
+            ));
         }
     }
     stage.clone().delete(&txn).await?;
