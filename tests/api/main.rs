@@ -15,6 +15,8 @@ mod isolation;
 mod jwks;
 mod kairo;
 mod kanban;
+mod kanban_manage;
+mod kanban_triggers;
 mod limits;
 mod masstock;
 mod nested;

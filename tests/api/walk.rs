@@ -153,7 +153,7 @@ async fn every_role_reaches_only_its_tenant_through_every_lookup_and_connection(
     // Six root lookups less the shared catalog, the root lists, and the connections of
     // each looked-up object: a walk that found less has lost part of the schema.
     assert_eq!(report.lookups, 5, "{report:?}");
-    assert_eq!(report.connections, 7, "{report:?}");
+    assert_eq!(report.connections, 8, "{report:?}");
     println!("{backend:?}: {report:?}");
 }
 on_both_backends!(every_role_reaches_only_its_tenant_through_every_lookup_and_connection);

@@ -32,6 +32,12 @@ pub enum StudiosError {
     /// Only the company's admins may do this.
     #[error("Not allowed")]
     NotAdmin,
+    /// Only the row's creator or an admin of its company may do this (delete a card).
+    #[error("Only its creator or a company admin may delete this {what}")]
+    NotCreatorOrAdmin { what: &'static str },
+    /// A stage that still holds cards is deleted only with a stage to move them to.
+    #[error("The stage still holds {cards} cards; name a stage of the board to move them to")]
+    StageNotEmpty { cards: usize },
     /// The membership's status does not allow the decision (`action` says which).
     #[error("A {} membership cannot be {action}", from.to_uppercase())]
     MembershipTransition { from: String, action: &'static str },
@@ -130,6 +136,12 @@ impl From<StudiosError> for GraphError {
             StudiosError::LastAdmin => (Conflict, Some("LAST_ADMIN"), None),
             StudiosError::AlreadyMember => (Conflict, None, Some("companyId")),
             StudiosError::NotAdmin => (Forbidden, None, None),
+            StudiosError::NotCreatorOrAdmin { .. } => (Forbidden, None, None),
+            StudiosError::StageNotEmpty { .. } => (
+                Conflict,
+                Some("STAGE_NOT_EMPTY"),
+                Some("moveCardsToStageId"),
+            ),
             StudiosError::MembershipTransition { .. }
             | StudiosError::MembershipChangedMeanwhile { .. } => (InvalidTransition, None, None),
             StudiosError::InvalidTransition { .. } | StudiosError::ExecutionChangedMeanwhile => {

@@ -71,6 +71,9 @@ pub fn policies() -> PolicyRegistry {
                 "deleteKanbanCard",
                 "updateKanbanCard",
                 "setKanbanStageTriggers",
+                "updateKanbanBoard",
+                "updateKanbanStage",
+                "deleteKanbanStage",
                 "createCardFieldDefinition",
                 "uploadFile",
                 "deleteFile",
@@ -97,6 +100,7 @@ pub fn policies() -> PolicyRegistry {
                 "rejectMembership",
                 "revokeMembership",
                 "changeMemberRole",
+                "deleteKanbanBoard",
             ],
             Policy::RoleChecked,
         );
@@ -116,6 +120,16 @@ pub fn policies() -> PolicyRegistry {
     p.fields(
         "DeleteKanbanCardPayload",
         &["deletedCardId"],
+        Policy::Inherit,
+    );
+    p.fields(
+        "DeleteKanbanBoardPayload",
+        &["deletedBoardId"],
+        Policy::Inherit,
+    );
+    p.fields(
+        "DeleteKanbanStagePayload",
+        &["deletedStageId", "kanbanBoard"],
         Policy::Inherit,
     );
     p.fields(
@@ -317,6 +331,7 @@ pub fn policies() -> PolicyRegistry {
             "studio",
             "createdBy",
             "stages",
+            "cards",
         ],
         Policy::TenantScoped,
     );
@@ -409,6 +424,7 @@ pub fn policies() -> PolicyRegistry {
         "WorkflowExecution",
         "File",
         "KanbanBoard",
+        "KanbanCard",
         "WorkflowTemplate",
     ] {
         p.connection(node);

@@ -5,12 +5,14 @@
 mod activity;
 mod analytics;
 mod filter;
+mod kanban;
 mod people;
 mod usage;
 
 pub use activity::{DailyAnalytics, DailyByCompanyLoader, DailyByStudioLoader, DayRange};
 pub use analytics::{Analytics, AnalyticsByCompanyIdLoader, AnalyticsByStudioIdLoader};
 pub use filter::{MembershipStatuses, StudioFilter, WorkflowExecutionFilter};
+pub use kanban::KanbanCardFilter;
 pub use people::EmailByUserIdLoader;
 pub use usage::{usages, UsagesByFileIdLoader};
 
@@ -89,6 +91,8 @@ pub struct Loaders {
     pub board_count_by_studio: Counted<kanban_boards::Entity, ()>,
     pub stages_by_board: Listed<kanban_stages::Entity>,
     pub cards_by_stage: Listed<kanban_cards::Entity>,
+    pub cards_by_board: Paged<kanban_cards::Entity, KanbanCardFilter>,
+    pub card_count_by_board: Counted<kanban_cards::Entity, KanbanCardFilter>,
     pub field_defs_by_studio: Listed<field_defs::Entity>,
 }
 
@@ -224,6 +228,7 @@ impl Loaders {
                 json: &[],
             },
         );
+        let (cards_by_board, card_count_by_board) = paged(ctx, kanban::cards_by_board());
         Self {
             company: by_id(ctx, companies::Column::Id, |m: &companies::Model| m.id),
             studio: by_id(ctx, studios::Column::Id, |m: &studios::Model| m.id),
@@ -279,6 +284,8 @@ impl Loaders {
                 |m: &kanban_cards::Model| m.stage_id,
                 kanban_cards::Column::Position,
             ),
+            cards_by_board,
+            card_count_by_board,
             field_defs_by_studio: listed(
                 ctx,
                 field_defs::Column::StudioId,

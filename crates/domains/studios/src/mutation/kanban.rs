@@ -8,7 +8,9 @@ use crate::context::writer;
 use crate::enums::CardFieldType;
 use crate::objects::{CardFieldDefinition, KanbanBoard, KanbanCard, KanbanStage};
 use crate::services::kanban;
+use crate::services::kanban::board::BoardChanges;
 use crate::services::kanban::card::{CardChanges, NewCard};
+use crate::services::kanban::stage::StageChanges;
 
 #[derive(Default)]
 pub struct KanbanMutation;
@@ -152,6 +154,60 @@ pub struct DeleteKanbanCardPayload {
     pub deleted_card_id: Uuid,
 }
 
+/// Changes to a board; fields left out stay as they are (`null` clears the description).
+#[derive(InputObject)]
+pub struct UpdateKanbanBoardInput {
+    pub id: Uuid,
+    /// The `updatedAt` you last saw; if the board changed since (creating, moving or deleting
+    /// its stages changes it too), CONFLICT (`STALE_OBJECT`).
+    pub updated_at: Option<DateTime<Utc>>,
+    /// 3-100 characters, unique within the studio.
+    pub name: Option<String>,
+    pub description: MaybeUndefined<String>,
+}
+
+/// A board by id.
+#[derive(InputObject)]
+pub struct DeleteKanbanBoardInput {
+    pub board_id: Uuid,
+}
+
+/// What was deleted (the board's stages and cards went with it).
+#[derive(SimpleObject)]
+pub struct DeleteKanbanBoardPayload {
+    pub deleted_board_id: Uuid,
+}
+
+/// A stage's new name or colour; fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateKanbanStageInput {
+    pub id: Uuid,
+    /// The `updatedAt` you last saw; if the stage changed since (cards entering or leaving it
+    /// change it too), CONFLICT (`STALE_OBJECT`).
+    pub updated_at: Option<DateTime<Utc>>,
+    /// 2-50 characters, unique within the board.
+    pub name: Option<String>,
+    /// `#RRGGBB`.
+    pub color: Option<String>,
+}
+
+/// A stage to delete, and where its cards go.
+#[derive(InputObject)]
+pub struct DeleteKanbanStageInput {
+    pub stage_id: Uuid,
+    /// Another stage of the same board. Required when the stage holds cards (CONFLICT,
+    /// reason `STAGE_NOT_EMPTY`, otherwise): they move to the end of it, in their order, and
+    /// each move runs the deleted stage's exit triggers and this stage's entry triggers.
+    pub move_cards_to_stage_id: Option<Uuid>,
+}
+
+/// What was deleted, and the board as it now is.
+#[derive(SimpleObject)]
+pub struct DeleteKanbanStagePayload {
+    pub deleted_stage_id: Uuid,
+    pub kanban_board: KanbanBoard,
+}
+
 #[Object]
 impl KanbanMutation {
     /// Creates a board in a studio.
@@ -203,7 +259,9 @@ impl KanbanMutation {
         })
     }
 
-    /// Adds a card to a stage; positions stay 0..n-1.
+    /// Adds a card to a stage; positions stay 0..n-1. The stage's entry triggers run as for a
+    /// card moved in; one whose input does not match its template's input schema refuses the
+    /// card with BAD_USER_INPUT (reason `TRIGGER_INPUT_INVALID`) and nothing is written.
     async fn create_kanban_card(
         &self,
         ctx: &Context<'_>,
@@ -228,7 +286,11 @@ impl KanbanMutation {
         })
     }
 
-    /// Moves a card; both stages are renumbered atomically.
+    /// Moves a card; both stages are renumbered atomically. Moving to another stage runs the
+    /// old stage's exit triggers and the new stage's entry triggers with the card as the move
+    /// left it; a trigger whose input does not match its template's input schema refuses the
+    /// move with BAD_USER_INPUT (reason `TRIGGER_INPUT_INVALID`, `violations` with JSON
+    /// pointers) and nothing is written.
     async fn move_kanban_card(
         &self,
         ctx: &Context<'_>,
@@ -300,7 +362,8 @@ impl KanbanMutation {
         })
     }
 
-    /// Deletes a card and closes the gap.
+    /// Deletes a card and closes the gap. Its creator or an admin of its company may;
+    /// anyone else gets FORBIDDEN.
     async fn delete_kanban_card(
         &self,
         ctx: &Context<'_>,
@@ -311,6 +374,73 @@ impl KanbanMutation {
             .map_err(GraphError::from)?;
         Ok(DeleteKanbanCardPayload {
             deleted_card_id: id,
+        })
+    }
+    /// Renames or redescribes a board.
+    async fn update_kanban_board(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateKanbanBoardInput,
+    ) -> GraphResult<KanbanBoardPayload> {
+        let changes = BoardChanges {
+            name: input.name,
+            description: maybe(input.description),
+        };
+        let board = kanban::board::update(writer(ctx), input.id, input.updated_at, changes)
+            .await
+            .map_err(GraphError::from)?;
+        Ok(KanbanBoardPayload {
+            kanban_board: KanbanBoard(board),
+        })
+    }
+
+    /// Deletes a board with its stages and cards. Company admins only (FORBIDDEN otherwise).
+    async fn delete_kanban_board(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteKanbanBoardInput,
+    ) -> GraphResult<DeleteKanbanBoardPayload> {
+        let id = kanban::board::delete(writer(ctx), input.board_id)
+            .await
+            .map_err(GraphError::from)?;
+        Ok(DeleteKanbanBoardPayload {
+            deleted_board_id: id,
+        })
+    }
+
+    /// Renames or recolours a stage.
+    async fn update_kanban_stage(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateKanbanStageInput,
+    ) -> GraphResult<KanbanStagePayload> {
+        let changes = StageChanges {
+            name: input.name,
+            color: input.color,
+        };
+        let stage = kanban::stage::update(writer(ctx), input.id, input.updated_at, changes)
+            .await
+            .map_err(GraphError::from)?;
+        Ok(KanbanStagePayload {
+            kanban_stage: KanbanStage(stage),
+        })
+    }
+
+    /// Deletes a stage; the board's stages close up (positions stay 0..n-1). A stage holding
+    /// cards needs `moveCardsToStageId`.
+    async fn delete_kanban_stage(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteKanbanStageInput,
+    ) -> GraphResult<DeleteKanbanStagePayload> {
+        let studios = writer(ctx);
+        let stage = kanban::stage::delete(studios, input.stage_id, input.move_cards_to_stage_id)
+            .await
+            .map_err(GraphError::from)?;
+        let board = kanban::board::visible(studios, stage.board_id).await?;
+        Ok(DeleteKanbanStagePayload {
+            deleted_stage_id: stage.id,
+            kanban_board: KanbanBoard(board),
         })
     }
 }

@@ -4,12 +4,14 @@ use studiogate_entities_studios::{
     card_field_definitions, kanban_boards, kanban_cards, kanban_stages,
 };
 use studiogate_graph::error::GraphResult;
-use studiogate_graph::GraphError;
+use studiogate_graph::loader::paged_connection;
+use studiogate_graph::pagination::ListConnection;
+use studiogate_graph::{GraphError, ListOrder, PageArgs};
 use uuid::Uuid;
 
-use super::{utc, Studio, User};
+use super::{cursor, utc, Studio, User};
 use crate::enums::CardFieldType;
-use crate::loader::loaders;
+use crate::loader::{loaders, KanbanCardFilter};
 
 async fn studio(ctx: &Context<'_>, id: Uuid) -> GraphResult<Studio> {
     loaders(ctx)
@@ -83,6 +85,33 @@ impl KanbanBoard {
             .into_iter()
             .map(KanbanStage)
             .collect())
+    }
+
+    /// The board's cards across its stages, newest first by default (by creation), narrowed
+    /// by `filter`. `KanbanStage.cards` lists one stage's cards in board order instead.
+    #[graphql(
+        complexity = "studiogate_graph::pagination::page_complexity(first, child_complexity)"
+    )]
+    async fn cards(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1-100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
+        order: Option<ListOrder>,
+        filter: Option<KanbanCardFilter>,
+    ) -> GraphResult<ListConnection<KanbanCard>> {
+        let l = loaders(ctx);
+        paged_connection(
+            ctx,
+            &l.cards_by_board,
+            &l.card_count_by_board,
+            self.0.id,
+            PageArgs::parse(first, after, order)?,
+            filter.unwrap_or_default(),
+            |m: &kanban_cards::Model| cursor(m.created_at, m.id),
+            KanbanCard,
+        )
+        .await
     }
 }
 

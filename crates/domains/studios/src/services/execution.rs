@@ -23,7 +23,7 @@ pub struct FileInput {
 }
 
 /// Every violation of the template's input schema, each with its JSON pointer.
-fn check_input(schema: &Value, input: &Value) -> Result<(), GraphError> {
+pub(crate) fn check_input(schema: &Value, input: &Value) -> Result<(), GraphError> {
     let validator = jsonschema::validator_for(schema).map_err(|e| GraphError::internal(&e))?;
     let violations: Vec<Value> = validator
         .iter_errors(input)

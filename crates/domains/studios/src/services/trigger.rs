@@ -9,6 +9,7 @@ use studiogate_entities_studios::{
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
+use super::execution::check_input;
 use super::now;
 use crate::context::StudiosCtx;
 use crate::enums::ExecutionStatus;
@@ -18,7 +19,13 @@ use crate::rules::trigger::{self, Event, MAX_TRIGGERS_PER_STAGE};
 
 /// Starts an execution for every trigger of `stage` that fires for `event`, at most
 /// [`MAX_TRIGGERS_PER_STAGE`]; returns their events, to publish once the caller's transaction
-/// has committed. `scope` is the caller's, taken before its transaction began.
+/// has committed. `card` is the card as the change left it (its new stage and position after a
+/// move). `scope` is the caller's, taken before its transaction began.
+///
+/// Each execution's input is checked against its template's input schema, as
+/// `startWorkflowExecution` checks it: a trigger whose input does not validate refuses the
+/// whole change with BAD_USER_INPUT (reason `TRIGGER_INPUT_INVALID`, the violations with
+/// their JSON pointers), so the caller's transaction writes nothing.
 pub async fn run(
     ctx: &StudiosCtx,
     txn: &DatabaseTransaction,
@@ -32,7 +39,8 @@ pub async fn run(
         serde_json::from_value(card.custom_fields.clone()).unwrap_or_default();
     let mut firing: Vec<_> = list
         .iter()
-        .filter(|t| trigger::fires(t, &event, &values))
+        .enumerate()
+        .filter(|(_, t)| trigger::fires(t, &event, &values))
         .collect();
     // Stages written before the limit may hold more triggers than it allows; one change still
     // starts no more executions than a stage's allowed triggers could.
@@ -54,37 +62,40 @@ pub async fn run(
         .one(txn)
         .await?
         .ok_or_else(|| GraphError::not_found("KanbanBoard"))?;
-    let name = match event {
-        Event::Entered => "stage_entry",
-        Event::Left => "stage_exit",
-        Event::Changed(_) => "attribute_change",
+    let (name, field) = match event {
+        Event::Entered => ("stage_entry", "stageId"),
+        Event::Left => ("stage_exit", "stageId"),
+        Event::Changed(_) => ("attribute_change", "customFields"),
     };
+    let input = json!({
+        "event": name,
+        "stage_id": stage.id,
+        "card": {
+            "id": card.id, "board_id": card.board_id, "stage_id": card.stage_id,
+            "position": card.position, "title": card.title, "description": card.description,
+            "assignee_id": card.assignee_id, "due_date": card.due_date,
+            "custom_fields": card.custom_fields,
+        },
+    });
     let mut started = Vec::new();
-    for trigger in firing {
+    for (index, trigger) in firing {
         // A template retired from the catalog starts nothing.
-        let active = studiogate_entities_studios::scope::templates(false)
+        let Some(template) = studiogate_entities_studios::scope::templates(false)
             .filter(templates::Column::Id.eq(trigger.template_id))
             .one(txn)
-            .await?;
-        if active.is_none() {
+            .await?
+        else {
             continue;
-        }
+        };
+        check_input(&template.input_schema, &input)
+            .map_err(|err| refused(err, stage, index, &template.name, field))?;
         let at = now();
         let row = executions::ActiveModel {
             id: Set(Uuid::new_v4()),
             studio_id: Set(board.studio_id),
-            template_id: Set(trigger.template_id),
+            template_id: Set(template.id),
             user_id: Set(ctx.account_id()?),
-            input_data: Set(json!({
-                "event": name,
-                "stage_id": stage.id,
-                "card": {
-                    "id": card.id, "board_id": card.board_id, "stage_id": card.stage_id,
-                    "title": card.title, "description": card.description,
-                    "assignee_id": card.assignee_id, "due_date": card.due_date,
-                    "custom_fields": card.custom_fields,
-                },
-            })),
+            input_data: Set(input.clone()),
             output_data: Set(None),
             status: Set(ExecutionStatus::Pending.as_db().into()),
             activepieces_run_id: Set(None),
@@ -104,4 +115,48 @@ pub async fn run(
         started.push(StudiosEvent::execution(&row));
     }
     Ok(started)
+}
+
+/// The schema check's refusal, told as the card change's: which trigger of which stage could
+/// not start, and why (the violations stay as they are, with their JSON pointers).
+fn refused(
+    err: GraphError,
+    stage: &stages::Model,
+    index: usize,
+    template: &str,
+    field: &str,
+) -> GraphError {
+    let why = err
+        .violations
+        .as_ref()
+        .and_then(|v| v.as_array())
+        .map(|list| {
+            list.iter()
+                .map(|v| {
+                    let pointer = v["pointer"].as_str().unwrap_or("");
+                    let message = v["message"].as_str().unwrap_or("");
+                    format!("{pointer}: {message}")
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .unwrap_or_default();
+    tracing::info!(
+        stage = %stage.id,
+        trigger = index,
+        template,
+        violations = %why,
+        "a stage trigger's input does not match its template's input schema; the card change is refused"
+    );
+    let message = format!(
+        "Workflow trigger {index} of stage \"{}\" cannot start \"{template}\": the card does \
+         not match the template's input schema ({why}); nothing was changed",
+        stage.name
+    );
+    GraphError {
+        message,
+        field: Some(field.to_owned()),
+        reason: Some("TRIGGER_INPUT_INVALID"),
+        ..err
+    }
 }

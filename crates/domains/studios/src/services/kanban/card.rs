@@ -1,10 +1,14 @@
-//! Cards of a stage: created, moved (within a stage or to another stage of the board, which
-//! runs both stages' triggers), changed (a change of custom fields runs the attribute
-//! triggers) and deleted, with every position kept 0..n-1.
+//! Cards of a stage: created (which runs the stage's entry triggers), moved (within a stage
+//! or to another stage of the board, which runs both stages' triggers), changed (a change of
+//! custom fields runs the attribute triggers) and deleted, with every position kept 0..n-1.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
-use studiogate_entities_studios::{kanban_cards as cards, kanban_stages as stages, user_companies};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, QueryFilter, Set, TransactionTrait,
+};
+use studiogate_entities_studios::{
+    kanban_cards as cards, kanban_stages as stages, user_companies, TenantScope,
+};
 use studiogate_graph::loader::{visible_row, Visible};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
@@ -19,7 +23,7 @@ use crate::events::{publish, KanbanChange, StudiosEvent};
 use crate::rules::fields::{self, FieldValue};
 use crate::rules::kanban as rules;
 use crate::rules::trigger::Event;
-use crate::services::{fresh, now, trigger, visible_studio};
+use crate::services::{fresh, now, require_admin, trigger, visible_studio};
 
 pub async fn visible(ctx: &StudiosCtx, id: Uuid) -> Result<cards::Model, GraphError> {
     visible_row::<cards::Entity, _>(ctx, id, "KanbanCard").await
@@ -97,10 +101,32 @@ pub async fn create(
     .await?;
     rules::insert_at(&mut order, id, position);
     write_card_orders(&txn, &scope, &[(stage.id, &order)]).await?;
+    // A card created straight into a stage enters it.
+    let created = reread(&txn, &scope, id).await?;
+    let mut started = trigger::run(ctx, &txn, &scope, &stage, &created, Event::Entered).await?;
     txn.commit().await?;
-    let event = StudiosEvent::card(stage.board_id, KanbanChange::CardCreated, id, stage.id);
-    ctx.events.publish(&event).await;
+    started.push(StudiosEvent::card(
+        stage.board_id,
+        KanbanChange::CardCreated,
+        id,
+        stage.id,
+    ));
+    publish(&ctx.events, started).await;
     Ok(visible(ctx, id).await?)
+}
+
+/// The card as the caller's transaction sees it now.
+async fn reread(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    id: Uuid,
+) -> Result<cards::Model, GraphError> {
+    scope
+        .kanban_cards()
+        .filter(cards::Column::Id.eq(id))
+        .one(txn)
+        .await?
+        .ok_or_else(|| GraphError::not_found("KanbanCard"))
 }
 
 /// Moves a card to `position` of `stage_id` (its own stage or another of the same board).
@@ -124,16 +150,9 @@ pub async fn move_to(
     let txn = ctx.db.begin().await?;
     lock_stages(&txn, &scope, vec![card.stage_id, target.id]).await?;
     // Read again under the lock: a concurrent move may have moved this card already.
-    let source = scope
-        .kanban_cards()
-        .filter(cards::Column::Id.eq(card.id))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| GraphError::not_found("KanbanCard"))?
-        .stage_id;
+    let source = reread(&txn, &scope, card.id).await?.stage_id;
     let mut from = card_order(&txn, &scope, source).await?;
     from.retain(|id| *id != card.id);
-    let mut started = Vec::new();
     if source == target.id {
         rules::insert_at(&mut from, card.id, position);
         write_card_orders(&txn, &scope, &[(target.id, &from)]).await?;
@@ -141,14 +160,6 @@ pub async fn move_to(
         let mut to = card_order(&txn, &scope, target.id).await?;
         rules::insert_at(&mut to, card.id, position);
         write_card_orders(&txn, &scope, &[(source, &from), (target.id, &to)]).await?;
-        let left = scope
-            .kanban_stages()
-            .filter(stages::Column::Id.eq(source))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| GraphError::not_found("KanbanStage"))?;
-        started.extend(trigger::run(ctx, &txn, &scope, &left, &card, Event::Left).await?);
-        started.extend(trigger::run(ctx, &txn, &scope, &target, &card, Event::Entered).await?);
     }
     scope
         .update_kanban_cards()
@@ -156,6 +167,19 @@ pub async fn move_to(
         .filter(cards::Column::Id.eq(card.id))
         .exec(&txn)
         .await?;
+    let mut started = Vec::new();
+    if source != target.id {
+        // Both stages' triggers see the card where the move put it.
+        let moved = reread(&txn, &scope, card.id).await?;
+        let left = scope
+            .kanban_stages()
+            .filter(stages::Column::Id.eq(source))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| GraphError::not_found("KanbanStage"))?;
+        started.extend(trigger::run(ctx, &txn, &scope, &left, &moved, Event::Left).await?);
+        started.extend(trigger::run(ctx, &txn, &scope, &target, &moved, Event::Entered).await?);
+    }
     txn.commit().await?;
     started.push(StudiosEvent::card(
         card.board_id,
@@ -168,8 +192,19 @@ pub async fn move_to(
 }
 
 /// Deletes a card and closes the gap it leaves.
+/// Its creator or an admin of its company may; anyone else who sees it gets FORBIDDEN.
 pub async fn delete(ctx: &StudiosCtx, card_id: Uuid) -> Result<Uuid, StudiosError> {
     let card = visible(ctx, card_id).await?;
+    if card.created_by != ctx.account_id()? {
+        let board = visible_board(ctx, card.board_id).await?;
+        let studio = visible_studio(ctx, board.studio_id).await?;
+        match require_admin(ctx, studio.company_id).await {
+            Err(StudiosError::NotAdmin) => {
+                return Err(StudiosError::NotCreatorOrAdmin { what: "card" })
+            }
+            other => other?,
+        }
+    }
     let scope = ctx.scope().await?;
     let txn = ctx.db.begin().await?;
     lock_stages(&txn, &scope, vec![card.stage_id]).await?;
