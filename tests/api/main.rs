@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod config;
+mod executions_transitions;
 mod files;
 mod hardening;
 mod http;
@@ -24,6 +25,7 @@ mod relations;
 mod robustness;
 mod roles;
 mod runner;
+mod runner_activepieces;
 mod snapshots;
 mod support;
 mod walk;
