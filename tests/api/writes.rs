@@ -615,7 +615,7 @@ async fn executions_start_with_valid_input_and_follow_the_state_machine(backend:
         "{fourth}"
     );
     // Every change appended its lines; the first entry is still the creation.
-    let logs = rows(&app, "SELECT id FROM workflow_executions").await.len();
+    let logs = rows(app, "SELECT id FROM workflow_executions").await.len();
     assert!(logs > 0);
     let q = "query($id: UUID!) { workflowExecution(id: $id) { logs } }";
     let log = app.gql(&member, q, json!({ "id": id })).await.expect("ok")["data"]
