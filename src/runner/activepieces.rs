@@ -6,7 +6,8 @@
 //! heartbeat is refused (a person paused or cancelled the execution, or the lease ran out) it
 //! stops waiting and reports nothing. Then it reports:
 //!
-//! - a 2xx answer: SUCCEEDED, the answer's JSON as `outputData` (none when the body is empty);
+//! - a 2xx answer: SUCCEEDED, the answer's JSON as `outputData` (none when the body is empty,
+//!   `{ "body": <text> }` when it is not JSON);
 //!   if the gateway refuses that output (it does not satisfy the template's output schema),
 //!   FAILED with the violations as the error message;
 //! - any other status, no answer within the timeout, or a template this runner cannot read
