@@ -172,6 +172,19 @@ pub struct Config {
         default_value_t = 5
     )]
     pub lease_sweep_secs: u64,
+    /// The worker `studiogate runner` runs: `activepieces` triggers each claimed execution's
+    /// ActivePieces flow (needs `activepieces_url`); `simulate` fakes the work. `--simulate`
+    /// always picks the simulated worker.
+    #[arg(long, global = true, env = "STUDIOGATE_RUNNER_WORKER")]
+    pub runner_worker: Option<crate::runner::Worker>,
+    /// The ActivePieces instance the `activepieces` runner worker triggers flows on, e.g.
+    /// `https://cloud.activepieces.com`.
+    #[arg(long, global = true, env = "STUDIOGATE_ACTIVEPIECES_URL", value_parser = http_url)]
+    pub activepieces_url: Option<String>,
+    /// How long the `activepieces` runner worker waits for a flow's response, in seconds.
+    #[arg(long, global = true, env = "STUDIOGATE_ACTIVEPIECES_TIMEOUT_SECS", default_value_t = 60,
+        value_parser = RangedU64ValueParser::<u64>::new().range(1..=3600))]
+    pub activepieces_timeout_secs: u64,
     /// A websocket client that does not take a message for this many seconds is dropped.
     #[arg(
         long,
@@ -218,6 +231,15 @@ fn database_url(value: &str) -> Result<String, String> {
             .map_err(|err| format!("not a valid PostgreSQL URL: {err}"));
     }
     Err("expected `sqlite:<path>` or `postgres://user@host/db`".into())
+}
+
+fn http_url(value: &str) -> Result<String, String> {
+    match url::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
+            Ok(value.to_owned())
+        }
+        _ => Err("expected an http(s) URL, such as https://cloud.activepieces.com".into()),
+    }
 }
 
 fn listen_address(value: &str) -> Result<String, String> {
@@ -282,6 +304,14 @@ impl Config {
         }
         if let Err(problem) = self.masstock_keys() {
             problems.push(problem);
+        }
+        if self.runner_worker == Some(crate::runner::Worker::Activepieces)
+            && self.activepieces_url.is_none()
+        {
+            problems.push(
+                "STUDIOGATE_RUNNER_WORKER: `activepieces` needs STUDIOGATE_ACTIVEPIECES_URL"
+                    .to_owned(),
+            );
         }
         if self.access_token_ttl_secs == 0 || self.refresh_token_ttl_secs == 0 {
             problems.push("token lifetimes must be at least 1 second".to_owned());

@@ -209,7 +209,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     config.jwt_keys().sign(demo, 24 * 3600, Some("service"))
                 }
             };
-            runner::run(args, token).await
+            runner::run(args, token, &config).await
         }
     }
 }

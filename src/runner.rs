@@ -1,6 +1,12 @@
-//! `studiogate runner --simulate`: a small worker that speaks the public runner protocol over
-//! HTTP like any external runner (claim, heartbeat, report) and completes each execution after
-//! a short random delay with plausible output, so a demo shows executions moving live.
+//! `studiogate runner`: built-in workers that speak the public runner protocol over HTTP like
+//! any external runner (claim, heartbeat, report).
+//!
+//! - `--simulate` completes each execution after a short random delay with plausible output,
+//!   so a demo shows executions moving live.
+//! - The `activepieces` worker (`STUDIOGATE_RUNNER_WORKER=activepieces`) triggers the flow of
+//!   each claimed execution's template on an ActivePieces instance (its webhook trigger, in
+//!   sync mode), heartbeats while the flow runs, and reports the flow's answer: a 2xx is
+//!   SUCCEEDED with the answer's JSON as output; anything else, or no answer in time, FAILED.
 
 use anyhow::{bail, Context};
 use clap::Args;
@@ -9,9 +15,22 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
+use crate::config::Config;
+
+mod activepieces;
+
+/// The built-in workers.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Worker {
+    /// Fake the work (`--simulate`).
+    Simulate,
+    /// Trigger each execution's ActivePieces flow.
+    Activepieces,
+}
+
 #[derive(Args, Clone)]
 pub struct RunnerArgs {
-    /// Simulate the work (the only built-in runner).
+    /// Simulate the work, whatever `STUDIOGATE_RUNNER_WORKER` says.
     #[arg(long)]
     pub simulate: bool,
     /// The gateway to work for.
@@ -46,7 +65,7 @@ pub struct RunnerArgs {
     pub max_executions: Option<usize>,
 }
 
-const CLAIM: &str = "mutation($input: ClaimWorkflowExecutionsInput!) { claimWorkflowExecutions(input: $input) { workflowExecutions { id leaseExpiresAt inputData template { name } } } }";
+const CLAIM: &str = "mutation($input: ClaimWorkflowExecutionsInput!) { claimWorkflowExecutions(input: $input) { workflowExecutions { id leaseExpiresAt inputData template { name activepiecesFlowId } } } }";
 const HEARTBEAT: &str = "mutation($id: UUID!) { heartbeatWorkflowExecution(input: { id: $id }) { workflowExecution { leaseExpiresAt } } }";
 const REPORT: &str = "mutation($input: ReportWorkflowExecutionInput!) { reportWorkflowExecution(input: $input) { workflowExecution { id status } } }";
 
@@ -58,8 +77,9 @@ struct Client {
 }
 
 impl Client {
-    async fn gql(&self, query: &str, variables: Value) -> anyhow::Result<Value> {
-        let body: Value = self
+    /// The whole answer, errors included.
+    async fn post(&self, query: &str, variables: Value) -> anyhow::Result<Value> {
+        Ok(self
             .http
             .post(format!("{}/graphql", self.url.trim_end_matches('/')))
             .bearer_auth(&self.token)
@@ -67,7 +87,11 @@ impl Client {
             .send()
             .await?
             .json()
-            .await?;
+            .await?)
+    }
+
+    async fn gql(&self, query: &str, variables: Value) -> anyhow::Result<Value> {
+        let body = self.post(query, variables).await?;
         if let Some(errors) = body.get("errors") {
             bail!("{errors}");
         }
@@ -75,10 +99,25 @@ impl Client {
     }
 }
 
-pub async fn run(args: RunnerArgs, token: String) -> anyhow::Result<()> {
-    if !args.simulate {
-        bail!("only `--simulate` is built in; real runners use the GraphQL runner protocol");
-    }
+pub async fn run(args: RunnerArgs, token: String, config: &Config) -> anyhow::Result<()> {
+    let worker = match (args.simulate, config.runner_worker) {
+        (true, _) => Worker::Simulate,
+        (false, Some(worker)) => worker,
+        (false, None) => bail!(
+            "pick a worker: `--simulate`, or STUDIOGATE_RUNNER_WORKER=activepieces with \
+             STUDIOGATE_ACTIVEPIECES_URL; other runners use the GraphQL runner protocol"
+        ),
+    };
+    let flows = match (worker, &config.activepieces_url) {
+        (Worker::Activepieces, Some(url)) => Some(activepieces::Flows::new(
+            url,
+            Duration::from_secs(config.activepieces_timeout_secs),
+        )?),
+        (Worker::Activepieces, None) => {
+            bail!("the activepieces worker needs STUDIOGATE_ACTIVEPIECES_URL")
+        }
+        (Worker::Simulate, _) => None,
+    };
     let client = Client {
         http: reqwest::Client::new(),
         url: args.url.clone(),
@@ -106,9 +145,13 @@ pub async fn run(args: RunnerArgs, token: String) -> anyhow::Result<()> {
             continue;
         }
         println!("claimed {} execution(s)", executions.len());
-        let runs = executions
-            .into_iter()
-            .map(|execution| tokio::spawn(simulate(client.clone(), args.clone(), execution)));
+        let runs = executions.into_iter().map(|execution| {
+            let (client, args) = (client.clone(), args.clone());
+            match flows.clone() {
+                Some(flows) => tokio::spawn(activepieces::run(client, flows, execution)),
+                None => tokio::spawn(simulate(client, args, execution)),
+            }
+        });
         for run in futures_util::future::join_all(runs).await {
             match run? {
                 Ok(line) => println!("{line}"),

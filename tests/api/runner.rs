@@ -358,9 +358,20 @@ async fn execution_logs_stay_bounded_and_over_limit_reports_change_nothing(backe
     let studio = studios_of(&app, &seed, 0).await[0];
     let template = template(&app, &member).await;
 
-    // A member moves an execution RUNNING <-> PAUSED 41 times with 100 lines each.
+    // A runner claims an execution; a member pauses and resumes it 41 times with 100 lines
+    // each.
+    rows(
+        &app,
+        "UPDATE workflow_executions SET status = 'paused' WHERE status = 'pending'",
+    )
+    .await;
     let id = start(&app, &member, studio, &template).await;
-    let mut status = "RUNNING";
+    let body = app
+        .gql(&runner, CLAIM, json!({ "limit": 1 }))
+        .await
+        .expect("ok");
+    assert_eq!(claimed(&body)[0]["id"], id, "{body}");
+    let mut status = "PAUSED";
     for k in 0..41 {
         let vars = json!({ "id": id, "status": status, "lines": lines(k, 100) });
         let body = app.gql(&member, CHANGE, vars).await.expect("ok");
@@ -372,7 +383,8 @@ async fn execution_logs_stay_bounded_and_over_limit_reports_change_nothing(backe
         };
     }
     let (_, logs) = logs_of(&app, &member, &id).await;
-    let appended = 1 + 41 * 101;
+    // Its creation, the claim, then 41 changes of a transition entry and 100 lines.
+    let appended = 2 + 41 * 101;
     assert_eq!(logs.len(), 200, "{backend:?}: the newest 200 entries");
     assert_eq!(logs[0]["dropped"], appended - 199, "{}", logs[0]);
     assert_eq!(logs[0]["level"], "warn");
@@ -383,7 +395,7 @@ async fn execution_logs_stay_bounded_and_over_limit_reports_change_nothing(backe
         expected.iter().collect::<Vec<_>>(),
         "newest report kept whole"
     );
-    assert_eq!(logs[99]["message"], "paused -> running");
+    assert_eq!(logs[99]["message"], "running -> paused");
     let size = serde_json::to_string(&logs).expect("json").len();
     eprintln!(
         "{}: {appended} entries appended, {} kept, {size} bytes stored",
@@ -398,13 +410,13 @@ async fn execution_logs_stay_bounded_and_over_limit_reports_change_nothing(backe
         (&member, CHANGE, vec!["a".to_owned(); 101], "logLines"),
         (&member, CHANGE, long.clone(), "logLines.0"),
     ] {
-        let vars = json!({ "id": id, "status": "PAUSED", "lines": lines });
+        let vars = json!({ "id": id, "status": "RUNNING", "lines": lines });
         let body = app.gql(token, query, vars).await.expect("ok");
         assert_eq!(error_codes(&body), vec!["BAD_USER_INPUT"], "{body}");
         assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
         assert_eq!(
             logs_of(&app, &member, &id).await,
-            (json!("RUNNING"), logs.clone())
+            (json!("PAUSED"), logs.clone())
         );
     }
 

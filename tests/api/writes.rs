@@ -473,6 +473,9 @@ const START: &str = r#"mutation($input: StartWorkflowExecutionInput!) { startWor
 const STATUS: &str = r#"mutation($id: UUID!, $status: ExecutionStatus!, $lines: [String!]) {
   changeWorkflowExecutionStatus(input: { id: $id, status: $status, logLines: $lines }) {
     workflowExecution { status startedAt completedAt durationSeconds retryCount logs } } }"#;
+const REPORT: &str = r#"mutation($id: UUID!, $status: ExecutionStatus!, $lines: [String!]) {
+  reportWorkflowExecution(input: { id: $id, status: $status, logLines: $lines }) {
+    workflowExecution { status startedAt completedAt durationSeconds retryCount } } }"#;
 
 async fn executions_start_with_valid_input_and_follow_the_state_machine(backend: Backend) {
     let (app, seed) = seeded(&backend, 2).await;
@@ -541,6 +544,12 @@ async fn executions_start_with_valid_input_and_follow_the_state_machine(backend:
         .expect("ok");
     assert_eq!(field(&wrong_studio), "files.0.fileId");
 
+    // No execution of the seed is left pending, so the runner below claims only this one.
+    rows(
+        &app,
+        "UPDATE workflow_executions SET status = 'paused' WHERE status = 'pending'",
+    )
+    .await;
     let body = app
         .gql(
             &member,
@@ -559,28 +568,46 @@ async fn executions_start_with_valid_input_and_follow_the_state_machine(backend:
     let step =
         |status: &str| json!({ "id": id, "status": status, "lines": [format!("to {status}")] });
 
+    let runner = app.token_with_role(crate::support::member(&seed, 0, 3), "service");
+    let (app, runner, id, step) = (&app, &runner, &id, &step);
+    let claim = || async move {
+        let body = app
+            .gql(
+                runner,
+                "mutation { claimWorkflowExecutions(input: { limit: 5 }) { workflowExecutions { id startedAt } } }",
+                json!({}),
+            )
+            .await
+            .expect("ok");
+        let claimed = body["data"]["claimWorkflowExecutions"]["workflowExecutions"].clone();
+        assert_eq!(claimed[0]["id"], *id, "{body}");
+        assert_eq!(claimed.as_array().map(Vec::len), Some(1), "{body}");
+        claimed[0].clone()
+    };
+    let fail = || async move {
+        let body = app.gql(runner, REPORT, step("FAILED")).await.expect("ok");
+        body["data"]["reportWorkflowExecution"]["workflowExecution"].clone()
+    };
+
     let skip = app
         .gql(&member, STATUS, step("SUCCEEDED"))
         .await
         .expect("ok");
     assert_eq!(error_codes(&skip), vec!["INVALID_TRANSITION"]);
-    let running = app.gql(&member, STATUS, step("RUNNING")).await.expect("ok");
-    assert!(
-        running["data"]["changeWorkflowExecutionStatus"]["workflowExecution"]["startedAt"]
-            .is_string(),
-        "{running}"
-    );
-    let failed = app.gql(&member, STATUS, step("FAILED")).await.expect("ok");
-    let failed = &failed["data"]["changeWorkflowExecutionStatus"]["workflowExecution"];
-    assert!(failed["completedAt"].is_string());
+    // Starting is the runner's claim, not a person's move.
+    let start = app.gql(&member, STATUS, step("RUNNING")).await.expect("ok");
+    assert_eq!(error_codes(&start), vec!["FORBIDDEN"], "{start}");
+    assert!(claim().await["startedAt"].is_string());
+    let failed = fail().await;
+    assert!(failed["completedAt"].is_string(), "{failed}");
     assert!(failed["durationSeconds"].as_i64().is_some_and(|d| d >= 0));
     for n in 1..=3 {
         let retry = app.gql(&member, STATUS, step("PENDING")).await.expect("ok");
         let e = &retry["data"]["changeWorkflowExecutionStatus"]["workflowExecution"];
         assert_eq!(e["retryCount"], n, "{retry}");
         assert!(e["completedAt"].is_null());
-        app.gql(&member, STATUS, step("RUNNING")).await.expect("ok");
-        app.gql(&member, STATUS, step("FAILED")).await.expect("ok");
+        claim().await;
+        assert_eq!(fail().await["status"], "FAILED");
     }
     let fourth = app.gql(&member, STATUS, step("PENDING")).await.expect("ok");
     assert_eq!(
@@ -588,7 +615,7 @@ async fn executions_start_with_valid_input_and_follow_the_state_machine(backend:
         "{fourth}"
     );
     // Every change appended its lines; the first entry is still the creation.
-    let logs = rows(&app, "SELECT id FROM workflow_executions").await.len();
+    let logs = rows(app, "SELECT id FROM workflow_executions").await.len();
     assert!(logs > 0);
     let q = "query($id: UUID!) { workflowExecution(id: $id) { logs } }";
     let log = app.gql(&member, q, json!({ "id": id })).await.expect("ok")["data"]
@@ -596,7 +623,8 @@ async fn executions_start_with_valid_input_and_follow_the_state_machine(backend:
         .clone();
     let log = log.as_array().expect("logs");
     assert_eq!(log[0]["message"], "created");
-    assert_eq!(log.len(), 1 + 2 * 11, "{backend:?}: {log:?}");
+    // Creation, then 4 claims (one entry each), 4 failures and 3 retries (two each).
+    assert_eq!(log.len(), 1 + 4 + 2 * 7, "{backend:?}: {log:?}");
 
     let outsider = app.token(crate::support::member(&seed, 1, 1));
     assert_eq!(
@@ -658,29 +686,28 @@ async fn analytics_count_each_figure_on_its_own(backend: Backend) {
     let studio: Uuid =
         serde_json::from_value(body["data"]["createStudio"]["studio"]["id"].clone()).expect("id");
     let template = crate::realtime::template(&app, &token).await;
+    // Only this studio's executions are pending, for the runner below to claim.
+    rows(
+        &app,
+        "UPDATE workflow_executions SET status = 'paused' WHERE status = 'pending'",
+    )
+    .await;
     let mut ids = Vec::new();
     for n in 0..3 {
         let input = json!({ "input": { "studioId": studio, "templateId": template, "inputData": { "subject": format!("run {n}") } } });
         let body = app.gql(&token, START, input).await.expect("ok");
         ids.push(body["data"]["startWorkflowExecution"]["workflowExecution"]["id"].clone());
     }
-    for status in ["RUNNING", "SUCCEEDED"] {
-        app.gql(
-            &token,
-            STATUS,
-            json!({ "id": ids[0], "status": status, "lines": [] }),
-        )
-        .await
-        .expect("ok");
-    }
-    for status in ["RUNNING", "FAILED"] {
-        app.gql(
-            &token,
-            STATUS,
-            json!({ "id": ids[1], "status": status, "lines": [] }),
-        )
-        .await
-        .expect("ok");
+    let runner = app.token_with_role(crate::support::member(&seed, 0, 3), "service");
+    let claim =
+        "mutation { claimWorkflowExecutions(input: { limit: 5 }) { workflowExecutions { id } } }";
+    let body = app.gql(&runner, claim, json!({})).await.expect("ok");
+    let claimed = &body["data"]["claimWorkflowExecutions"]["workflowExecutions"];
+    assert_eq!(claimed.as_array().map(Vec::len), Some(3), "{body}");
+    for (id, status) in [(&ids[0], "SUCCEEDED"), (&ids[1], "FAILED")] {
+        let vars = json!({ "id": id, "status": status, "lines": [] });
+        let body = app.gql(&runner, REPORT, vars).await.expect("ok");
+        assert!(body["errors"].is_null(), "{body}");
     }
     store_two_files(&app, studio, crate::support::member(&seed, 0, 5)).await;
 

@@ -29,16 +29,14 @@ test('workflowExecutionUpdated pushes status changes over graphql-ws', async () 
   const { type } = arg('executionId');
   const executionIdType = type.kind === 'NON_NULL' ? `${type.ofType.name}!` : type.name;
 
-  const studioId = (await data(tokens.member, 'query($id: UUID!) { company(id: $id) { studios(first: 1) { nodes { id } } } }', { id: companyId(0) }))
-    .company.studios.nodes[0].id;
-  const templateId = (await data(tokens.member, '{ workflowTemplates(first: 1) { nodes { id } } }')).workflowTemplates.nodes[0].id;
-  const started = await data(
+  // A running execution of the seed: pausing it is a person's move (starting is a runner's).
+  const studios = (await data(
     tokens.member,
-    'mutation($input: StartWorkflowExecutionInput!) { startWorkflowExecution(input: $input) { workflowExecution { id status } } }',
-    { input: { studioId, templateId, inputData: { subject: 'e2e subscription' } } },
-  );
-  const execution = started.startWorkflowExecution.workflowExecution;
-  assert.equal(execution.status, 'PENDING');
+    'query($id: UUID!) { company(id: $id) { studios(first: 10) { nodes { executions(first: 1, filter: { status: [RUNNING] }) { nodes { id status } } } } } }',
+    { id: companyId(0) },
+  )).company.studios.nodes;
+  const execution = studios.flatMap((s) => s.executions.nodes)[0];
+  assert.equal(execution?.status, 'RUNNING', JSON.stringify(studios));
 
   const ws = createClient({
     url: url.replace(/^http/, 'ws') + '/graphql',
@@ -91,12 +89,12 @@ test('workflowExecutionUpdated pushes status changes over graphql-ws', async () 
     await data(
       tokens.member,
       'mutation($input: ChangeWorkflowExecutionStatusInput!) { changeWorkflowExecutionStatus(input: $input) { workflowExecution { id status } } }',
-      { input: { id: execution.id, status: 'RUNNING' } },
+      { input: { id: execution.id, status: 'PAUSED' } },
     );
     await waitFor(1, 10_000);
     sub.unsubscribe();
     assert.equal(events[0].error, undefined, String(events[0].error));
-    assert.deepEqual(events[0].data[FIELD], { __typename: 'WorkflowExecution', id: execution.id, status: 'RUNNING' });
+    assert.deepEqual(events[0].data[FIELD], { __typename: 'WorkflowExecution', id: execution.id, status: 'PAUSED' });
   } finally {
     apollo.stop();
     await ws.dispose();

@@ -9,6 +9,7 @@ use sea_orm::{DbErr, SqlErr};
 use studiogate_graph::{ErrorCode, GraphError};
 
 use crate::enums::ExecutionStatus;
+use crate::rules::execution::Actor;
 
 /// A Studios write that did not happen, and why. The message is what the client reads.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +54,19 @@ pub enum StudiosError {
     InvalidTransition {
         from: ExecutionStatus,
         to: ExecutionStatus,
+    },
+    /// The move is legal but taken by the other kind of actor: runners start, succeed and
+    /// fail; people pause, resume, cancel and retry.
+    #[error(
+        "Only {} moves an execution from {} to {}",
+        taken_by.as_str(),
+        from.as_db().to_uppercase(),
+        to.as_db().to_uppercase()
+    )]
+    TransitionNotYours {
+        from: ExecutionStatus,
+        to: ExecutionStatus,
+        taken_by: Actor,
     },
     /// A failed execution has been retried as often as allowed.
     #[error("An execution is retried at most {max} times")]
@@ -147,6 +161,14 @@ impl From<StudiosError> for GraphError {
             StudiosError::InvalidTransition { .. } | StudiosError::ExecutionChangedMeanwhile => {
                 (InvalidTransition, None, Some("status"))
             }
+            StudiosError::TransitionNotYours { taken_by, .. } => (
+                Forbidden,
+                Some(match taken_by {
+                    Actor::Runner => "RUNNER_TRANSITION",
+                    Actor::Person => "PERSON_TRANSITION",
+                }),
+                Some("status"),
+            ),
             StudiosError::RetryLimit { .. } => {
                 (InvalidTransition, Some("RETRY_LIMIT"), Some("status"))
             }

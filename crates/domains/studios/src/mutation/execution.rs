@@ -33,14 +33,18 @@ pub struct StartWorkflowExecutionInput {
     pub files: Vec<ExecutionFileInput>,
 }
 
-/// Moves an execution along its state machine: PENDING -> RUNNING -> SUCCEEDED | FAILED |
-/// PAUSED; PAUSED -> RUNNING; FAILED -> PENDING (a retry, at most 3).
+/// A person's move of an execution: pause (RUNNING -> PAUSED), resume (PAUSED -> RUNNING),
+/// cancel (RUNNING -> FAILED) or retry (FAILED -> PENDING, at most 3 times). Starting,
+/// succeeding and failing belong to runners (FORBIDDEN here, reason RUNNER_TRANSITION).
 #[derive(InputObject)]
 pub struct ChangeWorkflowExecutionStatusInput {
     pub id: Uuid,
     pub status: ExecutionStatus,
+    /// Must satisfy the template's output schema when it has one; violations come back as
+    /// BAD_USER_INPUT on `outputData` with `extensions.violations: [{ pointer, message }]`,
+    /// and nothing changes.
     pub output_data: Option<Json<serde_json::Value>>,
-    /// At most 2000 characters.
+    /// At most 2000 characters; a cancel without one says "Cancelled".
     pub error_message: Option<String>,
     /// Appended to the execution's log: at most 100 lines of at most 2000 characters each
     /// (BAD_USER_INPUT on `logLines` otherwise, and nothing changes). The execution keeps its
@@ -84,8 +88,9 @@ impl ExecutionMutation {
         })
     }
 
-    /// Changes an execution's status; any move the state machine does not allow is
-    /// INVALID_TRANSITION.
+    /// Pauses, resumes, cancels or retries an execution, also one a runner holds (the runner
+    /// then gets LEASE_LOST). A move the state machine does not have is INVALID_TRANSITION; a
+    /// runner's move (start, succeed, fail) is FORBIDDEN.
     async fn change_workflow_execution_status(
         &self,
         ctx: &Context<'_>,
@@ -95,6 +100,7 @@ impl ExecutionMutation {
             output_data: input.output_data.map(|j| j.0),
             error_message: input.error_message,
             log_lines: input.log_lines.unwrap_or_default(),
+            activepieces_run_id: None,
         };
         let row = execution::change_status(writer(ctx), input.id, input.status, report, None)
             .await

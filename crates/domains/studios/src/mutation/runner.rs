@@ -26,7 +26,9 @@ pub struct ClaimWorkflowExecutionsInput {
 /// The executions a runner now holds.
 #[derive(SimpleObject)]
 pub struct ClaimWorkflowExecutionsPayload {
-    /// RUNNING, oldest first, each under a lease (`leaseExpiresAt`) held by this runner.
+    /// RUNNING, oldest first, each under a lease (`leaseExpiresAt`) held by this runner. Each
+    /// names what to run: `inputData`, and `template { activepiecesFlowId }`, the ActivePieces
+    /// flow that implements it (null when the template has been deactivated since).
     pub workflow_executions: Vec<WorkflowExecution>,
 }
 
@@ -40,8 +42,12 @@ pub struct HeartbeatWorkflowExecutionInput {
 #[derive(InputObject)]
 pub struct ReportWorkflowExecutionInput {
     pub id: Uuid,
-    /// SUCCEEDED, FAILED or PAUSED from RUNNING; RUNNING from PAUSED.
+    /// SUCCEEDED or FAILED from RUNNING. Pausing, resuming and retrying are people's moves
+    /// (FORBIDDEN to runners, reason PERSON_TRANSITION).
     pub status: ExecutionStatus,
+    /// Must satisfy the template's output schema when it has one; violations come back as
+    /// BAD_USER_INPUT on `outputData` with `extensions.violations: [{ pointer, message }]`,
+    /// and nothing changes.
     pub output_data: Option<Json<serde_json::Value>>,
     /// Appended to the execution's log: at most 100 lines of at most 2000 characters each
     /// (BAD_USER_INPUT on `logLines` otherwise, and nothing changes). The execution keeps its
@@ -49,6 +55,9 @@ pub struct ReportWorkflowExecutionInput {
     pub log_lines: Option<Vec<String>>,
     /// At most 2000 characters.
     pub error_message: Option<String>,
+    /// The ActivePieces flow run that did the work, stored as the execution's
+    /// `activepiecesRunId` (left as it was when not given).
+    pub activepieces_run_id: Option<Uuid>,
 }
 
 /// The execution as the runner left it.
@@ -90,9 +99,9 @@ impl RunnerMutation {
         })
     }
 
-    /// Reports progress or the outcome of an execution this runner holds, through the state
-    /// machine (INVALID_TRANSITION otherwise; CONFLICT/LEASE_LOST once the lease is gone).
-    /// Service tokens only.
+    /// Reports the outcome of an execution this runner holds, through the state machine
+    /// (INVALID_TRANSITION otherwise; FORBIDDEN for a person's move; CONFLICT/LEASE_LOST once
+    /// the lease is gone). Service tokens only.
     async fn report_workflow_execution(
         &self,
         ctx: &Context<'_>,
@@ -102,6 +111,7 @@ impl RunnerMutation {
             output_data: input.output_data.map(|j| j.0),
             error_message: input.error_message,
             log_lines: input.log_lines.unwrap_or_default(),
+            activepieces_run_id: input.activepieces_run_id,
         };
         let row = runner::report(writer(ctx), input.id, input.status, report)
             .await

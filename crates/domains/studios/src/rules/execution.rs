@@ -2,6 +2,12 @@
 //! pending -> running -> succeeded | failed | paused; paused -> running; failed -> pending (a
 //! retry, at most 3). The server keeps started_at, completed_at and duration_seconds consistent.
 //!
+//! Every edge belongs to who takes it ([`EDGES`], the one table): runners start (the claim),
+//! succeed and fail; people pause, resume, cancel (running -> failed) and retry. The spec has
+//! no cancelled status, so a cancel is the one edge both take: a runner's failure or a
+//! person's cancel. The lease sweep of the job engine (an expired lease: running -> pending or
+//! failed) is the server's own, outside this table.
+//!
 //! An execution's log is bounded: a status change appends at most [`MAX_LOG_LINES_PER_REPORT`]
 //! lines of at most [`MAX_LOG_LINE_CHARS`] characters, and the execution keeps its newest
 //! [`MAX_LOG_ENTRIES`] entries. Every append rewrites the stored JSON array, so without the
@@ -43,13 +49,74 @@ pub struct Timing {
     pub retry_count: i32,
 }
 
-/// Checks `from -> to` and computes what it changes.
+/// Who moves an execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in member, through `changeWorkflowExecutionStatus`.
+    Person,
+    /// A service token, through the runner protocol (`claimWorkflowExecutions`,
+    /// `reportWorkflowExecution`).
+    Runner,
+}
+
+impl Actor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Person => "a person",
+            Self::Runner => "a runner",
+        }
+    }
+}
+
+/// What an edge of the state machine means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    Start,
+    Succeed,
+    Fail,
+    Pause,
+    Resume,
+    Cancel,
+    Retry,
+}
+
+/// Every legal move, and who takes it.
+pub const EDGES: [(ExecutionStatus, ExecutionStatus, Actor, Edge); 7] = [
+    (Pending, Running, Actor::Runner, Edge::Start),
+    (Running, Succeeded, Actor::Runner, Edge::Succeed),
+    (Running, Failed, Actor::Runner, Edge::Fail),
+    (Running, Paused, Actor::Person, Edge::Pause),
+    (Paused, Running, Actor::Person, Edge::Resume),
+    (Running, Failed, Actor::Person, Edge::Cancel),
+    (Failed, Pending, Actor::Person, Edge::Retry),
+];
+
+/// The edge `by` takes from `from` to `to`: INVALID_TRANSITION when the state machine has no
+/// such move, FORBIDDEN when it is the other kind of actor's.
+pub fn edge(from: ExecutionStatus, to: ExecutionStatus, by: Actor) -> Result<Edge, StudiosError> {
+    let mut legal = EDGES.iter().filter(|(f, t, _, _)| (*f, *t) == (from, to));
+    let Some(first) = legal.clone().next() else {
+        return Err(StudiosError::InvalidTransition { from, to });
+    };
+    match legal.find(|(_, _, actor, _)| *actor == by) {
+        Some((_, _, _, edge)) => Ok(*edge),
+        None => Err(StudiosError::TransitionNotYours {
+            from,
+            to,
+            taken_by: first.2,
+        }),
+    }
+}
+
+/// Checks that `by` may move `from -> to` and computes what it changes.
 pub fn transition(
     from: ExecutionStatus,
     to: ExecutionStatus,
+    by: Actor,
     current: &Timing,
     now: DateTime<FixedOffset>,
 ) -> Result<Timing, StudiosError> {
+    edge(from, to, by)?;
     let mut next = current.clone();
     match (from, to) {
         (Pending, Running) => next.started_at = Some(now),
@@ -71,6 +138,41 @@ pub fn transition(
         _ => return Err(StudiosError::InvalidTransition { from, to }),
     }
     Ok(next)
+}
+
+/// Every violation of `schema` by `value` (the template's input or output schema), each with
+/// its JSON pointer, as BAD_USER_INPUT on `field` with `extensions.violations: [{ pointer,
+/// message }]`. `what` names the schema in the message.
+pub fn check_schema(
+    field: &str,
+    what: &str,
+    schema: &Value,
+    value: &Value,
+) -> Result<(), GraphError> {
+    let validator = jsonschema::validator_for(schema).map_err(|e| GraphError::internal(&e))?;
+    let violations: Vec<Value> = validator
+        .iter_errors(value)
+        .map(|e| json!({ "pointer": e.instance_path().to_string(), "message": e.to_string() }))
+        .collect();
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let summary = violations
+        .iter()
+        .map(|v| {
+            format!(
+                "{}: {}",
+                v["pointer"].as_str().unwrap_or(""),
+                v["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(GraphError::bad_input(
+        field,
+        format!("{field} does not match the template's {what} schema: {summary}"),
+    )
+    .with_violations(violations))
 }
 
 /// Refuses a status change's text over its limits, naming the field (`errorMessage`,
@@ -151,10 +253,10 @@ mod tests {
     #[test]
     fn a_run_sets_its_timestamps_and_duration() {
         let t0 = Utc::now().fixed_offset();
-        let running = transition(Pending, Running, &fresh(), t0).expect("start");
+        let running = transition(Pending, Running, Actor::Runner, &fresh(), t0).expect("start");
         assert_eq!(running.started_at, Some(t0));
-        let done =
-            transition(Running, Succeeded, &running, t0 + Duration::seconds(42)).expect("done");
+        let later = t0 + Duration::seconds(42);
+        let done = transition(Running, Succeeded, Actor::Runner, &running, later).expect("done");
         assert_eq!(done.duration_seconds, Some(42));
         assert_eq!(done.completed_at, Some(t0 + Duration::seconds(42)));
     }
@@ -173,17 +275,74 @@ mod tests {
         let now = Utc::now().fixed_offset();
         for from in all {
             for to in all {
-                let result = transition(from, to, &fresh(), now);
+                let results = [Actor::Person, Actor::Runner]
+                    .map(|by| transition(from, to, by, &fresh(), now));
                 assert_eq!(
-                    result.is_ok(),
+                    results.iter().any(Result::is_ok),
                     allowed.contains(&(from, to)),
                     "{from:?} -> {to:?}"
                 );
-                if let Err(err) = result {
-                    assert!(matches!(err, StudiosError::InvalidTransition { .. }));
+                if !allowed.contains(&(from, to)) {
+                    for err in results.into_iter().filter_map(Result::err) {
+                        assert!(matches!(err, StudiosError::InvalidTransition { .. }));
+                    }
                 }
             }
         }
+    }
+
+    #[test]
+    fn runners_start_succeed_and_fail_people_pause_resume_cancel_and_retry() {
+        let runner = [(Pending, Running), (Running, Succeeded), (Running, Failed)];
+        let person = [
+            (Running, Paused),
+            (Paused, Running),
+            (Running, Failed),
+            (Failed, Pending),
+        ];
+        for (from, to) in runner {
+            assert!(edge(from, to, Actor::Runner).is_ok(), "{from:?} -> {to:?}");
+        }
+        for (from, to) in person {
+            assert!(edge(from, to, Actor::Person).is_ok(), "{from:?} -> {to:?}");
+        }
+        for (from, to, by) in [
+            (Pending, Running, Actor::Person),
+            (Running, Succeeded, Actor::Person),
+            (Running, Paused, Actor::Runner),
+            (Paused, Running, Actor::Runner),
+            (Failed, Pending, Actor::Runner),
+        ] {
+            let err = edge(from, to, by).expect_err("not theirs");
+            assert!(
+                matches!(err, StudiosError::TransitionNotYours { taken_by, .. } if taken_by != by),
+                "{from:?} -> {to:?} by {by:?}: {err:?}"
+            );
+        }
+        assert_eq!(
+            edge(Running, Failed, Actor::Person).ok(),
+            Some(Edge::Cancel)
+        );
+        assert_eq!(edge(Running, Failed, Actor::Runner).ok(), Some(Edge::Fail));
+    }
+
+    #[test]
+    fn a_value_against_a_schema_lists_every_violation_with_its_pointer() {
+        let schema = json!({ "type": "object", "required": ["url"],
+            "properties": { "url": { "type": "string" }, "count": { "type": "integer" } } });
+        assert!(check_schema("outputData", "output", &schema, &json!({ "url": "x" })).is_ok());
+        let err = check_schema("outputData", "output", &schema, &json!({ "count": "many" }))
+            .expect_err("two violations");
+        assert_eq!(err.field.as_deref(), Some("outputData"));
+        let pointers: Vec<Value> = err
+            .violations
+            .as_ref()
+            .and_then(Value::as_array)
+            .map(|v| v.iter().map(|v| v["pointer"].clone()).collect())
+            .unwrap_or_default();
+        assert_eq!(pointers.len(), 2, "{pointers:?}");
+        assert!(pointers.contains(&json!("/count")) && pointers.contains(&json!("")));
+        assert!(err.message.contains("output schema"), "{}", err.message);
     }
 
     #[test]
@@ -191,10 +350,10 @@ mod tests {
         let now = Utc::now().fixed_offset();
         let mut t = fresh();
         for n in 1..=3 {
-            t = transition(Failed, Pending, &t, now).expect("retry");
+            t = transition(Failed, Pending, Actor::Person, &t, now).expect("retry");
             assert_eq!(t.retry_count, n);
         }
-        let err = transition(Failed, Pending, &t, now).expect_err("fourth");
+        let err = transition(Failed, Pending, Actor::Person, &t, now).expect_err("fourth");
         assert!(matches!(err, StudiosError::RetryLimit { max: 3 }));
     }
 

@@ -2,7 +2,9 @@
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use serde_json::{json, Value};
-use studiogate_entities_studios::{files, workflow_executions as executions, workflow_templates};
+use studiogate_entities_studios::{
+    files, scope, workflow_executions as executions, workflow_templates,
+};
 use studiogate_graph::loader::visible_row;
 use studiogate_graph::loader::Visible;
 use studiogate_graph::GraphError;
@@ -14,40 +16,14 @@ use crate::context::StudiosCtx;
 use crate::enums::{ExecutionStatus, FileUsageType};
 use crate::error::StudiosError;
 use crate::events::StudiosEvent;
-use crate::rules::execution::{append_logs, check_report, transition, Timing};
+use crate::rules::execution::{
+    append_logs, check_report, check_schema, edge, transition, Actor, Edge, Timing,
+};
 
 /// A file handed to a new execution.
 pub struct FileInput {
     pub file_id: Uuid,
     pub usage_type: FileUsageType,
-}
-
-/// Every violation of the template's input schema, each with its JSON pointer.
-pub(crate) fn check_input(schema: &Value, input: &Value) -> Result<(), GraphError> {
-    let validator = jsonschema::validator_for(schema).map_err(|e| GraphError::internal(&e))?;
-    let violations: Vec<Value> = validator
-        .iter_errors(input)
-        .map(|e| json!({ "pointer": e.instance_path().to_string(), "message": e.to_string() }))
-        .collect();
-    if violations.is_empty() {
-        return Ok(());
-    }
-    let summary = violations
-        .iter()
-        .map(|v| {
-            format!(
-                "{}: {}",
-                v["pointer"].as_str().unwrap_or(""),
-                v["message"].as_str().unwrap_or("")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    Err(GraphError::bad_input(
-        "inputData",
-        format!("inputData does not match the template's input schema: {summary}"),
-    )
-    .with_violations(violations))
 }
 
 pub async fn start(
@@ -67,7 +43,7 @@ pub async fn start(
     if !template.is_active {
         return Err(GraphError::bad_input("templateId", "The template is not active").into());
     }
-    check_input(&template.input_schema, &input)?;
+    check_schema("inputData", "input", &template.input_schema, &input)?;
     let ids: Vec<Uuid> = used.iter().map(|f| f.file_id).collect();
     let found: Vec<Uuid> = Visible::<files::Entity>::visible(ctx)
         .await?
@@ -122,26 +98,66 @@ pub struct Report {
     pub output_data: Option<Value>,
     pub error_message: Option<String>,
     pub log_lines: Vec<String>,
+    /// The ActivePieces run that did the work (runners only).
+    pub activepieces_run_id: Option<Uuid>,
 }
 
-/// Moves an execution to `to` if the state machine allows it from where it is now. The update
-/// only applies if the status is still the one we read, so two racing changes cannot both win.
-/// `runner`: the account of the runner holding the claim, which must still hold it; a runner
-/// that moves the execution back to RUNNING gets a new lease. Leaving RUNNING ends any lease.
+/// What a cancelled execution says when the person gave no reason.
+const CANCELLED: &str = "Cancelled";
+
+/// Refuses output that does not satisfy the execution's template's output schema (a template
+/// without one takes any output). The template is read whether or not it is still active: the
+/// execution was started from it, and its schema is what the output promises.
+async fn check_output(
+    ctx: &StudiosCtx,
+    current: &executions::Model,
+    output: &Value,
+) -> Result<(), StudiosError> {
+    let template = scope::templates(true)
+        .filter(workflow_templates::Column::Id.eq(current.template_id))
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| GraphError::not_found("WorkflowTemplate"))?;
+    if let Some(schema) = &template.output_schema {
+        check_schema("outputData", "output", schema, output)?;
+    }
+    Ok(())
+}
+
+/// Moves an execution to `to` if the state machine allows it from where it is now and the
+/// move is the caller's (`rules::execution::EDGES`). The update only applies if the status is
+/// still the one we read, so two racing changes cannot both win. `runner`: the account of the
+/// runner holding the claim, which must still hold it; without one the caller is a person.
+/// Entering RUNNING (a person's resume) starts a new lease for the claim's runner, so the lease
+/// sweep returns the execution to PENDING if that runner is gone; leaving RUNNING ends it.
+/// Output that does not satisfy the template's output schema is refused and nothing changes.
 pub async fn change_status(
     ctx: &StudiosCtx,
     id: Uuid,
     to: ExecutionStatus,
-    report: Report,
+    mut report: Report,
     runner: Option<Uuid>,
 ) -> Result<executions::Model, StudiosError> {
     check_report(report.error_message.as_deref(), &report.log_lines)?;
     let current = visible_row::<executions::Entity, _>(ctx, id, "WorkflowExecution").await?;
     let from = ExecutionStatus::from_db(&current.status)?;
+    let by = if runner.is_some() {
+        Actor::Runner
+    } else {
+        Actor::Person
+    };
+    let cancel = edge(from, to, by)? == Edge::Cancel;
+    if cancel && report.error_message.is_none() {
+        report.error_message = Some(CANCELLED.to_owned());
+    }
+    if let Some(output) = &report.output_data {
+        check_output(ctx, &current, output).await?;
+    }
     let at = now();
     let timing = transition(
         from,
         to,
+        by,
         &Timing {
             started_at: current.started_at,
             completed_at: current.completed_at,
@@ -152,9 +168,12 @@ pub async fn change_status(
     )?;
     // Appended to, and cut to the newest entries: the log stays bounded however often a
     // long-running execution reports.
-    let mut new = vec![
-        json!({ "at": at, "level": "info", "message": format!("{} -> {}", from.as_db(), to.as_db()) }),
-    ];
+    let mut new = vec![json!({ "at": at, "level": "info", "message": format!(
+            "{} -> {}{}",
+            from.as_db(),
+            to.as_db(),
+            if cancel { " (cancelled)" } else { "" }
+        ) })];
     new.extend(
         report
             .log_lines
@@ -169,12 +188,12 @@ pub async fn change_status(
     row.duration_seconds = Set(timing.duration_seconds);
     row.retry_count = Set(timing.retry_count);
     row.logs = Set(Value::Array(logs));
-    row.lease_expires_at = Set(match (runner, to) {
-        (Some(_), ExecutionStatus::Running) => Some(lease_until(ctx, at)),
-        _ => None,
-    });
+    row.lease_expires_at = Set((to == ExecutionStatus::Running).then(|| lease_until(ctx, at)));
     if let Some(output) = report.output_data {
         row.output_data = Set(Some(output));
+    }
+    if let Some(run) = report.activepieces_run_id {
+        row.activepieces_run_id = Set(Some(run));
     }
     if to == ExecutionStatus::Failed || report.error_message.is_some() {
         row.error_message = Set(report.error_message);

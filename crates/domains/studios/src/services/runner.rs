@@ -20,6 +20,7 @@ use crate::context::StudiosCtx;
 use crate::enums::{BusinessArea, ExecutionStatus};
 use crate::error::StudiosError;
 use crate::events::{publish, StudiosEvent};
+use crate::rules::execution::{edge, Actor};
 
 /// Most executions one claim may take.
 pub const MAX_CLAIM: i32 = 100;
@@ -55,14 +56,13 @@ pub async fn claim(
     Ok(rows)
 }
 
-/// The execution, if this runner holds it (RUNNING or PAUSED under its claim).
+/// The execution, if this runner holds it (RUNNING under its claim). One a person paused or
+/// cancelled is no longer held: only a person resumes it, under a new lease.
 async fn held(ctx: &StudiosCtx, id: Uuid) -> Result<executions::Model, StudiosError> {
     let account = ctx.account_id()?;
     let row = visible_row::<executions::Entity, _>(ctx, id, "WorkflowExecution").await?;
     let status = ExecutionStatus::from_db(&row.status)?;
-    if row.claimed_by != Some(account)
-        || !matches!(status, ExecutionStatus::Running | ExecutionStatus::Paused)
-    {
+    if row.claimed_by != Some(account) || status != ExecutionStatus::Running {
         return Err(StudiosError::LeaseLost);
     }
     Ok(row)
@@ -81,14 +81,21 @@ pub async fn heartbeat(ctx: &StudiosCtx, id: Uuid) -> Result<executions::Model, 
     Ok(visible_row::<executions::Entity, _>(ctx, row.id, "WorkflowExecution").await?)
 }
 
-/// A runner's outcome for an execution it holds, through the state machine.
+/// A runner's outcome for an execution it holds, through the state machine. A move that is a
+/// person's (pause, resume, retry) is FORBIDDEN whether or not the runner holds the execution;
+/// any other is LEASE_LOST once the runner no longer holds it.
 pub async fn report(
     ctx: &StudiosCtx,
     id: Uuid,
     to: ExecutionStatus,
     report: super::execution::Report,
 ) -> Result<executions::Model, StudiosError> {
-    let row = held(ctx, id).await?;
+    let row = visible_row::<executions::Entity, _>(ctx, id, "WorkflowExecution").await?;
+    let from = ExecutionStatus::from_db(&row.status)?;
+    if let Err(err @ StudiosError::TransitionNotYours { .. }) = edge(from, to, Actor::Runner) {
+        return Err(err);
+    }
+    let row = held(ctx, row.id).await?;
     super::execution::change_status(ctx, row.id, to, report, row.claimed_by).await
 }
 

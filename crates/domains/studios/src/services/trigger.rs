@@ -9,7 +9,7 @@ use studiogate_entities_studios::{
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
-use super::execution::check_input;
+use crate::rules::execution::check_schema;
 use super::now;
 use crate::context::StudiosCtx;
 use crate::enums::ExecutionStatus;
@@ -87,7 +87,7 @@ pub async fn run(
         else {
             continue;
         };
-        check_input(&template.input_schema, &input)
+        check_schema("inputData", "input", &template.input_schema, &input)
             .map_err(|err| refused(err, stage, index, &template.name, field))?;
         let at = now();
         let row = executions::ActiveModel {
