@@ -57,7 +57,6 @@ pub fn policies() -> PolicyRegistry {
             &[
                 "createStudio",
                 "updateStudio",
-                "deleteStudio",
                 "leaveCompany",
                 "startWorkflowExecution",
                 "changeWorkflowExecutionStatus",
@@ -71,6 +70,8 @@ pub fn policies() -> PolicyRegistry {
                 "setKanbanStageTriggers",
                 "createCardFieldDefinition",
                 "uploadFile",
+                // Their uploader or a company admin: the services check which.
+                "updateFile",
                 "deleteFile",
             ],
             Policy::TenantScoped,
@@ -85,6 +86,7 @@ pub fn policies() -> PolicyRegistry {
                 "rejectMembership",
                 "revokeMembership",
                 "changeMemberRole",
+                "deleteStudio",
             ],
             Policy::RoleChecked,
         );
