@@ -262,6 +262,35 @@ async fn download_links_stop_working_once_their_holder_loses_access(backend: Bac
 }
 on_both_backends!(download_links_stop_working_once_their_holder_loses_access);
 
+async fn platform_admins_links_follow_their_platform_role(backend: Backend) {
+    let (app, seed) = seeded(&backend, 2).await;
+    let studio = first_studio(&app, company(&seed, 0)).await;
+    let file = upload(&app, &app.token(member(&seed, 0, 1)), studio, "COMPANY").await;
+    // Not a member of company 0: the platform role is what lets them read it.
+    let support = member(&seed, 1, 1);
+    app.grant_platform_admin(support, "studios")
+        .await
+        .expect("granted");
+    let link = link_for(&app, support, &file).await;
+    assert_eq!(status_of(&app, &link).await, 200, "{backend:?}");
+    let revoked = app
+        .run(&[
+            "admin",
+            "revoke",
+            "--account",
+            &support.to_string(),
+            "--domain",
+            "studios",
+            "--database-url",
+            &app.db.url,
+        ])
+        .await
+        .expect("run");
+    assert!(revoked.status.success(), "{revoked:?}");
+    assert_eq!(status_of(&app, &link).await, 404, "{backend:?}");
+}
+on_both_backends!(platform_admins_links_follow_their_platform_role);
+
 async fn uploads_past_the_company_quota_are_refused_and_store_nothing(backend: Backend) {
     // Room for one PDF and a half.
     let quota = (PDF.len() * 3 / 2).to_string();
