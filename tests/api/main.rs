@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod config;
 mod files;
+mod files_access;
 mod files_lifecycle;
 mod hardening;
 mod http;
