@@ -185,6 +185,26 @@ pub struct Config {
     #[arg(long, global = true, env = "STUDIOGATE_ACTIVEPIECES_TIMEOUT_SECS", default_value_t = 60,
         value_parser = RangedU64ValueParser::<u64>::new().range(1..=3600))]
     pub activepieces_timeout_secs: u64,
+    /// Studios: the most bytes one company's files may take together (default 10 GiB); an
+    /// upload past it is refused (BAD_USER_INPUT, reason `QUOTA_EXCEEDED`).
+    #[arg(long, global = true, env = "STUDIOGATE_STUDIOS_QUOTA_BYTES",
+        default_value_t = studiogate_studios::DEFAULT_QUOTA_BYTES,
+        value_parser = RangedU64ValueParser::<u64>::new().range(1..=i64::MAX as u64))]
+    pub studios_quota_bytes: u64,
+    /// Studios: delete files not downloaded (never downloaded: not since their upload) for
+    /// this many seconds; 0 (the default) keeps them.
+    #[arg(
+        long,
+        global = true,
+        env = "STUDIOGATE_STUDIOS_FILE_IDLE_SECS",
+        default_value_t = 0
+    )]
+    pub studios_file_idle_secs: u64,
+    /// Studios: how often `serve` looks for idle files, in seconds (with an idle time set).
+    #[arg(long, global = true, env = "STUDIOGATE_STUDIOS_FILE_CLEANUP_EVERY_SECS",
+        default_value_t = 3600,
+        value_parser = RangedU64ValueParser::<u64>::new().range(1..=604_800))]
+    pub studios_file_cleanup_every_secs: u64,
     /// A websocket client that does not take a message for this many seconds is dropped.
     #[arg(
         long,
@@ -405,6 +425,16 @@ impl Config {
         })
     }
 
+    /// The Studios file settings: the company quota and the cleanup of idle files.
+    pub fn studios_files(&self) -> studiogate_studios::FileSettings {
+        studiogate_studios::FileSettings {
+            quota_bytes: self.studios_quota_bytes,
+            idle: (self.studios_file_idle_secs > 0)
+                .then(|| Duration::from_secs(self.studios_file_idle_secs)),
+            cleanup_every: Duration::from_secs(self.studios_file_cleanup_every_secs),
+        }
+    }
+
     /// MasStock's keys for API keys at rest; a malformed key is an error naming its setting.
     pub fn masstock_keys(&self) -> Result<studiogate_masstock::KeyRing, String> {
         studiogate_masstock::KeyRing::from_config(
@@ -478,5 +508,37 @@ fn installation_secret(path: &std::path::Path) -> anyhow::Result<String> {
             read(path)?.with_context(|| format!("{} stays empty", path.display()))
         }
         Err(err) => Err(err).with_context(|| format!("creating {}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Args {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    #[test]
+    fn idle_files_stay_unless_an_idle_time_is_set() {
+        let files = Args::parse_from(["studiogate"]).config.studios_files();
+        assert_eq!(files.idle, None);
+        assert_eq!(files.quota_bytes, 10 * 1024 * 1024 * 1024);
+        assert_eq!(files.cleanup_every, Duration::from_secs(3600));
+        let files = Args::parse_from([
+            "studiogate",
+            "--studios-file-idle-secs",
+            "86400",
+            "--studios-quota-bytes",
+            "5000",
+        ])
+        .config
+        .studios_files();
+        assert_eq!(files.idle, Some(Duration::from_secs(86_400)));
+        assert_eq!(files.quota_bytes, 5000);
+        assert!(Args::try_parse_from(["studiogate", "--studios-quota-bytes", "0"]).is_err());
     }
 }

@@ -18,11 +18,14 @@ pub fn all(config: &Config) -> anyhow::Result<Domains> {
             config.identity(),
             config.jwks(),
         )),
-        Arc::new(studiogate_studios::Studios::new(
-            files.clone(),
-            Duration::from_secs(config.runner_lease_secs),
-            Duration::from_secs(config.lease_sweep_secs),
-        )),
+        Arc::new(
+            studiogate_studios::Studios::new(
+                files.clone(),
+                Duration::from_secs(config.runner_lease_secs),
+                Duration::from_secs(config.lease_sweep_secs),
+            )
+            .with_files(config.studios_files()),
+        ),
         Arc::new(studiogate_masstock::Masstock::new(
             files.clone(),
             config.masstock_keys().map_err(anyhow::Error::msg)?,

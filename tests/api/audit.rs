@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use studiogate_testkit::{error_codes, on_both_backends, Backend};
 
-use crate::support::{company, member, rows, seeded};
+use crate::support::{admin, company, member, rows, seeded};
 
 const CREATE: &str = r#"mutation($input: CreateStudioInput!) { createStudio(input: $input) { studio { id updatedAt } } }"#;
 const UPDATE: &str =
@@ -77,8 +77,15 @@ async fn studio_changes_leave_one_event_each_and_refused_ones_none(backend: Back
     let short = json!({ "input": { "id": id, "name": "x" } });
     let short = app.gql(&member, UPDATE, short).await.expect("ok");
     assert_eq!(error_codes(&short), vec!["BAD_USER_INPUT"]);
-    let deleted = app
+    // Only company admins delete studios: the member's delete is refused, the admin's done.
+    let refused = app
         .gql(&member, DELETE, json!({ "id": id }))
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&refused), vec!["FORBIDDEN"], "{refused}");
+    let admin_id = admin(&seed, 0);
+    let deleted = app
+        .gql(&app.token(admin_id), DELETE, json!({ "id": id }))
         .await
         .expect("ok");
     assert_eq!(
@@ -97,8 +104,8 @@ async fn studio_changes_leave_one_event_each_and_refused_ones_none(backend: Back
         ["studio.created", "studio.updated", "studio.deleted"],
         "{events:?}"
     );
-    for event in &events {
-        assert_eq!(event["actor"], member_id.to_string());
+    for (event, actor) in events.iter().zip([member_id, member_id, admin_id]) {
+        assert_eq!(event["actor"], actor.to_string());
         assert_eq!(event["tenant"], tenant);
         assert_eq!(event["domain"], "studios");
     }

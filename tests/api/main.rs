@@ -8,6 +8,8 @@ mod config;
 mod executions_transitions;
 mod field_definitions;
 mod files;
+mod files_access;
+mod files_lifecycle;
 mod hardening;
 mod http;
 mod idempotency;

@@ -451,8 +451,18 @@ async fn members_create_change_and_delete_studios(backend: Backend) {
         executions_before,
         "a refused delete removed nothing"
     );
+    // Deleting is for the company's admins.
+    assert_eq!(
+        error_codes(
+            &app.gql(&member, delete, json!({ "id": seeded_studio }))
+                .await
+                .expect("ok")
+        ),
+        vec!["FORBIDDEN"]
+    );
+    let admin = app.token(crate::support::admin(&seed, 0));
     let deleted = app
-        .gql(&member, delete, json!({ "id": seeded_studio }))
+        .gql(&admin, delete, json!({ "id": seeded_studio }))
         .await
         .expect("ok");
     assert_eq!(

@@ -452,6 +452,56 @@ impl FileStore {
         }
     }
 
+    fn holder_mac(
+        &self,
+        bucket: &Bucket,
+        file_id: Uuid,
+        holder: Uuid,
+        expires: i64,
+    ) -> Hmac<Sha256> {
+        let mut mac = self.mac(bucket, file_id, expires);
+        // After the plain link's message, so no plain signature verifies as a holder's.
+        mac.update(format!(":{holder}").as_bytes());
+        mac
+    }
+
+    /// Like [`FileStore::link`], naming who it is issued to (`holder=`, covered by the
+    /// signature), so the route serving it can check the holder's access when it is used.
+    pub fn link_for(&self, bucket: &Bucket, file_id: Uuid, holder: Uuid, now: i64) -> String {
+        match bucket.links {
+            Links::Public => format!("{}/{file_id}", bucket.route),
+            Links::Signed { ttl_secs } => {
+                let expires = now + ttl_secs;
+                let mac = self.holder_mac(bucket, file_id, holder, expires);
+                let signature = hex::encode(mac.finalize().into_bytes());
+                format!(
+                    "{}/{file_id}?expires={expires}&holder={holder}&signature={signature}",
+                    bucket.route
+                )
+            }
+        }
+    }
+
+    /// Whether a link of [`FileStore::link_for`] is genuine, unexpired and issued to `holder`.
+    pub fn verify_for(
+        &self,
+        bucket: &Bucket,
+        file_id: Uuid,
+        holder: Uuid,
+        expires: i64,
+        signature: &str,
+        now: i64,
+    ) -> bool {
+        let Ok(given) = hex::decode(signature) else {
+            return false;
+        };
+        expires >= now
+            && self
+                .holder_mac(bucket, file_id, holder, expires)
+                .verify_slice(&given)
+                .is_ok()
+    }
+
     /// Whether a signed link of `bucket` is genuine (checked in constant time) and unexpired.
     pub fn verify(
         &self,
@@ -544,6 +594,33 @@ mod tests {
             ..IMAGES
         };
         assert_eq!(store.link(&public, file, 1_000), format!("/files/{file}"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn holder_links_verify_only_for_their_holder() {
+        let (store, dir) = store();
+        let (file, holder) = (Uuid::new_v4(), Uuid::new_v4());
+        let link = store.link_for(&DOCS, file, holder, 1_000);
+        let prefix = format!("/files/{file}?expires=1300&holder={holder}&signature=");
+        assert!(link.starts_with(&prefix), "{link}");
+        let sig = link.split("signature=").nth(1).expect("sig");
+        assert!(store.verify_for(&DOCS, file, holder, 1_300, sig, 1_100));
+        assert!(
+            !store.verify_for(&DOCS, file, holder, 1_300, sig, 1_301),
+            "expired"
+        );
+        assert!(
+            !store.verify_for(&DOCS, file, Uuid::new_v4(), 1_300, sig, 1_100),
+            "another holder"
+        );
+        assert!(
+            !store.verify(&DOCS, file, 1_300, sig, 1_100),
+            "not a plain link"
+        );
+        let plain = store.link(&DOCS, file, 1_000);
+        let plain_sig = plain.split("signature=").nth(1).expect("sig");
+        assert!(!store.verify_for(&DOCS, file, holder, 1_300, plain_sig, 1_100));
         let _ = std::fs::remove_dir_all(dir);
     }
 

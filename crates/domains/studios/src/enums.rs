@@ -68,7 +68,9 @@ db_enum!(
 );
 
 db_enum!(
-    /// Who may see a file: its uploader only, or every member of the owning company.
+    /// Who may see a file: `PRIVATE`, its uploader only; `STUDIO` and `COMPANY`, every approved
+    /// member of the owning company. The two are one audience: access to a studio is granted
+    /// through membership of its company, and there is no membership of a single studio.
     AccessLevel {
         Private = "private",
         Studio = "studio",

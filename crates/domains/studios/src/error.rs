@@ -74,6 +74,9 @@ pub enum StudiosError {
     /// The execution's status changed between our read and our write.
     #[error("The execution changed state meanwhile; reload and retry")]
     ExecutionChangedMeanwhile,
+    /// The upload would take the company's files past its storage quota.
+    #[error("The company's files would exceed its storage quota of {limit} bytes ({used} in use)")]
+    QuotaExceeded { limit: u64, used: u64 },
     /// Anything already in client form: not found, bad input, unauthenticated, internal.
     #[error("{}", .0.message)]
     Graph(GraphError),
@@ -142,7 +145,7 @@ impl From<DbErr> for StudiosError {
 /// The one place a Studios error gets its code, `reason` and field.
 impl From<StudiosError> for GraphError {
     fn from(err: StudiosError) -> Self {
-        use ErrorCode::{Conflict, Forbidden, InvalidTransition};
+        use ErrorCode::{BadUserInput, Conflict, Forbidden, InvalidTransition};
         let (code, reason, field) = match &err {
             StudiosError::NameTaken(name) => (Conflict, None, Some(name.field())),
             StudiosError::Stale { .. } => (Conflict, Some("STALE_OBJECT"), Some("updatedAt")),
@@ -171,6 +174,9 @@ impl From<StudiosError> for GraphError {
             ),
             StudiosError::RetryLimit { .. } => {
                 (InvalidTransition, Some("RETRY_LIMIT"), Some("status"))
+            }
+            StudiosError::QuotaExceeded { .. } => {
+                (BadUserInput, Some("QUOTA_EXCEEDED"), Some("file"))
             }
             StudiosError::Graph(err) => return err.clone(),
         };
@@ -226,6 +232,21 @@ mod tests {
         });
         assert_eq!(err.message, "A REJECTED membership cannot be revoked");
         assert_eq!(err.field, None);
+    }
+
+    #[test]
+    fn an_upload_over_the_quota_is_bad_input_on_the_file() {
+        let err = client(StudiosError::QuotaExceeded {
+            limit: 1000,
+            used: 990,
+        });
+        assert_eq!(err.code, ErrorCode::BadUserInput);
+        assert_eq!(err.reason, Some("QUOTA_EXCEEDED"));
+        assert_eq!(err.field.as_deref(), Some("file"));
+        assert_eq!(
+            err.message,
+            "The company's files would exceed its storage quota of 1000 bytes (990 in use)"
+        );
     }
 
     #[test]

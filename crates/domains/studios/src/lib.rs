@@ -1,6 +1,7 @@
 //! The Studios platform (specs/studios.md): companies own studios, studios run workflow
 //! executions, executions use files; kanban boards organise work inside a studio.
 
+pub mod cleanup;
 mod context;
 mod enums;
 mod error;
@@ -40,6 +41,7 @@ pub use hooks::ProfileHooks;
 pub use loader::Loaders;
 pub use mutation::StudiosMutation;
 pub use query::StudiosQuery;
+pub use rules::file::{FileSettings, DEFAULT_QUOTA_BYTES};
 pub use subscription::StudiosSubscription;
 
 /// The domain's roots, as the binary's schema merges them.
@@ -61,6 +63,8 @@ pub struct Studios {
     lease: Duration,
     /// How often expired leases are swept.
     sweep_every: Duration,
+    /// The company quota and the cleanup of idle files.
+    file_settings: FileSettings,
 }
 
 impl Studios {
@@ -69,7 +73,14 @@ impl Studios {
             files,
             lease: lease.max(Duration::from_secs(1)),
             sweep_every: sweep_every.max(Duration::from_secs(1)),
+            file_settings: FileSettings::default(),
         }
+    }
+
+    /// With these file settings instead of the defaults.
+    pub fn with_files(mut self, settings: FileSettings) -> Self {
+        self.file_settings = settings;
+        self
     }
 
     fn topic(platform: &Platform) -> Topic {
@@ -105,6 +116,7 @@ impl Domain for Studios {
             self.lease,
         ));
         data.insert(Loaders::new(&ctx));
+        data.insert(self.file_settings);
         data.insert(subscription::SharedEvents::default());
         data.insert(context::Writer(Arc::new(ctx.writer())));
         data.insert(ctx);
@@ -114,13 +126,23 @@ impl Domain for Studios {
         Some(Arc::new(ProfileHooks))
     }
 
-    /// The lease sweeper: executions whose runner stopped heartbeating go back to pending.
+    /// The lease sweeper: executions whose runner stopped heartbeating go back to pending;
+    /// and, when an idle time is set, the cleanup of idle files.
     fn jobs(&self, platform: &Platform) -> Vec<Job> {
-        vec![Box::pin(sweeper::sweep(
+        let mut jobs: Vec<Job> = vec![Box::pin(sweeper::sweep(
             platform.background.clone(),
             Self::topic(platform),
             self.sweep_every,
-        ))]
+        ))];
+        if let Some(idle) = self.file_settings.idle {
+            jobs.push(Box::pin(cleanup::run(
+                platform.background.clone(),
+                self.files.clone(),
+                idle,
+                self.file_settings.cleanup_every.max(Duration::from_secs(1)),
+            )));
+        }
+        jobs
     }
 
     fn routes(&self, platform: &Platform) -> axum::Router {

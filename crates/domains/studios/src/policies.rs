@@ -59,7 +59,6 @@ pub fn policies() -> PolicyRegistry {
             &[
                 "createStudio",
                 "updateStudio",
-                "deleteStudio",
                 "leaveCompany",
                 "startWorkflowExecution",
                 "changeWorkflowExecutionStatus",
@@ -76,6 +75,8 @@ pub fn policies() -> PolicyRegistry {
                 "deleteKanbanStage",
                 "createCardFieldDefinition",
                 "uploadFile",
+                // Their uploader or a company admin: the services check which.
+                "updateFile",
                 "deleteFile",
             ],
             Policy::TenantScoped,
@@ -101,6 +102,7 @@ pub fn policies() -> PolicyRegistry {
                 "revokeMembership",
                 "changeMemberRole",
                 "deleteKanbanBoard",
+                "deleteStudio",
             ],
             Policy::RoleChecked,
         );

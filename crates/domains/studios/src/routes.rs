@@ -1,5 +1,6 @@
-//! The domain's route beside /graphql: a file's bytes behind a signed, short-lived link (see
-//! `File.downloadUrl`), streamed from the store with their length.
+//! The domain's route beside /graphql: a file's bytes behind a signed, short-lived link issued
+//! to one viewer (see `File.downloadUrl`), served only while that viewer may still see the file,
+//! streamed from the store with their length.
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -22,6 +23,8 @@ struct Files {
 #[derive(serde::Deserialize)]
 struct LinkParams {
     expires: i64,
+    /// Who the link was issued to; links without one are refused.
+    holder: Option<uuid::Uuid>,
     signature: String,
 }
 
@@ -36,15 +39,13 @@ async fn download(
     Path(id): Path<uuid::Uuid>,
     Query(link): Query<LinkParams>,
 ) -> Response {
-    match crate::services::file::download(
-        &files.db,
-        &files.store,
-        id,
-        link.expires,
-        &link.signature,
-    )
-    .await
-    {
+    let link = crate::services::file::Link {
+        file_id: id,
+        holder: link.holder,
+        expires: link.expires,
+        signature: &link.signature,
+    };
+    match crate::services::file::download(&files.db, &files.store, link).await {
         // Streamed as the client reads it: a download holds a chunk, not the file.
         Ok(file) => (
             [

@@ -6,7 +6,8 @@ use uuid::Uuid;
 use crate::context::writer;
 use crate::enums::AccessLevel;
 use crate::objects::File;
-use crate::services::file;
+use crate::rules::file::FileSettings;
+use crate::services::file::{self, FileChanges};
 
 #[derive(Default)]
 pub struct FileMutation;
@@ -15,10 +16,23 @@ pub struct FileMutation;
 #[derive(InputObject)]
 pub struct UploadFileInput {
     pub studio_id: Uuid,
-    /// 1 byte to 100 MiB; its type is recognised from the content.
+    /// 1 byte to 100 MiB; its type is recognised from the content. The company's files
+    /// together stay within its storage quota (over it: BAD_USER_INPUT, reason
+    /// `QUOTA_EXCEEDED`, and nothing is stored).
     pub file: Upload,
     #[graphql(default_with = "AccessLevel::Studio")]
     pub access_level: AccessLevel,
+    /// A JSON object of at most 16 KiB; none is `{}`.
+    pub metadata: Option<Json<serde_json::Value>>,
+}
+
+/// Changes to a file; fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateFileInput {
+    pub id: Uuid,
+    /// Who may see the file from now on; download links already handed out follow it.
+    pub access_level: Option<AccessLevel>,
+    /// Replaces the metadata: a JSON object of at most 16 KiB.
     pub metadata: Option<Json<serde_json::Value>>,
 }
 
@@ -49,8 +63,10 @@ impl FileMutation {
         input: UploadFileInput,
     ) -> GraphResult<FilePayload> {
         let upload = input.file.value(ctx)?;
+        let settings = ctx.data_unchecked::<FileSettings>();
         let row = file::upload(
             writer(ctx),
+            settings.quota_bytes,
             input.studio_id,
             upload,
             input.access_level,
@@ -61,7 +77,24 @@ impl FileMutation {
         Ok(FilePayload { file: File(row) })
     }
 
-    /// Deletes a file and its bytes (its uploader or a company admin).
+    /// Changes a file's access level or metadata (its uploader or a company admin; anyone else
+    /// FORBIDDEN).
+    async fn update_file(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateFileInput,
+    ) -> GraphResult<FilePayload> {
+        let changes = FileChanges {
+            access_level: input.access_level,
+            metadata: input.metadata.map(|j| j.0),
+        };
+        let row = file::update(writer(ctx), input.id, changes)
+            .await
+            .map_err(GraphError::from)?;
+        Ok(FilePayload { file: File(row) })
+    }
+
+    /// Deletes a file and its bytes (its uploader or a company admin; anyone else FORBIDDEN).
     async fn delete_file(
         &self,
         ctx: &Context<'_>,

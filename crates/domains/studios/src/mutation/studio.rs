@@ -97,7 +97,8 @@ impl StudioMutation {
         })
     }
 
-    /// Deletes a studio with its executions, files, boards and field definitions.
+    /// Deletes a studio with its executions, files (their bytes included), boards and field
+    /// definitions (company admins; other members FORBIDDEN).
     async fn delete_studio(
         &self,
         ctx: &Context<'_>,

@@ -35,7 +35,7 @@ impl File {
         &self.0.mime_type
     }
 
-    /// Who may see the file.
+    /// Who may see the file (`STUDIO` and `COMPANY` alike: the approved members of its company).
     async fn access_level(&self) -> GraphResult<AccessLevel> {
         Ok(AccessLevel::from_db(&self.0.access_level)?)
     }
@@ -50,14 +50,17 @@ impl File {
         self.0.last_accessed.map(utc)
     }
 
-    /// A link to download the bytes, valid for 5 minutes (a relative URL on this server).
-    async fn download_url(&self, ctx: &Context<'_>) -> String {
-        let store = &crate::context::studios_ctx(ctx).files;
-        store.link(
+    /// A link to download the bytes (a relative URL on this server), issued to the viewer:
+    /// it works for 5 minutes, and only while the viewer may still see the file (an approved
+    /// member of its company; its uploader, once it is private).
+    async fn download_url(&self, ctx: &Context<'_>) -> GraphResult<String> {
+        let studios = crate::context::studios_ctx(ctx);
+        Ok(studios.files.link_for(
             &crate::rules::file::FILES,
             self.0.id,
+            studios.account_id()?,
             chrono::Utc::now().timestamp(),
-        )
+        ))
     }
 
     /// Free-form metadata.

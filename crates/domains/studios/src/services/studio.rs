@@ -1,17 +1,17 @@
-//! Studios: created, changed and deleted by approved members of their company.
+//! Studios: created and changed by approved members of their company, deleted by its admins.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, ModelTrait, QueryFilter, Set,
-    TransactionTrait, TryIntoModel,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, ModelTrait, QueryFilter,
+    QuerySelect, Set, TransactionTrait, TryIntoModel,
 };
 use serde_json::{json, Value};
-use studiogate_entities_studios::studios;
+use studiogate_entities_studios::{files, studios};
 use studiogate_graph::GraphError;
 use studiogate_platform::{audit, AuditEvent};
 use uuid::Uuid;
 
-use super::{fresh, now, visible_company, visible_studio};
+use super::{fresh, now, require_admin, visible_company, visible_studio};
 use crate::context::StudiosCtx;
 use crate::enums::BusinessArea;
 use crate::error::{Named, StudiosError};
@@ -140,13 +140,28 @@ pub async fn update(
     Ok(updated)
 }
 
-/// Deletes the studio; its executions, files, boards and field definitions go with it
-/// (ON DELETE CASCADE).
+/// A company admin deletes the studio; its executions, files, boards and field definitions go
+/// with it (ON DELETE CASCADE), and its files' bytes leave the store once the delete has
+/// committed (a delete that fails removes no bytes).
 pub async fn delete(ctx: &StudiosCtx, id: Uuid) -> Result<Uuid, StudiosError> {
     let current = visible_studio(ctx, id).await?;
+    require_admin(ctx, current.company_id).await?;
+    let scope = ctx.scope().await?;
     let txn = ctx.db.begin().await?;
+    // The audit row first: on SQLite its INSERT takes the write lock, so no file can be added
+    // to the studio between the read of the paths below and the delete.
     record(&txn, ctx, "studio.deleted", Some(&current), None).await?;
+    // Every file of the studio, private ones included.
+    let paths: Vec<String> = scope
+        .files_for_totals()
+        .filter(files::Column::StudioId.eq(current.id))
+        .select_only()
+        .column(files::Column::SupabasePath)
+        .into_tuple()
+        .all(&txn)
+        .await?;
     current.delete(&txn).await?;
     txn.commit().await?;
+    super::file::remove_bytes(&ctx.files, paths).await;
     Ok(id)
 }
