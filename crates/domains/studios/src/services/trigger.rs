@@ -9,11 +9,11 @@ use studiogate_entities_studios::{
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
-use crate::rules::execution::check_schema;
 use super::now;
 use crate::context::StudiosCtx;
 use crate::enums::ExecutionStatus;
 use crate::events::StudiosEvent;
+use crate::rules::execution::check_schema;
 use crate::rules::fields::FieldValue;
 use crate::rules::trigger::{self, Event, MAX_TRIGGERS_PER_STAGE};
 
