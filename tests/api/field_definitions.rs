@@ -378,3 +378,55 @@ async fn another_companys_member_cannot_change_its_field_definitions(backend: Ba
     assert_eq!(studio(&app, &owner, &id).await, before, "nothing changed");
 }
 on_both_backends!(another_companys_member_cannot_change_its_field_definitions);
+
+/// A card value may carry its own configuration (the spec's per-value `field_config`): it is
+/// kept as given, also through a later update, and anything but an object is refused there.
+async fn a_card_value_keeps_its_own_configuration(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let token = app.token(member(&seed, 0, 1));
+    let id = studio_with_board(&app, &token).await;
+    let stage =
+        studio(&app, &token, &id).await["kanbanBoards"]["nodes"][0]["stages"][0]["id"].clone();
+    let mut priority = value("Priority", "dropdown", json!("High"));
+    priority["field_config"] = json!({ "badge": "red", "pinned": true });
+    let body = app
+        .gql(
+            &token,
+            CARD,
+            json!({ "input": { "stageId": stage, "title": "Configured", "customFields": [priority] } }),
+        )
+        .await
+        .expect("ok");
+    let card = &body["data"]["createKanbanCard"]["kanbanCard"];
+    assert_eq!(card["customFields"], json!([priority]), "{body}");
+
+    // Read back from the database, not only echoed by the mutation.
+    let stored = studio(&app, &token, &id).await;
+    let kept = stored["kanbanBoards"]["nodes"][0]["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .flat_map(|s| s["cards"].as_array().expect("cards").iter())
+        .find(|c| c["id"] == card["id"])
+        .map(|c| c["customFields"].clone())
+        .expect("the card");
+    assert_eq!(kept, json!([priority]));
+
+    // A value without one stays without one; a configuration that is not an object is refused.
+    let mut bad = value("Priority", "dropdown", json!("Low"));
+    bad["field_config"] = json!("red");
+    let body = app
+        .gql(
+            &token,
+            CARD,
+            json!({ "input": { "stageId": stage, "title": "Bad config", "customFields": [bad] } }),
+        )
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&body), vec!["BAD_USER_INPUT"], "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"],
+        "customFields.0.field_config"
+    );
+}
+on_both_backends!(a_card_value_keeps_its_own_configuration);

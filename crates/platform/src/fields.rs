@@ -89,6 +89,9 @@ pub struct FieldValue {
     pub field_name: String,
     pub field_type: String,
     pub field_value: Value,
+    /// The value's own configuration (the spec's optional `field_config`), kept as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_config: Option<Value>,
 }
 
 fn bad(field: &str, message: impl Into<String>) -> GraphError {
@@ -254,7 +257,7 @@ pub fn check_values(defs: &[Definition], raw: &Value) -> Result<Vec<FieldValue>,
     let values: Vec<FieldValue> = serde_json::from_value(raw.clone()).map_err(|_| {
         bad(
             "customFields",
-            "`customFields` must be a list of { field_name, field_type, field_value }",
+            "`customFields` must be a list of { field_name, field_type, field_value, field_config? }",
         )
     })?;
     for (i, v) in values.iter().enumerate() {
@@ -287,6 +290,12 @@ pub fn check_values(defs: &[Definition], raw: &Value) -> Result<Vec<FieldValue>,
         }
         if !v.field_value.is_null() {
             check_value(def, &v.field_value, &at)?;
+        }
+        if v.field_config.as_ref().is_some_and(|c| !c.is_object()) {
+            return Err(bad(
+                &format!("customFields.{i}.field_config"),
+                "`field_config` must be an object",
+            ));
         }
     }
     for def in defs.iter().filter(|d| d.required) {

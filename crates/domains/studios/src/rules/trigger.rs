@@ -169,6 +169,7 @@ mod tests {
             field_name: "Priority".into(),
             field_type: "dropdown".into(),
             field_value: json!(value),
+            field_config: None,
         }]
     }
 
