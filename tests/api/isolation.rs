@@ -303,6 +303,26 @@ async fn members_of_another_company_cannot_mutate_anything_of_this_one(backend: 
         .find(|r| json!(uuid(r, "board_id")) == id("kanbanBoard"))
         .map(|r| json!(uuid(r, "id")))
         .expect("stage");
+    let field = rows(
+        &app,
+        "SELECT card_field_definitions.id AS id, studios.company_id AS company_id \
+         FROM card_field_definitions JOIN studios ON studios.id = card_field_definitions.studio_id",
+    )
+    .await
+    .iter()
+    .find(|r| uuid(r, "company_id") == a)
+    .map(|r| json!(uuid(r, "id")))
+    .expect("field definition");
+    let field_studio = rows(
+        &app,
+        "SELECT card_field_definitions.id AS id, card_field_definitions.studio_id AS studio_id \
+         FROM card_field_definitions",
+    )
+    .await
+    .iter()
+    .find(|r| json!(uuid(r, "id")) == field)
+    .map(|r| json!(uuid(r, "studio_id")))
+    .expect("its studio");
     let company_input = json!({ "name": "Taken Over", "industryType": "OTHER", "contactEmail": "x@evil.example", "headquartersAddress": "1 Evil Street, Nowhere" });
     let attempts: Vec<(&str, Value)> = vec![
         ("mutation($v: UpdateCompanyInput!) { updateCompany(input: $v) { company { id } } }", json!({ "id": a, "company": company_input })),
@@ -325,6 +345,14 @@ async fn members_of_another_company_cannot_mutate_anything_of_this_one(backend: 
         ("mutation($v: MoveKanbanCardInput!) { moveKanbanCard(input: $v) { kanbanCard { id } } }", json!({ "cardId": card, "stageId": stage })),
         ("mutation($v: DeleteKanbanCardInput!) { deleteKanbanCard(input: $v) { deletedCardId } }", json!({ "cardId": card })),
         ("mutation($v: CreateCardFieldDefinitionInput!) { createCardFieldDefinition(input: $v) { cardFieldDefinition { id } } }", json!({ "studioId": id("studio"), "fieldName": "Hostile", "fieldType": "CHECKBOX", "fieldConfig": { "default_value": false, "label_text": "x" } })),
+        ("mutation($v: UpdateCardFieldDefinitionInput!) { updateCardFieldDefinition(input: $v) { cardFieldDefinition { id } } }", json!({ "id": field, "fieldName": "Hostile" })),
+        ("mutation($v: ReorderCardFieldDefinitionsInput!) { reorderCardFieldDefinitions(input: $v) { cardFieldDefinitions { id } } }", json!({ "studioId": field_studio, "fieldIds": [field] })),
+        ("mutation($v: DeleteCardFieldDefinitionInput!) { deleteCardFieldDefinition(input: $v) { deletedCardFieldDefinitionId } }", json!({ "id": field })),
+        ("mutation($v: UpdateFileInput!) { updateFile(input: $v) { file { id } } }", json!({ "id": id("file"), "accessLevel": "COMPANY" })),
+        ("mutation($v: UpdateKanbanBoardInput!) { updateKanbanBoard(input: $v) { kanbanBoard { id } } }", json!({ "id": id("kanbanBoard"), "name": "Hostile" })),
+        ("mutation($v: UpdateKanbanStageInput!) { updateKanbanStage(input: $v) { kanbanStage { id } } }", json!({ "id": stage, "name": "Hostile" })),
+        ("mutation($v: DeleteKanbanStageInput!) { deleteKanbanStage(input: $v) { deletedStageId } }", json!({ "stageId": stage })),
+        ("mutation($v: DeleteKanbanBoardInput!) { deleteKanbanBoard(input: $v) { deletedBoardId } }", json!({ "boardId": id("kanbanBoard") })),
     ];
     let snapshot = || async {
         let mut all = Vec::new();
