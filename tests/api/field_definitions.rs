@@ -430,3 +430,72 @@ async fn a_card_value_keeps_its_own_configuration(backend: Backend) {
     );
 }
 on_both_backends!(a_card_value_keeps_its_own_configuration);
+
+/// Stage triggers watch fields by name: a rename carries into their conditions, and a delete
+/// makes the triggers that watched the field inactive (they could never hold again); triggers
+/// that do not watch it stay as they were.
+async fn stage_triggers_follow_a_renamed_field_and_stop_on_a_deleted_one(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let token = app.token(member(&seed, 0, 1));
+    let id = studio_with_board(&app, &token).await;
+    let before = studio(&app, &token, &id).await;
+    let stage = before["kanbanBoards"]["nodes"][0]["stages"][0]["id"].clone();
+    let template = crate::realtime::template(&app, &token).await;
+    let watching = json!({ "template_id": template, "is_active": true, "conditions": [
+        { "type": "attribute_change", "field_name": "Priority", "operator": "=", "field_value": "High" } ] });
+    let other = json!({ "template_id": template, "is_active": true, "conditions": [{ "type": "stage_entry" }] });
+    const SET: &str = r#"mutation($input: SetKanbanStageTriggersInput!) { setKanbanStageTriggers(input: $input) { kanbanStage { id } } }"#;
+    let body = app
+        .gql(
+            &token,
+            SET,
+            json!({ "input": { "stageId": stage, "triggers": [watching, other] } }),
+        )
+        .await
+        .expect("ok");
+    assert!(body["errors"].is_null(), "{body}");
+    const TRIGGERS: &str = r#"query($id: UUID!) { studio(id: $id) {
+        kanbanBoards(first: 1) { nodes { stages { id workflowTriggers } } } } }"#;
+    let triggers = || async {
+        let body = app
+            .gql(&token, TRIGGERS, json!({ "id": id }))
+            .await
+            .expect("ok");
+        body["data"]["studio"]["kanbanBoards"]["nodes"][0]["stages"]
+            .as_array()
+            .expect("stages")
+            .iter()
+            .find(|s| s["id"] == stage)
+            .map(|s| s["workflowTriggers"].clone())
+            .expect("the stage")
+    };
+
+    let field = def_id(&before, "Priority");
+    let body = app
+        .gql(
+            &token,
+            UPDATE,
+            json!({ "input": { "id": field, "fieldName": "Urgency" } }),
+        )
+        .await
+        .expect("ok");
+    assert!(body["errors"].is_null(), "{body}");
+    let renamed = triggers().await;
+    assert_eq!(
+        renamed[0]["conditions"][0]["field_name"], "Urgency",
+        "{backend:?}: {renamed}"
+    );
+    assert_eq!(renamed[0]["is_active"], true);
+    assert_eq!(renamed[1], other);
+
+    let body = app
+        .gql(&token, DELETE, json!({ "input": { "id": field } }))
+        .await
+        .expect("ok");
+    assert!(body["errors"].is_null(), "{body}");
+    let deleted = triggers().await;
+    assert_eq!(deleted[0]["is_active"], false, "{backend:?}: {deleted}");
+    assert_eq!(deleted[0]["conditions"], renamed[0]["conditions"]);
+    assert_eq!(deleted[1], other);
+}
+on_both_backends!(stage_triggers_follow_a_renamed_field_and_stop_on_a_deleted_one);

@@ -30,6 +30,36 @@ pub struct Condition {
     pub operator: Option<String>,
 }
 
+/// A stage's stored triggers after the field `name` was renamed (`to`) or deleted (`None`):
+/// conditions on it follow the new name; a trigger with a condition on a deleted field can
+/// never hold again, so it is made inactive rather than left to fire on its other conditions.
+/// `None` when no trigger of the list watches the field.
+pub fn follow_field(raw: &Value, name: &str, to: Option<&str>) -> Option<Value> {
+    let mut triggers = raw.as_array()?.clone();
+    let mut changed = false;
+    for trigger in &mut triggers {
+        let Some(conditions) = trigger.get_mut("conditions").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        let mut watched = false;
+        for condition in conditions.iter_mut() {
+            if condition.get("field_name").and_then(Value::as_str) == Some(name) {
+                watched = true;
+                if let Some(to) = to {
+                    condition["field_name"] = Value::String(to.to_owned());
+                }
+            }
+        }
+        if watched {
+            changed = true;
+            if to.is_none() {
+                trigger["is_active"] = Value::Bool(false);
+            }
+        }
+    }
+    changed.then_some(Value::Array(triggers))
+}
+
 /// What happened to the card.
 pub enum Event<'a> {
     Entered,
@@ -161,6 +191,27 @@ pub fn fires(trigger: &Trigger, event: &Event<'_>, values: &[FieldValue]) -> boo
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn triggers_follow_a_renamed_field_and_stop_on_a_deleted_one() {
+        let stored = serde_json::json!([
+            { "template_id": Uuid::nil(), "is_active": true, "conditions": [
+                { "type": "attribute_change", "field_name": "Priority", "operator": "=", "field_value": "High" },
+                { "type": "stage_entry" } ] },
+            { "template_id": Uuid::nil(), "is_active": true, "conditions": [
+                { "type": "stage_entry" } ] }
+        ]);
+        let renamed = follow_field(&stored, "Priority", Some("Urgency")).expect("watched");
+        assert_eq!(renamed[0]["conditions"][0]["field_name"], "Urgency");
+        assert_eq!(renamed[0]["is_active"], true);
+        assert_eq!(renamed[1], stored[1]);
+        let deleted = follow_field(&stored, "Priority", None).expect("watched");
+        assert_eq!(deleted[0]["is_active"], false);
+        assert_eq!(deleted[0]["conditions"], stored[0]["conditions"]);
+        assert_eq!(deleted[1], stored[1]);
+        assert!(follow_field(&stored, "Other", None).is_none());
+        assert!(parse(&renamed).is_ok() && parse(&deleted).is_ok());
+    }
     use super::*;
     use serde_json::json;
 

@@ -8,7 +8,8 @@ use sea_orm::{
     TransactionTrait,
 };
 use studiogate_entities_studios::{
-    card_field_definitions as defs, kanban_boards as boards, kanban_cards as cards, TenantScope,
+    card_field_definitions as defs, kanban_boards as boards, kanban_cards as cards,
+    kanban_stages as stages, TenantScope,
 };
 use studiogate_graph::loader::{visible_row, Visible};
 use studiogate_graph::GraphError;
@@ -20,6 +21,7 @@ use crate::enums::CardFieldType;
 use crate::error::{Named, StudiosError};
 use crate::events::{publish, KanbanChange, StudiosEvent};
 use crate::rules::fields::{self, Definition};
+use crate::rules::trigger;
 use crate::services::{now, visible_studio};
 
 /// The studio's field definitions, for checking card values.
@@ -131,6 +133,7 @@ pub async fn update(
     let mut events = Vec::new();
     if let Some(name) = name.filter(|n| *n != def.field_name) {
         events = rewrite_values(&txn, &scope, def.studio_id, &def.field_name, Some(&name)).await?;
+        follow_in_triggers(&txn, &scope, def.studio_id, &def.field_name, Some(&name)).await?;
     }
     let updated = scope
         .card_field_definitions()
@@ -184,6 +187,7 @@ pub async fn delete(ctx: &StudiosCtx, id: Uuid) -> Result<Uuid, StudiosError> {
     order.retain(|other| *other != def.id);
     write_order(&txn, &scope, &order).await?;
     let events = rewrite_values(&txn, &scope, def.studio_id, &def.field_name, None).await?;
+    follow_in_triggers(&txn, &scope, def.studio_id, &def.field_name, None).await?;
     txn.commit().await?;
     publish(&ctx.events, events).await;
     Ok(def.id)
@@ -228,6 +232,35 @@ async fn write_order(
             .update_card_field_definitions()
             .col_expr(defs::Column::DisplayOrder, Expr::value(order as i32))
             .filter(defs::Column::Id.eq(*id))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Carries a rename (`to`) of field `name` into the studio's stage triggers, or makes the
+/// triggers that watch a deleted one (`None`) inactive (see [`trigger::follow_field`]).
+async fn follow_in_triggers(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    studio_id: Uuid,
+    name: &str,
+    to: Option<&str>,
+) -> Result<(), GraphError> {
+    let stages = scope
+        .kanban_stages()
+        .inner_join(boards::Entity)
+        .filter(boards::Column::StudioId.eq(studio_id))
+        .all(txn)
+        .await?;
+    for stage in stages {
+        let Some(triggers) = trigger::follow_field(&stage.workflow_triggers, name, to) else {
+            continue;
+        };
+        scope
+            .update_kanban_stages()
+            .col_expr(stages::Column::WorkflowTriggers, Expr::value(triggers))
+            .filter(stages::Column::Id.eq(stage.id))
             .exec(txn)
             .await?;
     }
