@@ -7,16 +7,14 @@ use async_graphql::dataloader::Loader;
 use async_graphql::SimpleObject;
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime};
 use sea_orm::sea_query::{Expr, SimpleExpr};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, JoinType, QueryFilter, QuerySelect,
-    RelationTrait, Select,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 use std::sync::Arc;
-use studiogate_entities_studios::{files, studios, workflow_executions as executions};
+use studiogate_entities_studios::{files, workflow_executions as executions};
 use studiogate_graph::{Date, GraphError};
 use uuid::Uuid;
 
+use super::analytics::{execution_counts, file_totals, Per, Sources};
 use crate::context::StudiosCtx;
 
 /// The longest range one request may ask for, in days.
@@ -91,50 +89,43 @@ fn day_of(backend: DatabaseBackend, column: &str) -> SimpleExpr {
 
 type ExecDay = (Uuid, String, i64, i64, i64, Option<f64>, i64);
 
-async fn series<G>(
+/// The figures of `from` per parent and UTC day of `range`, zero days included.
+async fn series(
     db: &sea_orm::DatabaseConnection,
     range: DayRange,
     parents: &[Uuid],
-    execs: Select<executions::Entity>,
-    stored: Select<files::Entity>,
-    group: G,
-) -> Result<HashMap<Uuid, Vec<DailyAnalytics>>, GraphError>
-where
-    G: sea_orm::sea_query::IntoColumnRef + Clone,
-{
+    from: Sources,
+) -> Result<HashMap<Uuid, Vec<DailyAnalytics>>, GraphError> {
     let backend = db.get_database_backend();
     let (start, end) = range.bounds();
     let exec_day = day_of(backend, "workflow_executions.created_at");
-    let execs: Vec<ExecDay> = execs
-        .filter(executions::Column::CreatedAt.gte(start))
-        .filter(executions::Column::CreatedAt.lt(end))
-        .select_only()
-        .column_as(Expr::col(group.clone()), "parent")
-        .column_as(exec_day.clone(), "day")
-        .column_as(Expr::cust("COUNT(*)"), "total")
-        .column_as(Expr::cust("COALESCE(SUM(CASE WHEN workflow_executions.status = 'succeeded' THEN 1 ELSE 0 END), 0)"), "succeeded")
-        .column_as(Expr::cust("COALESCE(SUM(CASE WHEN workflow_executions.status = 'failed' THEN 1 ELSE 0 END), 0)"), "failed")
-        .column_as(Expr::cust(super::analytics::AVERAGE_DURATION), "avg_duration")
-        .column_as(Expr::cust("COUNT(DISTINCT workflow_executions.user_id)"), "users")
-        .group_by(Expr::col(group.clone()))
-        .group_by(exec_day)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let execs: Vec<ExecDay> = execution_counts(
+        from.execs
+            .filter(executions::Column::CreatedAt.gte(start))
+            .filter(executions::Column::CreatedAt.lt(end))
+            .select_only()
+            .column_as(Expr::col(from.parent.clone()), "parent")
+            .column_as(exec_day.clone(), "day"),
+    )
+    .group_by(Expr::col(from.parent.clone()))
+    .group_by(exec_day)
+    .into_tuple()
+    .all(db)
+    .await?;
     let file_day = day_of(backend, "files.upload_timestamp");
-    let stored: Vec<(Uuid, String, i64, i64)> = stored
-        .filter(files::Column::UploadTimestamp.gte(start))
-        .filter(files::Column::UploadTimestamp.lt(end))
-        .select_only()
-        .column_as(Expr::col(group.clone()), "parent")
-        .column_as(file_day.clone(), "day")
-        .column_as(Expr::cust("COUNT(*)"), "files")
-        .column_as(Expr::cust("COALESCE(SUM(files.file_size), 0)"), "bytes")
-        .group_by(Expr::col(group))
-        .group_by(file_day)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let stored: Vec<(Uuid, String, i64, i64)> = file_totals(
+        from.stored
+            .filter(files::Column::UploadTimestamp.gte(start))
+            .filter(files::Column::UploadTimestamp.lt(end))
+            .select_only()
+            .column_as(Expr::col(from.parent.clone()), "parent")
+            .column_as(file_day.clone(), "day"),
+    )
+    .group_by(Expr::col(from.parent))
+    .group_by(file_day)
+    .into_tuple()
+    .all(db)
+    .await?;
 
     let empty = |day: NaiveDate| DailyAnalytics {
         day: Date(day),
@@ -201,6 +192,21 @@ fn keyed(
     );
 }
 
+/// The loads of one batch: one pair of statements per distinct range asked for.
+async fn daily(
+    ctx: &StudiosCtx,
+    per: Per,
+    keys: &[(Uuid, DayRange)],
+) -> Result<HashMap<(Uuid, DayRange), Vec<DailyAnalytics>>, GraphError> {
+    let scope = ctx.scope().await?;
+    let mut out = HashMap::new();
+    for (range, parents) in by_range(keys) {
+        let found = series(&ctx.db, range, &parents, per.sources(&scope, &parents)).await?;
+        keyed(range, found, &mut out);
+    }
+    Ok(out)
+}
+
 /// Daily figures per (studio, range).
 pub struct DailyByStudioLoader(pub Arc<StudiosCtx>);
 
@@ -212,30 +218,8 @@ impl Loader<(Uuid, DayRange)> for DailyByStudioLoader {
         &self,
         keys: &[(Uuid, DayRange)],
     ) -> Result<HashMap<(Uuid, DayRange), Vec<DailyAnalytics>>, GraphError> {
-        studiogate_graph::telemetry::batch("analytics.daily_by_studio", keys.len(), async {
-            let scope = self.0.scope().await?;
-            let mut out = HashMap::new();
-            for (range, parents) in by_range(keys) {
-                let ids = || parents.iter().copied();
-                let found = series(
-                    &self.0.db,
-                    range,
-                    &parents,
-                    scope
-                        .executions()
-                        .filter(executions::Column::StudioId.is_in(ids())),
-                    scope
-                        .files_for_totals()
-                        .filter(files::Column::StudioId.is_in(ids())),
-                    // Both tables name the studio `studio_id`.
-                    executions::Column::StudioId,
-                )
-                .await?;
-                keyed(range, found, &mut out);
-            }
-            Ok(out)
-        })
-        .await
+        let load = daily(&self.0, Per::Studio, keys);
+        studiogate_graph::telemetry::batch("analytics.daily_by_studio", keys.len(), load).await
     }
 }
 
@@ -250,30 +234,7 @@ impl Loader<(Uuid, DayRange)> for DailyByCompanyLoader {
         &self,
         keys: &[(Uuid, DayRange)],
     ) -> Result<HashMap<(Uuid, DayRange), Vec<DailyAnalytics>>, GraphError> {
-        studiogate_graph::telemetry::batch("analytics.daily_by_company", keys.len(), async {
-            let scope = self.0.scope().await?;
-            let mut out = HashMap::new();
-            for (range, parents) in by_range(keys) {
-                let in_companies = studios::Column::CompanyId.is_in(parents.iter().copied());
-                let found = series(
-                    &self.0.db,
-                    range,
-                    &parents,
-                    scope
-                        .executions()
-                        .join(JoinType::InnerJoin, executions::Relation::Studios.def())
-                        .filter(in_companies.clone()),
-                    scope
-                        .files_for_totals()
-                        .join(JoinType::InnerJoin, files::Relation::Studios.def())
-                        .filter(in_companies),
-                    (studios::Entity, studios::Column::CompanyId),
-                )
-                .await?;
-                keyed(range, found, &mut out);
-            }
-            Ok(out)
-        })
-        .await
+        let load = daily(&self.0, Per::Company, keys);
+        studiogate_graph::telemetry::batch("analytics.daily_by_company", keys.len(), load).await
     }
 }

@@ -6,11 +6,11 @@
 use async_graphql::dataloader::Loader;
 use async_graphql::SimpleObject;
 use chrono::{DateTime, FixedOffset, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{ColumnRef, Expr, IntoColumnRef};
 use sea_orm::{ColumnTrait, JoinType, QueryFilter, QuerySelect, RelationTrait, Select};
 use std::collections::HashMap;
 use std::sync::Arc;
-use studiogate_entities_studios::{files, studios, workflow_executions as executions};
+use studiogate_entities_studios::{files, studios, workflow_executions as executions, TenantScope};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
@@ -39,8 +39,72 @@ pub struct Analytics {
 
 /// The spec's view rounds the mean to 2 decimals in SQL (`ROUND(AVG(...), 2)`); both backends
 /// have that function, and PostgreSQL's AVG of integers is exact before it rounds.
-pub(super) const AVERAGE_DURATION: &str =
+const AVERAGE_DURATION: &str =
     "CAST(ROUND(AVG(workflow_executions.duration_seconds), 2) AS DOUBLE PRECISION)";
+
+/// Whose figures a loader computes: each studio's, or each company's over its studios.
+#[derive(Clone, Copy)]
+pub(super) enum Per {
+    Studio,
+    Company,
+}
+
+/// The scoped executions and files of some parents, and the column naming each row's parent.
+pub(super) struct Sources {
+    pub execs: Select<executions::Entity>,
+    pub stored: Select<files::Entity>,
+    pub parent: ColumnRef,
+}
+
+impl Per {
+    pub(super) fn sources(self, scope: &TenantScope, parents: &[Uuid]) -> Sources {
+        let ids = || parents.iter().copied();
+        match self {
+            Per::Studio => Sources {
+                execs: scope
+                    .executions()
+                    .filter(executions::Column::StudioId.is_in(ids())),
+                stored: scope
+                    .files_for_totals()
+                    .filter(files::Column::StudioId.is_in(ids())),
+                // Both tables name the studio `studio_id`.
+                parent: executions::Column::StudioId.into_column_ref(),
+            },
+            Per::Company => {
+                let in_companies = studios::Column::CompanyId.is_in(ids());
+                Sources {
+                    execs: scope
+                        .executions()
+                        .join(JoinType::InnerJoin, executions::Relation::Studios.def())
+                        .filter(in_companies.clone()),
+                    stored: scope
+                        .files_for_totals()
+                        .join(JoinType::InnerJoin, files::Relation::Studios.def())
+                        .filter(in_companies),
+                    parent: (studios::Entity, studios::Column::CompanyId).into_column_ref(),
+                }
+            }
+        }
+    }
+}
+
+/// The execution figures every analytics view has, in this order: total, succeeded, failed,
+/// mean duration, distinct people.
+pub(super) fn execution_counts(select: Select<executions::Entity>) -> Select<executions::Entity> {
+    select
+        .column_as(Expr::cust("COUNT(*)"), "total")
+        .column_as(Expr::cust("COALESCE(SUM(CASE WHEN workflow_executions.status = 'succeeded' THEN 1 ELSE 0 END), 0)"), "succeeded")
+        .column_as(Expr::cust("COALESCE(SUM(CASE WHEN workflow_executions.status = 'failed' THEN 1 ELSE 0 END), 0)"), "failed")
+        .column_as(Expr::cust(AVERAGE_DURATION), "avg_duration")
+        .column_as(Expr::cust("COUNT(DISTINCT workflow_executions.user_id)"), "users")
+}
+
+/// The file figures every analytics view has, in this order: count, bytes.
+pub(super) fn file_totals(select: Select<files::Entity>) -> Select<files::Entity> {
+    select
+        .column_as(Expr::cust("COUNT(*)"), "files")
+        .column_as(Expr::cust("COALESCE(SUM(files.file_size), 0)"), "bytes")
+}
 
 type ExecRow = (
     Uuid,
@@ -51,34 +115,6 @@ type ExecRow = (
     i64,
     Option<DateTime<FixedOffset>>,
 );
-
-fn execution_figures(
-    select: Select<executions::Entity>,
-    group: impl sea_orm::sea_query::IntoColumnRef + Clone,
-) -> Select<executions::Entity> {
-    select
-        .select_only()
-        .column_as(Expr::col(group.clone()), "parent")
-        .column_as(Expr::cust("COUNT(*)"), "total")
-        .column_as(Expr::cust("COALESCE(SUM(CASE WHEN workflow_executions.status = 'succeeded' THEN 1 ELSE 0 END), 0)"), "succeeded")
-        .column_as(Expr::cust("COALESCE(SUM(CASE WHEN workflow_executions.status = 'failed' THEN 1 ELSE 0 END), 0)"), "failed")
-        .column_as(Expr::cust(AVERAGE_DURATION), "avg_duration")
-        .column_as(Expr::cust("COUNT(DISTINCT workflow_executions.user_id)"), "users")
-        .column_as(Expr::cust("MAX(workflow_executions.completed_at)"), "last_at")
-        .group_by(Expr::col(group))
-}
-
-fn file_figures(
-    select: Select<files::Entity>,
-    group: impl sea_orm::sea_query::IntoColumnRef + Clone,
-) -> Select<files::Entity> {
-    select
-        .select_only()
-        .column_as(Expr::col(group.clone()), "parent")
-        .column_as(Expr::cust("COUNT(*)"), "files")
-        .column_as(Expr::cust("COALESCE(SUM(files.file_size), 0)"), "bytes")
-        .group_by(Expr::col(group))
-}
 
 fn merge(
     keys: &[Uuid],
@@ -106,22 +142,34 @@ fn merge(
     out
 }
 
-/// Both aggregates for `keys`, grouped by `group` (a column reachable from both selects).
-async fn figures<G>(
+/// Both aggregates for `keys`, one GROUP BY over executions and one over files.
+async fn figures(
     db: &sea_orm::DatabaseConnection,
     keys: &[Uuid],
-    execs: Select<executions::Entity>,
-    stored: Select<files::Entity>,
-    group: G,
-) -> Result<HashMap<Uuid, Analytics>, GraphError>
-where
-    G: sea_orm::sea_query::IntoColumnRef + Clone,
-{
-    let execs = execution_figures(execs, group.clone())
-        .into_tuple()
-        .all(db)
-        .await?;
-    let stored = file_figures(stored, group).into_tuple().all(db).await?;
+    from: Sources,
+) -> Result<HashMap<Uuid, Analytics>, GraphError> {
+    let execs = execution_counts(
+        from.execs
+            .select_only()
+            .column_as(Expr::col(from.parent.clone()), "parent"),
+    )
+    .column_as(
+        Expr::cust("MAX(workflow_executions.completed_at)"),
+        "last_at",
+    )
+    .group_by(Expr::col(from.parent.clone()))
+    .into_tuple()
+    .all(db)
+    .await?;
+    let stored = file_totals(
+        from.stored
+            .select_only()
+            .column_as(Expr::col(from.parent.clone()), "parent"),
+    )
+    .group_by(Expr::col(from.parent))
+    .into_tuple()
+    .all(db)
+    .await?;
     Ok(merge(keys, execs, stored))
 }
 
@@ -133,27 +181,10 @@ impl Loader<Uuid> for AnalyticsByStudioIdLoader {
     type Error = GraphError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Analytics>, GraphError> {
-        studiogate_graph::telemetry::batch("analytics.by_studio", keys.len(), self.fetch(keys))
-            .await
-    }
-}
-
-impl AnalyticsByStudioIdLoader {
-    async fn fetch(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Analytics>, GraphError> {
-        let scope = self.0.scope().await?;
-        let ids = || keys.iter().copied();
-        figures(
-            &self.0.db,
-            keys,
-            scope
-                .executions()
-                .filter(executions::Column::StudioId.is_in(ids())),
-            scope
-                .files_for_totals()
-                .filter(files::Column::StudioId.is_in(ids())),
-            // Both tables name the studio `studio_id`.
-            executions::Column::StudioId,
-        )
+        studiogate_graph::telemetry::batch("analytics.by_studio", keys.len(), async {
+            let scope = self.0.scope().await?;
+            figures(&self.0.db, keys, Per::Studio.sources(&scope, keys)).await
+        })
         .await
     }
 }
@@ -166,28 +197,10 @@ impl Loader<Uuid> for AnalyticsByCompanyIdLoader {
     type Error = GraphError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Analytics>, GraphError> {
-        studiogate_graph::telemetry::batch("analytics.by_company", keys.len(), self.fetch(keys))
-            .await
-    }
-}
-
-impl AnalyticsByCompanyIdLoader {
-    async fn fetch(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Analytics>, GraphError> {
-        let scope = self.0.scope().await?;
-        let in_companies = studios::Column::CompanyId.is_in(keys.iter().copied());
-        figures(
-            &self.0.db,
-            keys,
-            scope
-                .executions()
-                .join(JoinType::InnerJoin, executions::Relation::Studios.def())
-                .filter(in_companies.clone()),
-            scope
-                .files_for_totals()
-                .join(JoinType::InnerJoin, files::Relation::Studios.def())
-                .filter(in_companies),
-            (studios::Entity, studios::Column::CompanyId),
-        )
+        studiogate_graph::telemetry::batch("analytics.by_company", keys.len(), async {
+            let scope = self.0.scope().await?;
+            figures(&self.0.db, keys, Per::Company.sources(&scope, keys)).await
+        })
         .await
     }
 }
