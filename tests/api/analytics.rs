@@ -9,7 +9,7 @@ use studiogate_testkit::{error_codes, on_both_backends, Backend, TestApp};
 use uuid::Uuid;
 
 use crate::realtime::{start, template};
-use crate::support::{company, seeded};
+use crate::support::{company, seeded, store_file};
 
 const CREATE_STUDIO: &str =
     r#"mutation($input: CreateStudioInput!) { createStudio(input: $input) { studio { id } } }"#;
@@ -51,48 +51,6 @@ async fn settle(
         .expect("update");
 }
 
-async fn store_file(
-    app: &TestApp,
-    studio: Uuid,
-    uploader: Uuid,
-    size: i32,
-    at: DateTime<FixedOffset>,
-) {
-    let db = app.db.connect().await.expect("connect");
-    let id = Uuid::new_v4();
-    let stmt = Query::insert()
-        .into_table(Alias::new("files"))
-        .columns(
-            [
-                "id",
-                "studio_id",
-                "uploaded_by",
-                "filename",
-                "file_size",
-                "mime_type",
-                "supabase_path",
-                "access_level",
-                "upload_timestamp",
-            ]
-            .map(Alias::new),
-        )
-        .values_panic([
-            id.into(),
-            studio.into(),
-            uploader.into(),
-            format!("f{size}.pdf").into(),
-            size.into(),
-            "application/pdf".into(),
-            format!("studios/{studio}/{id}").into(),
-            "private".into(),
-            at.into(),
-        ])
-        .to_owned();
-    db.execute(db.get_database_backend().build(&stmt))
-        .await
-        .expect("insert");
-}
-
 /// A new studio in company 0 with four executions and two files at known times:
 /// 1 March: one succeeded (1 s) and one failed (2 s); 3 March: one succeeded (2 s);
 /// 27 February: one pending. Files: 1,000 bytes on 2 March, 2,500 bytes on 4 March.
@@ -123,8 +81,8 @@ async fn fixture(app: &TestApp, seed: &Value) -> (String, Uuid) {
         .expect("time")
         .fixed_offset();
     settle(app, &ids[3], "pending", feb27, None).await;
-    store_file(app, studio, me, 1000, at(2, 8)).await;
-    store_file(app, studio, me, 2500, at(4, 23)).await;
+    store_file(app, studio, me, 1000, "private", at(2, 8)).await;
+    store_file(app, studio, me, 2500, "private", at(4, 23)).await;
     (token, studio)
 }
 

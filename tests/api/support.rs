@@ -101,3 +101,49 @@ pub async fn read_response(stream: &mut tokio::net::TcpStream) -> (u16, String, 
     let body = serde_json::from_slice(&buf[split..split + length]).expect("json body");
     (status, head, body)
 }
+
+/// A stored file row for `studio`, written straight to the database (for tests about what is
+/// stored, not about uploads): `size` bytes, `access` level, uploaded at `at`.
+pub async fn store_file(
+    app: &TestApp,
+    studio: Uuid,
+    uploader: Uuid,
+    size: i32,
+    access: &str,
+    at: chrono::DateTime<chrono::FixedOffset>,
+) {
+    use sea_orm::sea_query::{Alias, Query};
+    let db = app.db.connect().await.expect("connect");
+    let id = Uuid::new_v4();
+    let stmt = Query::insert()
+        .into_table(Alias::new("files"))
+        .columns(
+            [
+                "id",
+                "studio_id",
+                "uploaded_by",
+                "filename",
+                "file_size",
+                "mime_type",
+                "supabase_path",
+                "access_level",
+                "upload_timestamp",
+            ]
+            .map(Alias::new),
+        )
+        .values_panic([
+            id.into(),
+            studio.into(),
+            uploader.into(),
+            format!("f{size}.pdf").into(),
+            size.into(),
+            "application/pdf".into(),
+            format!("studios/{studio}/{id}").into(),
+            access.into(),
+            at.into(),
+        ])
+        .to_owned();
+    db.execute(db.get_database_backend().build(&stmt))
+        .await
+        .expect("insert");
+}

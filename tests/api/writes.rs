@@ -651,40 +651,9 @@ on_both_backends!(executions_start_with_valid_input_and_follow_the_state_machine
 /// Two stored files for `studio`, written straight to the database (uploads are not part of
 /// this test).
 async fn store_two_files(app: &TestApp, studio: Uuid, uploader: Uuid) {
-    use sea_orm::sea_query::{Alias, Query};
-    use sea_orm::ConnectionTrait;
-    let db = app.db.connect().await.expect("connect");
-    for (n, size) in [(1, 1000_i32), (2, 2500)] {
-        let id = Uuid::new_v4();
-        let stmt = Query::insert()
-            .into_table(Alias::new("files"))
-            .columns(
-                [
-                    "id",
-                    "studio_id",
-                    "uploaded_by",
-                    "filename",
-                    "file_size",
-                    "mime_type",
-                    "supabase_path",
-                    "access_level",
-                ]
-                .map(Alias::new),
-            )
-            .values_panic([
-                id.into(),
-                studio.into(),
-                uploader.into(),
-                format!("f{n}.pdf").into(),
-                size.into(),
-                "application/pdf".into(),
-                format!("studios/{studio}/{id}").into(),
-                if n == 1 { "private" } else { "studio" }.into(),
-            ])
-            .to_owned();
-        db.execute(db.get_database_backend().build(&stmt))
-            .await
-            .expect("insert");
+    let now = chrono::Utc::now().fixed_offset();
+    for (size, access) in [(1000, "private"), (2500, "studio")] {
+        crate::support::store_file(app, studio, uploader, size, access, now).await;
     }
 }
 
