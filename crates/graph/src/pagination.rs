@@ -6,7 +6,7 @@
 //! `LATERAL` page per parent on PostgreSQL, `ROW_NUMBER() OVER (PARTITION BY parent ...)` on
 //! SQLite.
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
 use async_graphql::{Enum, Object, OutputType};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -283,8 +283,21 @@ impl TotalCount {
     }
 }
 
-/// The GraphQL connection type every list returns.
-pub type ListConnection<N> = Connection<String, N, TotalCount, EmptyFields>;
+/// The GraphQL connection type every list returns. Its edges hold the [`Cursor`] itself: it is
+/// encoded only when `cursor`, `startCursor` or `endCursor` is selected, not for every row.
+pub type ListConnection<N> = Connection<Cursor, N, TotalCount, EmptyFields>;
+
+impl CursorType for Cursor {
+    type Error = String;
+
+    fn decode_cursor(raw: &str) -> Result<Self, String> {
+        Self::decode(raw).map_err(|e| e.message)
+    }
+
+    fn encode_cursor(&self) -> String {
+        self.encode()
+    }
+}
 
 /// Turns a fetched page into a connection: drops the look-ahead row and sets the cursors.
 pub fn connection<M, N: OutputType>(
@@ -300,7 +313,7 @@ pub fn connection<M, N: OutputType>(
         page.rows
             .into_iter()
             .take(args.first as usize)
-            .map(|row| Edge::new(cursor(&row).encode(), node(row))),
+            .map(|row| Edge::new(cursor(&row), node(row))),
     );
     conn
 }
