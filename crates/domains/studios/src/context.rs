@@ -1,5 +1,6 @@
-//! Per-request state of the Studios domain: the viewer, their memberships (loaded at most once
-//! per request) and the tenant scope derived from them.
+//! Per-request state of the Studios domain: the viewer, the tenant scope of their approved
+//! memberships (a subquery of every scoped statement), and the memberships themselves, for
+//! role checks (loaded at most once per request).
 
 use async_graphql::Context;
 use sea_orm::{DatabaseConnection, Select};
@@ -96,6 +97,7 @@ impl StudiosCtx {
     }
 
     /// Only approved memberships open a company's data; platform admins see every company.
+    /// The memberships are a subquery of each scoped statement, not a statement of their own.
     pub async fn scope(&self) -> Result<TenantScope, GraphError> {
         let account_id = self.account_id()?;
         if self.reads_every_company {
@@ -104,18 +106,10 @@ impl StudiosCtx {
                 companies: Companies::All,
             });
         }
-        let approved = MembershipStatus::Approved.as_db();
-        let company_ids = self
-            .memberships()
-            .await?
-            .iter()
-            .filter(|m| m.status == approved)
-            .map(|m| m.company_id)
-            .collect();
-        Ok(TenantScope {
+        Ok(TenantScope::approved_member(
             account_id,
-            companies: Companies::Only(company_ids),
-        })
+            MembershipStatus::Approved.as_db(),
+        ))
     }
 
     /// The viewer's role in a company where they are an approved member.
