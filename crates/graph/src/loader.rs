@@ -375,24 +375,55 @@ where
     F: ListFilter<E>,
     N: async_graphql::OutputType,
 {
+    let (args, page) = paged_rows(ctx, pages, parent, args, filter.clone()).await?;
+    let total = lazy_count(counts, parent, filter);
+    Ok(connection(&args, page, cursor, node, total))
+}
+
+/// The page of `parent`'s children a connection field at `ctx` needs (see
+/// [`paged_connection`]), with the arguments it was read with: for a field that builds its
+/// nodes from the whole page at once.
+pub async fn paged_rows<E, F>(
+    ctx: &async_graphql::Context<'_>,
+    pages: &Arc<DataLoader<PagedLoader<E, F>>>,
+    parent: Uuid,
+    args: PageArgs,
+    filter: F,
+) -> crate::error::GraphResult<(PageArgs, Page<E::Model>)>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + FromQueryResult,
+    F: ListFilter<E>,
+{
     let args = pages.loader().projected(ctx, args);
-    let page = if args.rows {
-        let page = pages
-            .load_one((parent, args.clone(), filter.clone()))
-            .await?
-            .unwrap_or_default();
-        // The batch's map is gone once every waiter has its page, so the rows move out here;
-        // a page another field of the request also holds is copied.
-        Arc::try_unwrap(page).unwrap_or_else(|shared| (*shared).clone())
-    } else {
-        Page::default()
-    };
+    if !args.rows {
+        return Ok((args, Page::default()));
+    }
+    let page = pages
+        .load_one((parent, args.clone(), filter))
+        .await?
+        .unwrap_or_default();
+    // The batch's map is gone once every waiter has its page, so the rows move out here;
+    // a page another field of the request also holds is copied.
+    let page = Arc::try_unwrap(page).unwrap_or_else(|shared| (*shared).clone());
+    Ok((args, page))
+}
+
+/// A `totalCount` of `parent`'s children, counted only if selected.
+pub fn lazy_count<E, F>(
+    counts: &Arc<DataLoader<CountLoader<E, F>>>,
+    parent: Uuid,
+    filter: F,
+) -> TotalCount
+where
+    E: EntityTrait,
+    F: ListFilter<E>,
+{
     let counts = counts.clone();
-    let total = TotalCount::new(move || {
+    TotalCount::new(move || {
         let (counts, filter) = (counts.clone(), filter.clone());
         async move { Ok(counts.load_one((parent, filter)).await?.unwrap_or(0)) }
-    });
-    Ok(connection(&args, page, cursor, node, total))
+    })
 }
 
 /// A root list: one page of `visible` (the tenant-scoped select, filters applied) in keyset

@@ -146,7 +146,7 @@ impl StudiosQuery {
         id: Uuid,
     ) -> GraphResult<Option<WorkflowExecution>> {
         match loaders(ctx).execution.loader().one(id).await? {
-            Some(m) => Ok(Some(WorkflowExecution(m))),
+            Some(m) => Ok(Some(WorkflowExecution::from(m))),
             None => not_found("WorkflowExecution")(),
         }
     }

@@ -82,7 +82,11 @@ impl StudiosSubscription {
                     return Ok(None);
                 };
                 let loaders = &fresh.1;
-                Ok(loaders.execution.load_one(id).await?.map(WorkflowExecution))
+                Ok(loaders
+                    .execution
+                    .load_one(id)
+                    .await?
+                    .map(WorkflowExecution::from))
             }
             .boxed()
         };

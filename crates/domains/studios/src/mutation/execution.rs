@@ -84,7 +84,7 @@ impl ExecutionMutation {
         .await
         .map_err(GraphError::from)?;
         Ok(WorkflowExecutionPayload {
-            workflow_execution: WorkflowExecution(row),
+            workflow_execution: WorkflowExecution::from(row),
         })
     }
 
@@ -106,7 +106,7 @@ impl ExecutionMutation {
             .await
             .map_err(GraphError::from)?;
         Ok(WorkflowExecutionPayload {
-            workflow_execution: WorkflowExecution(row),
+            workflow_execution: WorkflowExecution::from(row),
         })
     }
 }

@@ -80,7 +80,7 @@ impl RunnerMutation {
             .await
             .map_err(GraphError::from)?;
         Ok(ClaimWorkflowExecutionsPayload {
-            workflow_executions: rows.into_iter().map(WorkflowExecution).collect(),
+            workflow_executions: rows.into_iter().map(WorkflowExecution::from).collect(),
         })
     }
 
@@ -95,7 +95,7 @@ impl RunnerMutation {
             .await
             .map_err(GraphError::from)?;
         Ok(RunnerExecutionPayload {
-            workflow_execution: WorkflowExecution(row),
+            workflow_execution: WorkflowExecution::from(row),
         })
     }
 
@@ -117,7 +117,7 @@ impl RunnerMutation {
             .await
             .map_err(GraphError::from)?;
         Ok(RunnerExecutionPayload {
-            workflow_execution: WorkflowExecution(row),
+            workflow_execution: WorkflowExecution::from(row),
         })
     }
 }

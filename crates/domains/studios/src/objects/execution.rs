@@ -1,9 +1,11 @@
 use async_graphql::{Context, Json, Object};
 use chrono::{DateTime, Utc};
-use studiogate_entities_studios::{workflow_executions, workflow_templates};
+use std::collections::HashMap;
+use std::sync::Arc;
+use studiogate_entities_studios::{files, workflow_executions, workflow_templates};
 use studiogate_graph::error::GraphResult;
-use studiogate_graph::loader::paged_connection;
-use studiogate_graph::pagination::ListConnection;
+use studiogate_graph::loader::{lazy_count, paged_rows};
+use studiogate_graph::pagination::{connection, ListConnection};
 use studiogate_graph::{GraphError, ListOrder, PageArgs};
 
 use crate::loader::WorkflowExecutionFilter;
@@ -14,7 +16,10 @@ use crate::enums::{ExecutionStatus, FileUsageType};
 use crate::loader::loaders;
 
 /// A page of executions under one parent (a studio, a template or a person), with its lazy
-/// `totalCount`: the shared body of the three `executions` fields.
+/// `totalCount`: the shared body of the three `executions` fields. When the executions'
+/// `files` are selected, the files of the whole page are loaded here, in one request to the
+/// file loader, and each execution answers `files` from them: one wait per page, not one per
+/// execution (a studio's ten executions would otherwise each wait on the loader).
 pub(crate) async fn executions_page(
     ctx: &async_graphql::Context<'_>,
     pages: &crate::loader::Paged<workflow_executions::Entity, WorkflowExecutionFilter>,
@@ -23,21 +28,51 @@ pub(crate) async fn executions_page(
     args: (Option<i32>, Option<String>, Option<ListOrder>),
     filter: Option<WorkflowExecutionFilter>,
 ) -> GraphResult<ListConnection<WorkflowExecution>> {
-    paged_connection(
-        ctx,
-        pages,
-        counts,
-        parent,
-        PageArgs::parse(args.0, args.1, args.2)?,
-        filter.unwrap_or_default(),
+    let args = PageArgs::parse(args.0, args.1, args.2)?;
+    let filter = filter.unwrap_or_default();
+    let (args, page) = paged_rows(ctx, pages, parent, args, filter.clone()).await?;
+    let rows = &page.rows[..page.rows.len().min(args.first as usize)];
+    let files = page_files(ctx, rows).await?;
+    Ok(connection(
+        &args,
+        page,
         |m: &workflow_executions::Model| super::cursor(m.created_at, m.id),
-        WorkflowExecution,
-    )
-    .await
+        |m| WorkflowExecution(m, files.clone()),
+        lazy_count(counts, parent, filter),
+    ))
 }
 
-/// One run of a workflow template in a studio.
-pub struct WorkflowExecution(pub workflow_executions::Model);
+/// The visible files of a page's executions, by id, when the executions' `files` field is
+/// selected (through `nodes` or `edges { node }`, fragments included).
+async fn page_files(
+    ctx: &async_graphql::Context<'_>,
+    rows: &[workflow_executions::Model],
+) -> GraphResult<Option<PageFiles>> {
+    let wanted = ctx.look_ahead();
+    let selected = wanted.field("nodes").field("files").exists()
+        || wanted.field("edges").field("node").field("files").exists();
+    if !selected || rows.is_empty() {
+        return Ok(None);
+    }
+    let ids = rows
+        .iter()
+        .flat_map(crate::loader::usages)
+        .map(|u| u.file_id);
+    Ok(Some(Arc::new(loaders(ctx).file.load_many(ids).await?)))
+}
+
+/// The files of a page of executions, shared by its executions.
+type PageFiles = Arc<HashMap<Uuid, files::Model>>;
+
+/// One run of a workflow template in a studio, with the files of its page when they were
+/// loaded with the page ([`executions_page`]).
+pub struct WorkflowExecution(pub workflow_executions::Model, Option<PageFiles>);
+
+impl From<workflow_executions::Model> for WorkflowExecution {
+    fn from(row: workflow_executions::Model) -> Self {
+        Self(row, None)
+    }
+}
 
 /// One run of a workflow template in a studio.
 #[Object]
@@ -139,10 +174,17 @@ impl WorkflowExecution {
     /// (another member's private files) are left out.
     async fn files(&self, ctx: &Context<'_>) -> GraphResult<Vec<ExecutionFile>> {
         let usages = crate::loader::usages(&self.0);
-        let found = loaders(ctx)
-            .file
-            .load_many(usages.iter().map(|u| u.file_id))
-            .await?;
+        let loaded;
+        let found = match &self.1 {
+            Some(page) => page.as_ref(),
+            None => {
+                loaded = loaders(ctx)
+                    .file
+                    .load_many(usages.iter().map(|u| u.file_id))
+                    .await?;
+                &loaded
+            }
+        };
         usages
             .into_iter()
             .filter_map(|u| {

@@ -93,7 +93,7 @@ impl File {
             .map(|(execution, usage)| {
                 Ok(super::execution::FileExecution {
                     usage_type: crate::enums::FileUsageType::from_db(&usage)?,
-                    execution: super::WorkflowExecution(execution),
+                    execution: super::WorkflowExecution::from(execution),
                 })
             })
             .collect()
