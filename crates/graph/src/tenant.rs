@@ -2,7 +2,7 @@
 //! and the viewer's memberships, read at most once per request (or per subscription event)
 //! and shared by everything that asks in that request.
 
-use sea_orm::sea_query::{Expr, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::ColumnTrait;
 use std::future::Future;
 use std::sync::Arc;
@@ -10,13 +10,9 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 /// The tenants a scope opens.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tenants {
     Only(Vec<Uuid>),
-    /// The tenant ids a subquery selects (a viewer's approved memberships): evaluated inside
-    /// each statement that carries the scope, so reading the tenant list costs no statement
-    /// of its own, and a membership revoked mid-request closes what the next statement reads.
-    Selected(SelectStatement),
     /// Every tenant (a platform admin reading, where the domain allows it).
     All,
 }
@@ -26,7 +22,6 @@ impl Tenants {
     pub fn condition<C: ColumnTrait>(&self, column: C) -> SimpleExpr {
         match self {
             Self::Only(ids) => column.is_in(ids.iter().copied()),
-            Self::Selected(ids) => column.in_subquery(ids.clone()),
             Self::All => Expr::value(true),
         }
     }

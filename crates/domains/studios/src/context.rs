@@ -1,6 +1,5 @@
-//! Per-request state of the Studios domain: the viewer, the tenant scope of their approved
-//! memberships (a subquery of every scoped statement), and the memberships themselves, for
-//! role checks (loaded at most once per request).
+//! Per-request state of the Studios domain: the viewer, their memberships (loaded at most once
+//! per request) and the tenant scope derived from them.
 
 use async_graphql::Context;
 use sea_orm::{DatabaseConnection, Select};
@@ -97,7 +96,6 @@ impl StudiosCtx {
     }
 
     /// Only approved memberships open a company's data; platform admins see every company.
-    /// The memberships are a subquery of each scoped statement, not a statement of their own.
     pub async fn scope(&self) -> Result<TenantScope, GraphError> {
         let account_id = self.account_id()?;
         if self.reads_every_company {
@@ -106,10 +104,18 @@ impl StudiosCtx {
                 companies: Companies::All,
             });
         }
-        Ok(TenantScope::approved_member(
+        let approved = MembershipStatus::Approved.as_db();
+        let company_ids = self
+            .memberships()
+            .await?
+            .iter()
+            .filter(|m| m.status == approved)
+            .map(|m| m.company_id)
+            .collect();
+        Ok(TenantScope {
             account_id,
-            MembershipStatus::Approved.as_db(),
-        ))
+            companies: Companies::Only(company_ids),
+        })
     }
 
     /// The viewer's role in a company where they are an approved member.

@@ -267,14 +267,21 @@ pub async fn download(
 /// companies, or every company for a platform admin of studios.
 async fn holder_scope(db: &DatabaseConnection, holder: Uuid) -> Result<TenantScope, GraphError> {
     let admin_of = studiogate_identity::roles::admin_of(db, holder).await?;
-    if admin_of.iter().any(|d| d == crate::DOMAIN) {
-        return Ok(TenantScope {
-            account_id: holder,
-            companies: Companies::All,
-        });
-    }
-    Ok(TenantScope::approved_member(
-        holder,
-        MembershipStatus::Approved.as_db(),
-    ))
+    let companies = if admin_of.iter().any(|d| d == crate::DOMAIN) {
+        Companies::All
+    } else {
+        let approved = MembershipStatus::Approved.as_db();
+        let memberships = scope::memberships_of(holder).all(db).await?;
+        Companies::Only(
+            memberships
+                .iter()
+                .filter(|m| m.status == approved)
+                .map(|m| m.company_id)
+                .collect(),
+        )
+    };
+    Ok(TenantScope {
+        account_id: holder,
+        companies,
+    })
 }
