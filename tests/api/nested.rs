@@ -150,3 +150,60 @@ async fn total_counts_are_batched_per_level(backend: Backend) {
     assert!(n <= 9, "{backend:?}: {n} statements");
 }
 on_both_backends!(total_counts_are_batched_per_level);
+
+/// An execution's files read with its page (one request to the file loader per page) are
+/// the same as the same execution's files read alone (its own request), through `nodes` and
+/// through `edges` (so they leave out other members' private files the same way).
+async fn page_loaded_files_answer_as_a_lookup_does(backend: Backend) {
+    const PAGE: &str = r#"query($studio: UUID!) { studio(id: $studio) {
+      nodes: executions(first: 40) { nodes { id files { usageType file { id accessLevel } } } }
+      edges: executions(first: 40) { edges { node { id files { usageType file { id } } } } } } }"#;
+    const ONE: &str = r#"query($id: UUID!) { workflowExecution(id: $id) {
+      files { usageType file { id accessLevel } } } }"#;
+    let (app, seed) = seeded(&backend, 2).await;
+    let token = app.token(member(&seed, 0, 1));
+    let first = app
+        .gql(
+            &token,
+            "{ companies(first: 1) { nodes { studios(first: 1) { nodes { id } } } } }",
+            json!({}),
+        )
+        .await
+        .expect("studios");
+    let studio = first["data"]["companies"]["nodes"][0]["studios"]["nodes"][0]["id"].clone();
+    assert!(studio.is_string(), "{backend:?}: {first}");
+    let body = app
+        .gql(&token, PAGE, json!({ "studio": studio }))
+        .await
+        .expect("page");
+    assert!(body["errors"].is_null(), "{backend:?}: {body}");
+    let nodes = body["data"]["studio"]["nodes"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .clone();
+    let edges = body["data"]["studio"]["edges"]["edges"]
+        .as_array()
+        .expect("edges")
+        .clone();
+    assert_eq!(nodes.len(), 40, "{backend:?}");
+    let mut used = 0;
+    for (node, edge) in nodes.iter().zip(&edges) {
+        let alone = app
+            .gql(&token, ONE, json!({ "id": node["id"] }))
+            .await
+            .expect("lookup");
+        let files = &alone["data"]["workflowExecution"]["files"];
+        assert_eq!(&node["files"], files, "{backend:?}: {}", node["id"]);
+        let ids = |list: &serde_json::Value| -> Vec<serde_json::Value> {
+            list.as_array()
+                .expect("files")
+                .iter()
+                .map(|f| json!([f["usageType"], f["file"]["id"]]))
+                .collect()
+        };
+        assert_eq!(ids(&edge["node"]["files"]), ids(files), "{backend:?}");
+        used += files.as_array().map_or(0, Vec::len);
+    }
+    assert!(used > 40, "{backend:?}: {used} file usages");
+}
+on_both_backends!(page_loaded_files_answer_as_a_lookup_does);
