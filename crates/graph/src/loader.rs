@@ -164,6 +164,14 @@ fn project<E: EntityTrait>(
     select
 }
 
+/// Whether the connection field at `ctx` selects `field` on its nodes, through `nodes` or
+/// `edges { node }`, fragments included.
+pub fn node_selects(ctx: &async_graphql::Context<'_>, field: &str) -> bool {
+    let wanted = ctx.look_ahead();
+    wanted.field("nodes").field(field).exists()
+        || wanted.field("edges").field("node").field(field).exists()
+}
+
 /// One page of children for each parent: one windowed statement per distinct page/filter.
 pub struct PagedLoader<E: EntityTrait, F> {
     pub source: Arc<dyn Visible<E>>,
@@ -203,14 +211,8 @@ where
         if !args.rows {
             return args;
         }
-        let wanted = ctx.look_ahead();
-        let (nodes, edges) = (wanted.field("nodes"), wanted.field("edges").field("node"));
         for (i, json) in self.relation.json.iter().enumerate().take(MAX_JSON_COLUMNS) {
-            let read = json
-                .fields
-                .iter()
-                .any(|f| nodes.field(f).exists() || edges.field(f).exists());
-            if !read {
+            if !json.fields.iter().any(|f| node_selects(ctx, f)) {
                 args.omit |= 1 << i;
             }
         }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use studiogate_entities_studios::{files, workflow_executions, workflow_templates};
 use studiogate_graph::error::GraphResult;
-use studiogate_graph::loader::{lazy_count, paged_rows};
+use studiogate_graph::loader::{lazy_count, node_selects, paged_rows};
 use studiogate_graph::pagination::{connection, ListConnection};
 use studiogate_graph::{GraphError, ListOrder, PageArgs};
 
@@ -48,10 +48,7 @@ async fn page_files(
     ctx: &async_graphql::Context<'_>,
     rows: &[workflow_executions::Model],
 ) -> GraphResult<Option<PageFiles>> {
-    let wanted = ctx.look_ahead();
-    let selected = wanted.field("nodes").field("files").exists()
-        || wanted.field("edges").field("node").field("files").exists();
-    if !selected || rows.is_empty() {
+    if rows.is_empty() || !node_selects(ctx, "files") {
         return Ok(None);
     }
     let ids = rows
