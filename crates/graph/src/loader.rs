@@ -172,36 +172,55 @@ pub fn node_selects(ctx: &async_graphql::Context<'_>, field: &str) -> bool {
         || wanted.field("edges").field("node").field(field).exists()
 }
 
-/// One page of children for each parent: one windowed statement per distinct page/filter.
-pub struct PagedLoader<E: EntityTrait, F> {
-    pub source: Arc<dyn Visible<E>>,
-    pub relation: Relation<E>,
-    pub _filter: std::marker::PhantomData<fn() -> F>,
+/// What a page's rows are read into: the entity's model, or a domain's own row that reads
+/// the model's columns and decodes some of them its own way (a JSON list straight into typed
+/// values, say, rather than into a `serde_json::Value` first). The page's statement is the
+/// same; the row only has to hand back the model its keys are read from.
+pub trait PageRow<E: EntityTrait>: FromQueryResult + Clone + Send + Sync + 'static {
+    fn model(&self) -> &E::Model;
 }
 
-impl<E, F> Loader<(Uuid, PageArgs, F)> for PagedLoader<E, F>
+impl<M> PageRow<M::Entity> for M
+where
+    M: sea_orm::ModelTrait + FromQueryResult + Clone + Send + Sync + 'static,
+    M::Entity: EntityTrait<Model = M>,
+{
+    fn model(&self) -> &M {
+        self
+    }
+}
+
+/// One page of children for each parent: one windowed statement per distinct page/filter.
+/// Rows are read into `R`: the entity's model unless a domain reads its own [`PageRow`].
+pub struct PagedLoader<E: EntityTrait, F, R = <E as EntityTrait>::Model> {
+    pub source: Arc<dyn Visible<E>>,
+    pub relation: Relation<E>,
+    pub _filter: std::marker::PhantomData<fn() -> (F, R)>,
+}
+
+impl<E, F, R> Loader<(Uuid, PageArgs, F)> for PagedLoader<E, F, R>
 where
     E: EntityTrait,
-    E::Model: Clone + Send + Sync + FromQueryResult,
     F: ListFilter<E>,
+    R: PageRow<E>,
 {
     /// Shared: the loader hands each waiter a reference, not a copy of every row.
-    type Value = Arc<Page<E::Model>>;
+    type Value = Arc<Page<R>>;
     type Error = GraphError;
 
     async fn load(
         &self,
         keys: &[(Uuid, PageArgs, F)],
-    ) -> Result<HashMap<(Uuid, PageArgs, F), Arc<Page<E::Model>>>, GraphError> {
+    ) -> Result<HashMap<(Uuid, PageArgs, F), Arc<Page<R>>>, GraphError> {
         crate::telemetry::batch(&label::<E>("page"), keys.len(), self.load_pages(keys)).await
     }
 }
 
-impl<E, F> PagedLoader<E, F>
+impl<E, F, R> PagedLoader<E, F, R>
 where
     E: EntityTrait,
-    E::Model: Clone + Send + Sync + FromQueryResult,
     F: ListFilter<E>,
+    R: PageRow<E>,
 {
     /// `args` for the selection at `ctx`: no rows when none are asked for, and the JSON
     /// columns no selected field reads left out (through `nodes` and `edges { node }`,
@@ -222,7 +241,7 @@ where
     async fn load_pages(
         &self,
         keys: &[(Uuid, PageArgs, F)],
-    ) -> Result<HashMap<(Uuid, PageArgs, F), Arc<Page<E::Model>>>, GraphError> {
+    ) -> Result<HashMap<(Uuid, PageArgs, F), Arc<Page<R>>>, GraphError> {
         let db = self.source.db();
         let mut out = HashMap::with_capacity(keys.len());
         // In a nested query every parent asks with the same arguments: one group, one statement.
@@ -232,11 +251,15 @@ where
             let select = filter.apply(self.source.visible().await?, backend);
             let select = project(select, rel.json, args.omit, backend);
             let stmt = args.per_parent(backend, select, rel.parent, &parents, rel.time, rel.id);
-            let rows = E::find().from_raw_sql(stmt).all(db).await?;
-            let mut pages: HashMap<Uuid, Page<E::Model>> = HashMap::new();
+            let rows = E::find()
+                .from_raw_sql(stmt)
+                .into_model::<R>()
+                .all(db)
+                .await?;
+            let mut pages: HashMap<Uuid, Page<R>> = HashMap::new();
             for row in rows {
                 pages
-                    .entry((rel.parent_of)(&row))
+                    .entry((rel.parent_of)(row.model()))
                     .or_default()
                     .rows
                     .push(row);
@@ -361,20 +384,20 @@ fn group<K, G: Hash + Eq>(keys: &[K], split: impl Fn(&K) -> (G, Uuid)) -> HashMa
 /// the page reads only what the selection at `ctx` needs ([`PagedLoader::projected`]): no rows
 /// for `totalCount` alone, no JSON column that no selected field reads.
 #[allow(clippy::too_many_arguments)]
-pub async fn paged_connection<E, F, N>(
+pub async fn paged_connection<E, F, R, N>(
     ctx: &async_graphql::Context<'_>,
-    pages: &Arc<DataLoader<PagedLoader<E, F>>>,
+    pages: &Arc<DataLoader<PagedLoader<E, F, R>>>,
     counts: &Arc<DataLoader<CountLoader<E, F>>>,
     parent: Uuid,
     args: PageArgs,
     filter: F,
-    cursor: fn(&E::Model) -> crate::Cursor,
-    node: fn(E::Model) -> N,
+    cursor: fn(&R) -> crate::Cursor,
+    node: fn(R) -> N,
 ) -> crate::error::GraphResult<ListConnection<N>>
 where
     E: EntityTrait,
-    E::Model: Clone + Send + Sync + FromQueryResult,
     F: ListFilter<E>,
+    R: PageRow<E>,
     N: async_graphql::OutputType,
 {
     let (args, page) = paged_rows(ctx, pages, parent, args, filter.clone()).await?;
@@ -385,17 +408,17 @@ where
 /// The page of `parent`'s children a connection field at `ctx` needs (see
 /// [`paged_connection`]), with the arguments it was read with: for a field that builds its
 /// nodes from the whole page at once.
-pub async fn paged_rows<E, F>(
+pub async fn paged_rows<E, F, R>(
     ctx: &async_graphql::Context<'_>,
-    pages: &Arc<DataLoader<PagedLoader<E, F>>>,
+    pages: &Arc<DataLoader<PagedLoader<E, F, R>>>,
     parent: Uuid,
     args: PageArgs,
     filter: F,
-) -> crate::error::GraphResult<(PageArgs, Page<E::Model>)>
+) -> crate::error::GraphResult<(PageArgs, Page<R>)>
 where
     E: EntityTrait,
-    E::Model: Clone + Send + Sync + FromQueryResult,
     F: ListFilter<E>,
+    R: PageRow<E>,
 {
     let args = pages.loader().projected(ctx, args);
     if !args.rows {
@@ -680,6 +703,96 @@ mod tests {
             assert_eq!(
                 (lean.parent, lean.created_at),
                 (full.parent, full.created_at)
+            );
+        }
+    }
+
+    /// `doc` read straight into its own type, as a domain's [`PageRow`] reads a JSON column.
+    #[derive(Clone, serde::Deserialize)]
+    struct K {
+        k: i64,
+    }
+
+    #[derive(Clone, serde::Deserialize)]
+    #[serde(transparent)]
+    struct Doc(Option<K>);
+
+    impl sea_orm::TryGetableFromJson for Doc {}
+
+    #[derive(Clone)]
+    struct TypedItem {
+        model: item::Model,
+        doc: Doc,
+    }
+
+    impl FromQueryResult for TypedItem {
+        fn from_query_result(
+            res: &sea_orm::QueryResult,
+            pre: &str,
+        ) -> Result<Self, sea_orm::DbErr> {
+            Ok(Self {
+                model: item::Model::from_query_result(res, pre)?,
+                doc: res.try_get(pre, "doc")?,
+            })
+        }
+    }
+
+    impl PageRow<item::Entity> for TypedItem {
+        fn model(&self) -> &item::Model {
+            &self.model
+        }
+    }
+
+    #[tokio::test]
+    async fn a_page_reads_into_a_domains_own_row() {
+        const DOC: &[JsonColumn<item::Entity>] = &[JsonColumn {
+            column: item::Column::Doc,
+            fields: &["doc"],
+        }];
+        let w = world().await;
+        let pages = PagedLoader::<item::Entity, (), TypedItem> {
+            source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
+            relation: Relation {
+                json: DOC,
+                ..relation()
+            },
+            _filter: std::marker::PhantomData,
+        };
+        let args =
+            PageArgs::parse(Some(10), None, Some(crate::ListOrder::OldestFirst)).expect("args");
+        let lean = PageArgs {
+            omit: 1,
+            ..args.clone()
+        };
+        let keys: Vec<_> = w
+            .parents
+            .iter()
+            .flat_map(|(p, _)| [(*p, args.clone(), ()), (*p, lean.clone(), ())])
+            .collect();
+        let loaded = pages.load(&keys).await.expect("pages");
+        for (parent, ours) in &w.parents {
+            let (full, lean) = (
+                &loaded[&(*parent, args.clone(), ())],
+                &loaded[&(*parent, lean.clone(), ())],
+            );
+            let ids =
+                |page: &Page<TypedItem>| page.rows.iter().map(|r| r.model.id).collect::<Vec<_>>();
+            assert_eq!(
+                ids(full),
+                *ours,
+                "grouped by the model's parent, tenant a only"
+            );
+            assert_eq!(ids(lean), *ours);
+            let ks: Vec<Option<i64>> = full
+                .rows
+                .iter()
+                .map(|r| r.doc.0.as_ref().map(|d| d.k))
+                .collect();
+            let want: Vec<Option<i64>> = (0..ours.len() as i64).map(Some).collect();
+            assert_eq!(ks, want, "decoded into the row's own type");
+            assert!(
+                lean.rows.iter().all(|r| r.doc.0.is_none()),
+                "left out: null"
             );
         }
     }

@@ -154,7 +154,7 @@ impl StudiosQuery {
     /// One file the viewer may see.
     async fn file(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<Option<File>> {
         match loaders(ctx).file.loader().one(id).await? {
-            Some(m) => Ok(Some(File(m))),
+            Some(m) => Ok(Some(File::from(m))),
             None => not_found("File")(),
         }
     }

@@ -14,7 +14,7 @@ pub use analytics::{Analytics, AnalyticsByCompanyIdLoader, AnalyticsByStudioIdLo
 pub use filter::{MembershipStatuses, StudioFilter, WorkflowExecutionFilter};
 pub use kanban::KanbanCardFilter;
 pub use people::EmailByUserIdLoader;
-pub use usage::{usages, UsagesByFileIdLoader};
+pub use usage::{usages, ExecutionRow, FileUsage, UsagesByFileIdLoader};
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::Context;
@@ -31,7 +31,9 @@ use studiogate_graph::loader::{
 };
 
 use crate::context::StudiosCtx;
-pub(crate) type Paged<E, F> = Arc<DataLoader<PagedLoader<E, F>>>;
+/// A page loader; its rows are the entity's models unless `R` says otherwise.
+pub(crate) type Paged<E, F, R = <E as sea_orm::EntityTrait>::Model> =
+    Arc<DataLoader<PagedLoader<E, F, R>>>;
 pub(crate) type Counted<E, F> = Arc<DataLoader<CountLoader<E, F>>>;
 type ById<E> = DataLoader<ByIdLoader<E>>;
 type Listed<E> = DataLoader<ListLoader<E>>;
@@ -71,10 +73,10 @@ pub struct Loaders {
     pub studio_count_by_company: Counted<studios::Entity, StudioFilter>,
     pub members_by_company: Paged<user_companies::Entity, MembershipStatuses>,
     pub member_count_by_company: Counted<user_companies::Entity, MembershipStatuses>,
-    pub executions_by_studio: Paged<executions::Entity, WorkflowExecutionFilter>,
+    pub executions_by_studio: Paged<executions::Entity, WorkflowExecutionFilter, ExecutionRow>,
     pub execution_count_by_studio: Counted<executions::Entity, WorkflowExecutionFilter>,
-    pub executions_by_template: Paged<executions::Entity, WorkflowExecutionFilter>,
-    pub executions_by_user: Paged<executions::Entity, WorkflowExecutionFilter>,
+    pub executions_by_template: Paged<executions::Entity, WorkflowExecutionFilter, ExecutionRow>,
+    pub executions_by_user: Paged<executions::Entity, WorkflowExecutionFilter, ExecutionRow>,
     pub execution_count_by_user: Counted<executions::Entity, WorkflowExecutionFilter>,
     pub usages_by_file: DataLoader<UsagesByFileIdLoader>,
     pub studio_analytics: DataLoader<AnalyticsByStudioIdLoader>,
@@ -107,11 +109,12 @@ where
     })
 }
 
-fn paged<E, F>(ctx: &Arc<StudiosCtx>, relation: Relation<E>) -> (Paged<E, F>, Counted<E, F>)
+fn paged<E, F, R>(ctx: &Arc<StudiosCtx>, relation: Relation<E>) -> (Paged<E, F, R>, Counted<E, F>)
 where
     E: sea_orm::EntityTrait,
     StudiosCtx: Visible<E>,
     F: 'static,
+    R: 'static,
 {
     let parent = relation.parent;
     let pages = loader(PagedLoader {

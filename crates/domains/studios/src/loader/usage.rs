@@ -3,12 +3,14 @@
 
 use async_graphql::dataloader::Loader;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ConnectionTrait, DbBackend, QueryFilter, QueryOrder};
-use serde::Deserialize;
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, FromQueryResult, QueryFilter, QueryOrder, QueryResult,
+};
+use serde::{Deserialize, Deserializer};
 use std::collections::HashMap;
 use std::sync::Arc;
 use studiogate_entities_studios::workflow_executions as executions;
-use studiogate_graph::loader::Visible;
+use studiogate_graph::loader::{PageRow, Visible};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
@@ -24,6 +26,64 @@ pub struct FileUsage {
 /// The entries of `files_used`, read from the row's document without copying it.
 pub fn usages(execution: &executions::Model) -> Vec<FileUsage> {
     Vec::<FileUsage>::deserialize(&execution.files_used).unwrap_or_default()
+}
+
+/// `files_used` decoded from the database's bytes straight into its entries, with no
+/// `serde_json::Value` in between; a JSON `null` (the column left out of a page) is no entry.
+#[derive(Clone, Default)]
+pub struct Usages(pub Vec<FileUsage>);
+
+impl<'de> Deserialize<'de> for Usages {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self(
+            Option::<Vec<FileUsage>>::deserialize(d)?.unwrap_or_default(),
+        ))
+    }
+}
+
+impl sea_orm::TryGetableFromJson for Usages {}
+
+/// An execution as a page of executions reads it: every column of the model but `files_used`,
+/// which is decoded into [`Usages`] instead (the model's `files_used` is a JSON `null`). The
+/// statement is the page's own; a page whose selection reads no `files` leaves the column out
+/// ([`studiogate_graph::loader::JsonColumn`]) and has no usages.
+#[derive(Clone)]
+pub struct ExecutionRow {
+    pub model: executions::Model,
+    pub usages: Usages,
+}
+
+impl FromQueryResult for ExecutionRow {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let model = executions::Model {
+            id: res.try_get(pre, "id")?,
+            studio_id: res.try_get(pre, "studio_id")?,
+            template_id: res.try_get(pre, "template_id")?,
+            user_id: res.try_get(pre, "user_id")?,
+            input_data: res.try_get(pre, "input_data")?,
+            output_data: res.try_get(pre, "output_data")?,
+            status: res.try_get(pre, "status")?,
+            activepieces_run_id: res.try_get(pre, "activepieces_run_id")?,
+            started_at: res.try_get(pre, "started_at")?,
+            completed_at: res.try_get(pre, "completed_at")?,
+            duration_seconds: res.try_get(pre, "duration_seconds")?,
+            error_message: res.try_get(pre, "error_message")?,
+            retry_count: res.try_get(pre, "retry_count")?,
+            logs: res.try_get(pre, "logs")?,
+            files_used: serde_json::Value::Null,
+            created_at: res.try_get(pre, "created_at")?,
+            lease_expires_at: res.try_get(pre, "lease_expires_at")?,
+            claimed_by: res.try_get(pre, "claimed_by")?,
+        };
+        let usages = res.try_get(pre, "files_used")?;
+        Ok(Self { model, usages })
+    }
+}
+
+impl PageRow<executions::Entity> for ExecutionRow {
+    fn model(&self) -> &executions::Model {
+        &self.model
+    }
 }
 
 /// Executions (newest first) that used each file, with how they used it.

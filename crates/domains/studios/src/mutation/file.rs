@@ -74,7 +74,9 @@ impl FileMutation {
         )
         .await
         .map_err(GraphError::from)?;
-        Ok(FilePayload { file: File(row) })
+        Ok(FilePayload {
+            file: File::from(row),
+        })
     }
 
     /// Changes a file's access level or metadata (its uploader or a company admin; anyone else
@@ -91,7 +93,9 @@ impl FileMutation {
         let row = file::update(writer(ctx), input.id, changes)
             .await
             .map_err(GraphError::from)?;
-        Ok(FilePayload { file: File(row) })
+        Ok(FilePayload {
+            file: File::from(row),
+        })
     }
 
     /// Deletes a file and its bytes (its uploader or a company admin; anyone else FORBIDDEN).

@@ -8,7 +8,7 @@ use studiogate_graph::loader::{lazy_count, node_selects, paged_rows};
 use studiogate_graph::pagination::{connection, ListConnection};
 use studiogate_graph::{GraphError, ListOrder, PageArgs};
 
-use crate::loader::WorkflowExecutionFilter;
+use crate::loader::{ExecutionRow, FileUsage, WorkflowExecutionFilter};
 use uuid::Uuid;
 
 use super::{utc, File, Studio, User, WorkflowTemplate};
@@ -19,10 +19,15 @@ use crate::loader::loaders;
 /// `totalCount`: the shared body of the three `executions` fields. When the executions'
 /// `files` are selected, the files of the whole page are loaded here, in one request to the
 /// file loader, and each execution answers `files` from them: one wait per page, not one per
-/// execution (a studio's ten executions would otherwise each wait on the loader).
+/// execution (a studio's ten executions would otherwise each wait on the loader). The page's
+/// rows carry their `files_used` already decoded ([`ExecutionRow`]).
 pub(crate) async fn executions_page(
     ctx: &async_graphql::Context<'_>,
-    pages: &crate::loader::Paged<workflow_executions::Entity, WorkflowExecutionFilter>,
+    pages: &crate::loader::Paged<
+        workflow_executions::Entity,
+        WorkflowExecutionFilter,
+        ExecutionRow,
+    >,
     counts: &crate::loader::Counted<workflow_executions::Entity, WorkflowExecutionFilter>,
     parent: Uuid,
     args: (Option<i32>, Option<String>, Option<ListOrder>),
@@ -36,8 +41,17 @@ pub(crate) async fn executions_page(
     Ok(connection(
         &args,
         page,
-        |m: &workflow_executions::Model| super::cursor(m.created_at, m.id),
-        |m| WorkflowExecution(m, files.clone()),
+        |r: &ExecutionRow| super::cursor(r.model.created_at, r.model.id),
+        |r| match &files {
+            Some(files) => WorkflowExecution(
+                r.model,
+                Some(PageFiles {
+                    usages: r.usages.0,
+                    files: files.clone(),
+                }),
+            ),
+            None => WorkflowExecution(r.model, None),
+        },
         lazy_count(counts, parent, filter),
     ))
 }
@@ -46,23 +60,31 @@ pub(crate) async fn executions_page(
 /// selected (through `nodes` or `edges { node }`, fragments included).
 async fn page_files(
     ctx: &async_graphql::Context<'_>,
-    rows: &[workflow_executions::Model],
-) -> GraphResult<Option<PageFiles>> {
+    rows: &[ExecutionRow],
+) -> GraphResult<Option<Arc<HashMap<Uuid, Arc<files::Model>>>>> {
     if rows.is_empty() || !node_selects(ctx, "files") {
         return Ok(None);
     }
-    let ids = rows
-        .iter()
-        .flat_map(crate::loader::usages)
-        .map(|u| u.file_id);
-    Ok(Some(Arc::new(loaders(ctx).file.load_many(ids).await?)))
+    let ids = rows.iter().flat_map(|r| &r.usages.0).map(|u| u.file_id);
+    Ok(Some(Arc::new(shared(
+        loaders(ctx).file.load_many(ids).await?,
+    ))))
 }
 
-/// The files of a page of executions, shared by its executions.
-type PageFiles = Arc<HashMap<Uuid, files::Model>>;
+/// Files by id, each shared by every usage that names it.
+fn shared(files: HashMap<Uuid, files::Model>) -> HashMap<Uuid, Arc<files::Model>> {
+    files.into_iter().map(|(id, f)| (id, Arc::new(f))).collect()
+}
 
-/// One run of a workflow template in a studio, with the files of its page when they were
-/// loaded with the page ([`executions_page`]).
+/// An execution's file usages as its page read them, and the visible files of the whole page
+/// (shared by its executions).
+pub struct PageFiles {
+    usages: Vec<FileUsage>,
+    files: Arc<HashMap<Uuid, Arc<files::Model>>>,
+}
+
+/// One run of a workflow template in a studio, with its files as its page loaded them
+/// ([`executions_page`]). A page's row has no `files_used` document: its usages are here.
 pub struct WorkflowExecution(pub workflow_executions::Model, Option<PageFiles>);
 
 impl From<workflow_executions::Model> for WorkflowExecution {
@@ -170,20 +192,22 @@ impl WorkflowExecution {
     /// The files the execution used, with how it used them. Files the viewer may not see
     /// (another member's private files) are left out.
     async fn files(&self, ctx: &Context<'_>) -> GraphResult<Vec<ExecutionFile>> {
-        let usages = crate::loader::usages(&self.0);
-        let loaded;
-        let found = match &self.1 {
-            Some(page) => page.as_ref(),
+        let (read, loaded);
+        let (usages, found) = match &self.1 {
+            Some(page) => (&page.usages, page.files.as_ref()),
             None => {
-                loaded = loaders(ctx)
-                    .file
-                    .load_many(usages.iter().map(|u| u.file_id))
-                    .await?;
-                &loaded
+                read = crate::loader::usages(&self.0);
+                loaded = shared(
+                    loaders(ctx)
+                        .file
+                        .load_many(read.iter().map(|u| u.file_id))
+                        .await?,
+                );
+                (&read, &loaded)
             }
         };
         usages
-            .into_iter()
+            .iter()
             .filter_map(|u| {
                 let file = found.get(&u.file_id)?.clone();
                 Some(

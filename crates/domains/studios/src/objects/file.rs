@@ -1,5 +1,6 @@
 use async_graphql::{Context, Json, Object};
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 use studiogate_entities_studios::files;
 use studiogate_graph::error::GraphResult;
 use studiogate_graph::GraphError;
@@ -10,7 +11,13 @@ use crate::enums::AccessLevel;
 use crate::loader::loaders;
 
 /// A file uploaded to a studio. Private files are visible to their uploader only.
-pub struct File(pub files::Model);
+pub struct File(pub Arc<files::Model>);
+
+impl From<files::Model> for File {
+    fn from(row: files::Model) -> Self {
+        Self(Arc::new(row))
+    }
+}
 
 /// A file uploaded to a studio. Private files are visible to their uploader only.
 #[Object]

@@ -115,7 +115,7 @@ impl Studio {
             PageArgs::parse(first, after, order)?,
             (),
             |m: &files::Model| cursor(m.upload_timestamp, m.id),
-            File,
+            File::from,
         )
         .await
     }

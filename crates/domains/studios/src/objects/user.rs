@@ -92,7 +92,7 @@ impl User {
             PageArgs::parse(first, after, order)?,
             (),
             |m: &files::Model| cursor(m.upload_timestamp, m.id),
-            File,
+            File::from,
         )
         .await
     }
