@@ -207,3 +207,96 @@ async fn page_loaded_files_answer_as_a_lookup_does(backend: Backend) {
     assert!(used > 40, "{backend:?}: {used} file usages");
 }
 on_both_backends!(page_loaded_files_answer_as_a_lookup_does);
+
+/// An execution's files are a list of plain objects: when every selected field reads the
+/// usage or its file alone (aliases, `__typename` and fragments on the type included), the
+/// list is answered without async-graphql's per-object futures. The answer is the one the
+/// resolvers give, key order included: the same selection with one more `file { id }` (a
+/// key selected twice, which async-graphql merges) goes the usual way, and the two response
+/// bodies are equal byte for byte, through a page (nodes and edges) and through a lookup.
+async fn plain_lists_answer_as_their_resolvers_do(backend: Backend) {
+    const FILES: &str = "usageType kind: usageType __typename file { ...F n: filename \
+        ... on File { fileSize mimeType accessLevel uploadedAt lastAccessedAt __typename } }";
+    let page = |files: &str| {
+        format!(
+            "query($studio: UUID!) {{ studio(id: $studio) {{ \
+               executions(first: 40) {{ nodes {{ id files {{ {files} }} }} \
+               edges {{ node {{ files {{ {files} }} }} }} }} }} }} \
+             fragment F on File {{ id }}"
+        )
+    };
+    let one = |files: &str| {
+        format!(
+            "query($id: UUID!) {{ workflowExecution(id: $id) {{ files {{ {files} }} }} }} \
+             fragment F on File {{ id }}"
+        )
+    };
+    let usual = format!("{FILES} file {{ id }}");
+    let (app, seed) = seeded(&backend, 2).await;
+    let token = app.token(member(&seed, 0, 1));
+    let first = app
+        .gql(
+            &token,
+            "{ companies(first: 1) { nodes { studios(first: 1) { nodes { id } } } } }",
+            json!({}),
+        )
+        .await
+        .expect("studios");
+    let studio = &first["data"]["companies"]["nodes"][0]["studios"]["nodes"][0];
+    let vars = json!({ "studio": studio["id"] });
+    let plain = app
+        .gql_text(&token, &page(FILES), vars.clone())
+        .await
+        .expect("plain");
+    let merged = app
+        .gql_text(&token, &page(&usual), vars)
+        .await
+        .expect("usual");
+    assert_eq!(plain, merged, "{backend:?}");
+    let body: serde_json::Value = serde_json::from_str(&plain).expect("json");
+    assert!(body["errors"].is_null(), "{backend:?}: {body}");
+    let nodes = body["data"]["studio"]["executions"]["nodes"]
+        .as_array()
+        .expect("nodes");
+    let used = nodes
+        .iter()
+        .find(|n| n["files"].as_array().is_some_and(|f| !f.is_empty()))
+        .expect("a page with file usages");
+    let file = &used["files"][0];
+    // Every field of the selection is answered, in the order it was selected.
+    let keys: Vec<&str> = file["file"]
+        .as_object()
+        .expect("file")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut want = [
+        "id",
+        "n",
+        "fileSize",
+        "mimeType",
+        "accessLevel",
+        "uploadedAt",
+        "lastAccessedAt",
+        "__typename",
+    ];
+    want.sort_unstable();
+    let mut keys = keys;
+    keys.sort_unstable();
+    assert_eq!(keys, want, "{backend:?}");
+    assert_eq!(file["__typename"], "ExecutionFile");
+    assert_eq!(file["file"]["__typename"], "File");
+    assert!(plain.contains(r#""usageType":"#) && plain.contains(r#""kind":"#));
+    let vars = json!({ "id": used["id"] });
+    let plain = app
+        .gql_text(&token, &one(FILES), vars.clone())
+        .await
+        .expect("plain");
+    let merged = app
+        .gql_text(&token, &one(&usual), vars)
+        .await
+        .expect("usual");
+    assert_eq!(plain, merged, "{backend:?}");
+    assert!(plain.contains(r#""files":[{"#), "{backend:?}: {plain}");
+}
+on_both_backends!(plain_lists_answer_as_their_resolvers_do);

@@ -337,6 +337,23 @@ impl TestApp {
         Ok(self.post(Some(token), query, variables).await?.1)
     }
 
+    /// The response body as the server wrote it: for comparing answers key order included.
+    pub async fn gql_text(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+    ) -> anyhow::Result<String> {
+        let resp = self
+            .http
+            .post(format!("{}/graphql", self.base_url))
+            .json(&json!({ "query": query, "variables": variables }))
+            .header("Authorization", format!("Bearer {token}"))
+            .send()
+            .await?;
+        Ok(resp.text().await?)
+    }
+
     pub async fn get(&self, path: &str) -> anyhow::Result<(u16, String)> {
         let resp = self
             .http

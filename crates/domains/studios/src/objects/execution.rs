@@ -1,4 +1,5 @@
-use async_graphql::{Context, Json, Object};
+use async_graphql::resolver_utils::enum_value;
+use async_graphql::{Context, Json, Object, Value};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -6,6 +7,7 @@ use studiogate_entities_studios::{files, workflow_executions, workflow_templates
 use studiogate_graph::error::GraphResult;
 use studiogate_graph::loader::{lazy_count, node_selects, paged_rows};
 use studiogate_graph::pagination::{connection, ListConnection};
+use studiogate_graph::plain::{Plain, PlainField, PlainList, Plan};
 use studiogate_graph::{GraphError, ListOrder, PageArgs};
 
 use crate::loader::{ExecutionRow, FileUsage, WorkflowExecutionFilter};
@@ -191,7 +193,7 @@ impl WorkflowExecution {
 
     /// The files the execution used, with how it used them. Files the viewer may not see
     /// (another member's private files) are left out.
-    async fn files(&self, ctx: &Context<'_>) -> GraphResult<Vec<ExecutionFile>> {
+    async fn files(&self, ctx: &Context<'_>) -> GraphResult<PlainList<ExecutionFile>> {
         let (read, loaded);
         let (usages, found) = match &self.1 {
             Some(page) => (&page.usages, page.files.as_ref()),
@@ -218,6 +220,7 @@ impl WorkflowExecution {
                 )
             })
             .collect::<Result<_, _>>()
+            .map(PlainList)
             .map_err(Into::into)
     }
 }
@@ -226,6 +229,30 @@ impl WorkflowExecution {
 pub struct ExecutionFile {
     pub(crate) usage_type: FileUsageType,
     pub(crate) file: File,
+}
+
+/// Both fields read the usage alone ([`PlainList`]).
+impl Plain for ExecutionFile {
+    const TYPE_NAME: &'static str = "ExecutionFile";
+
+    fn field(name: &str) -> Option<PlainField> {
+        match name {
+            "usageType" => Some(PlainField::Leaf),
+            "file" => Some(PlainField::Object {
+                type_name: File::TYPE_NAME,
+                fields: File::field,
+            }),
+            _ => None,
+        }
+    }
+
+    fn value(&self, name: &str, plan: Option<&Plan>) -> Option<Value> {
+        match (name, plan) {
+            ("usageType", _) => Some(enum_value(self.usage_type)),
+            ("file", Some(plan)) => plan.answer(&self.file),
+            _ => None,
+        }
+    }
 }
 
 #[Object]

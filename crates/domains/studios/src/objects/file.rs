@@ -1,8 +1,10 @@
-use async_graphql::{Context, Json, Object};
+use async_graphql::resolver_utils::enum_value;
+use async_graphql::{Context, Json, Object, ScalarType, Value};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use studiogate_entities_studios::files;
 use studiogate_graph::error::GraphResult;
+use studiogate_graph::plain::{Plain, PlainField, Plan};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
@@ -16,6 +18,38 @@ pub struct File(pub Arc<files::Model>);
 impl From<files::Model> for File {
     fn from(row: files::Model) -> Self {
         Self(Arc::new(row))
+    }
+}
+
+/// The fields below that read the row alone, answered as their resolvers answer them.
+impl Plain for File {
+    const TYPE_NAME: &'static str = "File";
+
+    fn field(name: &str) -> Option<PlainField> {
+        matches!(
+            name,
+            "id" | "filename"
+                | "fileSize"
+                | "mimeType"
+                | "accessLevel"
+                | "uploadedAt"
+                | "lastAccessedAt"
+        )
+        .then_some(PlainField::Leaf)
+    }
+
+    fn value(&self, name: &str, _: Option<&Plan>) -> Option<Value> {
+        let f = &self.0;
+        Some(match name {
+            "id" => f.id.to_value(),
+            "filename" => Value::String(f.filename.clone()),
+            "fileSize" => f.file_size.to_value(),
+            "mimeType" => Value::String(f.mime_type.clone()),
+            "accessLevel" => enum_value(AccessLevel::from_db(&f.access_level).ok()?),
+            "uploadedAt" => utc(f.upload_timestamp).to_value(),
+            "lastAccessedAt" => f.last_accessed.map_or(Value::Null, |at| utc(at).to_value()),
+            _ => return None,
+        })
     }
 }
 

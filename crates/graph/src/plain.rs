@@ -1,0 +1,280 @@
+//! Lists of small objects answered without async-graphql's per-object machinery.
+//!
+//! async-graphql resolves every object of a list as a container: a vector of boxed futures,
+//! one per selected field, polled through a `FuturesUnordered`, and an `IndexMap` the answers
+//! are merged into. For an object whose fields only read its row that costs far more than
+//! the reading: the nested read's 2,000 `ExecutionFile`s and their `File`s spent a fifth of
+//! the request's CPU there. A [`PlainList`] answers such a list directly when every field its
+//! selection names is [`Plain`]: the selection is compiled once per list into a [`Plan`]
+//! (aliases, `__typename`, fragments on the type itself), then each object is one map built
+//! with the same `ScalarType`/`EnumType` conversions the object's resolvers use, so the answer
+//! is byte for byte the same. Anything else (an argument, a custom directive, a fragment on
+//! another type, a response key selected twice, a field that is not plain, a value that cannot
+//! be read) leaves the whole list to async-graphql as before. The policies do not mind: they
+//! are checked on the whole selection before anything runs ([`crate::gateway`]).
+
+use async_graphql::indexmap::IndexMap;
+use async_graphql::parser::types::{Field, FragmentDefinition, Selection};
+use async_graphql::registry::Registry;
+use async_graphql::{ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// What a field of a [`Plain`] type is, when it is plain.
+#[derive(Clone, Copy)]
+pub enum PlainField {
+    /// A scalar or enum read from the object itself.
+    Leaf,
+    /// An object read from the object itself, itself plain: its type's name and fields.
+    Object {
+        type_name: &'static str,
+        fields: fn(&str) -> Option<PlainField>,
+    },
+}
+
+/// An object type some of whose fields are answered from the object alone, with no wait.
+pub trait Plain: Send + Sync {
+    /// The GraphQL type's name.
+    const TYPE_NAME: &'static str;
+
+    /// Whether the field `name` (without arguments) is plain, and how.
+    fn field(name: &str) -> Option<PlainField>;
+
+    /// The value of the plain field `name`; `plan` is its selection when it is an object.
+    /// `None` when the value cannot be read (the list then goes the usual way, which reports
+    /// the error where it belongs).
+    fn value(&self, name: &str, plan: Option<&Plan>) -> Option<Value>;
+}
+
+/// A selection on a [`Plain`] type, compiled: one entry per response key, in order.
+pub struct Plan(Vec<Planned>);
+
+struct Planned {
+    key: Name,
+    name: Name,
+    kind: Kind,
+}
+
+enum Kind {
+    TypeName(&'static str),
+    Leaf,
+    Object(Plan),
+}
+
+impl Plan {
+    /// The plan of `selection` on type `type_name`, if every selected field is plain.
+    fn of(
+        selection: &[Positioned<Selection>],
+        type_name: &'static str,
+        fields: fn(&str) -> Option<PlainField>,
+        fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
+    ) -> Option<Self> {
+        let mut plan = Plan(Vec::new());
+        plan.add(selection, type_name, fields, fragments)?;
+        Some(plan)
+    }
+
+    fn add(
+        &mut self,
+        selection: &[Positioned<Selection>],
+        type_name: &'static str,
+        fields: fn(&str) -> Option<PlainField>,
+        fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
+    ) -> Option<()> {
+        for item in selection {
+            match &item.node {
+                Selection::Field(field) => {
+                    let planned = Self::field(&field.node, type_name, fields, fragments)?;
+                    // The same key twice merges sub-selections: async-graphql's business.
+                    if self.0.iter().any(|p| p.key == planned.key) {
+                        return None;
+                    }
+                    self.0.push(planned);
+                }
+                Selection::FragmentSpread(spread) => {
+                    if !spread.node.directives.is_empty() {
+                        return None;
+                    }
+                    let fragment = fragments.get(&spread.node.fragment_name.node)?;
+                    if fragment.node.type_condition.node.on.node != type_name
+                        || !fragment.node.directives.is_empty()
+                    {
+                        return None;
+                    }
+                    self.add(
+                        &fragment.node.selection_set.node.items,
+                        type_name,
+                        fields,
+                        fragments,
+                    )?;
+                }
+                Selection::InlineFragment(inline) => {
+                    let on = inline.node.type_condition.as_ref();
+                    if !inline.node.directives.is_empty()
+                        || on.is_some_and(|c| c.node.on.node != type_name)
+                    {
+                        return None;
+                    }
+                    self.add(
+                        &inline.node.selection_set.node.items,
+                        type_name,
+                        fields,
+                        fragments,
+                    )?;
+                }
+            }
+        }
+        Some(())
+    }
+
+    fn field(
+        field: &Field,
+        type_name: &'static str,
+        fields: fn(&str) -> Option<PlainField>,
+        fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
+    ) -> Option<Planned> {
+        if !field.arguments.is_empty() || !field.directives.is_empty() {
+            return None;
+        }
+        let name = &field.name.node;
+        let sub = &field.selection_set.node.items;
+        let kind = match (name.as_str(), sub.is_empty()) {
+            ("__typename", true) => Kind::TypeName(type_name),
+            (name, leaf) => match (fields(name)?, leaf) {
+                (PlainField::Leaf, true) => Kind::Leaf,
+                (PlainField::Object { type_name, fields }, false) => {
+                    Kind::Object(Plan::of(sub, type_name, fields, fragments)?)
+                }
+                _ => return None,
+            },
+        };
+        Some(Planned {
+            key: field.response_key().node.clone(),
+            name: name.clone(),
+            kind,
+        })
+    }
+
+    /// `object`'s answer to this plan.
+    pub fn answer<T: Plain + ?Sized>(&self, object: &T) -> Option<Value> {
+        let mut map = IndexMap::with_capacity(self.0.len());
+        for p in &self.0 {
+            let value = match &p.kind {
+                Kind::TypeName(name) => Value::String((*name).to_owned()),
+                Kind::Leaf => object.value(&p.name, None)?,
+                Kind::Object(plan) => object.value(&p.name, Some(plan))?,
+            };
+            map.insert(p.key.clone(), value);
+        }
+        Some(Value::Object(map))
+    }
+}
+
+/// A list field's objects, answered by a [`Plan`] when every selected field is plain, else by
+/// async-graphql as a `Vec<T>`. The schema sees a `Vec<T>`.
+pub struct PlainList<T>(pub Vec<T>);
+
+impl<T: Plain + OutputType> OutputType for PlainList<T> {
+    fn type_name() -> Cow<'static, str> {
+        <Vec<T> as OutputType>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        <Vec<T> as OutputType>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        <Vec<T> as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        let fragments = &ctx.query_env.fragments;
+        let answered = Plan::of(&ctx.item.node.items, T::TYPE_NAME, T::field, fragments)
+            .and_then(|plan| self.0.iter().map(|o| plan.answer(o)).collect());
+        match answered {
+            Some(items) => Ok(Value::List(items)),
+            None => OutputType::resolve(&self.0, ctx, field).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::parser::parse_query;
+    use async_graphql::parser::types::DocumentOperations;
+
+    /// A thing with a plain `label` and a plain `part`; `slow` is not plain.
+    struct Thing;
+
+    impl Plain for Thing {
+        const TYPE_NAME: &'static str = "Thing";
+
+        fn field(name: &str) -> Option<PlainField> {
+            match name {
+                "label" => Some(PlainField::Leaf),
+                "part" => Some(PlainField::Object {
+                    type_name: "Thing",
+                    fields: Thing::field,
+                }),
+                _ => None,
+            }
+        }
+
+        fn value(&self, name: &str, plan: Option<&Plan>) -> Option<Value> {
+            match (name, plan) {
+                ("label", _) => Some(Value::String("x".into())),
+                ("part", Some(plan)) => plan.answer(self),
+                _ => None,
+            }
+        }
+    }
+
+    /// The answer of `Thing` to the selection of the document's one field, if plain.
+    fn answer(query: &str) -> Option<String> {
+        let doc = parse_query(query).expect("parses");
+        let DocumentOperations::Single(op) = &doc.operations else {
+            panic!("one operation")
+        };
+        let Selection::Field(field) = &op.node.selection_set.node.items[0].node else {
+            panic!("a field")
+        };
+        let items = &field.node.selection_set.node.items;
+        let plan = Plan::of(items, Thing::TYPE_NAME, Thing::field, &doc.fragments)?;
+        plan.answer(&Thing).map(|v| v.to_string())
+    }
+
+    #[test]
+    fn plain_selections_are_answered_in_order() {
+        assert_eq!(
+            answer("{ t { label b: label __typename part { label } } }").as_deref(),
+            Some(r#"{label: "x", b: "x", __typename: "Thing", part: {label: "x"}}"#)
+        );
+        assert_eq!(
+            answer("{ t { ...F ... on Thing { b: label } ... { c: label } } } fragment F on Thing { label }")
+                .as_deref(),
+            Some(r#"{label: "x", b: "x", c: "x"}"#)
+        );
+    }
+
+    #[test]
+    fn anything_else_goes_the_usual_way() {
+        for query in [
+            "{ t { label slow } }",  // a field that is not plain
+            "{ t { label label } }", // a key twice: merged by async-graphql
+            "{ t { part { label } part { b: label } } }",
+            "{ t { label(x: 1) } }",            // an argument
+            "{ t { label @cached } }",          // a custom directive
+            "{ t { ... on Other { label } } }", // a fragment on another type
+            "{ t { ...F } } fragment F on Other { label }",
+            "{ t { label { label } } }", // a selection under a leaf
+            "{ t { part } }",            // an object without one
+        ] {
+            assert_eq!(answer(query), None, "{query}");
+        }
+    }
+}
