@@ -151,6 +151,21 @@ async fn total_counts_are_batched_per_level(backend: Backend) {
 }
 on_both_backends!(total_counts_are_batched_per_level);
 
+/// The id of the viewer's first studio.
+async fn first_studio(app: &studiogate_testkit::TestApp, token: &str) -> serde_json::Value {
+    let first = app
+        .gql(
+            token,
+            "{ companies(first: 1) { nodes { studios(first: 1) { nodes { id } } } } }",
+            json!({}),
+        )
+        .await
+        .expect("studios");
+    let studio = first["data"]["companies"]["nodes"][0]["studios"]["nodes"][0]["id"].clone();
+    assert!(studio.is_string(), "{first}");
+    studio
+}
+
 /// An execution's files read with its page (one request to the file loader per page) are
 /// the same as the same execution's files read alone (its own request), through `nodes` and
 /// through `edges` (so they leave out other members' private files the same way).
@@ -162,16 +177,7 @@ async fn page_loaded_files_answer_as_a_lookup_does(backend: Backend) {
       files { usageType file { id accessLevel } } } }"#;
     let (app, seed) = seeded(&backend, 2).await;
     let token = app.token(member(&seed, 0, 1));
-    let first = app
-        .gql(
-            &token,
-            "{ companies(first: 1) { nodes { studios(first: 1) { nodes { id } } } } }",
-            json!({}),
-        )
-        .await
-        .expect("studios");
-    let studio = first["data"]["companies"]["nodes"][0]["studios"]["nodes"][0]["id"].clone();
-    assert!(studio.is_string(), "{backend:?}: {first}");
+    let studio = first_studio(&app, &token).await;
     let body = app
         .gql(&token, PAGE, json!({ "studio": studio }))
         .await
@@ -234,16 +240,7 @@ async fn plain_lists_answer_as_their_resolvers_do(backend: Backend) {
     let usual = format!("{FILES} file {{ id }}");
     let (app, seed) = seeded(&backend, 2).await;
     let token = app.token(member(&seed, 0, 1));
-    let first = app
-        .gql(
-            &token,
-            "{ companies(first: 1) { nodes { studios(first: 1) { nodes { id } } } } }",
-            json!({}),
-        )
-        .await
-        .expect("studios");
-    let studio = &first["data"]["companies"]["nodes"][0]["studios"]["nodes"][0];
-    let vars = json!({ "studio": studio["id"] });
+    let vars = json!({ "studio": first_studio(&app, &token).await });
     let plain = app
         .gql_text(&token, &page(FILES), vars.clone())
         .await

@@ -597,6 +597,12 @@ mod tests {
         }
     }
 
+    /// The items' JSON column, read only for the field `doc`.
+    const DOC: &[JsonColumn<item::Entity>] = &[JsonColumn {
+        column: item::Column::Doc,
+        fields: &["doc"],
+    }];
+
     fn relation() -> Relation<item::Entity> {
         Relation {
             parent: item::Column::Parent,
@@ -669,10 +675,6 @@ mod tests {
 
     #[tokio::test]
     async fn a_page_leaves_out_the_json_columns_it_is_told_to() {
-        const DOC: &[JsonColumn<item::Entity>] = &[JsonColumn {
-            column: item::Column::Doc,
-            fields: &["doc"],
-        }];
         let w = world().await;
         let pages = PagedLoader::<item::Entity, ()> {
             source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
@@ -745,10 +747,6 @@ mod tests {
 
     #[tokio::test]
     async fn a_page_reads_into_a_domains_own_row() {
-        const DOC: &[JsonColumn<item::Entity>] = &[JsonColumn {
-            column: item::Column::Doc,
-            fields: &["doc"],
-        }];
         let w = world().await;
         let pages = PagedLoader::<item::Entity, (), TypedItem> {
             source: w.source.clone() as Arc<dyn Visible<item::Entity>>,

@@ -25,18 +25,29 @@ use std::collections::HashMap;
 pub enum PlainField {
     /// A scalar or enum read from the object itself.
     Leaf,
-    /// An object read from the object itself, itself plain: its type's name and fields.
-    Object {
-        type_name: &'static str,
-        fields: fn(&str) -> Option<PlainField>,
-    },
+    /// An object read from the object itself, itself plain ([`PlainType::of`]).
+    Object(PlainType),
+}
+
+/// A [`Plain`] type as a plan needs it: its GraphQL name (the one its `OutputType` registers,
+/// for `__typename` and fragment conditions) and its plain fields.
+#[derive(Clone, Copy)]
+pub struct PlainType {
+    name: fn() -> Cow<'static, str>,
+    fields: fn(&str) -> Option<PlainField>,
+}
+
+impl PlainType {
+    pub fn of<T: Plain>() -> Self {
+        Self {
+            name: T::type_name,
+            fields: T::field,
+        }
+    }
 }
 
 /// An object type some of whose fields are answered from the object alone, with no wait.
-pub trait Plain: Send + Sync {
-    /// The GraphQL type's name.
-    const TYPE_NAME: &'static str;
-
+pub trait Plain: OutputType {
     /// Whether the field `name` (without arguments) is plain, and how.
     fn field(name: &str) -> Option<PlainField>;
 
@@ -56,81 +67,65 @@ struct Planned {
 }
 
 enum Kind {
-    TypeName(&'static str),
+    TypeName(String),
     Leaf,
     Object(Plan),
 }
 
 impl Plan {
-    /// The plan of `selection` on type `type_name`, if every selected field is plain.
+    /// The plan of `selection` on type `ty`, if every selected field is plain.
     fn of(
         selection: &[Positioned<Selection>],
-        type_name: &'static str,
-        fields: fn(&str) -> Option<PlainField>,
+        ty: PlainType,
         fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
     ) -> Option<Self> {
         let mut plan = Plan(Vec::new());
-        plan.add(selection, type_name, fields, fragments)?;
+        plan.add(selection, ty, &(ty.name)(), fragments)?;
         Some(plan)
     }
 
+    /// Adds `selection` on type `ty` (named `type_name`).
     fn add(
         &mut self,
         selection: &[Positioned<Selection>],
-        type_name: &'static str,
-        fields: fn(&str) -> Option<PlainField>,
+        ty: PlainType,
+        type_name: &str,
         fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
     ) -> Option<()> {
         for item in selection {
-            match &item.node {
+            let nested = match &item.node {
                 Selection::Field(field) => {
-                    let planned = Self::field(&field.node, type_name, fields, fragments)?;
+                    let planned = Self::field(&field.node, ty, type_name, fragments)?;
                     // The same key twice merges sub-selections: async-graphql's business.
                     if self.0.iter().any(|p| p.key == planned.key) {
                         return None;
                     }
                     self.0.push(planned);
+                    continue;
                 }
                 Selection::FragmentSpread(spread) => {
-                    if !spread.node.directives.is_empty() {
-                        return None;
-                    }
                     let fragment = fragments.get(&spread.node.fragment_name.node)?;
-                    if fragment.node.type_condition.node.on.node != type_name
-                        || !fragment.node.directives.is_empty()
-                    {
-                        return None;
-                    }
-                    self.add(
-                        &fragment.node.selection_set.node.items,
-                        type_name,
-                        fields,
-                        fragments,
-                    )?;
+                    let applies = spread.node.directives.is_empty()
+                        && fragment.node.directives.is_empty()
+                        && fragment.node.type_condition.node.on.node == type_name;
+                    applies.then_some(&fragment.node.selection_set)
                 }
                 Selection::InlineFragment(inline) => {
                     let on = inline.node.type_condition.as_ref();
-                    if !inline.node.directives.is_empty()
-                        || on.is_some_and(|c| c.node.on.node != type_name)
-                    {
-                        return None;
-                    }
-                    self.add(
-                        &inline.node.selection_set.node.items,
-                        type_name,
-                        fields,
-                        fragments,
-                    )?;
+                    let applies = inline.node.directives.is_empty()
+                        && on.is_none_or(|c| c.node.on.node == type_name);
+                    applies.then_some(&inline.node.selection_set)
                 }
-            }
+            };
+            self.add(&nested?.node.items, ty, type_name, fragments)?;
         }
         Some(())
     }
 
     fn field(
         field: &Field,
-        type_name: &'static str,
-        fields: fn(&str) -> Option<PlainField>,
+        ty: PlainType,
+        type_name: &str,
         fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
     ) -> Option<Planned> {
         if !field.arguments.is_empty() || !field.directives.is_empty() {
@@ -139,11 +134,11 @@ impl Plan {
         let name = &field.name.node;
         let sub = &field.selection_set.node.items;
         let kind = match (name.as_str(), sub.is_empty()) {
-            ("__typename", true) => Kind::TypeName(type_name),
-            (name, leaf) => match (fields(name)?, leaf) {
+            ("__typename", true) => Kind::TypeName(type_name.to_owned()),
+            (name, leaf) => match ((ty.fields)(name)?, leaf) {
                 (PlainField::Leaf, true) => Kind::Leaf,
-                (PlainField::Object { type_name, fields }, false) => {
-                    Kind::Object(Plan::of(sub, type_name, fields, fragments)?)
+                (PlainField::Object(child), false) => {
+                    Kind::Object(Plan::of(sub, child, fragments)?)
                 }
                 _ => return None,
             },
@@ -160,7 +155,7 @@ impl Plan {
         let mut map = IndexMap::with_capacity(self.0.len());
         for p in &self.0 {
             let value = match &p.kind {
-                Kind::TypeName(name) => Value::String((*name).to_owned()),
+                Kind::TypeName(name) => Value::String(name.clone()),
                 Kind::Leaf => object.value(&p.name, None)?,
                 Kind::Object(plan) => object.value(&p.name, Some(plan))?,
             };
@@ -174,7 +169,7 @@ impl Plan {
 /// async-graphql as a `Vec<T>`. The schema sees a `Vec<T>`.
 pub struct PlainList<T>(pub Vec<T>);
 
-impl<T: Plain + OutputType> OutputType for PlainList<T> {
+impl<T: Plain> OutputType for PlainList<T> {
     fn type_name() -> Cow<'static, str> {
         <Vec<T> as OutputType>::type_name()
     }
@@ -193,7 +188,7 @@ impl<T: Plain + OutputType> OutputType for PlainList<T> {
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
         let fragments = &ctx.query_env.fragments;
-        let answered = Plan::of(&ctx.item.node.items, T::TYPE_NAME, T::field, fragments)
+        let answered = Plan::of(&ctx.item.node.items, PlainType::of::<T>(), fragments)
             .and_then(|plan| self.0.iter().map(|o| plan.answer(o)).collect());
         match answered {
             Some(items) => Ok(Value::List(items)),
@@ -211,16 +206,26 @@ mod tests {
     /// A thing with a plain `label` and a plain `part`; `slow` is not plain.
     struct Thing;
 
-    impl Plain for Thing {
-        const TYPE_NAME: &'static str = "Thing";
+    #[async_graphql::Object]
+    impl Thing {
+        async fn label(&self) -> &str {
+            "x"
+        }
 
+        async fn part(&self) -> Thing {
+            Thing
+        }
+
+        async fn slow(&self) -> &str {
+            "x"
+        }
+    }
+
+    impl Plain for Thing {
         fn field(name: &str) -> Option<PlainField> {
             match name {
                 "label" => Some(PlainField::Leaf),
-                "part" => Some(PlainField::Object {
-                    type_name: "Thing",
-                    fields: Thing::field,
-                }),
+                "part" => Some(PlainField::Object(PlainType::of::<Thing>())),
                 _ => None,
             }
         }
@@ -244,7 +249,7 @@ mod tests {
             panic!("a field")
         };
         let items = &field.node.selection_set.node.items;
-        let plan = Plan::of(items, Thing::TYPE_NAME, Thing::field, &doc.fragments)?;
+        let plan = Plan::of(items, PlainType::of::<Thing>(), &doc.fragments)?;
         plan.answer(&Thing).map(|v| v.to_string())
     }
 

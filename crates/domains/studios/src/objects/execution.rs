@@ -7,7 +7,7 @@ use studiogate_entities_studios::{files, workflow_executions, workflow_templates
 use studiogate_graph::error::GraphResult;
 use studiogate_graph::loader::{lazy_count, node_selects, paged_rows};
 use studiogate_graph::pagination::{connection, ListConnection};
-use studiogate_graph::plain::{Plain, PlainField, PlainList, Plan};
+use studiogate_graph::plain::{Plain, PlainField, PlainList, PlainType, Plan};
 use studiogate_graph::{GraphError, ListOrder, PageArgs};
 
 use crate::loader::{ExecutionRow, FileUsage, WorkflowExecutionFilter};
@@ -44,15 +44,12 @@ pub(crate) async fn executions_page(
         &args,
         page,
         |r: &ExecutionRow| super::cursor(r.model.created_at, r.model.id),
-        |r| match &files {
-            Some(files) => WorkflowExecution(
-                r.model,
-                Some(PageFiles {
-                    usages: r.usages.0,
-                    files: files.clone(),
-                }),
-            ),
-            None => WorkflowExecution(r.model, None),
+        |r| {
+            let page = files.as_ref().map(|files| PageFiles {
+                usages: r.usages.0,
+                files: files.clone(),
+            });
+            WorkflowExecution(r.model, page)
         },
         lazy_count(counts, parent, filter),
     ))
@@ -233,15 +230,10 @@ pub struct ExecutionFile {
 
 /// Both fields read the usage alone ([`PlainList`]).
 impl Plain for ExecutionFile {
-    const TYPE_NAME: &'static str = "ExecutionFile";
-
     fn field(name: &str) -> Option<PlainField> {
         match name {
             "usageType" => Some(PlainField::Leaf),
-            "file" => Some(PlainField::Object {
-                type_name: File::TYPE_NAME,
-                fields: File::field,
-            }),
+            "file" => Some(PlainField::Object(PlainType::of::<File>())),
             _ => None,
         }
     }

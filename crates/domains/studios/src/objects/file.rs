@@ -23,8 +23,6 @@ impl From<files::Model> for File {
 
 /// The fields below that read the row alone, answered as their resolvers answer them.
 impl Plain for File {
-    const TYPE_NAME: &'static str = "File";
-
     fn field(name: &str) -> Option<PlainField> {
         matches!(
             name,
