@@ -214,20 +214,24 @@ async fn page_loaded_files_answer_as_a_lookup_does(backend: Backend) {
 }
 on_both_backends!(page_loaded_files_answer_as_a_lookup_does);
 
-/// An execution's files are a list of plain objects: when every selected field reads the
-/// usage or its file alone (aliases, `__typename` and fragments on the type included), the
-/// list is answered without async-graphql's per-object futures. The answer is the one the
-/// resolvers give, key order included: the same selection with one more `file { id }` (a
-/// key selected twice, which async-graphql merges) goes the usual way, and the two response
-/// bodies are equal byte for byte, through a page (nodes and edges) and through a lookup.
+/// A page's executions and their files are plain objects: when every selected field reads
+/// the execution, the usage or the file alone (aliases, `__typename` and fragments on the
+/// type included), they are answered without async-graphql's per-object futures. The answer
+/// is the one the resolvers give, key order included: the same selection with one more
+/// `file { id }` (a key selected twice, which async-graphql merges) goes the usual way at
+/// every level, and the two response bodies are equal byte for byte, through a page (nodes
+/// and edges) and through a lookup.
 async fn plain_lists_answer_as_their_resolvers_do(backend: Backend) {
+    const EXECUTION: &str = "id status inputData outputData activepiecesRunId startedAt \
+        completedAt durationSeconds errorMessage retryCount leaseExpiresAt logs createdAt \
+        __typename ... on WorkflowExecution { at: createdAt }";
     const FILES: &str = "usageType kind: usageType __typename file { ...F n: filename \
         ... on File { fileSize mimeType accessLevel uploadedAt lastAccessedAt __typename } }";
     let page = |files: &str| {
         format!(
             "query($studio: UUID!) {{ studio(id: $studio) {{ \
-               executions(first: 40) {{ nodes {{ id files {{ {files} }} }} \
-               edges {{ node {{ files {{ {files} }} }} }} }} }} }} \
+               executions(first: 40) {{ nodes {{ {EXECUTION} files {{ {files} }} }} \
+               edges {{ node {{ {EXECUTION} files {{ {files} }} }} }} }} }} }} \
              fragment F on File {{ id }}"
         )
     };
@@ -255,6 +259,19 @@ async fn plain_lists_answer_as_their_resolvers_do(backend: Backend) {
     let nodes = body["data"]["studio"]["executions"]["nodes"]
         .as_array()
         .expect("nodes");
+    for field in [
+        "startedAt",
+        "completedAt",
+        "durationSeconds",
+        "outputData",
+        "errorMessage",
+    ] {
+        let set = nodes.iter().filter(|n| !n[field].is_null()).count();
+        assert!(
+            set > 0 && set < nodes.len(),
+            "{backend:?}: {field} set on {set}"
+        );
+    }
     let used = nodes
         .iter()
         .find(|n| n["files"].as_array().is_some_and(|f| !f.is_empty()))

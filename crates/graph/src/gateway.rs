@@ -24,6 +24,7 @@ use async_graphql::{
 use std::any::{Any, TypeId};
 use std::sync::Arc;
 
+use crate::plain::Plans;
 use crate::policy::{FieldTypes, Roots};
 use crate::telemetry::Observed;
 use crate::{FreshData, Metrics, OperationLimits, PolicyRegistry, RequestId, Viewer};
@@ -171,11 +172,12 @@ impl Gate {
 }
 
 /// Puts the operation's fresh data into its request data, when the request carries a
-/// [`FreshData`] builder (a websocket operation's), and returns its request id.
+/// [`FreshData`] builder (a websocket operation's), and its [`Plans`]; returns its request id.
 fn prepare(request: &mut Request, session: Option<&Data>) -> Option<RequestId> {
     if let Some(fresh) = FreshData::of(&request.data) {
         fresh.fill(&mut request.data);
     }
+    request.data.insert(Plans::default());
     lookup::<RequestId>(&request.data, session).cloned()
 }
 

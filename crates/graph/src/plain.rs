@@ -19,13 +19,15 @@ use async_graphql::registry::Registry;
 use async_graphql::{ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// What a field of a [`Plain`] type is, when it is plain.
 #[derive(Clone, Copy)]
 pub enum PlainField {
     /// A scalar or enum read from the object itself.
     Leaf,
-    /// An object read from the object itself, itself plain ([`PlainType::of`]).
+    /// An object, or a list of objects, read from the object itself, itself plain
+    /// ([`PlainType::of`]): [`Plain::value`] answers it with the plan it is given.
     Object(PlainType),
 }
 
@@ -165,9 +167,51 @@ impl Plan {
     }
 }
 
+/// The plans of one request, by selection set and type: the selection under a page's
+/// `nodes`, or under an execution's `files`, is compiled once per request, not once per
+/// object or per list. The gateway puts one into every operation's data; without it each
+/// use compiles its own.
+#[derive(Default)]
+pub struct Plans(Mutex<Vec<(PlanKey, Option<Arc<Plan>>)>>);
+
+/// A selection set's address and a plain type's Rust name.
+type PlanKey = (usize, &'static str);
+
+impl Plans {
+    /// The plan of the selection `ctx` is at, on `T`, if every selected field is plain.
+    fn of<T: Plain>(ctx: &ContextSelectionSet<'_>) -> Option<Arc<Plan>> {
+        let compile = || {
+            let (items, fragments) = (&ctx.item.node.items, &ctx.query_env.fragments);
+            Plan::of(items, PlainType::of::<T>(), fragments).map(Arc::new)
+        };
+        let Some(Ok(mut plans)) = ctx.data_opt::<Plans>().map(|p| p.0.lock()) else {
+            return compile();
+        };
+        // The document outlives the request and its plans: the address names the selection.
+        let key = (ctx.item as *const _ as usize, std::any::type_name::<T>());
+        if let Some((_, plan)) = plans.iter().find(|(at, _)| *at == key) {
+            return plan.clone();
+        }
+        let plan = compile();
+        plans.push((key, plan.clone()));
+        plan
+    }
+}
+
 /// A list field's objects, answered by a [`Plan`] when every selected field is plain, else by
 /// async-graphql as a `Vec<T>`. The schema sees a `Vec<T>`.
 pub struct PlainList<T>(pub Vec<T>);
+
+impl<T: Plain> PlainList<T> {
+    /// The list's answer to `plan`, if every object can give its own.
+    pub fn answer(&self, plan: &Plan) -> Option<Value> {
+        self.0
+            .iter()
+            .map(|o| plan.answer(o))
+            .collect::<Option<_>>()
+            .map(Value::List)
+    }
+}
 
 impl<T: Plain> OutputType for PlainList<T> {
     fn type_name() -> Cow<'static, str> {
@@ -187,12 +231,44 @@ impl<T: Plain> OutputType for PlainList<T> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        let fragments = &ctx.query_env.fragments;
-        let answered = Plan::of(&ctx.item.node.items, PlainType::of::<T>(), fragments)
-            .and_then(|plan| self.0.iter().map(|o| plan.answer(o)).collect());
-        match answered {
-            Some(items) => Ok(Value::List(items)),
+        match Plans::of::<T>(ctx).and_then(|plan| self.answer(&plan)) {
+            Some(items) => Ok(items),
             None => OutputType::resolve(&self.0, ctx, field).await,
+        }
+    }
+}
+
+/// One object answered by its [`Plan`] when every selected field is plain, else by
+/// async-graphql as a `T`; the schema sees a `T`. For objects async-graphql resolves one at a
+/// time, such as a page's `nodes` and its edges' `node`: the plan is compiled once per request
+/// ([`Plans`]), and each object skips the per-field futures.
+pub struct PlainObject<T>(pub T);
+
+impl<T: Plain> OutputType for PlainObject<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::qualified_type_name()
+    }
+
+    fn introspection_type_name(&self) -> Cow<'static, str> {
+        self.0.introspection_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        match Plans::of::<T>(ctx).and_then(|plan| plan.answer(&self.0)) {
+            Some(value) => Ok(value),
+            None => self.0.resolve(ctx, field).await,
         }
     }
 }
@@ -281,5 +357,83 @@ mod tests {
         ] {
             assert_eq!(answer(query), None, "{query}");
         }
+    }
+}
+
+#[cfg(test)]
+mod objects {
+    use super::*;
+    use async_graphql::{EmptyMutation, EmptySubscription, Object, Request, Schema};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// How often a plan asked [`Probe`] about a field.
+    static ASKED: AtomicUsize = AtomicUsize::new(0);
+
+    /// An object whose plain `label` says "plain" where its resolver says "resolved", to show
+    /// which way it was answered.
+    struct Probe;
+
+    #[Object]
+    impl Probe {
+        async fn label(&self) -> &str {
+            "resolved"
+        }
+
+        async fn slow(&self) -> &str {
+            "slow"
+        }
+    }
+
+    impl Plain for Probe {
+        fn field(name: &str) -> Option<PlainField> {
+            ASKED.fetch_add(1, Ordering::SeqCst);
+            (name == "label").then_some(PlainField::Leaf)
+        }
+
+        fn value(&self, name: &str, _: Option<&Plan>) -> Option<Value> {
+            (name == "label").then(|| Value::String("plain".into()))
+        }
+    }
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        async fn probes(&self) -> Vec<PlainObject<Probe>> {
+            vec![PlainObject(Probe), PlainObject(Probe), PlainObject(Probe)]
+        }
+    }
+
+    async fn run(query: &str, plans: bool) -> String {
+        let schema = Schema::new(Query, EmptyMutation, EmptySubscription);
+        let mut request = Request::new(query);
+        if plans {
+            request = request.data(Plans::default());
+        }
+        let response = schema.execute(request).await;
+        assert!(response.errors.is_empty(), "{:?}", response.errors);
+        response.data.to_string()
+    }
+
+    #[tokio::test]
+    async fn plain_objects_answer_by_one_plan_per_request_else_as_usual() {
+        ASKED.store(0, Ordering::SeqCst);
+        let plain = r#"{probes: [{label: "plain"}, {label: "plain"}, {label: "plain"}]}"#;
+        assert_eq!(run("{ probes { label } }", true).await, plain);
+        assert_eq!(
+            ASKED.load(Ordering::SeqCst),
+            1,
+            "one plan for three objects"
+        );
+        assert_eq!(run("{ probes { label } }", false).await, plain);
+        assert_eq!(
+            ASKED.load(Ordering::SeqCst),
+            4,
+            "without plans, one per object"
+        );
+        assert_eq!(
+            run("{ probes { label slow } }", true).await,
+            r#"{probes: [{label: "resolved", slow: "slow"}, {label: "resolved", slow: "slow"}, {label: "resolved", slow: "slow"}]}"#
+        );
     }
 }

@@ -1,5 +1,5 @@
 use async_graphql::resolver_utils::enum_value;
-use async_graphql::{Context, Json, Object, Value};
+use async_graphql::{to_value, Context, Json, Object, ScalarType, Value};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,7 +7,7 @@ use studiogate_entities_studios::{files, workflow_executions, workflow_templates
 use studiogate_graph::error::GraphResult;
 use studiogate_graph::loader::{lazy_count, node_selects, paged_rows};
 use studiogate_graph::pagination::{connection, ListConnection};
-use studiogate_graph::plain::{Plain, PlainField, PlainList, PlainType, Plan};
+use studiogate_graph::plain::{Plain, PlainField, PlainList, PlainObject, PlainType, Plan};
 use studiogate_graph::{GraphError, ListOrder, PageArgs};
 
 use crate::loader::{ExecutionRow, FileUsage, WorkflowExecutionFilter};
@@ -34,7 +34,7 @@ pub(crate) async fn executions_page(
     parent: Uuid,
     args: (Option<i32>, Option<String>, Option<ListOrder>),
     filter: Option<WorkflowExecutionFilter>,
-) -> GraphResult<ListConnection<WorkflowExecution>> {
+) -> GraphResult<ListConnection<PlainObject<WorkflowExecution>>> {
     let args = PageArgs::parse(args.0, args.1, args.2)?;
     let filter = filter.unwrap_or_default();
     let (args, page) = paged_rows(ctx, pages, parent, args, filter.clone()).await?;
@@ -49,7 +49,7 @@ pub(crate) async fn executions_page(
                 usages: r.usages.0,
                 files: files.clone(),
             });
-            WorkflowExecution(r.model, page)
+            PlainObject(WorkflowExecution(r.model, page))
         },
         lazy_count(counts, parent, filter),
     ))
@@ -191,34 +191,82 @@ impl WorkflowExecution {
     /// The files the execution used, with how it used them. Files the viewer may not see
     /// (another member's private files) are left out.
     async fn files(&self, ctx: &Context<'_>) -> GraphResult<PlainList<ExecutionFile>> {
-        let (read, loaded);
-        let (usages, found) = match &self.1 {
-            Some(page) => (&page.usages, page.files.as_ref()),
-            None => {
-                read = crate::loader::usages(&self.0);
-                loaded = shared(
-                    loaders(ctx)
-                        .file
-                        .load_many(read.iter().map(|u| u.file_id))
-                        .await?,
-                );
-                (&read, &loaded)
-            }
-        };
-        usages
-            .iter()
-            .filter_map(|u| {
-                let file = found.get(&u.file_id)?.clone();
-                Some(
-                    FileUsageType::from_db(&u.usage_type).map(|usage_type| ExecutionFile {
-                        usage_type,
-                        file: File(file),
-                    }),
-                )
-            })
-            .collect::<Result<_, _>>()
-            .map(PlainList)
-            .map_err(Into::into)
+        if let Some(page) = &self.1 {
+            return page.files();
+        }
+        let usages = crate::loader::usages(&self.0);
+        let found = shared(
+            loaders(ctx)
+                .file
+                .load_many(usages.iter().map(|u| u.file_id))
+                .await?,
+        );
+        execution_files(&usages, &found)
+    }
+}
+
+impl PageFiles {
+    /// The execution's files, as `files` answers them.
+    fn files(&self) -> GraphResult<PlainList<ExecutionFile>> {
+        execution_files(&self.usages, &self.files)
+    }
+}
+
+/// The visible files of `usages`, in their order, among the files `found`.
+fn execution_files(
+    usages: &[FileUsage],
+    found: &HashMap<Uuid, Arc<files::Model>>,
+) -> GraphResult<PlainList<ExecutionFile>> {
+    usages
+        .iter()
+        .filter_map(|u| {
+            let file = found.get(&u.file_id)?.clone();
+            Some(
+                FileUsageType::from_db(&u.usage_type).map(|usage_type| ExecutionFile {
+                    usage_type,
+                    file: File(file),
+                }),
+            )
+        })
+        .collect::<Result<_, _>>()
+        .map(PlainList)
+        .map_err(Into::into)
+}
+
+/// The fields that read the row alone, and `files` when the execution's page loaded them
+/// ([`executions_page`]), answered as their resolvers answer them.
+impl Plain for WorkflowExecution {
+    fn field(name: &str) -> Option<PlainField> {
+        match name {
+            "files" => Some(PlainField::Object(PlainType::of::<ExecutionFile>())),
+            "id" | "status" | "inputData" | "outputData" | "activepiecesRunId" | "startedAt"
+            | "completedAt" | "durationSeconds" | "errorMessage" | "retryCount"
+            | "leaseExpiresAt" | "logs" | "createdAt" => Some(PlainField::Leaf),
+            _ => None,
+        }
+    }
+
+    fn value(&self, name: &str, plan: Option<&Plan>) -> Option<Value> {
+        let (e, at) = (&self.0, |at: Option<_>| {
+            at.map_or(Value::Null, |at| utc(at).to_value())
+        });
+        Some(match (name, plan) {
+            ("files", Some(plan)) => return self.1.as_ref()?.files().ok()?.answer(plan),
+            ("id", _) => e.id.to_value(),
+            ("status", _) => enum_value(ExecutionStatus::from_db(&e.status).ok()?),
+            ("inputData", _) => to_value(&e.input_data).ok()?,
+            ("outputData", _) => to_value(&e.output_data).ok()?,
+            ("activepiecesRunId", _) => e.activepieces_run_id.map_or(Value::Null, |i| i.to_value()),
+            ("startedAt", _) => at(e.started_at),
+            ("completedAt", _) => at(e.completed_at),
+            ("durationSeconds", _) => e.duration_seconds.map_or(Value::Null, |d| d.to_value()),
+            ("errorMessage", _) => e.error_message.clone().map_or(Value::Null, Value::String),
+            ("retryCount", _) => e.retry_count.to_value(),
+            ("leaseExpiresAt", _) => at(e.lease_expires_at),
+            ("logs", _) => to_value(&e.logs).ok()?,
+            ("createdAt", _) => utc(e.created_at).to_value(),
+            _ => return None,
+        })
     }
 }
 

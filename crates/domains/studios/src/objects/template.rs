@@ -3,6 +3,7 @@ use chrono::{DateTime, Utc};
 use studiogate_entities_studios::workflow_templates;
 use studiogate_graph::error::GraphResult;
 use studiogate_graph::pagination::ListConnection;
+use studiogate_graph::plain::PlainObject;
 use studiogate_graph::ListOrder;
 use uuid::Uuid;
 
@@ -99,7 +100,7 @@ impl WorkflowTemplate {
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
         order: Option<ListOrder>,
         filter: Option<WorkflowExecutionFilter>,
-    ) -> GraphResult<ListConnection<WorkflowExecution>> {
+    ) -> GraphResult<ListConnection<PlainObject<WorkflowExecution>>> {
         let l = loaders(ctx);
         let args = (first, after, order);
         executions_page(

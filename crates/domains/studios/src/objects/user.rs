@@ -4,6 +4,7 @@ use studiogate_entities_studios::{accounts, files, user_profiles};
 use studiogate_graph::error::GraphResult;
 use studiogate_graph::loader::paged_connection;
 use studiogate_graph::pagination::ListConnection;
+use studiogate_graph::plain::PlainObject;
 use studiogate_graph::{ListOrder, PageArgs};
 use uuid::Uuid;
 
@@ -57,7 +58,7 @@ impl User {
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
         order: Option<ListOrder>,
         filter: Option<WorkflowExecutionFilter>,
-    ) -> GraphResult<ListConnection<WorkflowExecution>> {
+    ) -> GraphResult<ListConnection<PlainObject<WorkflowExecution>>> {
         let l = loaders(ctx);
         let args = (first, after, order);
         executions_page(
