@@ -111,6 +111,34 @@ where
     }
 }
 
+/// A loader whose values every asker shares (`Arc`) instead of getting its own copy: the
+/// dataloader clones a batch's value once per asker, and an executions page's files are asked
+/// for by every page of the level (2,000 copies of a file row, strings and metadata, in the
+/// nested read). Derefs to the loader it wraps, for its own methods (`ByIdLoader::one`).
+pub struct Shared<L>(pub L);
+
+impl<K, L> Loader<K> for Shared<L>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    L: Loader<K>,
+{
+    type Value = Arc<L::Value>;
+    type Error = L::Error;
+
+    async fn load(&self, keys: &[K]) -> Result<HashMap<K, Arc<L::Value>>, L::Error> {
+        let values = self.0.load(keys).await?;
+        Ok(values.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+    }
+}
+
+impl<L> std::ops::Deref for Shared<L> {
+    type Target = L;
+
+    fn deref(&self) -> &L {
+        &self.0
+    }
+}
+
 /// How an entity hangs off its parent and how its lists are ordered.
 pub struct Relation<E: EntityTrait> {
     pub parent: E::Column,

@@ -27,7 +27,7 @@ use studiogate_entities_studios::{
 };
 use studiogate_graph::loader::{
     dataloader as loader, ByIdLoader, CountLoader, JsonColumn, Keys, ListLoader, PagedLoader,
-    Relation, Visible,
+    Relation, Shared, Visible,
 };
 
 use crate::context::StudiosCtx;
@@ -64,7 +64,8 @@ pub struct Loaders {
     pub company: ById<companies::Entity>,
     pub studio: ById<studios::Entity>,
     pub execution: ById<executions::Entity>,
-    pub file: ById<files::Entity>,
+    /// Shared: every executions page of a level asks it for its files.
+    pub file: DataLoader<Shared<ByIdLoader<files::Entity>>>,
     pub template: ById<templates::Entity>,
     pub board: ById<kanban_boards::Entity>,
     pub stage: ById<kanban_stages::Entity>,
@@ -236,7 +237,13 @@ impl Loaders {
             company: by_id(ctx, companies::Column::Id, |m: &companies::Model| m.id),
             studio: by_id(ctx, studios::Column::Id, |m: &studios::Model| m.id),
             execution: by_id(ctx, E::Id, |m: &executions::Model| m.id),
-            file: by_id(ctx, files::Column::Id, |m: &files::Model| m.id),
+            file: loader(Shared(ByIdLoader {
+                source: ctx.clone(),
+                keys: Keys {
+                    id: files::Column::Id,
+                    id_of: |m: &files::Model| m.id,
+                },
+            })),
             template: by_id(ctx, templates::Column::Id, |m: &templates::Model| m.id),
             board: by_id(
                 ctx,

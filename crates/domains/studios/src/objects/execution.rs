@@ -65,14 +65,7 @@ async fn page_files(
         return Ok(None);
     }
     let ids = rows.iter().flat_map(|r| &r.usages.0).map(|u| u.file_id);
-    Ok(Some(Arc::new(shared(
-        loaders(ctx).file.load_many(ids).await?,
-    ))))
-}
-
-/// Files by id, each shared by every usage that names it.
-fn shared(files: HashMap<Uuid, files::Model>) -> HashMap<Uuid, Arc<files::Model>> {
-    files.into_iter().map(|(id, f)| (id, Arc::new(f))).collect()
+    Ok(Some(Arc::new(loaders(ctx).file.load_many(ids).await?)))
 }
 
 /// An execution's file usages as its page read them, and the visible files of the whole page
@@ -195,12 +188,10 @@ impl WorkflowExecution {
             return page.files();
         }
         let usages = crate::loader::usages(&self.0);
-        let found = shared(
-            loaders(ctx)
-                .file
-                .load_many(usages.iter().map(|u| u.file_id))
-                .await?,
-        );
+        let found = loaders(ctx)
+            .file
+            .load_many(usages.iter().map(|u| u.file_id))
+            .await?;
         execution_files(&usages, &found)
     }
 }
