@@ -255,7 +255,7 @@ async fn daily_analytics_of_many_studios_are_two_statements(backend: Backend) {
         .as_array()
         .expect("studios");
     assert!(studios.len() > 1, "{body}");
-    // memberships, companies, the studio page, then one GROUP BY over executions and one over files.
-    assert_eq!(few, 5, "{backend:?}: {body}");
+    // companies, the studio page, then one GROUP BY over executions and one over files.
+    assert_eq!(few, 4, "{backend:?}: {body}");
 }
 on_both_backends!(daily_analytics_of_many_studios_are_two_statements);

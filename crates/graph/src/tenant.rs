@@ -2,7 +2,7 @@
 //! and the viewer's memberships, read at most once per request (or per subscription event)
 //! and shared by everything that asks in that request.
 
-use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::sea_query::{Expr, SelectStatement, SimpleExpr};
 use sea_orm::ColumnTrait;
 use std::future::Future;
 use std::sync::Arc;
@@ -10,9 +10,18 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 /// The tenants a scope opens.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Tenants {
     Only(Vec<Uuid>),
+    /// The tenants a one-column select lists (a viewer's approved memberships), read by every
+    /// scoped statement itself instead of by a statement of its own. On PostgreSQL the
+    /// condition is `= ANY(ARRAY(select))`, an InitPlan run once per statement however many
+    /// `LATERAL` pages it holds (as `IN (select)` the planner joins it into every page);
+    /// elsewhere `IN (select)`, which SQLite also runs once.
+    Selected {
+        select: Box<SelectStatement>,
+        postgres: bool,
+    },
     /// Every tenant (a platform admin reading, where the domain allows it).
     All,
 }
@@ -22,6 +31,20 @@ impl Tenants {
     pub fn condition<C: ColumnTrait>(&self, column: C) -> SimpleExpr {
         match self {
             Self::Only(ids) => column.is_in(ids.iter().copied()),
+            Self::Selected {
+                select,
+                postgres: true,
+            } => Expr::cust_with_exprs(
+                "$1 = ANY(ARRAY $2)",
+                [
+                    Expr::col((column.entity_name(), column)).into(),
+                    SimpleExpr::SubQuery(
+                        None,
+                        Box::new(select.as_ref().clone().into_sub_query_statement()),
+                    ),
+                ],
+            ),
+            Self::Selected { select, .. } => column.in_subquery(select.as_ref().clone()),
             Self::All => Expr::value(true),
         }
     }

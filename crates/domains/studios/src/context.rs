@@ -2,7 +2,7 @@
 //! per request) and the tenant scope derived from them.
 
 use async_graphql::Context;
-use sea_orm::{DatabaseConnection, Select};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Select};
 use std::sync::Arc;
 use studiogate_entities_studios::{
     card_field_definitions, companies, files, kanban_boards, kanban_cards, kanban_stages, scope,
@@ -26,6 +26,10 @@ pub struct StudiosCtx {
     /// Whether the scope opens every company: true for a platform admin of studios reading;
     /// false for everyone else, and for a platform admin's writes (see [`StudiosCtx::writer`]).
     reads_every_company: bool,
+    /// Whether this is the reading context: its scoped statements read the viewer's approved
+    /// memberships themselves ([`Companies::Selected`]). The writing context's scope is the
+    /// list of them, read once ([`StudiosCtx::memberships`]).
+    reading: bool,
     /// Loaded on first use (shared with the writer); mutations that change memberships forget
     /// it.
     memberships: MembershipCache<user_companies::Model>,
@@ -41,6 +45,7 @@ impl StudiosCtx {
     ) -> Self {
         Self {
             reads_every_company: viewer.is_platform_admin(crate::DOMAIN),
+            reading: true,
             db,
             viewer,
             files,
@@ -62,6 +67,7 @@ impl StudiosCtx {
             events: self.events.clone(),
             lease: self.lease,
             reads_every_company: false,
+            reading: false,
             memberships: self.memberships.clone(),
         }
     }
@@ -96,25 +102,26 @@ impl StudiosCtx {
     }
 
     /// Only approved memberships open a company's data; platform admins see every company.
+    /// Reads take the memberships inside each statement (one statement fewer per request);
+    /// writes take the list, read once, which their role checks read anyway.
     pub async fn scope(&self) -> Result<TenantScope, GraphError> {
         let account_id = self.account_id()?;
-        if self.reads_every_company {
-            return Ok(TenantScope {
-                account_id,
-                companies: Companies::All,
-            });
-        }
         let approved = MembershipStatus::Approved.as_db();
-        let company_ids = self
-            .memberships()
-            .await?
-            .iter()
-            .filter(|m| m.status == approved)
-            .map(|m| m.company_id)
-            .collect();
+        let companies = if self.reads_every_company {
+            Companies::All
+        } else if self.reading {
+            Companies::Selected {
+                select: Box::new(scope::approved_companies(account_id, approved)),
+                postgres: self.db.get_database_backend() == DbBackend::Postgres,
+            }
+        } else {
+            let memberships = self.memberships().await?;
+            let approved = memberships.iter().filter(|m| m.status == approved);
+            Companies::Only(approved.map(|m| m.company_id).collect())
+        };
         Ok(TenantScope {
             account_id,
-            companies: Companies::Only(company_ids),
+            companies,
         })
     }
 

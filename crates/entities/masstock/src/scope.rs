@@ -19,7 +19,7 @@ pub type Clients = studiogate_graph::Tenants;
 
 /// What one viewer may see: their own profile, and the clients they are a member of while
 /// both the client and their profile are `active`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClientScope {
     pub account_id: Uuid,
     pub clients: Clients,

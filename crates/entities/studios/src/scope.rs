@@ -14,7 +14,7 @@ use crate::generated::{
 
 /// What one viewer may see: their own account, and the companies where their membership is
 /// `approved` (pending, rejected and revoked memberships grant nothing).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TenantScope {
     pub account_id: Uuid,
     pub companies: Companies,
@@ -174,6 +174,17 @@ pub fn memberships_of(account_id: Uuid) -> Select<user_companies::Entity> {
     user_companies::Entity::find().filter(user_companies::Column::UserId.eq(account_id))
 }
 
+/// The companies where `account_id` holds a membership of status `approved` (the domain's
+/// name for it): the subquery of a reading scope ([`Companies::Selected`]).
+pub fn approved_companies(account_id: Uuid, approved: &str) -> SelectStatement {
+    Query::select()
+        .column(user_companies::Column::CompanyId)
+        .from(user_companies::Entity)
+        .and_where(user_companies::Column::UserId.eq(account_id))
+        .and_where(user_companies::Column::Status.eq(approved))
+        .to_owned()
+}
+
 /// A viewer's own account row.
 pub fn own_account(account_id: Uuid) -> Select<crate::generated::accounts::Entity> {
     use crate::generated::accounts;
@@ -328,6 +339,45 @@ mod tests {
                 "{name} names another company: {sql}"
             );
             assert!(sql.contains("WHERE"), "{name} is unfiltered: {sql}");
+        }
+    }
+
+    /// A reading scope names no company: each statement selects the viewer's approved
+    /// memberships itself, on PostgreSQL as an array built once per statement.
+    #[test]
+    fn a_reading_scope_selects_the_approved_memberships_in_each_statement() {
+        for (backend, condition) in [
+            (
+                DbBackend::Postgres,
+                r#""studios"."company_id" = ANY(ARRAY (SELECT "company_id" FROM "user_companies""#,
+            ),
+            (
+                DbBackend::Sqlite,
+                r#""studios"."company_id" IN (SELECT "company_id" FROM "user_companies""#,
+            ),
+        ] {
+            let scope = TenantScope {
+                account_id: VIEWER,
+                companies: Companies::Selected {
+                    select: Box::new(approved_companies(VIEWER, "approved")),
+                    postgres: backend == DbBackend::Postgres,
+                },
+            };
+            let statements = [
+                scope.studios().build(backend),
+                scope.executions().build(backend),
+                scope.files().build(backend),
+            ];
+            for statement in statements {
+                let sql = statement.to_string();
+                assert!(sql.contains(condition), "{backend:?}: {sql}");
+                assert!(
+                    sql.contains(&format!(
+                        r#""user_companies"."user_id" = '{VIEWER}' AND "user_companies"."status" = 'approved'"#
+                    )),
+                    "{backend:?}: {sql}"
+                );
+            }
         }
     }
 
