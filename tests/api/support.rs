@@ -147,3 +147,12 @@ pub async fn store_file(
         .await
         .expect("insert");
 }
+
+/// The statement a Studios read sends for the viewer's memberships: none on PostgreSQL, where
+/// each scoped statement selects them itself; one on SQLite.
+pub fn memberships(backend: &Backend) -> u64 {
+    match backend {
+        Backend::Postgres(_) => 0,
+        Backend::Sqlite => 1,
+    }
+}

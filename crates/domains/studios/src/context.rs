@@ -26,9 +26,9 @@ pub struct StudiosCtx {
     /// Whether the scope opens every company: true for a platform admin of studios reading;
     /// false for everyone else, and for a platform admin's writes (see [`StudiosCtx::writer`]).
     reads_every_company: bool,
-    /// Whether this is the reading context: its scoped statements read the viewer's approved
-    /// memberships themselves ([`Companies::Selected`]). The writing context's scope is the
-    /// list of them, read once ([`StudiosCtx::memberships`]).
+    /// Whether this is the reading context: on PostgreSQL its scoped statements read the
+    /// viewer's approved memberships themselves ([`Companies::Selected`]). Otherwise the scope
+    /// is the list of them, read once ([`StudiosCtx::memberships`]).
     reading: bool,
     /// Loaded on first use (shared with the writer); mutations that change memberships forget
     /// it.
@@ -102,17 +102,19 @@ impl StudiosCtx {
     }
 
     /// Only approved memberships open a company's data; platform admins see every company.
-    /// Reads take the memberships inside each statement (one statement fewer per request);
-    /// writes take the list, read once, which their role checks read anyway.
+    /// Reads on PostgreSQL take the memberships inside each statement (one round trip fewer
+    /// per request). On SQLite, in process, the statement of its own is cheaper than the
+    /// subquery in every statement (flat read -27%, counts -24% measured), and writes take
+    /// the list, read once, which their role checks read anyway.
     pub async fn scope(&self) -> Result<TenantScope, GraphError> {
         let account_id = self.account_id()?;
         let approved = MembershipStatus::Approved.as_db();
         let companies = if self.reads_every_company {
             Companies::All
-        } else if self.reading {
+        } else if self.reading && self.db.get_database_backend() == DbBackend::Postgres {
             Companies::Selected {
                 select: Box::new(scope::approved_companies(account_id, approved)),
-                postgres: self.db.get_database_backend() == DbBackend::Postgres,
+                postgres: true,
             }
         } else {
             let memberships = self.memberships().await?;
