@@ -103,9 +103,9 @@ impl StudiosCtx {
 
     /// Only approved memberships open a company's data; platform admins see every company.
     /// Reads on PostgreSQL take the memberships inside each statement (one round trip fewer
-    /// per request). On SQLite, in process, the statement of its own is cheaper than the
-    /// subquery in every statement (flat read -27%, counts -24% measured), and writes take
-    /// the list, read once, which their role checks read anyway.
+    /// per request). On SQLite, in process, the statement of their own measured cheaper than
+    /// the subquery in every statement (`bench/results/2026-12-04.md`); and writes take the
+    /// list, read once, which their role checks read anyway.
     pub async fn scope(&self) -> Result<TenantScope, GraphError> {
         let account_id = self.account_id()?;
         let approved = MembershipStatus::Approved.as_db();
