@@ -4,7 +4,10 @@
 //! these and only narrows it further.
 
 use sea_orm::sea_query::{Query, SelectStatement, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, DeleteMany, EntityTrait, QueryFilter, Select, UpdateMany};
+use sea_orm::{
+    ColumnTrait, Condition, DeleteMany, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
+    UpdateMany,
+};
 use uuid::Uuid;
 
 use crate::generated::{
@@ -177,12 +180,11 @@ pub fn memberships_of(account_id: Uuid) -> Select<user_companies::Entity> {
 /// The companies where `account_id` holds a membership of status `approved` (the domain's
 /// name for it): the subquery of a reading scope ([`Companies::Selected`]).
 pub fn approved_companies(account_id: Uuid, approved: &str) -> SelectStatement {
-    Query::select()
+    memberships_of(account_id)
+        .select_only()
         .column(user_companies::Column::CompanyId)
-        .from(user_companies::Entity)
-        .and_where(user_companies::Column::UserId.eq(account_id))
-        .and_where(user_companies::Column::Status.eq(approved))
-        .to_owned()
+        .filter(user_companies::Column::Status.eq(approved))
+        .into_query()
 }
 
 /// A viewer's own account row.
@@ -349,11 +351,11 @@ mod tests {
         for (backend, condition) in [
             (
                 DbBackend::Postgres,
-                r#""studios"."company_id" = ANY(ARRAY (SELECT "company_id" FROM "user_companies""#,
+                r#""studios"."company_id" = ANY(ARRAY (SELECT "user_companies"."company_id" FROM "user_companies""#,
             ),
             (
                 DbBackend::Sqlite,
-                r#""studios"."company_id" IN (SELECT "company_id" FROM "user_companies""#,
+                r#""studios"."company_id" IN (SELECT "user_companies"."company_id" FROM "user_companies""#,
             ),
         ] {
             let scope = TenantScope {

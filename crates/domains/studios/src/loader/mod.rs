@@ -104,10 +104,22 @@ where
     E: sea_orm::EntityTrait,
     StudiosCtx: Visible<E>,
 {
-    loader(ByIdLoader {
+    loader(rows_by_id(ctx, id, id_of))
+}
+
+fn rows_by_id<E>(
+    ctx: &Arc<StudiosCtx>,
+    id: E::Column,
+    id_of: fn(&E::Model) -> uuid::Uuid,
+) -> ByIdLoader<E>
+where
+    E: sea_orm::EntityTrait,
+    StudiosCtx: Visible<E>,
+{
+    ByIdLoader {
         source: ctx.clone(),
         keys: Keys { id, id_of },
-    })
+    }
 }
 
 fn paged<E, F, R>(ctx: &Arc<StudiosCtx>, relation: Relation<E>) -> (Paged<E, F, R>, Counted<E, F>)
@@ -237,13 +249,11 @@ impl Loaders {
             company: by_id(ctx, companies::Column::Id, |m: &companies::Model| m.id),
             studio: by_id(ctx, studios::Column::Id, |m: &studios::Model| m.id),
             execution: by_id(ctx, E::Id, |m: &executions::Model| m.id),
-            file: loader(Shared(ByIdLoader {
-                source: ctx.clone(),
-                keys: Keys {
-                    id: files::Column::Id,
-                    id_of: |m: &files::Model| m.id,
-                },
-            })),
+            file: loader(Shared(rows_by_id(
+                ctx,
+                files::Column::Id,
+                |m: &files::Model| m.id,
+            ))),
             template: by_id(ctx, templates::Column::Id, |m: &templates::Model| m.id),
             board: by_id(
                 ctx,
