@@ -145,26 +145,43 @@ pub struct Relation<E: EntityTrait> {
     pub parent_of: fn(&E::Model) -> Uuid,
     pub time: E::Column,
     pub id: E::Column,
-    /// The entity's JSON columns a page leaves out when no field that reads them is selected.
-    pub json: &'static [JsonColumn<E>],
+    /// The columns a page leaves out when no field that reads them is selected.
+    pub lazy: &'static [LazyColumn<E>],
 }
 
-/// A JSON column and the GraphQL fields of the node that read it. A page whose selection
-/// names none of them reads a JSON `null` in its place: the database neither reads nor sends
-/// the document, and the gateway parses nothing. Every field that reads the column must be
-/// listed, or it would answer `null`.
-pub struct JsonColumn<E: EntityTrait> {
+/// A column and the GraphQL fields of the node that read it. A page whose selection names
+/// none of them reads a stand-in instead: a JSON `null` for a JSON column, SQL `NULL` for a
+/// nullable one. The database neither reads nor sends the value, and the gateway decodes
+/// nothing. Every field that reads the column must be listed, or it would answer the
+/// stand-in. A column with no stand-in (`NOT NULL` and not JSON) and the relation's keys
+/// (parent, time, id) are always read, whatever the list says.
+pub struct LazyColumn<E: EntityTrait> {
     pub column: E::Column,
     pub fields: &'static [&'static str],
 }
 
-/// Most JSON columns one relation can leave out ([`PageArgs::omit`] is a bit set).
-const MAX_JSON_COLUMNS: usize = 64;
+/// Most lazy columns one relation can leave out ([`PageArgs::omit`] is a bit set).
+const MAX_LAZY_COLUMNS: usize = 64;
 
-/// `select` with the columns in `omit` (bits over `json`) replaced by a JSON `null`.
+/// What a page reads in place of a column it leaves out; `None` when the column's type has no
+/// stand-in that decodes into its model field.
+fn stand_in(def: &sea_orm::ColumnDef, backend: sea_orm::DbBackend) -> Option<&'static str> {
+    use sea_orm::sea_query::ColumnType;
+    match def.get_column_type() {
+        ColumnType::Json | ColumnType::JsonBinary => Some(match backend {
+            sea_orm::DbBackend::Postgres => "'null'::jsonb",
+            _ => "'null'",
+        }),
+        _ if def.is_null() => Some("NULL"),
+        _ => None,
+    }
+}
+
+/// `select` with the columns in `omit` (bits over `lazy`) replaced by their stand-ins, except
+/// the relation's keys.
 fn project<E: EntityTrait>(
     select: Select<E>,
-    json: &[JsonColumn<E>],
+    rel: &Relation<E>,
     omit: u64,
     backend: sea_orm::DbBackend,
 ) -> Select<E> {
@@ -172,21 +189,23 @@ fn project<E: EntityTrait>(
     if omit == 0 {
         return select;
     }
+    let keys = [rel.parent.as_str(), rel.time.as_str(), rel.id.as_str()];
     let left_out = |name: &str| {
-        json.iter()
-            .enumerate()
-            .any(|(i, j)| omit & (1 << i) != 0 && j.column.as_str() == name)
-    };
-    let null = match backend {
-        sea_orm::DbBackend::Postgres => "'null'::jsonb",
-        _ => "'null'",
+        !keys.contains(&name)
+            && rel
+                .lazy
+                .iter()
+                .enumerate()
+                .any(|(i, l)| omit & (1 << i) != 0 && l.column.as_str() == name)
     };
     let mut select = select.select_only();
     for column in E::Column::iter() {
-        select = if left_out(column.as_str()) {
-            select.column_as(Expr::cust(null), column.as_str())
-        } else {
-            select.column(column)
+        let stand_in = left_out(column.as_str())
+            .then(|| stand_in(&column.def(), backend))
+            .flatten();
+        select = match stand_in {
+            Some(sql) => select.column_as(Expr::cust(sql), column.as_str()),
+            None => select.column(column),
         };
     }
     select
@@ -250,7 +269,7 @@ where
     F: ListFilter<E>,
     R: PageRow<E>,
 {
-    /// `args` for the selection at `ctx`: no rows when none are asked for, and the JSON
+    /// `args` for the selection at `ctx`: no rows when none are asked for, and the lazy
     /// columns no selected field reads left out (through `nodes` and `edges { node }`,
     /// fragments included).
     pub fn projected(&self, ctx: &async_graphql::Context<'_>, args: PageArgs) -> PageArgs {
@@ -258,8 +277,8 @@ where
         if !args.rows {
             return args;
         }
-        for (i, json) in self.relation.json.iter().enumerate().take(MAX_JSON_COLUMNS) {
-            if !json.fields.iter().any(|f| node_selects(ctx, f)) {
+        for (i, lazy) in self.relation.lazy.iter().enumerate().take(MAX_LAZY_COLUMNS) {
+            if !lazy.fields.iter().any(|f| node_selects(ctx, f)) {
                 args.omit |= 1 << i;
             }
         }
@@ -277,7 +296,7 @@ where
             let rel = &self.relation;
             let backend = db.get_database_backend();
             let select = filter.apply(self.source.visible().await?, backend);
-            let select = project(select, rel.json, args.omit, backend);
+            let select = project(select, rel, args.omit, backend);
             let stmt = args.per_parent(backend, select, rel.parent, &parents, rel.time, rel.id);
             let rows = E::find()
                 .from_raw_sql(stmt)
@@ -410,7 +429,7 @@ fn group<K, G: Hash + Eq>(keys: &[K], split: impl Fn(&K) -> (G, Uuid)) -> HashMa
 
 /// A connection field over a [`PagedLoader`], with a lazy `totalCount` from its [`CountLoader`];
 /// the page reads only what the selection at `ctx` needs ([`PagedLoader::projected`]): no rows
-/// for `totalCount` alone, no JSON column that no selected field reads.
+/// for `totalCount` alone, no lazy column that no selected field reads.
 #[allow(clippy::too_many_arguments)]
 pub async fn paged_connection<E, F, R, N>(
     ctx: &async_graphql::Context<'_>,
@@ -555,6 +574,7 @@ mod tests {
             pub created_at: DateTimeWithTimeZone,
             #[sea_orm(column_type = "JsonBinary")]
             pub doc: Json,
+            pub note: Option<String>,
         }
 
         #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -587,7 +607,7 @@ mod tests {
         let db = Database::connect("sqlite::memory:").await.expect("sqlite");
         db.execute_unprepared(
             "CREATE TABLE items (id uuid_text PRIMARY KEY, tenant TEXT NOT NULL, \
-             parent uuid_text NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL)",
+             parent uuid_text NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL, note TEXT)",
         )
         .await
         .expect("table");
@@ -606,6 +626,7 @@ mod tests {
                         parent: Set(parent),
                         created_at: Set(start + Duration::seconds(i64::from(k))),
                         doc: Set(serde_json::json!({ "k": k })),
+                        note: Set(Some(format!("note {k}"))),
                     }
                     .insert(&db)
                     .await
@@ -626,10 +647,35 @@ mod tests {
     }
 
     /// The items' JSON column, read only for the field `doc`.
-    const DOC: &[JsonColumn<item::Entity>] = &[JsonColumn {
+    const DOC: &[LazyColumn<item::Entity>] = &[LazyColumn {
         column: item::Column::Doc,
         fields: &["doc"],
     }];
+
+    /// Every column but the id declared lazy: the JSON and the nullable one can be left out,
+    /// the `NOT NULL` text and the relation's keys cannot.
+    const ALL: &[LazyColumn<item::Entity>] = &[
+        LazyColumn {
+            column: item::Column::Doc,
+            fields: &["doc"],
+        },
+        LazyColumn {
+            column: item::Column::Note,
+            fields: &["note"],
+        },
+        LazyColumn {
+            column: item::Column::Tenant,
+            fields: &[],
+        },
+        LazyColumn {
+            column: item::Column::Parent,
+            fields: &[],
+        },
+        LazyColumn {
+            column: item::Column::CreatedAt,
+            fields: &[],
+        },
+    ];
 
     fn relation() -> Relation<item::Entity> {
         Relation {
@@ -637,7 +683,7 @@ mod tests {
             parent_of: |m| m.parent,
             time: item::Column::CreatedAt,
             id: item::Column::Id,
-            json: &[],
+            lazy: &[],
         }
     }
 
@@ -707,7 +753,7 @@ mod tests {
         let pages = PagedLoader::<item::Entity, ()> {
             source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
             relation: Relation {
-                json: DOC,
+                lazy: DOC,
                 ..relation()
             },
             _filter: std::marker::PhantomData,
@@ -733,6 +779,42 @@ mod tests {
             assert_eq!(
                 (lean.parent, lean.created_at),
                 (full.parent, full.created_at)
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_page_leaves_out_what_has_a_stand_in_and_reads_its_keys() {
+        let w = world().await;
+        let pages = PagedLoader::<item::Entity, ()> {
+            source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
+            relation: Relation {
+                lazy: ALL,
+                ..relation()
+            },
+            _filter: std::marker::PhantomData,
+        };
+        let (parent, ours) = &w.parents[1];
+        let args =
+            PageArgs::parse(Some(10), None, Some(crate::ListOrder::OldestFirst)).expect("args");
+        let lean = PageArgs {
+            omit: (1 << ALL.len()) - 1,
+            ..args.clone()
+        };
+        let loaded = pages
+            .load(&[(*parent, args.clone(), ()), (*parent, lean.clone(), ())])
+            .await
+            .expect("pages");
+        let (full, lean) = (&loaded[&(*parent, args, ())], &loaded[&(*parent, lean, ())]);
+        let ids = |page: &Page<item::Model>| page.rows.iter().map(|m| m.id).collect::<Vec<_>>();
+        assert_eq!(ids(lean), *ours, "the same rows, in the same order");
+        for (full, lean) in full.rows.iter().zip(&lean.rows) {
+            assert!(full.note.is_some());
+            assert_eq!((&lean.doc, &lean.note), (&serde_json::Value::Null, &None));
+            assert_eq!(
+                (&lean.tenant, lean.parent, lean.created_at),
+                (&full.tenant, full.parent, full.created_at),
+                "no stand-in, or a key: read"
             );
         }
     }
@@ -779,7 +861,7 @@ mod tests {
         let pages = PagedLoader::<item::Entity, (), TypedItem> {
             source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
             relation: Relation {
-                json: DOC,
+                lazy: DOC,
                 ..relation()
             },
             _filter: std::marker::PhantomData,

@@ -86,7 +86,7 @@ pub struct PageArgs {
     pub order: ListOrder,
     /// Whether the page's rows are asked for at all (see [`PageArgs::selected_in`]).
     pub rows: bool,
-    /// The relation's JSON columns the page leaves out, as bits over its list
+    /// The relation's lazy columns the page leaves out, as bits over its list
     /// ([`crate::loader::PagedLoader::projected`]).
     pub omit: u64,
 }

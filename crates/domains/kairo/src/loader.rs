@@ -12,7 +12,7 @@ use studiogate_entities_kairo::{
     kairo_projects as projects, kairo_services as services,
 };
 use studiogate_graph::loader::{
-    dataloader as loader, ByIdLoader, CountLoader, JsonColumn, Keys, PagedLoader, Relation, Visible,
+    dataloader as loader, ByIdLoader, CountLoader, Keys, LazyColumn, PagedLoader, Relation, Visible,
 };
 
 use crate::context::KairoCtx;
@@ -22,23 +22,23 @@ pub(crate) type Counted<E> = Arc<DataLoader<CountLoader<E, ()>>>;
 type ById<E> = DataLoader<ByIdLoader<E>>;
 
 /// A project's JSON documents and the fields that read them.
-const PROJECT_JSON: &[JsonColumn<projects::Entity>] = &[
-    JsonColumn {
+const PROJECT_JSON: &[LazyColumn<projects::Entity>] = &[
+    LazyColumn {
         column: projects::Column::Content,
         fields: &["content"],
     },
-    JsonColumn {
+    LazyColumn {
         column: projects::Column::Metrics,
         fields: &["metrics"],
     },
 ];
 
-const AUTOMATION_JSON: &[JsonColumn<automations::Entity>] = &[JsonColumn {
+const AUTOMATION_JSON: &[LazyColumn<automations::Entity>] = &[LazyColumn {
     column: automations::Column::Flow,
     fields: &["flow"],
 }];
 
-const RUN_JSON: &[JsonColumn<runs::Entity>] = &[JsonColumn {
+const RUN_JSON: &[LazyColumn<runs::Entity>] = &[LazyColumn {
     column: runs::Column::Logs,
     fields: &["logs"],
 }];
@@ -112,7 +112,7 @@ impl Loaders {
                 parent_of: |m: &projects::Model| or_nil(m.company_id),
                 time: projects::Column::CreatedAt,
                 id: projects::Column::Id,
-                json: PROJECT_JSON,
+                lazy: PROJECT_JSON,
             },
         );
         let (automations_by_company, automation_count_by_company) = paged(
@@ -122,7 +122,7 @@ impl Loaders {
                 parent_of: |m: &automations::Model| or_nil(m.company_id),
                 time: automations::Column::CreatedAt,
                 id: automations::Column::Id,
-                json: AUTOMATION_JSON,
+                lazy: AUTOMATION_JSON,
             },
         );
         let (automations_by_user, automation_count_by_user) = paged(
@@ -132,7 +132,7 @@ impl Loaders {
                 parent_of: |m: &automations::Model| m.user_id,
                 time: automations::Column::CreatedAt,
                 id: automations::Column::Id,
-                json: AUTOMATION_JSON,
+                lazy: AUTOMATION_JSON,
             },
         );
         let (runs_by_automation, run_count_by_automation) = paged(
@@ -142,7 +142,7 @@ impl Loaders {
                 parent_of: |m: &runs::Model| m.automation_id,
                 time: runs::Column::StartedAt,
                 id: runs::Column::Id,
-                json: RUN_JSON,
+                lazy: RUN_JSON,
             },
         );
         let (assets_by_company, asset_count_by_company) = paged(
@@ -152,7 +152,7 @@ impl Loaders {
                 parent_of: |m: &assets::Model| or_nil(m.company_id),
                 time: assets::Column::CreatedAt,
                 id: assets::Column::Id,
-                json: &[],
+                lazy: &[],
             },
         );
         let (users_by_company, user_count_by_company) = paged(
@@ -162,7 +162,7 @@ impl Loaders {
                 parent_of: |m: &profiles::Model| or_nil(m.company_id),
                 time: profiles::Column::CreatedAt,
                 id: profiles::Column::Id,
-                json: &[],
+                lazy: &[],
             },
         );
         Self {

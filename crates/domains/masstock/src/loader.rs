@@ -13,7 +13,7 @@ use studiogate_entities_masstock::{
     masstock_workflow_templates as templates, masstock_workflows as workflows,
 };
 use studiogate_graph::loader::{
-    dataloader as loader, ByIdLoader, CountLoader, JsonColumn, Keys, ListLoader, PagedLoader,
+    dataloader as loader, ByIdLoader, CountLoader, Keys, LazyColumn, ListLoader, PagedLoader,
     Relation, Visible,
 };
 use uuid::Uuid;
@@ -26,18 +26,18 @@ pub(crate) type Counted<E> = Arc<DataLoader<CountLoader<E, ()>>>;
 type ById<E> = DataLoader<ByIdLoader<E>>;
 
 /// An execution's JSON documents and the fields that read them.
-const EXECUTION_JSON: &[JsonColumn<executions::Entity>] = &[
-    JsonColumn {
+const EXECUTION_JSON: &[LazyColumn<executions::Entity>] = &[
+    LazyColumn {
         column: executions::Column::InputData,
         fields: &["inputData", "referenceImageUrls"],
     },
-    JsonColumn {
+    LazyColumn {
         column: executions::Column::OutputData,
         fields: &["outputData"],
     },
 ];
 
-const WORKFLOW_JSON: &[JsonColumn<workflows::Entity>] = &[JsonColumn {
+const WORKFLOW_JSON: &[LazyColumn<workflows::Entity>] = &[LazyColumn {
     column: workflows::Column::Config,
     fields: &["config"],
 }];
@@ -121,7 +121,7 @@ impl Loaders {
                     parent_of: |m: &members::Model| m.client_id,
                     time: members::Column::CreatedAt,
                     id: members::Column::Id,
-                    json: &[],
+                    lazy: &[],
                 },
             ),
             workflows_by_client: paged(
@@ -132,7 +132,7 @@ impl Loaders {
                     parent_of: |m: &workflows::Model| m.client_id.unwrap_or_default(),
                     time: W::CreatedAt,
                     id: W::Id,
-                    json: WORKFLOW_JSON,
+                    lazy: WORKFLOW_JSON,
                 },
             ),
             workflows_by_template: paged(
@@ -142,7 +142,7 @@ impl Loaders {
                     parent_of: |m: &workflows::Model| m.template_id.unwrap_or_default(),
                     time: W::CreatedAt,
                     id: W::Id,
-                    json: WORKFLOW_JSON,
+                    lazy: WORKFLOW_JSON,
                 },
             ),
             requests_by_client: paged(
@@ -152,7 +152,7 @@ impl Loaders {
                     parent_of: |m: &requests::Model| m.client_id,
                     time: requests::Column::CreatedAt,
                     id: requests::Column::Id,
-                    json: &[],
+                    lazy: &[],
                 },
             ),
             requests_by_workflow: paged(
@@ -162,7 +162,7 @@ impl Loaders {
                     parent_of: |m: &requests::Model| m.workflow_id,
                     time: requests::Column::CreatedAt,
                     id: requests::Column::Id,
-                    json: &[],
+                    lazy: &[],
                 },
             ),
             executions_by_client: paged(
@@ -172,7 +172,7 @@ impl Loaders {
                     parent_of: |m: &executions::Model| m.client_id,
                     time: E::CreatedAt,
                     id: E::Id,
-                    json: EXECUTION_JSON,
+                    lazy: EXECUTION_JSON,
                 },
             ),
             executions_by_workflow: paged(
@@ -182,7 +182,7 @@ impl Loaders {
                     parent_of: |m: &executions::Model| m.workflow_id,
                     time: E::CreatedAt,
                     id: E::Id,
-                    json: EXECUTION_JSON,
+                    lazy: EXECUTION_JSON,
                 },
             ),
             tickets_by_client: paged(
@@ -192,7 +192,7 @@ impl Loaders {
                     parent_of: |m: &tickets::Model| m.client_id,
                     time: tickets::Column::CreatedAt,
                     id: tickets::Column::Id,
-                    json: &[],
+                    lazy: &[],
                 },
             ),
             results_by_execution: loader(ListLoader {

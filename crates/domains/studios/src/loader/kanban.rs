@@ -41,6 +41,6 @@ pub fn cards_by_board() -> Relation<cards::Entity> {
         parent_of: |m: &cards::Model| m.board_id,
         time: cards::Column::CreatedAt,
         id: cards::Column::Id,
-        json: &[],
+        lazy: &[],
     }
 }

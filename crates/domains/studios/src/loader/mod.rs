@@ -26,7 +26,7 @@ use studiogate_entities_studios::{
     workflow_templates as templates,
 };
 use studiogate_graph::loader::{
-    dataloader as loader, ByIdLoader, CountLoader, JsonColumn, Keys, ListLoader, PagedLoader,
+    dataloader as loader, ByIdLoader, CountLoader, Keys, LazyColumn, ListLoader, PagedLoader,
     Relation, Shared, Visible,
 };
 
@@ -38,26 +38,33 @@ pub(crate) type Counted<E, F> = Arc<DataLoader<CountLoader<E, F>>>;
 type ById<E> = DataLoader<ByIdLoader<E>>;
 type Listed<E> = DataLoader<ListLoader<E>>;
 
-/// An execution's JSON documents and the fields that read them: a page of executions reads a
-/// document only when one of its fields is selected.
-const EXECUTION_JSON: &[JsonColumn<executions::Entity>] = &[
-    JsonColumn {
-        column: executions::Column::InputData,
-        fields: &["inputData"],
-    },
-    JsonColumn {
-        column: executions::Column::OutputData,
-        fields: &["outputData"],
-    },
-    JsonColumn {
-        column: executions::Column::Logs,
-        fields: &["logs"],
-    },
-    JsonColumn {
-        column: executions::Column::FilesUsed,
-        fields: &["files"],
-    },
+/// An execution's columns that a page reads only when a field that reads them is selected:
+/// its JSON documents and its nullable columns. `claimed_by` has no field, so pages never read
+/// it. Its keys (`id`, `studio_id`, `created_at`) and the other `NOT NULL` columns are always
+/// read (`template_id` and `user_id` also key its other lists).
+const EXECUTION_LAZY: &[LazyColumn<executions::Entity>] = &[
+    lazy(executions::Column::InputData, &["inputData"]),
+    lazy(executions::Column::OutputData, &["outputData"]),
+    lazy(executions::Column::Logs, &["logs"]),
+    lazy(executions::Column::FilesUsed, &["files"]),
+    lazy(
+        executions::Column::ActivepiecesRunId,
+        &["activepiecesRunId"],
+    ),
+    lazy(executions::Column::StartedAt, &["startedAt"]),
+    lazy(executions::Column::CompletedAt, &["completedAt"]),
+    lazy(executions::Column::DurationSeconds, &["durationSeconds"]),
+    lazy(executions::Column::ErrorMessage, &["errorMessage"]),
+    lazy(executions::Column::LeaseExpiresAt, &["leaseExpiresAt"]),
+    lazy(executions::Column::ClaimedBy, &[]),
 ];
+
+const fn lazy(
+    column: executions::Column,
+    fields: &'static [&'static str],
+) -> LazyColumn<executions::Entity> {
+    LazyColumn { column, fields }
+}
 
 /// The loaders of one request (or one subscription event), each holding the viewer's context.
 pub struct Loaders {
@@ -171,7 +178,7 @@ impl Loaders {
                 parent_of: |m: &studios::Model| m.company_id,
                 time: studios::Column::CreatedAt,
                 id: studios::Column::Id,
-                json: &[],
+                lazy: &[],
             },
         );
         let (members_by_company, member_count_by_company) = paged(
@@ -181,7 +188,7 @@ impl Loaders {
                 parent_of: |m: &user_companies::Model| m.company_id,
                 time: user_companies::Column::CreatedAt,
                 id: user_companies::Column::Id,
-                json: &[],
+                lazy: &[],
             },
         );
         let (executions_by_studio, execution_count_by_studio) = paged(
@@ -191,7 +198,7 @@ impl Loaders {
                 parent_of: |m: &executions::Model| m.studio_id,
                 time: E::CreatedAt,
                 id: E::Id,
-                json: EXECUTION_JSON,
+                lazy: EXECUTION_LAZY,
             },
         );
         let (executions_by_template, execution_count_by_template) = paged(
@@ -201,7 +208,7 @@ impl Loaders {
                 parent_of: |m: &executions::Model| m.template_id,
                 time: E::CreatedAt,
                 id: E::Id,
-                json: EXECUTION_JSON,
+                lazy: EXECUTION_LAZY,
             },
         );
         let (executions_by_user, execution_count_by_user) = paged(
@@ -211,7 +218,7 @@ impl Loaders {
                 parent_of: |m: &executions::Model| m.user_id,
                 time: E::CreatedAt,
                 id: E::Id,
-                json: EXECUTION_JSON,
+                lazy: EXECUTION_LAZY,
             },
         );
         let (files_by_studio, file_count_by_studio) = paged(
@@ -221,7 +228,7 @@ impl Loaders {
                 parent_of: |m: &files::Model| m.studio_id,
                 time: files::Column::UploadTimestamp,
                 id: files::Column::Id,
-                json: &[],
+                lazy: &[],
             },
         );
         let (files_by_uploader, file_count_by_uploader) = paged(
@@ -231,7 +238,7 @@ impl Loaders {
                 parent_of: |m: &files::Model| m.uploaded_by,
                 time: files::Column::UploadTimestamp,
                 id: files::Column::Id,
-                json: &[],
+                lazy: &[],
             },
         );
         let (boards_by_studio, board_count_by_studio) = paged(
@@ -241,7 +248,7 @@ impl Loaders {
                 parent_of: |m: &kanban_boards::Model| m.studio_id,
                 time: kanban_boards::Column::CreatedAt,
                 id: kanban_boards::Column::Id,
-                json: &[],
+                lazy: &[],
             },
         );
         let (cards_by_board, card_count_by_board) = paged(ctx, kanban::cards_by_board());

@@ -46,36 +46,42 @@ impl sea_orm::TryGetableFromJson for Usages {}
 /// An execution as a page of executions reads it: every column of the model but `files_used`,
 /// which is decoded into [`Usages`] instead (the model's `files_used` is a JSON `null`). The
 /// statement is the page's own; a page whose selection reads no `files` leaves the column out
-/// ([`studiogate_graph::loader::JsonColumn`]) and has no usages.
+/// ([`studiogate_graph::loader::LazyColumn`]) and has no usages.
 #[derive(Clone)]
 pub struct ExecutionRow {
     pub model: executions::Model,
     pub usages: Usages,
 }
 
+/// A page's columns come in the model's column order (the page selects `Column::iter()`, in
+/// which a left-out column keeps its place), so a row is read by position: by name, every
+/// value costs a hash lookup of its name, and every SQL `NULL` a formatted copy of it (the
+/// error sea-orm builds before `Option` turns it into `None`). Pages have no prefix.
 impl FromQueryResult for ExecutionRow {
     fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        use executions::Column as C;
+        debug_assert!(pre.is_empty(), "a page's row has no prefix");
         let model = executions::Model {
-            id: res.try_get(pre, "id")?,
-            studio_id: res.try_get(pre, "studio_id")?,
-            template_id: res.try_get(pre, "template_id")?,
-            user_id: res.try_get(pre, "user_id")?,
-            input_data: res.try_get(pre, "input_data")?,
-            output_data: res.try_get(pre, "output_data")?,
-            status: res.try_get(pre, "status")?,
-            activepieces_run_id: res.try_get(pre, "activepieces_run_id")?,
-            started_at: res.try_get(pre, "started_at")?,
-            completed_at: res.try_get(pre, "completed_at")?,
-            duration_seconds: res.try_get(pre, "duration_seconds")?,
-            error_message: res.try_get(pre, "error_message")?,
-            retry_count: res.try_get(pre, "retry_count")?,
-            logs: res.try_get(pre, "logs")?,
+            id: res.try_get_by_index(C::Id as usize)?,
+            studio_id: res.try_get_by_index(C::StudioId as usize)?,
+            template_id: res.try_get_by_index(C::TemplateId as usize)?,
+            user_id: res.try_get_by_index(C::UserId as usize)?,
+            input_data: res.try_get_by_index(C::InputData as usize)?,
+            output_data: res.try_get_by_index(C::OutputData as usize)?,
+            status: res.try_get_by_index(C::Status as usize)?,
+            activepieces_run_id: res.try_get_by_index(C::ActivepiecesRunId as usize)?,
+            started_at: res.try_get_by_index(C::StartedAt as usize)?,
+            completed_at: res.try_get_by_index(C::CompletedAt as usize)?,
+            duration_seconds: res.try_get_by_index(C::DurationSeconds as usize)?,
+            error_message: res.try_get_by_index(C::ErrorMessage as usize)?,
+            retry_count: res.try_get_by_index(C::RetryCount as usize)?,
+            logs: res.try_get_by_index(C::Logs as usize)?,
             files_used: serde_json::Value::Null,
-            created_at: res.try_get(pre, "created_at")?,
-            lease_expires_at: res.try_get(pre, "lease_expires_at")?,
-            claimed_by: res.try_get(pre, "claimed_by")?,
+            created_at: res.try_get_by_index(C::CreatedAt as usize)?,
+            lease_expires_at: res.try_get_by_index(C::LeaseExpiresAt as usize)?,
+            claimed_by: res.try_get_by_index(C::ClaimedBy as usize)?,
         };
-        let usages = res.try_get(pre, "files_used")?;
+        let usages = res.try_get_by_index(C::FilesUsed as usize)?;
         Ok(Self { model, usages })
     }
 }
@@ -139,5 +145,20 @@ impl UsagesByFileIdLoader {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::executions;
+
+    /// [`super::ExecutionRow`] reads a column at its number: the numbers must be the order
+    /// in which a page selects the columns.
+    #[test]
+    fn columns_are_numbered_in_the_order_pages_select_them() {
+        use sea_orm::Iterable;
+        for (i, column) in executions::Column::iter().enumerate() {
+            assert_eq!(column as usize, i, "{column:?}");
+        }
     }
 }
