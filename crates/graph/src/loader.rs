@@ -65,16 +65,35 @@ pub struct Keys<E: EntityTrait> {
     pub id_of: fn(&E::Model) -> Uuid,
 }
 
-/// Rows by primary key: `SELECT ... WHERE <scope> AND id IN (...)`.
-pub struct ByIdLoader<E: EntityTrait> {
-    pub source: Arc<dyn Visible<E>>,
-    pub keys: Keys<E>,
+/// What a loader reads a row into before it hands out the entity's model: the model itself
+/// (sea-orm's derive reads each column by name), or a domain's row type that reads the same
+/// columns its own way (by position, say) and gives the model back.
+pub trait ModelRow<E: EntityTrait>: FromQueryResult + Send + 'static {
+    fn into_model(self) -> E::Model;
 }
 
-impl<E> Loader<Uuid> for ByIdLoader<E>
+impl<M> ModelRow<M::Entity> for M
+where
+    M: sea_orm::ModelTrait + FromQueryResult + Send + 'static,
+    M::Entity: EntityTrait<Model = M>,
+{
+    fn into_model(self) -> M {
+        self
+    }
+}
+
+/// Rows by primary key: `SELECT ... WHERE <scope> AND id IN (...)`, read through `R`.
+pub struct ByIdLoader<E: EntityTrait, R = <E as EntityTrait>::Model> {
+    pub source: Arc<dyn Visible<E>>,
+    pub keys: Keys<E>,
+    pub row: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<E, R> Loader<Uuid> for ByIdLoader<E, R>
 where
     E: EntityTrait,
-    E::Model: Clone + Send + Sync + FromQueryResult,
+    E::Model: Clone + Send + Sync,
+    R: ModelRow<E>,
 {
     type Value = E::Model;
     type Error = GraphError;
@@ -84,10 +103,11 @@ where
     }
 }
 
-impl<E> ByIdLoader<E>
+impl<E, R> ByIdLoader<E, R>
 where
     E: EntityTrait,
-    E::Model: Clone + Send + Sync + FromQueryResult,
+    E::Model: Clone + Send + Sync,
+    R: ModelRow<E>,
 {
     /// One row now, without waiting out the batch window: for lookups at the root of an
     /// operation, which have nothing below them to batch with (reach it through
@@ -102,11 +122,15 @@ where
             .visible()
             .await?
             .filter(self.keys.id.is_in(ids.iter().copied()))
+            .into_model::<R>()
             .all(self.source.db())
             .await?;
         Ok(rows
             .into_iter()
-            .map(|m| ((self.keys.id_of)(&m), m))
+            .map(|r| {
+                let m = r.into_model();
+                ((self.keys.id_of)(&m), m)
+            })
             .collect())
     }
 }
@@ -691,6 +715,7 @@ mod tests {
     async fn lookups_by_id_answer_only_the_tenants_rows() {
         let w = world().await;
         let loader = ByIdLoader {
+            row: std::marker::PhantomData::<fn() -> item::Model>,
             source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
             keys: Keys {
                 id: item::Column::Id,

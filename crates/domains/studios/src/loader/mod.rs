@@ -14,7 +14,7 @@ pub use analytics::{Analytics, AnalyticsByCompanyIdLoader, AnalyticsByStudioIdLo
 pub use filter::{MembershipStatuses, StudioFilter, WorkflowExecutionFilter};
 pub use kanban::KanbanCardFilter;
 pub use people::EmailByUserIdLoader;
-pub use usage::{usages, ExecutionRow, FileUsage, UsagesByFileIdLoader};
+pub use usage::{usages, ExecutionRow, FileRow, FileUsage, UsagesByFileIdLoader};
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::Context;
@@ -72,7 +72,7 @@ pub struct Loaders {
     pub studio: ById<studios::Entity>,
     pub execution: ById<executions::Entity>,
     /// Shared: every executions page of a level asks it for its files.
-    pub file: DataLoader<Shared<ByIdLoader<files::Entity>>>,
+    pub file: DataLoader<Shared<ByIdLoader<files::Entity, FileRow>>>,
     pub template: ById<templates::Entity>,
     pub board: ById<kanban_boards::Entity>,
     pub stage: ById<kanban_stages::Entity>,
@@ -114,11 +114,11 @@ where
     loader(rows_by_id(ctx, id, id_of))
 }
 
-fn rows_by_id<E>(
+fn rows_by_id<E, R>(
     ctx: &Arc<StudiosCtx>,
     id: E::Column,
     id_of: fn(&E::Model) -> uuid::Uuid,
-) -> ByIdLoader<E>
+) -> ByIdLoader<E, R>
 where
     E: sea_orm::EntityTrait,
     StudiosCtx: Visible<E>,
@@ -126,6 +126,7 @@ where
     ByIdLoader {
         source: ctx.clone(),
         keys: Keys { id, id_of },
+        row: PhantomData,
     }
 }
 
@@ -256,7 +257,7 @@ impl Loaders {
             company: by_id(ctx, companies::Column::Id, |m: &companies::Model| m.id),
             studio: by_id(ctx, studios::Column::Id, |m: &studios::Model| m.id),
             execution: by_id(ctx, E::Id, |m: &executions::Model| m.id),
-            file: loader(Shared(rows_by_id(
+            file: loader(Shared(rows_by_id::<_, FileRow>(
                 ctx,
                 files::Column::Id,
                 |m: &files::Model| m.id,

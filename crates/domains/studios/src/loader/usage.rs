@@ -9,8 +9,8 @@ use sea_orm::{
 use serde::{Deserialize, Deserializer};
 use std::collections::HashMap;
 use std::sync::Arc;
-use studiogate_entities_studios::workflow_executions as executions;
-use studiogate_graph::loader::{PageRow, Visible};
+use studiogate_entities_studios::{files, workflow_executions as executions};
+use studiogate_graph::loader::{ModelRow, PageRow, Visible};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
@@ -86,6 +86,37 @@ impl FromQueryResult for ExecutionRow {
     }
 }
 
+/// A file as the file loader reads it: by position, like [`ExecutionRow`] (a nested read
+/// decodes about a thousand files). The loader's statement selects the model's columns in
+/// their order.
+pub struct FileRow(files::Model);
+
+impl FromQueryResult for FileRow {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        use files::Column as C;
+        debug_assert!(pre.is_empty(), "the file loader's row has no prefix");
+        Ok(Self(files::Model {
+            id: res.try_get_by_index(C::Id as usize)?,
+            studio_id: res.try_get_by_index(C::StudioId as usize)?,
+            uploaded_by: res.try_get_by_index(C::UploadedBy as usize)?,
+            filename: res.try_get_by_index(C::Filename as usize)?,
+            file_size: res.try_get_by_index(C::FileSize as usize)?,
+            mime_type: res.try_get_by_index(C::MimeType as usize)?,
+            supabase_path: res.try_get_by_index(C::SupabasePath as usize)?,
+            upload_timestamp: res.try_get_by_index(C::UploadTimestamp as usize)?,
+            last_accessed: res.try_get_by_index(C::LastAccessed as usize)?,
+            access_level: res.try_get_by_index(C::AccessLevel as usize)?,
+            metadata: res.try_get_by_index(C::Metadata as usize)?,
+        }))
+    }
+}
+
+impl ModelRow<files::Entity> for FileRow {
+    fn into_model(self) -> files::Model {
+        self.0
+    }
+}
+
 impl PageRow<executions::Entity> for ExecutionRow {
     fn model(&self) -> &executions::Model {
         &self.model
@@ -150,14 +181,17 @@ impl UsagesByFileIdLoader {
 
 #[cfg(test)]
 mod tests {
-    use super::executions;
+    use super::{executions, files};
+    use sea_orm::Iterable;
 
-    /// [`super::ExecutionRow`] reads a column at its number: the numbers must be the order
-    /// in which a page selects the columns.
+    /// [`super::ExecutionRow`] and [`super::FileRow`] read a column at its number: the
+    /// numbers must be the order in which the statements select the columns.
     #[test]
     fn columns_are_numbered_in_the_order_pages_select_them() {
-        use sea_orm::Iterable;
         for (i, column) in executions::Column::iter().enumerate() {
+            assert_eq!(column as usize, i, "{column:?}");
+        }
+        for (i, column) in files::Column::iter().enumerate() {
             assert_eq!(column as usize, i, "{column:?}");
         }
     }
