@@ -175,10 +175,10 @@ pub struct Relation<E: EntityTrait> {
 
 /// A column and the GraphQL fields of the node that read it. A page whose selection names
 /// none of them reads a stand-in instead: a JSON `null` for a JSON column, SQL `NULL` for a
-/// nullable one. The database neither reads nor sends the value, and the gateway decodes
-/// nothing. Every field that reads the column must be listed, or it would answer the
-/// stand-in. A column with no stand-in (`NOT NULL` and not JSON) and the relation's keys
-/// (parent, time, id) are always read, whatever the list says.
+/// nullable one. The database does not send the value (nor detoast a large document), and the
+/// gateway decodes a `NULL` instead of parsing it. Every field that reads the column must be
+/// listed, or it would answer the stand-in. A column with no stand-in (`NOT NULL` and not
+/// JSON) and the relation's keys (parent, time, id) are always read, whatever the list says.
 pub struct LazyColumn<E: EntityTrait> {
     pub column: E::Column,
     pub fields: &'static [&'static str],
