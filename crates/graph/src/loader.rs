@@ -33,6 +33,32 @@ pub fn dataloader<T: Send + Sync + 'static>(inner: T) -> DataLoader<T> {
         .delay(BATCH_WINDOW)
 }
 
+/// A domain's dataloaders for one request, built when a resolver first reaches for them. A
+/// domain builds a few dozen loaders (an allocation or more each, and a formatted label), and
+/// most operations read one domain: built up front, every domain added would cost every
+/// request of the others. `C` is the domain's request context, which the loaders close over.
+pub struct RequestLoaders<C, L> {
+    ctx: Arc<C>,
+    build: fn(&Arc<C>) -> L,
+    loaders: std::sync::OnceLock<L>,
+}
+
+impl<C, L> RequestLoaders<C, L> {
+    pub fn new(ctx: Arc<C>, build: fn(&Arc<C>) -> L) -> Self {
+        Self {
+            ctx,
+            build,
+            loaders: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The loaders, built by the first caller; every later one shares them (their batches
+    /// and caches are the request's).
+    pub fn get(&self) -> &L {
+        self.loaders.get_or_init(|| (self.build)(&self.ctx))
+    }
+}
+
 /// `studios.by_id`: the entity's module name and the loader kind, for metrics and spans.
 fn label<E: EntityTrait>(kind: &str) -> String {
     let path = std::any::type_name::<E>();
@@ -951,5 +977,32 @@ mod tests {
             all as i64
         );
         assert!(conn.edges.iter().all(|e| e.node != w.foreign.to_string()));
+    }
+
+    #[test]
+    fn request_loaders_are_built_by_the_first_caller_and_shared() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static BUILT: AtomicUsize = AtomicUsize::new(0);
+        fn build(ctx: &Arc<String>) -> String {
+            BUILT.fetch_add(1, Ordering::SeqCst);
+            format!("loaders of {ctx}")
+        }
+        drop(RequestLoaders::new(
+            Arc::new("an unused domain".into()),
+            build,
+        ));
+        assert_eq!(
+            BUILT.load(Ordering::SeqCst),
+            0,
+            "unused loaders are never built"
+        );
+        let loaders = RequestLoaders::new(Arc::new("a request".into()), build);
+        let first: *const String = loaders.get();
+        assert_eq!(loaders.get(), "loaders of a request");
+        assert!(
+            std::ptr::eq(first, loaders.get()),
+            "every caller gets the same loaders"
+        );
+        assert_eq!(BUILT.load(Ordering::SeqCst), 1, "built once");
     }
 }

@@ -99,7 +99,8 @@ impl Domain for Kairo {
         policies::policies()
     }
 
-    /// The viewer's context (profile read at most once) and fresh dataloaders.
+    /// The viewer's context (profile read at most once) and its dataloaders, built on first
+    /// use.
     fn request_data(&self, platform: &Platform, request: &RequestInfo<'_>, data: &mut Data) {
         let ctx = Arc::new(KairoCtx::new(
             platform.db.clone(),
@@ -112,7 +113,7 @@ impl Domain for Kairo {
                 lease: self.lease,
             },
         ));
-        data.insert(Loaders::new(&ctx));
+        data.insert(loader::request_loaders(&ctx));
         data.insert(subscription::SharedEvents::default());
         data.insert(ctx);
     }

@@ -12,7 +12,8 @@ use studiogate_entities_kairo::{
     kairo_projects as projects, kairo_services as services,
 };
 use studiogate_graph::loader::{
-    dataloader as loader, ByIdLoader, CountLoader, Keys, LazyColumn, PagedLoader, Relation, Visible,
+    dataloader as loader, ByIdLoader, CountLoader, Keys, LazyColumn, PagedLoader, Relation,
+    RequestLoaders, Visible,
 };
 
 use crate::context::KairoCtx;
@@ -191,7 +192,13 @@ impl Loaders {
     }
 }
 
+/// The request's loaders, built when a resolver first reaches for them.
+pub fn request_loaders(ctx: &Arc<KairoCtx>) -> RequestLoaders<KairoCtx, Loaders> {
+    RequestLoaders::new(ctx.clone(), Loaders::new)
+}
+
 /// The request's loaders, as resolvers reach them.
 pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
-    ctx.data_unchecked::<Loaders>()
+    ctx.data_unchecked::<RequestLoaders<KairoCtx, Loaders>>()
+        .get()
 }

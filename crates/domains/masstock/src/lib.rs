@@ -109,7 +109,8 @@ impl Domain for Masstock {
         policies::policies()
     }
 
-    /// The viewer's context (memberships read at most once) and fresh dataloaders.
+    /// The viewer's context (memberships read at most once) and its dataloaders, built on first
+    /// use.
     fn request_data(&self, platform: &Platform, request: &RequestInfo<'_>, data: &mut Data) {
         let ctx = Arc::new(MasstockCtx::new(
             platform.db.clone(),
@@ -119,7 +120,7 @@ impl Domain for Masstock {
             Self::topic(platform),
             self.lease,
         ));
-        data.insert(Loaders::new(&ctx));
+        data.insert(loader::request_loaders(&ctx));
         data.insert(subscription::SharedEvents::default());
         data.insert(ctx);
     }

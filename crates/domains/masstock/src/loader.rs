@@ -14,7 +14,7 @@ use studiogate_entities_masstock::{
 };
 use studiogate_graph::loader::{
     dataloader as loader, ByIdLoader, CountLoader, Keys, LazyColumn, ListLoader, PagedLoader,
-    Relation, Visible,
+    Relation, RequestLoaders, Visible,
 };
 use uuid::Uuid;
 
@@ -207,7 +207,13 @@ impl Loaders {
     }
 }
 
+/// The request's loaders, built when a resolver first reaches for them.
+pub fn request_loaders(ctx: &Arc<MasstockCtx>) -> RequestLoaders<MasstockCtx, Loaders> {
+    RequestLoaders::new(ctx.clone(), Loaders::new)
+}
+
 /// The request's loaders, as resolvers reach them.
 pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
-    ctx.data_unchecked::<Loaders>()
+    ctx.data_unchecked::<RequestLoaders<MasstockCtx, Loaders>>()
+        .get()
 }

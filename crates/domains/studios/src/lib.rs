@@ -106,7 +106,8 @@ impl Domain for Studios {
         policies::policies()
     }
 
-    /// The viewer's context (memberships read at most once) and fresh dataloaders.
+    /// The viewer's context (memberships read at most once) and its dataloaders, built on first
+    /// use.
     fn request_data(&self, platform: &Platform, request: &RequestInfo<'_>, data: &mut Data) {
         let ctx = Arc::new(StudiosCtx::new(
             platform.db.clone(),
@@ -115,7 +116,7 @@ impl Domain for Studios {
             Self::topic(platform),
             self.lease,
         ));
-        data.insert(Loaders::new(&ctx));
+        data.insert(loader::request_loaders(&ctx));
         data.insert(self.file_settings);
         data.insert(subscription::SharedEvents::default());
         data.insert(context::Writer(Arc::new(ctx.writer())));

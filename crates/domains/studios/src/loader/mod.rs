@@ -27,7 +27,7 @@ use studiogate_entities_studios::{
 };
 use studiogate_graph::loader::{
     dataloader as loader, ByIdLoader, CountLoader, Keys, LazyColumn, ListLoader, PagedLoader,
-    Relation, Shared, Visible,
+    Relation, RequestLoaders, Shared, Visible,
 };
 
 use crate::context::StudiosCtx;
@@ -324,7 +324,13 @@ impl Loaders {
     }
 }
 
+/// The request's loaders, built when a resolver first reaches for them.
+pub fn request_loaders(ctx: &Arc<StudiosCtx>) -> RequestLoaders<StudiosCtx, Loaders> {
+    RequestLoaders::new(ctx.clone(), Loaders::new)
+}
+
 /// The request's loaders, as resolvers reach them.
 pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
-    ctx.data_unchecked::<Loaders>()
+    ctx.data_unchecked::<RequestLoaders<StudiosCtx, Loaders>>()
+        .get()
 }
