@@ -24,6 +24,7 @@ use async_graphql::{
 use std::any::{Any, TypeId};
 use std::sync::Arc;
 
+use crate::parsed::ParsedDocuments;
 use crate::plain::Plans;
 use crate::policy::{FieldTypes, Roots};
 use crate::telemetry::Observed;
@@ -37,6 +38,7 @@ struct Gate {
     limits: OperationLimits,
     /// The schema's types, for the cost of an operation.
     registry: Registry,
+    documents: ParsedDocuments,
 }
 
 /// The schema of `Q`, `M` and `S` behind the gate: an [`Executor`] for the transports.
@@ -94,6 +96,7 @@ where
                 roots,
                 limits,
                 registry,
+                documents: ParsedDocuments::default(),
             }),
         }
     }
@@ -114,7 +117,8 @@ fn lookup<'a, T: Any>(request: &'a Data, session: Option<&'a Data>) -> Option<&'
 }
 
 impl Gate {
-    /// Parses the document (once: async-graphql reuses it), names the operation, and runs
+    /// Parses the document (once per text while it is cached, [`ParsedDocuments`]; the
+    /// request keeps it, and async-graphql reuses it), names the operation, and runs
     /// the limits and the policies. The limits' walks run before async-graphql sees the
     /// document: its own recursion-depth check expands every fragment spread without a
     /// budget, so a small document of fragments spreading fragments twice would hold a
@@ -132,7 +136,7 @@ impl Gate {
         let viewer = viewer.as_ref();
         let variables = std::mem::take(&mut request.variables);
         let name = request.operation_name.take();
-        let verdict = match request.parsed_query() {
+        let verdict = match self.documents.parse(request) {
             Ok(document) => self.check(document, name.as_deref(), &variables, viewer, observed),
             Err(_) => Ok(None),
         };

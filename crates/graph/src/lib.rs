@@ -12,6 +12,7 @@ pub mod limits;
 pub mod loader;
 pub mod metrics;
 pub mod pagination;
+mod parsed;
 pub mod plain;
 pub mod policy;
 pub mod schema;
