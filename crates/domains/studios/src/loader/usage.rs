@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer};
 use std::collections::HashMap;
 use std::sync::Arc;
 use studiogate_entities_studios::{files, workflow_executions as executions};
-use studiogate_graph::loader::{ModelRow, PageRow, Visible};
+use studiogate_graph::loader::{nullable, ModelRow, PageRow, Visible};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
@@ -67,19 +67,19 @@ impl FromQueryResult for ExecutionRow {
             template_id: res.try_get_by_index(C::TemplateId as usize)?,
             user_id: res.try_get_by_index(C::UserId as usize)?,
             input_data: res.try_get_by_index(C::InputData as usize)?,
-            output_data: res.try_get_by_index(C::OutputData as usize)?,
+            output_data: nullable(res, C::OutputData as usize)?,
             status: res.try_get_by_index(C::Status as usize)?,
-            activepieces_run_id: res.try_get_by_index(C::ActivepiecesRunId as usize)?,
-            started_at: res.try_get_by_index(C::StartedAt as usize)?,
-            completed_at: res.try_get_by_index(C::CompletedAt as usize)?,
-            duration_seconds: res.try_get_by_index(C::DurationSeconds as usize)?,
-            error_message: res.try_get_by_index(C::ErrorMessage as usize)?,
+            activepieces_run_id: nullable(res, C::ActivepiecesRunId as usize)?,
+            started_at: nullable(res, C::StartedAt as usize)?,
+            completed_at: nullable(res, C::CompletedAt as usize)?,
+            duration_seconds: nullable(res, C::DurationSeconds as usize)?,
+            error_message: nullable(res, C::ErrorMessage as usize)?,
             retry_count: res.try_get_by_index(C::RetryCount as usize)?,
             logs: res.try_get_by_index(C::Logs as usize)?,
             files_used: serde_json::Value::Null,
             created_at: res.try_get_by_index(C::CreatedAt as usize)?,
-            lease_expires_at: res.try_get_by_index(C::LeaseExpiresAt as usize)?,
-            claimed_by: res.try_get_by_index(C::ClaimedBy as usize)?,
+            lease_expires_at: nullable(res, C::LeaseExpiresAt as usize)?,
+            claimed_by: nullable(res, C::ClaimedBy as usize)?,
         };
         let usages = res.try_get_by_index(C::FilesUsed as usize)?;
         Ok(Self { model, usages })
@@ -104,7 +104,7 @@ impl FromQueryResult for FileRow {
             mime_type: res.try_get_by_index(C::MimeType as usize)?,
             supabase_path: res.try_get_by_index(C::SupabasePath as usize)?,
             upload_timestamp: res.try_get_by_index(C::UploadTimestamp as usize)?,
-            last_accessed: res.try_get_by_index(C::LastAccessed as usize)?,
+            last_accessed: nullable(res, C::LastAccessed as usize)?,
             access_level: res.try_get_by_index(C::AccessLevel as usize)?,
             metadata: res.try_get_by_index(C::Metadata as usize)?,
         }))
