@@ -7,7 +7,7 @@
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Request, ServerError};
 use std::num::NonZeroUsize;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Documents kept at most.
 const DOCUMENTS: NonZeroUsize = NonZeroUsize::new(512).unwrap();
@@ -19,10 +19,12 @@ const MAX_BYTES: usize = 1 << 20;
 const MAX_DOCUMENT: usize = 16 << 10;
 
 /// The least recently used document leaves first, within [`DOCUMENTS`] and [`MAX_BYTES`].
+/// Documents are shared (`Arc`) so that the lock is held for a lookup, never for a copy of a
+/// tree.
 pub(crate) struct ParsedDocuments(Mutex<Cache>);
 
 struct Cache {
-    documents: lru::LruCache<String, ExecutableDocument>,
+    documents: lru::LruCache<String, Arc<ExecutableDocument>>,
     bytes: usize,
 }
 
@@ -50,15 +52,16 @@ impl ParsedDocuments {
         // A miss that is short enough to keep: its text, for the key.
         let keep = match known {
             Some(document) => {
-                request.set_parsed_query(document);
+                request.set_parsed_query(ExecutableDocument::clone(&document));
                 None
             }
             None => (request.query.len() <= MAX_DOCUMENT).then(|| request.query.clone()),
         };
         let document = request.parsed_query()?;
         if let Some(text) = keep {
+            let kept = Arc::new(document.clone());
             if let Ok(mut cache) = self.0.lock() {
-                cache.keep(text, document.clone());
+                cache.keep(text, kept);
             }
         }
         Ok(document)
@@ -72,7 +75,7 @@ impl ParsedDocuments {
 }
 
 impl Cache {
-    fn keep(&mut self, text: String, document: ExecutableDocument) {
+    fn keep(&mut self, text: String, document: Arc<ExecutableDocument>) {
         let len = text.len();
         if let Some((old, _)) = self.documents.push(text, document) {
             self.bytes -= old.len();
