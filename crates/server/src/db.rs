@@ -94,14 +94,6 @@ pub async fn connect(
     Ok(db)
 }
 
-/// How PostgreSQL plans the pool's prepared statements: once, with their parameters unknown,
-/// and never again per execution. A loader's batch is an `IN` list whose length is part of its
-/// statement, so the generic plan knows the batch size and only the values are unknown, and
-/// every statement starts from an id, a tenant or a parent. Under the default (`auto`) the
-/// counts read's file count (104 parameters) got a custom plan on every execution: about 0.45
-/// ms of planning per request, 15% of PostgreSQL's CPU on that read (bench/results).
-const PLAN_CACHE_MODE: &str = "force_generic_plan";
-
 /// A pooled PostgreSQL connection idle this long is pinged before it is used.
 const IDLE_CHECK: Duration = Duration::from_secs(1);
 
@@ -117,10 +109,7 @@ async fn postgres(url: &str, pool: &PoolSettings) -> anyhow::Result<DatabaseConn
     let statement_timeout = pool.statement_timeout.as_millis().to_string();
     let options = url
         .parse::<PgConnectOptions>()?
-        .options([
-            ("statement_timeout", statement_timeout.as_str()),
-            ("plan_cache_mode", PLAN_CACHE_MODE),
-        ])
+        .options([("statement_timeout", statement_timeout.as_str())])
         .disable_statement_logging();
     let pool = PgPoolOptions::new()
         .max_connections(pool.max_connections)
@@ -180,8 +169,8 @@ mod tests {
         }
     }
 
-    /// Every pooled connection carries the configured timeouts (and on PostgreSQL the plan
-    /// cache mode), and PostgreSQL cancels a statement that runs past its own.
+    /// Every pooled connection carries the configured timeouts, and PostgreSQL cancels a
+    /// statement that runs past its own.
     async fn pooled_connections_carry_the_configured_timeouts(backend: Backend) {
         {
             let test_db = TestDb::create(&backend).await.expect("database");
@@ -204,13 +193,6 @@ mod tests {
                 .expect("a value");
             assert_eq!(value, expected, "{sql}");
             if let Backend::Postgres(_) = backend {
-                let row = db
-                    .query_one(Statement::from_string(backend_kind, "SHOW plan_cache_mode"))
-                    .await
-                    .expect("query")
-                    .expect("a row");
-                let mode: String = row.try_get_by_index(0).expect("a value");
-                assert_eq!(mode, PLAN_CACHE_MODE);
                 let err = db
                     .execute_unprepared("SELECT pg_sleep(2)")
                     .await
