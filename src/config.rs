@@ -176,7 +176,7 @@ pub struct Config {
     /// ActivePieces flow (needs `activepieces_url`); `simulate` fakes the work. `--simulate`
     /// always picks the simulated worker.
     #[arg(long, global = true, env = "STUDIOGATE_RUNNER_WORKER")]
-    pub runner_worker: Option<crate::runner::Worker>,
+    pub runner_worker: Option<studiogate_runner::Worker>,
     /// The ActivePieces instance the `activepieces` runner worker triggers flows on, e.g.
     /// `https://cloud.activepieces.com`.
     #[arg(long, global = true, env = "STUDIOGATE_ACTIVEPIECES_URL", value_parser = http_url)]
@@ -325,7 +325,7 @@ impl Config {
         if let Err(problem) = self.masstock_keys() {
             problems.push(problem);
         }
-        if self.runner_worker == Some(crate::runner::Worker::Activepieces)
+        if self.runner_worker == Some(studiogate_runner::Worker::Activepieces)
             && self.activepieces_url.is_none()
         {
             problems.push(

@@ -3,10 +3,10 @@
 mod config;
 mod config_file;
 mod domains;
-mod runner;
 mod schema;
 
 use clap::{CommandFactory, Parser, Subcommand};
+use std::time::Duration;
 use uuid::Uuid;
 
 use crate::config::Config;
@@ -54,7 +54,7 @@ enum Command {
         role: Option<String>,
     },
     /// Run a worker for pending executions (`--simulate`: the built-in simulated worker).
-    Runner(runner::RunnerArgs),
+    Runner(studiogate_runner::RunnerArgs),
     /// Grant or revoke the platform administration of a domain (stored in the database;
     /// running servers see the change within 10 s).
     Admin {
@@ -209,7 +209,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     config.jwt_keys().sign(demo, 24 * 3600, Some("service"))
                 }
             };
-            runner::run(args, token, &config).await
+            let settings = studiogate_runner::Settings {
+                worker: config.runner_worker,
+                activepieces_url: config.activepieces_url.clone(),
+                activepieces_timeout: Duration::from_secs(config.activepieces_timeout_secs),
+            };
+            studiogate_runner::run(args, token, settings).await
         }
     }
 }

@@ -15,8 +15,6 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::config::Config;
-
 mod activepieces;
 
 /// The built-in workers.
@@ -99,8 +97,17 @@ impl Client {
     }
 }
 
-pub async fn run(args: RunnerArgs, token: String, config: &Config) -> anyhow::Result<()> {
-    let worker = match (args.simulate, config.runner_worker) {
+/// What the gateway's configuration says about the workers (`STUDIOGATE_RUNNER_WORKER`,
+/// `STUDIOGATE_ACTIVEPIECES_URL`, `STUDIOGATE_ACTIVEPIECES_TIMEOUT_SECS`).
+pub struct Settings {
+    pub worker: Option<Worker>,
+    pub activepieces_url: Option<String>,
+    pub activepieces_timeout: Duration,
+}
+
+/// Claims, works and reports until stopped (or `--max-executions` are done).
+pub async fn run(args: RunnerArgs, token: String, settings: Settings) -> anyhow::Result<()> {
+    let worker = match (args.simulate, settings.worker) {
         (true, _) => Worker::Simulate,
         (false, Some(worker)) => worker,
         (false, None) => bail!(
@@ -108,10 +115,10 @@ pub async fn run(args: RunnerArgs, token: String, config: &Config) -> anyhow::Re
              STUDIOGATE_ACTIVEPIECES_URL; other runners use the GraphQL runner protocol"
         ),
     };
-    let flows = match (worker, &config.activepieces_url) {
+    let flows = match (worker, &settings.activepieces_url) {
         (Worker::Activepieces, Some(url)) => Some(activepieces::Flows::new(
             url,
-            Duration::from_secs(config.activepieces_timeout_secs),
+            settings.activepieces_timeout,
         )?),
         (Worker::Activepieces, None) => {
             bail!("the activepieces worker needs STUDIOGATE_ACTIVEPIECES_URL")
