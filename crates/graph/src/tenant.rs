@@ -83,6 +83,11 @@ impl<M> MembershipCache<M> {
         Ok(rows)
     }
 
+    /// Whether they have been loaded in this request (and not forgotten since).
+    pub async fn is_loaded(&self) -> bool {
+        self.0.lock().await.is_some()
+    }
+
     /// Forgets them (after a mutation changed them): the next use reads them again.
     pub async fn forget(&self) {
         *self.0.lock().await = None;

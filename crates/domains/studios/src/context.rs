@@ -26,9 +26,7 @@ pub struct StudiosCtx {
     /// Whether the scope opens every company: true for a platform admin of studios reading;
     /// false for everyone else, and for a platform admin's writes (see [`StudiosCtx::writer`]).
     reads_every_company: bool,
-    /// Whether this is the reading context: on PostgreSQL its scoped statements read the
-    /// viewer's approved memberships themselves ([`Companies::Selected`]). Otherwise the scope
-    /// is the list of them, read once ([`StudiosCtx::memberships`]).
+    /// Whether this is the reading context (see [`StudiosCtx::scope`]).
     reading: bool,
     /// Loaded on first use (shared with the writer); mutations that change memberships forget
     /// it.
@@ -102,16 +100,20 @@ impl StudiosCtx {
     }
 
     /// Only approved memberships open a company's data; platform admins see every company.
-    /// Reads on PostgreSQL take the memberships inside each statement (one round trip fewer
-    /// per request). On SQLite, in process, the statement of their own measured cheaper than
-    /// the subquery in every statement (`bench/results/2026-12-04.md`); and writes take the
-    /// list, read once, which their role checks read anyway.
+    /// On PostgreSQL each scoped statement reads the memberships itself
+    /// ([`Companies::Selected`], one round trip fewer per request): every read, and a write's
+    /// statements until something in the request has read the list (a role check), which then
+    /// serves as the scope. On SQLite, in process, the statement of their own measured cheaper
+    /// than the subquery in every statement (`bench/results/2026-12-04.md`): the list, read
+    /// once.
     pub async fn scope(&self) -> Result<TenantScope, GraphError> {
         let account_id = self.account_id()?;
         let approved = MembershipStatus::Approved.as_db();
+        let selects = self.db.get_database_backend() == DbBackend::Postgres
+            && (self.reading || !self.memberships.is_loaded().await);
         let companies = if self.reads_every_company {
             Companies::All
-        } else if self.reading && self.db.get_database_backend() == DbBackend::Postgres {
+        } else if selects {
             Companies::Selected {
                 select: Box::new(scope::approved_companies(account_id, approved)),
                 postgres: true,
