@@ -73,7 +73,13 @@ pub async fn connect(
             .acquire_timeout(pool.acquire_timeout)
             // An SQLite file does not go away under the pool: nothing to test before use.
             .test_before_acquire(false)
-            .map_sqlx_sqlite_opts(move |opts| opts.busy_timeout(busy_timeout));
+            // Each connection's thread hands its rows to the request through a bounded
+            // channel; at sqlx's 50 a page of a thousand rows stops the thread about twenty
+            // times to wait for the request to catch up, a thread switch each way.
+            .map_sqlx_sqlite_opts(move |opts| {
+                opts.busy_timeout(busy_timeout)
+                    .row_buffer_size(SQLITE_ROW_BUFFER)
+            });
         Database::connect(options).await?
     };
     if let Some(metrics) = metrics {
@@ -93,6 +99,9 @@ pub async fn connect(
     }
     Ok(db)
 }
+
+/// Rows an SQLite connection's thread reads ahead of the request consuming them.
+const SQLITE_ROW_BUFFER: usize = 1024;
 
 /// A pooled PostgreSQL connection idle this long is pinged before it is used.
 const IDLE_CHECK: Duration = Duration::from_secs(1);
