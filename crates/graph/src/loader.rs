@@ -5,8 +5,8 @@
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -136,6 +136,9 @@ pub fn nullable<T: sea_orm::TryGetable>(
 pub struct ByIdLoader<E: EntityTrait, R = <E as EntityTrait>::Model> {
     pub source: Arc<dyn Visible<E>>,
     pub keys: Keys<E>,
+    /// The columns a root lookup ([`ByIdLoader::one_for`]) leaves out when its selection
+    /// reads none of them: the node's [`Relation::lazy`], or none.
+    pub lazy: &'static [LazyColumn<E>],
     pub row: std::marker::PhantomData<fn() -> R>,
 }
 
@@ -149,7 +152,7 @@ where
     type Error = GraphError;
 
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, GraphError> {
-        crate::telemetry::batch(&label::<E>("by_id"), ids.len(), self.load_ids(ids)).await
+        crate::telemetry::batch(&label::<E>("by_id"), ids.len(), self.load_ids(ids, 0)).await
     }
 }
 
@@ -166,14 +169,37 @@ where
         Ok(self.load(&[id]).await?.remove(&id))
     }
 
-    async fn load_ids(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, GraphError> {
-        let rows = self
+    /// [`ByIdLoader::one`] for the root field at `ctx`, reading only the lazy columns its
+    /// selection needs (fragments included); the others hold their stand-ins. The row is the
+    /// field's alone: it never enters the loader's cache, where a relation could find it.
+    pub async fn one_for(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        id: Uuid,
+    ) -> Result<Option<E::Model>, GraphError> {
+        let wanted = ctx.look_ahead();
+        let omit = omitted(self.lazy, |field| wanted.field(field).exists());
+        let ids = [id];
+        let lookup = self.load_ids(&ids, omit);
+        let mut rows = crate::telemetry::batch(&label::<E>("by_id"), 1, lookup).await?;
+        Ok(rows.remove(&id))
+    }
+
+    async fn load_ids(
+        &self,
+        ids: &[Uuid],
+        omit: u64,
+    ) -> Result<HashMap<Uuid, E::Model>, GraphError> {
+        let db = self.source.db();
+        let select = self
             .source
             .visible()
             .await?
-            .filter(self.keys.id.is_in(ids.iter().copied()))
+            .filter(self.keys.id.is_in(ids.iter().copied()));
+        let keys = [self.keys.id.as_str()];
+        let rows = project(select, self.lazy, &keys, omit, db.get_database_backend())
             .into_model::<R>()
-            .all(self.source.db())
+            .all(db)
             .await?;
         Ok(rows
             .into_iter()
@@ -251,38 +277,79 @@ fn stand_in(def: &sea_orm::ColumnDef, backend: sea_orm::DbBackend) -> Option<&'s
     }
 }
 
-/// `select` with the columns in `omit` (bits over `lazy`) replaced by their stand-ins, except
-/// the relation's keys.
+/// The bits over `lazy` of the columns no field of the selection reads (`selects` tells
+/// whether a field is selected).
+fn omitted<E: EntityTrait>(lazy: &[LazyColumn<E>], selects: impl Fn(&str) -> bool) -> u64 {
+    let mut omit = 0;
+    for (i, column) in lazy.iter().enumerate().take(MAX_LAZY_COLUMNS) {
+        if !column.fields.iter().any(|f| selects(f)) {
+            omit |= 1 << i;
+        }
+    }
+    omit
+}
+
+/// `select` reading every column of `E` in its declared order, those in `omit` (bits over
+/// `lazy`) replaced by their stand-ins, except `keys`. The list is written here as one piece
+/// of SQL text (`"table"."column", 'null'::jsonb AS "column", ...`) rather than as a column
+/// expression each: sea-query quotes an identifier with two allocations and a formatted write
+/// each time it builds the statement, and a lookup of a wide row spent more CPU writing its
+/// select list than reading its row. The text is what sea-query writes for the same columns.
 fn project<E: EntityTrait>(
     select: Select<E>,
-    rel: &Relation<E>,
+    lazy: &[LazyColumn<E>],
+    keys: &[&str],
     omit: u64,
     backend: sea_orm::DbBackend,
 ) -> Select<E> {
-    use sea_orm::{IdenStatic, Iterable};
-    if omit == 0 {
-        return select;
-    }
-    let keys = [rel.parent.as_str(), rel.time.as_str(), rel.id.as_str()];
+    use sea_orm::Iterable;
+    let quote = if backend == sea_orm::DbBackend::MySql {
+        '`'
+    } else {
+        '"'
+    };
+    let quoted = |out: &mut String, name: &str| {
+        out.push(quote);
+        for c in name.chars() {
+            if c == quote {
+                out.push(quote);
+            }
+            out.push(c);
+        }
+        out.push(quote);
+    };
     let left_out = |name: &str| {
-        !keys.contains(&name)
-            && rel
-                .lazy
+        omit != 0
+            && !keys.contains(&name)
+            && lazy
                 .iter()
                 .enumerate()
                 .any(|(i, l)| omit & (1 << i) != 0 && l.column.as_str() == name)
     };
-    let mut select = select.select_only();
-    for column in E::Column::iter() {
-        let stand_in = left_out(column.as_str())
+    let table = E::default();
+    let mut list = String::with_capacity(64 * 16);
+    for (i, column) in E::Column::iter().enumerate() {
+        if i > 0 {
+            list.push_str(", ");
+        }
+        let name = column.as_str();
+        match left_out(name)
             .then(|| stand_in(&column.def(), backend))
-            .flatten();
-        select = match stand_in {
-            Some(sql) => select.column_as(Expr::cust(sql), column.as_str()),
-            None => select.column(column),
-        };
+            .flatten()
+        {
+            Some(sql) => {
+                list.push_str(sql);
+                list.push_str(" AS ");
+                quoted(&mut list, name);
+            }
+            None => {
+                quoted(&mut list, table.table_name());
+                list.push('.');
+                quoted(&mut list, name);
+            }
+        }
     }
-    select
+    select.select_only().expr(Expr::cust(list))
 }
 
 /// Whether the connection field at `ctx` selects `field` on its nodes, through `nodes` or
@@ -351,11 +418,7 @@ where
         if !args.rows {
             return args;
         }
-        for (i, lazy) in self.relation.lazy.iter().enumerate().take(MAX_LAZY_COLUMNS) {
-            if !lazy.fields.iter().any(|f| node_selects(ctx, f)) {
-                args.omit |= 1 << i;
-            }
-        }
+        args.omit = omitted(self.relation.lazy, |f| node_selects(ctx, f));
         args
     }
 
@@ -370,7 +433,8 @@ where
             let rel = &self.relation;
             let backend = db.get_database_backend();
             let select = filter.apply(self.source.visible().await?, backend);
-            let select = project(select, rel, args.omit, backend);
+            let keys = [rel.parent.as_str(), rel.time.as_str(), rel.id.as_str()];
+            let select = project(select, rel.lazy, &keys, args.omit, backend);
             let stmt = args.per_parent(backend, select, rel.parent, &parents, rel.time, rel.id);
             let rows = E::find()
                 .from_raw_sql(stmt)
@@ -771,6 +835,7 @@ mod tests {
                 id: item::Column::Id,
                 id_of: |m| m.id,
             },
+            lazy: &[],
         };
         let ours = w.parents[0].1[0];
         let found = loader.load(&[ours, w.foreign]).await.expect("batch");
@@ -869,6 +934,80 @@ mod tests {
                 (full.parent, full.created_at)
             );
         }
+    }
+
+    /// A root lookup through [`ByIdLoader::one_for`] reads a lazy column only when a field of
+    /// its selection (fragments included) reads it; `held` answers what the row holds, and
+    /// reads no column of its own.
+    #[tokio::test]
+    async fn a_root_lookup_reads_the_lazy_columns_its_selection_needs() {
+        use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+        struct Item(item::Model);
+        #[Object]
+        impl Item {
+            async fn doc(&self) -> &serde_json::Value {
+                &self.0.doc
+            }
+            async fn note(&self) -> Option<&str> {
+                self.0.note.as_deref()
+            }
+            async fn held(&self) -> String {
+                format!("{} {:?} {}", self.0.doc, self.0.note, self.0.tenant)
+            }
+        }
+        struct Query(ByIdLoader<item::Entity>, Uuid);
+        #[Object]
+        impl Query {
+            async fn item(&self, ctx: &async_graphql::Context<'_>) -> Option<Item> {
+                self.0.one_for(ctx, self.1).await.expect("lookup").map(Item)
+            }
+            async fn foreign(&self, ctx: &async_graphql::Context<'_>, id: Uuid) -> bool {
+                self.0.one_for(ctx, id).await.expect("lookup").is_some()
+            }
+        }
+        let w = world().await;
+        let id = w.parents[0].1[1];
+        let loader = ByIdLoader {
+            row: std::marker::PhantomData::<fn() -> item::Model>,
+            source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
+            keys: Keys {
+                id: item::Column::Id,
+                id_of: |m| m.id,
+            },
+            lazy: ALL,
+        };
+        let schema = Schema::new(Query(loader, id), EmptyMutation, EmptySubscription);
+        let held = |query: &'static str| {
+            let schema = &schema;
+            async move {
+                let response = schema.execute(query).await;
+                assert!(response.errors.is_empty(), "{:?}", response.errors);
+                response.data.into_json().expect("json")["item"]["held"].clone()
+            }
+        };
+        let note = "Some(\"note 1\")";
+        assert_eq!(
+            held("{ item { held } }").await,
+            "null None a",
+            "both left out"
+        );
+        assert_eq!(
+            held("{ item { held doc } }").await,
+            "{\"k\":1} None a",
+            "the document only"
+        );
+        assert_eq!(
+            held("{ item { held ...N } } fragment N on Item { note }").await,
+            format!("null {note} a"),
+            "the note, through a fragment"
+        );
+        let foreign = format!("{{ foreign(id: \"{}\") }}", w.foreign);
+        let response = schema.execute(foreign.as_str()).await;
+        assert_eq!(
+            response.data.into_json().expect("json")["foreign"],
+            false,
+            "another tenant's row is not found"
+        );
     }
 
     #[tokio::test]

@@ -126,7 +126,7 @@ impl KairoQuery {
 
     /// One project the caller may see (published ones are everyone's).
     async fn project(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<Option<KairoProject>> {
-        let row = loaders(ctx).project.loader().one(id).await?;
+        let row = loaders(ctx).project.loader().one_for(ctx, id).await?;
         found(row.map(KairoProject), "KairoProject")
     }
 
@@ -178,7 +178,7 @@ impl KairoQuery {
 
     /// One service (published ones are everyone's).
     async fn service(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<Option<KairoService>> {
-        let row = loaders(ctx).service.loader().one(id).await?;
+        let row = loaders(ctx).service.loader().one_for(ctx, id).await?;
         found(row.map(KairoService), "KairoService")
     }
 
@@ -226,7 +226,7 @@ impl KairoQuery {
 
     /// One company the caller may see: its own (a client), any (staff).
     async fn company(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<Option<KairoCompany>> {
-        let row = loaders(ctx).company.loader().one(id).await?;
+        let row = loaders(ctx).company.loader().one_for(ctx, id).await?;
         found(row.map(KairoCompany), "KairoCompany")
     }
 
@@ -261,7 +261,7 @@ impl KairoQuery {
         ctx: &Context<'_>,
         id: Uuid,
     ) -> GraphResult<Option<KairoAutomation>> {
-        let row = loaders(ctx).automation.loader().one(id).await?;
+        let row = loaders(ctx).automation.loader().one_for(ctx, id).await?;
         found(row.map(KairoAutomation), "KairoAutomation")
     }
 
@@ -300,13 +300,13 @@ impl KairoQuery {
         ctx: &Context<'_>,
         id: Uuid,
     ) -> GraphResult<Option<KairoAutomationRun>> {
-        let row = loaders(ctx).run.loader().one(id).await?;
+        let row = loaders(ctx).run.loader().one_for(ctx, id).await?;
         found(row.map(KairoAutomationRun), "KairoAutomationRun")
     }
 
     /// One asset the caller may see.
     async fn asset(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<Option<KairoAsset>> {
-        let row = loaders(ctx).asset.loader().one(id).await?;
+        let row = loaders(ctx).asset.loader().one_for(ctx, id).await?;
         found(row.map(KairoAsset), "KairoAsset")
     }
 
@@ -342,7 +342,7 @@ impl KairoQuery {
     /// One lead (ADMIN and TEAM only).
     async fn lead(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<Option<KairoLead>> {
         kairo_ctx(ctx).staff_scope().await?;
-        let row = loaders(ctx).lead.loader().one(id).await?;
+        let row = loaders(ctx).lead.loader().one_for(ctx, id).await?;
         found(row.map(KairoLead), "KairoLead")
     }
 

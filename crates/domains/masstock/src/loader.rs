@@ -77,6 +77,7 @@ where
     loader(ByIdLoader {
         source: ctx.clone(),
         keys: Keys { id, id_of },
+        lazy: &[],
         row: std::marker::PhantomData,
     })
 }

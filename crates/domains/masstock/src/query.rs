@@ -180,7 +180,7 @@ impl MasstockQuery {
         ctx: &Context<'_>,
         id: Uuid,
     ) -> GraphResult<Option<MasstockWorkflowTemplate>> {
-        match loaders(ctx).template.loader().one(id).await? {
+        match loaders(ctx).template.loader().one_for(ctx, id).await? {
             Some(m) => Ok(Some(MasstockWorkflowTemplate(m))),
             None => not_found("MasstockWorkflowTemplate"),
         }
@@ -188,7 +188,7 @@ impl MasstockQuery {
 
     /// One client of the viewer. Another client answers as a missing one.
     async fn client(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<Option<MasstockClient>> {
-        match loaders(ctx).client.loader().one(id).await? {
+        match loaders(ctx).client.loader().one_for(ctx, id).await? {
             Some(m) => Ok(Some(MasstockClient(m))),
             None => not_found("MasstockClient"),
         }
@@ -196,7 +196,7 @@ impl MasstockQuery {
 
     /// One workflow of the viewer's clients.
     async fn workflow(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<Option<MasstockWorkflow>> {
-        match loaders(ctx).workflow.loader().one(id).await? {
+        match loaders(ctx).workflow.loader().one_for(ctx, id).await? {
             Some(m) => Ok(Some(MasstockWorkflow(m))),
             None => not_found("MasstockWorkflow"),
         }
@@ -208,7 +208,7 @@ impl MasstockQuery {
         ctx: &Context<'_>,
         id: Uuid,
     ) -> GraphResult<Option<MasstockWorkflowRequest>> {
-        match loaders(ctx).request.loader().one(id).await? {
+        match loaders(ctx).request.loader().one_for(ctx, id).await? {
             Some(m) => Ok(Some(MasstockWorkflowRequest(m))),
             None => not_found("MasstockWorkflowRequest"),
         }
@@ -220,7 +220,7 @@ impl MasstockQuery {
         ctx: &Context<'_>,
         id: Uuid,
     ) -> GraphResult<Option<MasstockWorkflowExecution>> {
-        match loaders(ctx).execution.loader().one(id).await? {
+        match loaders(ctx).execution.loader().one_for(ctx, id).await? {
             Some(m) => Ok(Some(MasstockWorkflowExecution(m))),
             None => not_found("MasstockWorkflowExecution"),
         }
@@ -232,7 +232,7 @@ impl MasstockQuery {
         ctx: &Context<'_>,
         id: Uuid,
     ) -> GraphResult<Option<MasstockSupportTicket>> {
-        match loaders(ctx).ticket.loader().one(id).await? {
+        match loaders(ctx).ticket.loader().one_for(ctx, id).await? {
             Some(m) => Ok(Some(MasstockSupportTicket(m))),
             None => not_found("MasstockSupportTicket"),
         }

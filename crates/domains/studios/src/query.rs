@@ -125,7 +125,7 @@ impl StudiosQuery {
 
     /// One company of the viewer. Another tenant's company answers as a missing one.
     async fn company(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<Option<Company>> {
-        match loaders(ctx).company.loader().one(id).await? {
+        match loaders(ctx).company.loader().one_for(ctx, id).await? {
             Some(m) => Ok(Some(Company(m))),
             None => not_found("Company")(),
         }
@@ -133,7 +133,7 @@ impl StudiosQuery {
 
     /// One studio of the viewer's companies.
     async fn studio(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<Option<Studio>> {
-        match loaders(ctx).studio.loader().one(id).await? {
+        match loaders(ctx).studio.loader().one_for(ctx, id).await? {
             Some(m) => Ok(Some(Studio(m))),
             None => not_found("Studio")(),
         }
@@ -145,7 +145,7 @@ impl StudiosQuery {
         ctx: &Context<'_>,
         id: Uuid,
     ) -> GraphResult<Option<WorkflowExecution>> {
-        match loaders(ctx).execution.loader().one(id).await? {
+        match loaders(ctx).execution.loader().one_for(ctx, id).await? {
             Some(m) => Ok(Some(WorkflowExecution::from(m))),
             None => not_found("WorkflowExecution")(),
         }
@@ -153,7 +153,7 @@ impl StudiosQuery {
 
     /// One file the viewer may see.
     async fn file(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<Option<File>> {
-        match loaders(ctx).file.loader().one(id).await? {
+        match loaders(ctx).file.loader().one_for(ctx, id).await? {
             Some(m) => Ok(Some(File::from(m))),
             None => not_found("File")(),
         }
@@ -161,7 +161,7 @@ impl StudiosQuery {
 
     /// One kanban board of the viewer's companies.
     async fn kanban_board(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<Option<KanbanBoard>> {
-        match loaders(ctx).board.loader().one(id).await? {
+        match loaders(ctx).board.loader().one_for(ctx, id).await? {
             Some(m) => Ok(Some(KanbanBoard(m))),
             None => not_found("KanbanBoard")(),
         }
@@ -173,7 +173,7 @@ impl StudiosQuery {
         ctx: &Context<'_>,
         id: Uuid,
     ) -> GraphResult<Option<WorkflowTemplate>> {
-        match loaders(ctx).template.loader().one(id).await? {
+        match loaders(ctx).template.loader().one_for(ctx, id).await? {
             Some(m) => Ok(Some(WorkflowTemplate(m))),
             None => not_found("WorkflowTemplate")(),
         }

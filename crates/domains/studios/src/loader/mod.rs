@@ -126,6 +126,7 @@ where
     ByIdLoader {
         source: ctx.clone(),
         keys: Keys { id, id_of },
+        lazy: &[],
         row: PhantomData,
     }
 }
@@ -256,7 +257,10 @@ impl Loaders {
         Self {
             company: by_id(ctx, companies::Column::Id, |m: &companies::Model| m.id),
             studio: by_id(ctx, studios::Column::Id, |m: &studios::Model| m.id),
-            execution: by_id(ctx, E::Id, |m: &executions::Model| m.id),
+            execution: loader(ByIdLoader {
+                lazy: EXECUTION_LAZY,
+                ..rows_by_id(ctx, E::Id, |m: &executions::Model| m.id)
+            }),
             file: loader(Shared(rows_by_id::<_, FileRow>(
                 ctx,
                 files::Column::Id,
