@@ -108,27 +108,54 @@ where
     }
 }
 
-/// A nullable column of a row, by position, for rows read by position ([`ModelRow`],
-/// [`PageRow`]). sea-orm reads a SQL `NULL` as an error that carries the column's index
-/// formatted as text, which `Option` then drops: a page's stand-ins ([`LazyColumn`]) are
-/// `NULL` in every row, so a nested read formatted and freed thousands of such texts. Here a
-/// `NULL` is seen in the raw value first.
-pub fn nullable<T: sea_orm::TryGetable>(
-    res: &sea_orm::QueryResult,
-    idx: usize,
-) -> Result<Option<T>, sea_orm::DbErr> {
+/// A column of a row, by position, for rows read by position ([`ModelRow`], [`PageRow`]). On
+/// PostgreSQL the value is decoded straight from the row's bytes: the row types that use this
+/// read an entity's generated model, whose field types are its table's, so sqlx's check of
+/// every value's type against the Rust type (type infos compared, and cloned) is left out.
+/// Decoding stays checked (a value of the wrong size or form does not decode); what does not
+/// decode is read again by sea-orm, which reports what is wrong. SQLite rows: as sea-orm reads.
+pub fn column<T>(res: &sea_orm::QueryResult, idx: usize) -> Result<T, sea_orm::DbErr>
+where
+    T: sea_orm::TryGetable + for<'r> sea_orm::sqlx::Decode<'r, sea_orm::sqlx::Postgres>,
+{
     use sea_orm::sqlx::{Row, ValueRef};
-    let null = if let Some(row) = res.try_as_pg_row() {
-        row.try_get_raw(idx).is_ok_and(|v| v.is_null())
-    } else if let Some(row) = res.try_as_sqlite_row() {
-        row.try_get_raw(idx).is_ok_and(|v| v.is_null())
-    } else {
-        false
-    };
-    if null {
-        return Ok(None);
+    if let Some(raw) = res
+        .try_as_pg_row()
+        .and_then(|row| row.try_get_raw(idx).ok())
+    {
+        if !raw.is_null() {
+            if let Ok(value) = T::decode(raw) {
+                return Ok(value);
+            }
+        }
     }
-    // Not NULL, or not readable raw: sea-orm reads it (and reports what is wrong).
+    res.try_get_by_index(idx)
+}
+
+/// A nullable column of a row, by position, as [`column`] reads it. sea-orm reads a SQL
+/// `NULL` as an error that carries the column's index formatted as text, which `Option` then
+/// drops: a page's stand-ins ([`LazyColumn`]) are `NULL` in every row, so a nested read
+/// formatted and freed thousands of such texts. Here a `NULL` is seen in the raw value first.
+pub fn nullable<T>(res: &sea_orm::QueryResult, idx: usize) -> Result<Option<T>, sea_orm::DbErr>
+where
+    T: sea_orm::TryGetable + for<'r> sea_orm::sqlx::Decode<'r, sea_orm::sqlx::Postgres>,
+{
+    use sea_orm::sqlx::{Row, ValueRef};
+    if let Some(row) = res.try_as_pg_row() {
+        if let Ok(raw) = row.try_get_raw(idx) {
+            if raw.is_null() {
+                return Ok(None);
+            }
+            if let Ok(value) = T::decode(raw) {
+                return Ok(Some(value));
+            }
+        }
+    } else if let Some(row) = res.try_as_sqlite_row() {
+        if row.try_get_raw(idx).is_ok_and(|v| v.is_null()) {
+            return Ok(None);
+        }
+    }
+    // Not readable raw, or not decodable: sea-orm reads it (and reports what is wrong).
     res.try_get_by_index(idx)
 }
 

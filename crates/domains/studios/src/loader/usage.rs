@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer};
 use std::collections::HashMap;
 use std::sync::Arc;
 use studiogate_entities_studios::{files, workflow_executions as executions};
-use studiogate_graph::loader::{nullable, ModelRow, PageRow, Visible};
+use studiogate_graph::loader::{column, nullable, ModelRow, PageRow, Visible};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
@@ -62,26 +62,26 @@ impl FromQueryResult for ExecutionRow {
         use executions::Column as C;
         debug_assert!(pre.is_empty(), "a page's row has no prefix");
         let model = executions::Model {
-            id: res.try_get_by_index(C::Id as usize)?,
-            studio_id: res.try_get_by_index(C::StudioId as usize)?,
-            template_id: res.try_get_by_index(C::TemplateId as usize)?,
-            user_id: res.try_get_by_index(C::UserId as usize)?,
-            input_data: res.try_get_by_index(C::InputData as usize)?,
+            id: column(res, C::Id as usize)?,
+            studio_id: column(res, C::StudioId as usize)?,
+            template_id: column(res, C::TemplateId as usize)?,
+            user_id: column(res, C::UserId as usize)?,
+            input_data: column(res, C::InputData as usize)?,
             output_data: nullable(res, C::OutputData as usize)?,
-            status: res.try_get_by_index(C::Status as usize)?,
+            status: column(res, C::Status as usize)?,
             activepieces_run_id: nullable(res, C::ActivepiecesRunId as usize)?,
             started_at: nullable(res, C::StartedAt as usize)?,
             completed_at: nullable(res, C::CompletedAt as usize)?,
             duration_seconds: nullable(res, C::DurationSeconds as usize)?,
             error_message: nullable(res, C::ErrorMessage as usize)?,
-            retry_count: res.try_get_by_index(C::RetryCount as usize)?,
-            logs: res.try_get_by_index(C::Logs as usize)?,
+            retry_count: column(res, C::RetryCount as usize)?,
+            logs: column(res, C::Logs as usize)?,
             files_used: serde_json::Value::Null,
-            created_at: res.try_get_by_index(C::CreatedAt as usize)?,
+            created_at: column(res, C::CreatedAt as usize)?,
             lease_expires_at: nullable(res, C::LeaseExpiresAt as usize)?,
             claimed_by: nullable(res, C::ClaimedBy as usize)?,
         };
-        let usages = res.try_get_by_index(C::FilesUsed as usize)?;
+        let usages = res.try_get_by_index::<Usages>(C::FilesUsed as usize)?;
         Ok(Self { model, usages })
     }
 }
@@ -96,17 +96,17 @@ impl FromQueryResult for FileRow {
         use files::Column as C;
         debug_assert!(pre.is_empty(), "the file loader's row has no prefix");
         Ok(Self(files::Model {
-            id: res.try_get_by_index(C::Id as usize)?,
-            studio_id: res.try_get_by_index(C::StudioId as usize)?,
-            uploaded_by: res.try_get_by_index(C::UploadedBy as usize)?,
-            filename: res.try_get_by_index(C::Filename as usize)?,
-            file_size: res.try_get_by_index(C::FileSize as usize)?,
-            mime_type: res.try_get_by_index(C::MimeType as usize)?,
-            supabase_path: res.try_get_by_index(C::SupabasePath as usize)?,
-            upload_timestamp: res.try_get_by_index(C::UploadTimestamp as usize)?,
+            id: column(res, C::Id as usize)?,
+            studio_id: column(res, C::StudioId as usize)?,
+            uploaded_by: column(res, C::UploadedBy as usize)?,
+            filename: column(res, C::Filename as usize)?,
+            file_size: column(res, C::FileSize as usize)?,
+            mime_type: column(res, C::MimeType as usize)?,
+            supabase_path: column(res, C::SupabasePath as usize)?,
+            upload_timestamp: column(res, C::UploadTimestamp as usize)?,
             last_accessed: nullable(res, C::LastAccessed as usize)?,
-            access_level: res.try_get_by_index(C::AccessLevel as usize)?,
-            metadata: res.try_get_by_index(C::Metadata as usize)?,
+            access_level: column(res, C::AccessLevel as usize)?,
+            metadata: column(res, C::Metadata as usize)?,
         }))
     }
 }
