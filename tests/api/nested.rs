@@ -324,12 +324,15 @@ async fn plain_lists_answer_as_their_resolvers_do(backend: Backend) {
 }
 on_both_backends!(plain_lists_answer_as_their_resolvers_do);
 
-/// A page reads only the columns its selected fields read (`LazyColumn`), while a lookup reads
-/// whole rows. So every field of an execution, selected alone in a page (plus `id`), must
-/// answer what a lookup of the same execution answers: a field whose column a page left out
-/// without knowing it reads it would answer the stand-in (`null`). The fields come from the
+/// A page reads only the columns its selected fields read (`LazyColumn`), and so does a root
+/// lookup; a lookup that selects every field reads every column some field is declared to read.
+/// So every field of an execution, selected alone in a page (plus `id`), must answer what such
+/// a lookup of the same execution answers: a field whose column a page left out without knowing
+/// it reads it would answer the stand-in (`null`), and a column no field is declared to read
+/// would leave its field unset everywhere (the `set` count). The fields come from the
 /// schema, so a new one is covered without touching this test; each must be set on some
-/// executions of the page, else the comparison could not tell a stand-in from the value.
+/// executions of the page, else the comparison could not tell a stand-in from the value. The
+/// same field looked up alone must answer the same as well.
 async fn each_field_of_a_page_answers_as_a_lookup_does(backend: Backend) {
     let (app, seed) = seeded(&backend, 2).await;
     let token = app.token(member(&seed, 0, 1));
@@ -429,6 +432,21 @@ async fn each_field_of_a_page_answers_as_a_lookup_does(backend: Backend) {
             }
         }
         assert!(set > 0, "{backend:?}: {name} is never set in the page");
+        // A root lookup of the field alone reads what it reads too.
+        let lookups: String = ids[..20]
+            .iter()
+            .enumerate()
+            .map(|(i, id)| format!("e{i}: workflowExecution(id: {id}) {{ {selection} }} "))
+            .collect();
+        let body = app
+            .gql(&token, &format!("{{ {lookups} }}"), json!({}))
+            .await
+            .expect("lookups");
+        assert!(body["errors"].is_null(), "{backend:?}: {name}: {body}");
+        for (i, want) in whole[..20].iter().enumerate() {
+            let alone = &body["data"][format!("e{i}")][name];
+            assert_eq!(alone, &want[name], "{backend:?}: {name} looked up alone");
+        }
     }
 }
 on_both_backends!(each_field_of_a_page_answers_as_a_lookup_does);
