@@ -330,6 +330,19 @@ async fn automations_move_through_their_statuses_and_runs_keep_the_counters(back
     assert_eq!(automation["status"], "DRAFT", "{body}");
     assert_eq!(automation["company"]["id"], company(&k, 0)["id"]);
     let auto = id(&automation["id"]);
+    // Looked up by id, the automation reads its flow only when asked for it.
+    let look = |selection: &str| {
+        format!("query($id: UUID!) {{ kairo {{ automation(id: $id) {{ {selection} }} }} }}")
+    };
+    for (selection, want) in [("title flow", flow()), ("title", Value::Null)] {
+        let body = app
+            .gql(&a, &look(selection), json!({ "id": auto }))
+            .await
+            .expect("gql");
+        let found = &body["data"]["kairo"]["automation"];
+        assert_eq!(found["title"], "Welcome mail", "{body}");
+        assert_eq!(found["flow"], want, "{body}");
+    }
 
     // A DRAFT does not run; B's client does not even find it.
     let body = app

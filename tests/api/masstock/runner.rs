@@ -161,6 +161,27 @@ async fn an_execution_runs_through_a_runner_and_its_api_key_never_comes_back(bac
     assert_eq!(started["hasApiKey"], true);
     assert_eq!(started["inputData"]["prompts"], json!(["a cat", "a dog"]));
     assert_eq!(started["batchResults"].as_array().map(Vec::len), Some(2));
+    // Looked up by id, the execution reads its documents only when asked for them.
+    let look = |selection: &str| {
+        format!(
+            "query($id: UUID!) {{ masstock {{ workflowExecution(id: $id) {{ {selection} }} }} }}"
+        )
+    };
+    for (selection, prompts) in [
+        ("status inputData", json!(["a cat", "a dog"])),
+        ("status", Value::Null),
+    ] {
+        let body = app
+            .gql(&member, &look(selection), json!({ "id": execution }))
+            .await
+            .expect("r");
+        let found = &body["data"]["masstock"]["workflowExecution"];
+        assert_eq!(found["status"], "PENDING", "{backend:?}: {body}");
+        assert_eq!(
+            found["inputData"]["prompts"], prompts,
+            "{backend:?}: {body}"
+        );
+    }
     let stored = execution_row(&app, execution).await;
     let sealed = text(&stored, "api_key_ciphertext");
     assert!(

@@ -73,10 +73,25 @@ where
     E: sea_orm::EntityTrait,
     KairoCtx: Visible<E>,
 {
+    lean_by_id(ctx, id, id_of, &[])
+}
+
+/// A by-id loader whose root lookups leave out the `lazy` columns no selected field reads
+/// (`ByIdLoader::one_for`): the node's list, as its pages use it.
+fn lean_by_id<E>(
+    ctx: &Arc<KairoCtx>,
+    id: E::Column,
+    id_of: fn(&E::Model) -> uuid::Uuid,
+    lazy: &'static [LazyColumn<E>],
+) -> ById<E>
+where
+    E: sea_orm::EntityTrait,
+    KairoCtx: Visible<E>,
+{
     loader(ByIdLoader {
         source: ctx.clone(),
         keys: Keys { id, id_of },
-        lazy: &[],
+        lazy,
         row: std::marker::PhantomData,
     })
 }
@@ -171,9 +186,19 @@ impl Loaders {
         Self {
             company: by_id(ctx, companies::Column::Id, |m: &companies::Model| m.id),
             profile: by_id(ctx, profiles::Column::Id, |m: &profiles::Model| m.id),
-            project: by_id(ctx, projects::Column::Id, |m: &projects::Model| m.id),
-            automation: by_id(ctx, automations::Column::Id, |m: &automations::Model| m.id),
-            run: by_id(ctx, runs::Column::Id, |m: &runs::Model| m.id),
+            project: lean_by_id(
+                ctx,
+                projects::Column::Id,
+                |m: &projects::Model| m.id,
+                PROJECT_JSON,
+            ),
+            automation: lean_by_id(
+                ctx,
+                automations::Column::Id,
+                |m: &automations::Model| m.id,
+                AUTOMATION_JSON,
+            ),
+            run: lean_by_id(ctx, runs::Column::Id, |m: &runs::Model| m.id, RUN_JSON),
             asset: by_id(ctx, assets::Column::Id, |m: &assets::Model| m.id),
             lead: by_id(ctx, leads::Column::Id, |m: &leads::Model| m.id),
             service: by_id(ctx, services::Column::Id, |m: &services::Model| m.id),

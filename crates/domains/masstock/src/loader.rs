@@ -74,10 +74,25 @@ where
     E: sea_orm::EntityTrait,
     MasstockCtx: Visible<E>,
 {
+    lean_by_id(ctx, id, id_of, &[])
+}
+
+/// A by-id loader whose root lookups leave out the `lazy` columns no selected field reads
+/// (`ByIdLoader::one_for`): the node's list, as its pages use it.
+fn lean_by_id<E>(
+    ctx: &Arc<MasstockCtx>,
+    id: E::Column,
+    id_of: fn(&E::Model) -> Uuid,
+    lazy: &'static [LazyColumn<E>],
+) -> ById<E>
+where
+    E: sea_orm::EntityTrait,
+    MasstockCtx: Visible<E>,
+{
     loader(ByIdLoader {
         source: ctx.clone(),
         keys: Keys { id, id_of },
-        lazy: &[],
+        lazy,
         row: std::marker::PhantomData,
     })
 }
@@ -112,9 +127,9 @@ impl Loaders {
             client: by_id(ctx, clients::Column::Id, |m: &clients::Model| m.id),
             profile: by_id(ctx, profiles::Column::Id, |m: &profiles::Model| m.id),
             template: by_id(ctx, templates::Column::Id, |m: &templates::Model| m.id),
-            workflow: by_id(ctx, W::Id, |m: &workflows::Model| m.id),
+            workflow: lean_by_id(ctx, W::Id, |m: &workflows::Model| m.id, WORKFLOW_JSON),
             request: by_id(ctx, requests::Column::Id, |m: &requests::Model| m.id),
-            execution: by_id(ctx, E::Id, |m: &executions::Model| m.id),
+            execution: lean_by_id(ctx, E::Id, |m: &executions::Model| m.id, EXECUTION_JSON),
             ticket: by_id(ctx, tickets::Column::Id, |m: &tickets::Model| m.id),
             members_by_client: paged(
                 ctx,
