@@ -852,18 +852,23 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn lookups_by_id_answer_only_the_tenants_rows() {
-        let w = world().await;
-        let loader = ByIdLoader {
-            row: std::marker::PhantomData::<fn() -> item::Model>,
+    /// Tenant `a`'s rows by id, leaving out `lazy` in root lookups.
+    fn by_id(w: &World, lazy: &'static [LazyColumn<item::Entity>]) -> ByIdLoader<item::Entity> {
+        ByIdLoader {
+            row: std::marker::PhantomData,
             source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
             keys: Keys {
                 id: item::Column::Id,
                 id_of: |m| m.id,
             },
-            lazy: &[],
-        };
+            lazy,
+        }
+    }
+
+    #[tokio::test]
+    async fn lookups_by_id_answer_only_the_tenants_rows() {
+        let w = world().await;
+        let loader = by_id(&w, &[]);
         let ours = w.parents[0].1[0];
         let found = loader.load(&[ours, w.foreign]).await.expect("batch");
         assert_eq!(found.keys().copied().collect::<Vec<_>>(), [ours]);
@@ -994,16 +999,7 @@ mod tests {
         }
         let w = world().await;
         let id = w.parents[0].1[1];
-        let loader = ByIdLoader {
-            row: std::marker::PhantomData::<fn() -> item::Model>,
-            source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
-            keys: Keys {
-                id: item::Column::Id,
-                id_of: |m| m.id,
-            },
-            lazy: ALL,
-        };
-        let schema = Schema::new(Query(loader, id), EmptyMutation, EmptySubscription);
+        let schema = Schema::new(Query(by_id(&w, ALL), id), EmptyMutation, EmptySubscription);
         let held = |query: &'static str| {
             let schema = &schema;
             async move {
