@@ -397,20 +397,30 @@ async fn each_field_of_a_page_answers_as_a_lookup_does(backend: Backend) {
     assert!(ids.len() > 10, "{backend:?}");
     let every: Vec<&str> = selections.iter().map(|(_, s)| s.as_str()).collect();
     let every = every.join(" ");
-    // At most 20 root fields per operation: the lookups go in chunks.
-    let mut whole = Vec::new();
-    for chunk in ids.chunks(20) {
+    // The executions `chunk` (at most 20 root fields per operation), each looked up with
+    // `selection`, in one operation.
+    let lookup = |chunk: &[serde_json::Value], selection: &str| {
         let lookups: String = chunk
             .iter()
             .enumerate()
-            .map(|(i, id)| format!("e{i}: workflowExecution(id: {id}) {{ {every} }} "))
+            .map(|(i, id)| format!("e{i}: workflowExecution(id: {id}) {{ {selection} }} "))
             .collect();
-        let body = app
-            .gql(&token, &format!("{{ {lookups} }}"), json!({}))
-            .await
-            .expect("lookups");
-        assert!(body["errors"].is_null(), "{backend:?}: {body}");
-        whole.extend((0..chunk.len()).map(|i| body["data"][format!("e{i}")].clone()));
+        let what = format!("{backend:?}: {selection}");
+        let (app, token, n) = (&app, &token, chunk.len());
+        async move {
+            let body = app
+                .gql(token, &format!("{{ {lookups} }}"), json!({}))
+                .await
+                .expect("lookups");
+            assert!(body["errors"].is_null(), "{what}: {body}");
+            (0..n)
+                .map(|i| body["data"][format!("e{i}")].clone())
+                .collect::<Vec<_>>()
+        }
+    };
+    let mut whole = Vec::new();
+    for chunk in ids.chunks(20) {
+        whole.extend(lookup(chunk, &every).await);
     }
     for (name, selection) in &selections {
         let body = app
@@ -433,19 +443,12 @@ async fn each_field_of_a_page_answers_as_a_lookup_does(backend: Backend) {
         }
         assert!(set > 0, "{backend:?}: {name} is never set in the page");
         // A root lookup of the field alone reads what it reads too.
-        let lookups: String = ids[..20]
-            .iter()
-            .enumerate()
-            .map(|(i, id)| format!("e{i}: workflowExecution(id: {id}) {{ {selection} }} "))
-            .collect();
-        let body = app
-            .gql(&token, &format!("{{ {lookups} }}"), json!({}))
-            .await
-            .expect("lookups");
-        assert!(body["errors"].is_null(), "{backend:?}: {name}: {body}");
-        for (i, want) in whole[..20].iter().enumerate() {
-            let alone = &body["data"][format!("e{i}")][name];
-            assert_eq!(alone, &want[name], "{backend:?}: {name} looked up alone");
+        let alone = lookup(&ids[..20], selection).await;
+        for (alone, want) in alone.iter().zip(&whole) {
+            assert_eq!(
+                alone[name], want[name],
+                "{backend:?}: {name} looked up alone"
+            );
         }
     }
 }

@@ -108,28 +108,35 @@ where
     }
 }
 
-/// A column of a row, by position, for rows read by position ([`ModelRow`], [`PageRow`]). On
-/// PostgreSQL the value is decoded straight from the row's bytes: the row types that use this
-/// read an entity's generated model, whose field types are its table's, so sqlx's check of
-/// every value's type against the Rust type (type infos compared, and cloned) is left out.
-/// Decoding stays checked (a value of the wrong size or form does not decode); what does not
-/// decode is read again by sea-orm, which reports what is wrong. SQLite rows: as sea-orm reads.
+/// On PostgreSQL, the value at `idx` decoded straight from the row's bytes: `Some(None)` for
+/// SQL `NULL`, `Some(Some(value))` when it decodes, `None` otherwise (not a PostgreSQL row,
+/// no such column, or a value that does not decode). The row types that use it read an
+/// entity's generated model, whose field types are its table's, so sqlx's check of every
+/// value's type against the Rust type (type infos compared, and cloned) is left out. Decoding
+/// stays checked: a value of the wrong size or form does not decode.
+fn decoded_pg<T>(res: &sea_orm::QueryResult, idx: usize) -> Option<Option<T>>
+where
+    T: for<'r> sea_orm::sqlx::Decode<'r, sea_orm::sqlx::Postgres>,
+{
+    use sea_orm::sqlx::{Row, ValueRef};
+    let raw = res.try_as_pg_row()?.try_get_raw(idx).ok()?;
+    if raw.is_null() {
+        return Some(None);
+    }
+    T::decode(raw).ok().map(Some)
+}
+
+/// A column of a row, by position, for rows read by position ([`ModelRow`], [`PageRow`]): on
+/// PostgreSQL decoded from its bytes ([`decoded_pg`]); anything else, and what does not
+/// decode, read by sea-orm, which reports what is wrong.
 pub fn column<T>(res: &sea_orm::QueryResult, idx: usize) -> Result<T, sea_orm::DbErr>
 where
     T: sea_orm::TryGetable + for<'r> sea_orm::sqlx::Decode<'r, sea_orm::sqlx::Postgres>,
 {
-    use sea_orm::sqlx::{Row, ValueRef};
-    if let Some(raw) = res
-        .try_as_pg_row()
-        .and_then(|row| row.try_get_raw(idx).ok())
-    {
-        if !raw.is_null() {
-            if let Ok(value) = T::decode(raw) {
-                return Ok(value);
-            }
-        }
+    match decoded_pg(res, idx) {
+        Some(Some(value)) => Ok(value),
+        _ => res.try_get_by_index(idx),
     }
-    res.try_get_by_index(idx)
 }
 
 /// A nullable column of a row, by position, as [`column`] reads it. sea-orm reads a SQL
@@ -141,19 +148,14 @@ where
     T: sea_orm::TryGetable + for<'r> sea_orm::sqlx::Decode<'r, sea_orm::sqlx::Postgres>,
 {
     use sea_orm::sqlx::{Row, ValueRef};
-    if let Some(row) = res.try_as_pg_row() {
-        if let Ok(raw) = row.try_get_raw(idx) {
-            if raw.is_null() {
-                return Ok(None);
-            }
-            if let Ok(value) = T::decode(raw) {
-                return Ok(Some(value));
-            }
-        }
-    } else if let Some(row) = res.try_as_sqlite_row() {
-        if row.try_get_raw(idx).is_ok_and(|v| v.is_null()) {
-            return Ok(None);
-        }
+    if let Some(value) = decoded_pg(res, idx) {
+        return Ok(value);
+    }
+    let sqlite_null = res
+        .try_as_sqlite_row()
+        .is_some_and(|row| row.try_get_raw(idx).is_ok_and(|v| v.is_null()));
+    if sqlite_null {
+        return Ok(None);
     }
     // Not readable raw, or not decodable: sea-orm reads it (and reports what is wrong).
     res.try_get_by_index(idx)
