@@ -2,7 +2,7 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 use studiogate_testkit::{error_codes, on_both_backends, Backend};
 
-use crate::support::{member, seeded};
+use crate::support::{member, memberships, seeded};
 
 const EXECUTIONS: &str = r#"
 query Page($first: Int, $after: String, $order: ListOrder, $status: [ExecutionStatus!]) {
@@ -264,3 +264,156 @@ async fn pages_return_json_documents_when_asked(backend: Backend) {
     );
 }
 on_both_backends!(pages_return_json_documents_when_asked);
+
+const STUDIO: &str = r#"
+query Studio($id: UUID!, $first: Int, $after: String, $order: ListOrder, $status: [ExecutionStatus!]) {
+  studio(id: $id) {
+    id
+    executions(first: $first, after: $after, order: $order, filter: { status: $status }) {
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { id status createdAt } }
+    }
+  }
+}"#;
+
+/// A studio looked up with its executions connection is one statement: the lookup and the
+/// page together (`ByIdLoader::one_with_page`; SQLite reads the memberships before it). The page answers as the same
+/// studio's page read under its company does, through sizes, orders, cursors and filters; a
+/// studio with no executions answers an empty page, another tenant's studio NOT_FOUND with
+/// no page, and arguments the connection refuses are refused as before. A selection the
+/// statement does not cover (two executions fields, or a count alone) reads as it did.
+async fn a_studio_lookup_reads_its_executions_page_in_the_same_statement(backend: Backend) {
+    let (app, seed) = seeded(&backend, 2).await;
+    let token = app.token(member(&seed, 0, 1));
+    // The statement itself; SQLite reads the viewer's memberships in one before it.
+    let one = 1 + memberships(&backend);
+    let first_studio = |token: String| {
+        let app = &app;
+        async move {
+            let q = "{ companies { nodes { studios(first: 1, order: OLDEST_FIRST) { nodes { id } } } } }";
+            let body = app.gql(&token, q, json!({})).await.expect("ok");
+            body["data"]["companies"]["nodes"][0]["studios"]["nodes"][0]["id"].clone()
+        }
+    };
+    let studio = first_studio(token.clone()).await;
+    let foreign = first_studio(app.token(member(&seed, 1, 1))).await;
+    assert!(studio.is_string() && foreign.is_string() && studio != foreign);
+    let without_count =
+        |conn: &Value| json!({ "pageInfo": conn["pageInfo"], "edges": conn["edges"] });
+    let page_one = app
+        .gql(&token, EXECUTIONS, json!({ "first": 7 }))
+        .await
+        .expect("ok");
+    let cursor = executions(&page_one)["pageInfo"]["endCursor"].clone();
+    for mut vars in [
+        json!({ "first": 7 }),
+        json!({ "first": 7, "order": "OLDEST_FIRST" }),
+        json!({ "first": 7, "after": cursor }),
+        json!({ "first": 100, "status": ["FAILED", "PAUSED"] }),
+        json!({}),
+    ] {
+        let expected = app.gql(&token, EXECUTIONS, vars.clone()).await.expect("ok");
+        assert!(expected["errors"].is_null(), "{expected}");
+        vars["id"] = studio.clone();
+        let (n, body) = app
+            .count_statements(&token, STUDIO, vars.clone())
+            .await
+            .expect("ok");
+        assert!(body["errors"].is_null(), "{body}");
+        assert_eq!(body["data"]["studio"]["id"], studio);
+        let got = &body["data"]["studio"]["executions"];
+        assert_eq!(
+            *got,
+            without_count(executions(&expected)),
+            "{backend:?} {vars}"
+        );
+        assert!(!got["edges"].as_array().expect("edges").is_empty());
+        assert_eq!(n, one, "{backend:?} {vars}: one statement");
+    }
+
+    // A visible studio with no executions: the lookup's row, and an empty page.
+    let create =
+        r#"mutation($input: CreateStudioInput!) { createStudio(input: $input) { studio { id } } }"#;
+    let input = json!({ "input": { "companyId": crate::support::company(&seed, 0), "name": "No runs yet", "businessArea": "SALES" } });
+    let body = app.gql(&token, create, input).await.expect("ok");
+    let empty = body["data"]["createStudio"]["studio"]["id"].clone();
+    assert!(empty.is_string(), "{body}");
+    let (n, body) = app
+        .count_statements(&token, STUDIO, json!({ "id": empty, "first": 5 }))
+        .await
+        .expect("ok");
+    assert!(body["errors"].is_null(), "{body}");
+    assert_eq!(body["data"]["studio"]["id"], empty);
+    let conn = &body["data"]["studio"]["executions"];
+    assert_eq!(conn["edges"], json!([]), "{body}");
+    assert_eq!(conn["pageInfo"]["hasNextPage"], false, "{body}");
+    assert_eq!(n, one, "{backend:?}");
+
+    // Another tenant's studio answers as a missing one, in the same one statement.
+    let (n, body) = app
+        .count_statements(&token, STUDIO, json!({ "id": foreign, "first": 5 }))
+        .await
+        .expect("ok");
+    assert_eq!(error_codes(&body), vec!["NOT_FOUND"], "{body}");
+    assert!(body["data"]["studio"].is_null(), "{body}");
+    assert_eq!(n, one, "{backend:?}");
+
+    // Arguments the connection refuses are refused by the connection, as on any other path.
+    for (vars, field) in [
+        (json!({ "id": studio, "first": 0 }), "first"),
+        (
+            json!({ "id": studio, "first": 5, "after": "bm90LWEtY3Vyc29y" }),
+            "after",
+        ),
+    ] {
+        let body = app.gql(&token, STUDIO, vars).await.expect("ok");
+        assert_eq!(error_codes(&body), vec!["BAD_USER_INPUT"], "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+    }
+
+    // Two executions fields: the lookup, then each page as before.
+    let two = "query($id: UUID!) { studio(id: $id) { \
+               newest: executions(first: 2) { nodes { id } } \
+               oldest: executions(first: 3, order: OLDEST_FIRST) { nodes { id } } } }";
+    let (n, body) = app
+        .count_statements(&token, two, json!({ "id": studio }))
+        .await
+        .expect("ok");
+    assert!(body["errors"].is_null(), "{body}");
+    let ids = |vars: Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            let body = app.gql(token, EXECUTIONS, vars).await.expect("ok");
+            let edges = executions(&body)["edges"]
+                .as_array()
+                .expect("edges")
+                .clone();
+            let ids = edges.iter().map(|e| json!({ "id": e["node"]["id"] }));
+            Value::Array(ids.collect())
+        }
+    };
+    assert_eq!(
+        body["data"]["studio"]["newest"]["nodes"],
+        ids(json!({ "first": 2 })).await
+    );
+    let oldest = ids(json!({ "first": 3, "order": "OLDEST_FIRST" })).await;
+    assert_eq!(body["data"]["studio"]["oldest"]["nodes"], oldest);
+    assert_eq!(
+        n,
+        one + 2,
+        "{backend:?}: the lookup and one statement per page"
+    );
+
+    // A count alone reads no page: the lookup and the count.
+    let count = "query($id: UUID!) { studio(id: $id) { executions { totalCount } } }";
+    let (n, body) = app
+        .count_statements(&token, count, json!({ "id": studio }))
+        .await
+        .expect("ok");
+    assert_eq!(
+        body["data"]["studio"]["executions"]["totalCount"], 40,
+        "{body}"
+    );
+    assert_eq!(n, one + 1, "{backend:?}");
+}
+on_both_backends!(a_studio_lookup_reads_its_executions_page_in_the_same_statement);

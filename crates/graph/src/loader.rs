@@ -214,6 +214,107 @@ where
         Ok(rows.remove(&id))
     }
 
+    /// [`ByIdLoader::one_for`] for a root field whose selection holds the connection `field`
+    /// over `pages` once, with rows asked for: the row and the connection's page in one
+    /// statement. The page's own scoped select (filter, cursor, order, `LIMIT first + 1`,
+    /// lazy columns as its selection needs) is left-joined to the row's: no row back means no
+    /// visible row; one row whose page columns are `NULL`, an empty page. The page then waits
+    /// in `pages` under the key its connection will ask with ([`paged_rows`]). Any other
+    /// selection, or arguments the connection refuses, goes [`ByIdLoader::one_for`]'s way, and
+    /// the connection loads (or refuses) as it always does.
+    pub async fn one_with_page<C, F, Q>(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        id: Uuid,
+        field: &str,
+        pages: &PagedLoader<C, F, Q>,
+    ) -> Result<Option<E::Model>, GraphError>
+    where
+        E::Model: FromQueryResult,
+        C: EntityTrait,
+        F: ListFilter<C> + async_graphql::InputType + Default,
+        Q: PageRow<C>,
+    {
+        let wanted = ctx.look_ahead();
+        let Some((args, filter)) = page_asked(&wanted.field(field), pages) else {
+            return self.one_for(ctx, id).await;
+        };
+        let omit = omitted(self.lazy, |field| wanted.field(field).exists());
+        let lookup = self.load_with_page(id, omit, pages, args, filter);
+        crate::telemetry::batch(&label::<E>("by_id"), 1, lookup).await
+    }
+
+    async fn load_with_page<C, F, Q>(
+        &self,
+        id: Uuid,
+        omit: u64,
+        pages: &PagedLoader<C, F, Q>,
+        args: PageArgs,
+        filter: F,
+    ) -> Result<Option<E::Model>, GraphError>
+    where
+        E::Model: FromQueryResult,
+        C: EntityTrait,
+        F: ListFilter<C>,
+        Q: PageRow<C>,
+    {
+        use sea_orm::sea_query::{Alias, JoinType, Query};
+        use sea_orm::{Iterable, QueryTrait};
+        let db = self.source.db();
+        let backend = db.get_database_backend();
+        let row = self.source.visible().await?.filter(self.keys.id.eq(id));
+        let row = project(row, self.lazy, &[self.keys.id.as_str()], omit, backend);
+        let rel = &pages.relation;
+        let page = filter.apply(pages.source.visible().await?, backend);
+        let page = page.filter(rel.parent.eq(id));
+        let keys = [rel.parent.as_str(), rel.time.as_str(), rel.id.as_str()];
+        let page = project(page, rel.lazy, &keys, args.omit, backend);
+        let page = args.apply(page, rel.time, rel.id);
+        // The page's columns first, at the positions its rows read them from; then the row's,
+        // each as `row_<column>`.
+        let mut list = String::from("\"page\".*");
+        for column in E::Column::iter() {
+            list.push_str(", \"row\".");
+            push_quoted(&mut list, column.as_str(), backend);
+            list.push_str(" AS ");
+            push_quoted(&mut list, &format!("{ROW}{}", column.as_str()), backend);
+        }
+        let (row_alias, page_alias) = (Alias::new("row"), Alias::new("page"));
+        let order = args.order.order();
+        let stmt = Query::select()
+            .expr(Expr::cust(list))
+            .from_subquery(row.into_query(), row_alias)
+            .join_subquery(
+                JoinType::LeftJoin,
+                page.into_query(),
+                page_alias.clone(),
+                Expr::cust("true"),
+            )
+            .order_by(
+                (page_alias.clone(), Alias::new(rel.time.as_str())),
+                order.clone(),
+            )
+            .order_by((page_alias, Alias::new(rel.id.as_str())), order)
+            .to_owned();
+        let rows = db.query_all(backend.build(&stmt)).await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let model = E::Model::from_query_result(first, ROW)?;
+        let id_at = C::Column::iter()
+            .position(|c| c.as_str() == rel.id.as_str())
+            .ok_or_else(|| GraphError::internal(&"a page without its id column"))?;
+        let mut page = Page::default();
+        for r in &rows {
+            if nullable::<Uuid>(r, id_at)?.is_some() {
+                page.rows.push(Q::from_query_result(r, "")?);
+            }
+        }
+        let mut ready = pages.ready.lock().unwrap_or_else(|e| e.into_inner());
+        ready.insert((id, args, filter), Arc::new(page));
+        Ok(Some(model))
+    }
+
     async fn load_ids(
         &self,
         ids: &[Uuid],
@@ -238,6 +339,43 @@ where
             })
             .collect())
     }
+}
+
+/// The prefix of a lookup's columns in [`ByIdLoader::one_with_page`]'s statement.
+const ROW: &str = "row_";
+
+/// The page the connection selection `conn` asks `pages` for, with its filter, when it is
+/// one field (not merged from several) whose rows are asked for and whose arguments the
+/// connection accepts: `first`, `after`, `order` and `filter`, as its resolver reads them.
+fn page_asked<C, F, Q>(
+    conn: &async_graphql::Lookahead<'_>,
+    pages: &PagedLoader<C, F, Q>,
+) -> Option<(PageArgs, F)>
+where
+    C: EntityTrait,
+    F: ListFilter<C> + async_graphql::InputType + Default,
+    Q: PageRow<C>,
+{
+    use crate::ListOrder;
+    use async_graphql::InputType;
+    let fields = conn.selection_fields();
+    let [field] = fields.as_slice() else {
+        return None;
+    };
+    let (mut first, mut after, mut order, mut filter) = (None, None, None, None);
+    for (name, value) in field.arguments().ok()? {
+        let value = Some(value);
+        match name.as_str() {
+            "first" => first = Option::<i32>::parse(value).ok()?,
+            "after" => after = Option::<String>::parse(value).ok()?,
+            "order" => order = Option::<ListOrder>::parse(value).ok()?,
+            "filter" => filter = Option::<F>::parse(value).ok()?,
+            _ => return None,
+        }
+    }
+    let args = PageArgs::parse(first, after, order).ok()?;
+    let args = pages.projected_by(&async_graphql::Lookahead::from(*field), args);
+    args.rows.then(|| (args, filter.unwrap_or_default()))
 }
 
 /// A loader whose values every asker shares (`Arc`) instead of getting its own copy: the
@@ -332,21 +470,7 @@ fn project<E: EntityTrait>(
     backend: sea_orm::DbBackend,
 ) -> Select<E> {
     use sea_orm::Iterable;
-    let quote = if backend == sea_orm::DbBackend::MySql {
-        '`'
-    } else {
-        '"'
-    };
-    let quoted = |out: &mut String, name: &str| {
-        out.push(quote);
-        for c in name.chars() {
-            if c == quote {
-                out.push(quote);
-            }
-            out.push(c);
-        }
-        out.push(quote);
-    };
+    let quoted = |out: &mut String, name: &str| push_quoted(out, name, backend);
     let left_out = |name: &str| {
         omit != 0
             && !keys.contains(&name)
@@ -381,10 +505,31 @@ fn project<E: EntityTrait>(
     select.select_only().expr(Expr::cust(list))
 }
 
+/// `name` quoted as an identifier of `backend`, appended to `out`.
+fn push_quoted(out: &mut String, name: &str, backend: sea_orm::DbBackend) {
+    let quote = if backend == sea_orm::DbBackend::MySql {
+        '`'
+    } else {
+        '"'
+    };
+    out.push(quote);
+    for c in name.chars() {
+        if c == quote {
+            out.push(quote);
+        }
+        out.push(c);
+    }
+    out.push(quote);
+}
+
 /// Whether the connection field at `ctx` selects `field` on its nodes, through `nodes` or
 /// `edges { node }`, fragments included.
 pub fn node_selects(ctx: &async_graphql::Context<'_>, field: &str) -> bool {
-    let wanted = ctx.look_ahead();
+    node_selects_by(&ctx.look_ahead(), field)
+}
+
+/// [`node_selects`] for the connection selection `wanted`.
+fn node_selects_by(wanted: &async_graphql::Lookahead<'_>, field: &str) -> bool {
     wanted.field("nodes").field(field).exists()
         || wanted.field("edges").field("node").field(field).exists()
 }
@@ -407,12 +552,17 @@ where
     }
 }
 
+/// A page's key: its parent, its arguments and its filter.
+type PageKey<F> = (Uuid, PageArgs, F);
+
 /// One page of children for each parent: one windowed statement per distinct page/filter.
 /// Rows are read into `R`: the entity's model unless a domain reads its own [`PageRow`].
 pub struct PagedLoader<E: EntityTrait, F, R = <E as EntityTrait>::Model> {
-    pub source: Arc<dyn Visible<E>>,
-    pub relation: Relation<E>,
-    pub _filter: std::marker::PhantomData<fn() -> (F, R)>,
+    source: Arc<dyn Visible<E>>,
+    relation: Relation<E>,
+    /// Pages a root lookup read with its row ([`ByIdLoader::one_with_page`]), each waiting
+    /// for the one connection field that asks for it ([`paged_rows`] takes it out).
+    ready: std::sync::Mutex<HashMap<PageKey<F>, Arc<Page<R>>>>,
 }
 
 impl<E, F, R> Loader<(Uuid, PageArgs, F)> for PagedLoader<E, F, R>
@@ -427,9 +577,19 @@ where
 
     async fn load(
         &self,
-        keys: &[(Uuid, PageArgs, F)],
-    ) -> Result<HashMap<(Uuid, PageArgs, F), Arc<Page<R>>>, GraphError> {
+        keys: &[PageKey<F>],
+    ) -> Result<HashMap<PageKey<F>, Arc<Page<R>>>, GraphError> {
         crate::telemetry::batch(&label::<E>("page"), keys.len(), self.load_pages(keys)).await
+    }
+}
+
+impl<E: EntityTrait, F, R> PagedLoader<E, F, R> {
+    pub fn new(source: Arc<dyn Visible<E>>, relation: Relation<E>) -> Self {
+        Self {
+            source,
+            relation,
+            ready: Default::default(),
+        }
     }
 }
 
@@ -443,18 +603,32 @@ where
     /// columns no selected field reads left out (through `nodes` and `edges { node }`,
     /// fragments included).
     pub fn projected(&self, ctx: &async_graphql::Context<'_>, args: PageArgs) -> PageArgs {
-        let mut args = args.selected_in(ctx);
+        self.projected_by(&ctx.look_ahead(), args)
+    }
+
+    /// [`PagedLoader::projected`] for the connection selection `wanted`.
+    fn projected_by(&self, wanted: &async_graphql::Lookahead<'_>, args: PageArgs) -> PageArgs {
+        let mut args = args.selected_by(wanted);
         if !args.rows {
             return args;
         }
-        args.omit = omitted(self.relation.lazy, |f| node_selects(ctx, f));
+        args.omit = omitted(self.relation.lazy, |f| node_selects_by(wanted, f));
         args
+    }
+
+    /// The page under `key` if a root lookup read it with its row.
+    fn take_ready(&self, key: &PageKey<F>) -> Option<Arc<Page<R>>> {
+        let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+        if ready.is_empty() {
+            return None;
+        }
+        ready.remove(key)
     }
 
     async fn load_pages(
         &self,
-        keys: &[(Uuid, PageArgs, F)],
-    ) -> Result<HashMap<(Uuid, PageArgs, F), Arc<Page<R>>>, GraphError> {
+        keys: &[PageKey<F>],
+    ) -> Result<HashMap<PageKey<F>, Arc<Page<R>>>, GraphError> {
         let db = self.source.db();
         let mut out = HashMap::with_capacity(keys.len());
         // In a nested query every parent asks with the same arguments: one group, one statement.
@@ -638,10 +812,12 @@ where
     if !args.rows {
         return Ok((args, Page::default()));
     }
-    let page = pages
-        .load_one((parent, args.clone(), filter))
-        .await?
-        .unwrap_or_default();
+    let key = (parent, args, filter);
+    let page = match pages.loader().take_ready(&key) {
+        Some(page) => page,
+        None => pages.load_one(key.clone()).await?.unwrap_or_default(),
+    };
+    let args = key.1;
     // The batch's map is gone once every waiter has its page, so the rows move out here;
     // a page another field of the request also holds is copied.
     let page = Arc::try_unwrap(page).unwrap_or_else(|shared| (*shared).clone());
@@ -891,11 +1067,10 @@ mod tests {
     #[tokio::test]
     async fn pages_and_counts_are_per_parent_and_within_the_tenant() {
         let w = world().await;
-        let pages = PagedLoader::<item::Entity, ()> {
-            source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
-            relation: relation(),
-            _filter: std::marker::PhantomData,
-        };
+        let pages = PagedLoader::<item::Entity, ()>::new(
+            w.source.clone() as Arc<dyn Visible<item::Entity>>,
+            relation(),
+        );
         let counts = CountLoader::<item::Entity, ()> {
             source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
             parent: item::Column::Parent,
@@ -929,11 +1104,10 @@ mod tests {
         parent: Uuid,
         omit: u64,
     ) -> (Page<item::Model>, Page<item::Model>) {
-        let pages = PagedLoader::<item::Entity, ()> {
-            source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
-            relation: Relation { lazy, ..relation() },
-            _filter: std::marker::PhantomData,
-        };
+        let pages = PagedLoader::<item::Entity, ()>::new(
+            w.source.clone() as Arc<dyn Visible<item::Entity>>,
+            Relation { lazy, ..relation() },
+        );
         let args =
             PageArgs::parse(Some(10), None, Some(crate::ListOrder::OldestFirst)).expect("args");
         let lean = PageArgs {
@@ -1091,14 +1265,13 @@ mod tests {
     #[tokio::test]
     async fn a_page_reads_into_a_domains_own_row() {
         let w = world().await;
-        let pages = PagedLoader::<item::Entity, (), TypedItem> {
-            source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
-            relation: Relation {
+        let pages = PagedLoader::<item::Entity, (), TypedItem>::new(
+            w.source.clone() as Arc<dyn Visible<item::Entity>>,
+            Relation {
                 lazy: DOC,
                 ..relation()
             },
-            _filter: std::marker::PhantomData,
-        };
+        );
         let args =
             PageArgs::parse(Some(10), None, Some(crate::ListOrder::OldestFirst)).expect("args");
         let lean = PageArgs {

@@ -41,7 +41,7 @@ pub enum ListOrder {
 }
 
 impl ListOrder {
-    fn order(self) -> Order {
+    pub(crate) fn order(self) -> Order {
         match self {
             Self::NewestFirst => Order::Desc,
             Self::OldestFirst => Order::Asc,
@@ -117,8 +117,13 @@ impl PageArgs {
     /// `pageInfo`, through fragments too): a connection asked only for `totalCount` reads no
     /// page.
     #[must_use]
-    pub fn selected_in(mut self, ctx: &async_graphql::Context<'_>) -> Self {
-        let wanted = ctx.look_ahead();
+    pub fn selected_in(self, ctx: &async_graphql::Context<'_>) -> Self {
+        self.selected_by(&ctx.look_ahead())
+    }
+
+    /// [`PageArgs::selected_in`] for the connection selection `wanted`.
+    #[must_use]
+    pub fn selected_by(mut self, wanted: &async_graphql::Lookahead<'_>) -> Self {
         self.rows = ["edges", "nodes", "pageInfo"]
             .iter()
             .any(|field| wanted.field(field).exists());

@@ -99,14 +99,11 @@ where
 fn paged<E>(ctx: &Arc<KairoCtx>, relation: Relation<E>) -> (Paged<E>, Counted<E>)
 where
     E: sea_orm::EntityTrait,
+    E::Model: Send + Sync,
     KairoCtx: Visible<E>,
 {
     let parent = relation.parent;
-    let pages = loader(PagedLoader {
-        source: ctx.clone(),
-        relation,
-        _filter: PhantomData,
-    });
+    let pages = loader(PagedLoader::new(ctx.clone(), relation));
     let counts = loader(CountLoader {
         source: ctx.clone(),
         parent,

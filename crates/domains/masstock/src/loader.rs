@@ -100,14 +100,11 @@ where
 fn paged<E>(ctx: &Arc<MasstockCtx>, relation: Relation<E>) -> Paging<E>
 where
     E: sea_orm::EntityTrait,
+    E::Model: Send + Sync,
     MasstockCtx: Visible<E>,
 {
     let parent = relation.parent;
-    let pages = loader(PagedLoader {
-        source: ctx.clone(),
-        relation,
-        _filter: PhantomData,
-    });
+    let pages = loader(PagedLoader::new(ctx.clone(), relation));
     let counts = loader(CountLoader {
         source: ctx.clone(),
         parent,

@@ -133,7 +133,14 @@ impl StudiosQuery {
 
     /// One studio of the viewer's companies.
     async fn studio(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<Option<Studio>> {
-        match loaders(ctx).studio.loader().one_for(ctx, id).await? {
+        let l = loaders(ctx);
+        let pages = l.executions_by_studio.loader();
+        match l
+            .studio
+            .loader()
+            .one_with_page(ctx, id, "executions", pages)
+            .await?
+        {
             Some(m) => Ok(Some(Studio(m))),
             None => not_found("Studio")(),
         }

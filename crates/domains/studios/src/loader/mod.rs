@@ -135,15 +135,11 @@ fn paged<E, F, R>(ctx: &Arc<StudiosCtx>, relation: Relation<E>) -> (Paged<E, F, 
 where
     E: sea_orm::EntityTrait,
     StudiosCtx: Visible<E>,
-    F: 'static,
-    R: 'static,
+    F: Send + 'static,
+    R: Send + Sync + 'static,
 {
     let parent = relation.parent;
-    let pages = loader(PagedLoader {
-        source: ctx.clone(),
-        relation,
-        _filter: PhantomData,
-    });
+    let pages = loader(PagedLoader::new(ctx.clone(), relation));
     let counts = loader(CountLoader {
         source: ctx.clone(),
         parent,
