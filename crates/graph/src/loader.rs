@@ -216,12 +216,12 @@ where
 
     /// [`ByIdLoader::one_for`] for a root field whose selection holds the connection `field`
     /// over `pages` once, with rows asked for: the row and the connection's page in one
-    /// statement. The page's own scoped select (filter, cursor, order, `LIMIT first + 1`,
-    /// lazy columns as its selection needs) is left-joined to the row's: no row back means no
-    /// visible row; one row whose page columns are `NULL`, an empty page. The page then waits
-    /// in `pages` under the key its connection will ask with ([`paged_rows`]). Any other
-    /// selection, or arguments the connection refuses, goes [`ByIdLoader::one_for`]'s way, and
-    /// the connection loads (or refuses) as it always does.
+    /// statement, the page's own scoped select (filter, cursor, order, `LIMIT first + 1`, lazy
+    /// columns as its selection needs) `UNION ALL` the row's. The row is the line whose page
+    /// columns are `NULL`; without it there is no visible row, and the page is dropped. The
+    /// page then waits in `pages` under the key its connection will ask with ([`paged_rows`]).
+    /// Any other selection, or arguments the connection refuses, goes [`ByIdLoader::one_for`]'s
+    /// way, and the connection loads (or refuses) as it always does.
     pub async fn one_with_page<C, F, Q>(
         &self,
         ctx: &async_graphql::Context<'_>,
@@ -258,7 +258,7 @@ where
         F: ListFilter<C>,
         Q: PageRow<C>,
     {
-        use sea_orm::sea_query::{Alias, JoinType, Query};
+        use sea_orm::sea_query::{Alias, Query, UnionType};
         use sea_orm::{Iterable, QueryTrait};
         let db = self.source.db();
         let backend = db.get_database_backend();
@@ -270,46 +270,51 @@ where
         let keys = [rel.parent.as_str(), rel.time.as_str(), rel.id.as_str()];
         let page = project(page, rel.lazy, &keys, args.omit, backend);
         let page = args.apply(page, rel.time, rel.id);
-        // The page's columns first, at the positions its rows read them from; then the row's,
-        // each as `row_<column>`.
-        let mut list = String::from("\"page\".*");
-        for column in E::Column::iter() {
-            list.push_str(", \"row\".");
-            push_quoted(&mut list, column.as_str(), backend);
-            list.push_str(" AS ");
-            push_quoted(&mut list, &format!("{ROW}{}", column.as_str()), backend);
+        // Both halves have the page's columns first, at the positions its rows read them
+        // from, then the row's as `row_<column>`; each half's other columns are `NULL`. The
+        // row's columns come back once, not on every line of the page.
+        let mut page_list = String::from("\"page\".*");
+        let mut row_list = String::new();
+        for _ in C::Column::iter() {
+            row_list.push_str("NULL, ");
         }
-        let (row_alias, page_alias) = (Alias::new("row"), Alias::new("page"));
+        for (i, column) in E::Column::iter().enumerate() {
+            let alias = format!("{ROW}{}", column.as_str());
+            page_list.push_str(", NULL AS ");
+            push_quoted(&mut page_list, &alias, backend);
+            if i > 0 {
+                row_list.push_str(", ");
+            }
+            row_list.push_str("\"row\".");
+            push_quoted(&mut row_list, column.as_str(), backend);
+        }
         let order = args.order.order();
-        let stmt = Query::select()
-            .expr(Expr::cust(list))
-            .from_subquery(row.into_query(), row_alias)
-            .join_subquery(
-                JoinType::LeftJoin,
-                page.into_query(),
-                page_alias.clone(),
-                Expr::cust("true"),
-            )
-            .order_by(
-                (page_alias.clone(), Alias::new(rel.time.as_str())),
-                order.clone(),
-            )
-            .order_by((page_alias, Alias::new(rel.id.as_str())), order)
+        let row = Query::select()
+            .expr(Expr::cust(row_list))
+            .from_subquery(row.into_query(), Alias::new("row"))
             .to_owned();
-        let rows = db.query_all(backend.build(&stmt)).await?;
-        let Some(first) = rows.first() else {
-            return Ok(None);
-        };
-        let model = E::Model::from_query_result(first, ROW)?;
+        let stmt = Query::select()
+            .expr(Expr::cust(page_list))
+            .from_subquery(page.into_query(), Alias::new("page"))
+            .union(UnionType::All, row)
+            .order_by(Alias::new(rel.time.as_str()), order.clone())
+            .order_by(Alias::new(rel.id.as_str()), order)
+            .to_owned();
         let id_at = C::Column::iter()
             .position(|c| c.as_str() == rel.id.as_str())
             .ok_or_else(|| GraphError::internal(&"a page without its id column"))?;
+        let mut model = None;
         let mut page = Page::default();
-        for r in &rows {
-            if nullable::<Uuid>(r, id_at)?.is_some() {
-                page.rows.push(Q::from_query_result(r, "")?);
+        for r in db.query_all(backend.build(&stmt)).await? {
+            if nullable::<Uuid>(&r, id_at)?.is_some() {
+                page.rows.push(Q::from_query_result(&r, "")?);
+            } else {
+                model = Some(E::Model::from_query_result(&r, ROW)?);
             }
         }
+        let Some(model) = model else {
+            return Ok(None);
+        };
         let mut ready = pages.ready.lock().unwrap_or_else(|e| e.into_inner());
         ready.insert((id, args, filter), Arc::new(page));
         Ok(Some(model))
