@@ -417,3 +417,66 @@ async fn a_studio_lookup_reads_its_executions_page_in_the_same_statement(backend
     assert_eq!(n, one + 1, "{backend:?}");
 }
 on_both_backends!(a_studio_lookup_reads_its_executions_page_in_the_same_statement);
+
+/// The company and template lookups read their connection (studios; executions) with their
+/// row in one statement too, and answer what the old way answers: the same field asked twice
+/// under two aliases, which the lookup does not take with it, so the row is read and then
+/// each page.
+async fn company_and_template_lookups_read_their_page_in_the_same_statement(backend: Backend) {
+    let (app, seed) = seeded(&backend, 1).await;
+    let token = app.token(member(&seed, 0, 1));
+    let one = 1 + memberships(&backend);
+    let ids = "{ companies { nodes { id studios(first: 1) { nodes { \
+               executions(first: 1) { nodes { template { id } } } } } } } }";
+    let body = app.gql(&token, ids, json!({})).await.expect("ok");
+    let company = body["data"]["companies"]["nodes"][0]["id"].clone();
+    let studio = &body["data"]["companies"]["nodes"][0]["studios"]["nodes"][0];
+    let template = studio["executions"]["nodes"][0]["template"]["id"].clone();
+    assert!(company.is_string() && template.is_string(), "{body}");
+    let cases = [
+        (
+            "company",
+            company,
+            "studios(first: 4, order: OLDEST_FIRST) { pageInfo { hasNextPage } nodes { id name } }",
+        ),
+        (
+            "workflowTemplate",
+            template,
+            "executions(first: 6, filter: { status: [PENDING, RUNNING, SUCCEEDED, FAILED, \
+             PAUSED] }) { edges { cursor node { id status } } }",
+        ),
+    ];
+    for (root, id, field) in cases {
+        let single = format!("query($id: UUID!) {{ {root}(id: $id) {{ id {field} }} }}");
+        let (n, body) = app
+            .count_statements(&token, &single, json!({ "id": id }))
+            .await
+            .expect("ok");
+        assert!(body["errors"].is_null(), "{body}");
+        assert_eq!(n, one, "{backend:?} {root}: one statement");
+        let twice =
+            format!("query($id: UUID!) {{ {root}(id: $id) {{ id a: {field} b: {field} }} }}");
+        let (n, old) = app
+            .count_statements(&token, &twice, json!({ "id": id }))
+            .await
+            .expect("ok");
+        assert!(old["errors"].is_null(), "{old}");
+        assert_eq!(
+            n,
+            one + 1,
+            "{backend:?} {root}: the row, then one page for both"
+        );
+        let conn = field.split('(').next().expect("name");
+        let got = &body["data"][root];
+        assert_eq!(got["id"], id);
+        assert_eq!(got[conn], old["data"][root]["a"], "{backend:?} {root}");
+        assert_eq!(got[conn], old["data"][root]["b"], "{backend:?} {root}");
+        let rows = got[conn]
+            .as_object()
+            .and_then(|c| c.get("nodes").or_else(|| c.get("edges")))
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        assert!(rows > 0, "{backend:?} {root}: {body}");
+    }
+}
+on_both_backends!(company_and_template_lookups_read_their_page_in_the_same_statement);

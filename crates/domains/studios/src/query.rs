@@ -125,7 +125,14 @@ impl StudiosQuery {
 
     /// One company of the viewer. Another tenant's company answers as a missing one.
     async fn company(&self, ctx: &Context<'_>, id: Uuid) -> GraphResult<Option<Company>> {
-        match loaders(ctx).company.loader().one_for(ctx, id).await? {
+        let l = loaders(ctx);
+        let pages = l.studios_by_company.loader();
+        match l
+            .company
+            .loader()
+            .one_with_page(ctx, id, "studios", pages)
+            .await?
+        {
             Some(m) => Ok(Some(Company(m))),
             None => not_found("Company")(),
         }
@@ -180,7 +187,14 @@ impl StudiosQuery {
         ctx: &Context<'_>,
         id: Uuid,
     ) -> GraphResult<Option<WorkflowTemplate>> {
-        match loaders(ctx).template.loader().one_for(ctx, id).await? {
+        let l = loaders(ctx);
+        let pages = l.executions_by_template.loader();
+        match l
+            .template
+            .loader()
+            .one_with_page(ctx, id, "executions", pages)
+            .await?
+        {
             Some(m) => Ok(Some(WorkflowTemplate(m))),
             None => not_found("WorkflowTemplate")(),
         }
