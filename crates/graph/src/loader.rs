@@ -163,12 +163,29 @@ where
 
 /// Rows by primary key: `SELECT ... WHERE <scope> AND id IN (...)`, read through `R`.
 pub struct ByIdLoader<E: EntityTrait, R = <E as EntityTrait>::Model> {
-    pub source: Arc<dyn Visible<E>>,
-    pub keys: Keys<E>,
+    source: Arc<dyn Visible<E>>,
+    keys: Keys<E>,
     /// The columns a root lookup ([`ByIdLoader::one_for`]) leaves out when its selection
     /// reads none of them: the node's [`Relation::lazy`], or none.
-    pub lazy: &'static [LazyColumn<E>],
-    pub row: std::marker::PhantomData<fn() -> R>,
+    lazy: &'static [LazyColumn<E>],
+    row: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<E: EntityTrait, R> ByIdLoader<E, R> {
+    /// Rows of `source` by `keys`; root lookups leave out `lazy` when nothing reads it.
+    pub fn new(source: Arc<dyn Visible<E>>, keys: Keys<E>, lazy: &'static [LazyColumn<E>]) -> Self {
+        Self {
+            source,
+            keys,
+            lazy,
+            row: std::marker::PhantomData,
+        }
+    }
+
+    /// The bits over `lazy` of the columns the root selection `wanted` does not read.
+    fn left_out(&self, wanted: &async_graphql::Lookahead<'_>) -> u64 {
+        omitted(self.lazy, |field| wanted.field(field).exists())
+    }
 }
 
 impl<E, R> Loader<Uuid> for ByIdLoader<E, R>
@@ -206,8 +223,7 @@ where
         ctx: &async_graphql::Context<'_>,
         id: Uuid,
     ) -> Result<Option<E::Model>, GraphError> {
-        let wanted = ctx.look_ahead();
-        let omit = omitted(self.lazy, |field| wanted.field(field).exists());
+        let omit = self.left_out(&ctx.look_ahead());
         let ids = [id];
         let lookup = self.load_ids(&ids, omit);
         let mut rows = crate::telemetry::batch(&label::<E>("by_id"), 1, lookup).await?;
@@ -239,8 +255,7 @@ where
         let Some((args, filter)) = page_asked(&wanted.field(field), pages) else {
             return self.one_for(ctx, id).await;
         };
-        let omit = omitted(self.lazy, |field| wanted.field(field).exists());
-        let lookup = self.load_with_page(id, omit, pages, args, filter);
+        let lookup = self.load_with_page(id, self.left_out(&wanted), pages, args, filter);
         crate::telemetry::batch(&label::<E>("by_id"), 1, lookup).await
     }
 
@@ -1037,15 +1052,11 @@ mod tests {
 
     /// Tenant `a`'s rows by id, leaving out `lazy` in root lookups.
     fn by_id(w: &World, lazy: &'static [LazyColumn<item::Entity>]) -> ByIdLoader<item::Entity> {
-        ByIdLoader {
-            row: std::marker::PhantomData,
-            source: w.source.clone() as Arc<dyn Visible<item::Entity>>,
-            keys: Keys {
-                id: item::Column::Id,
-                id_of: |m| m.id,
-            },
-            lazy,
-        }
+        let keys = Keys {
+            id: item::Column::Id,
+            id_of: |m: &item::Model| m.id,
+        };
+        ByIdLoader::new(w.source.clone(), keys, lazy)
     }
 
     #[tokio::test]

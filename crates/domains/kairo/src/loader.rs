@@ -88,12 +88,7 @@ where
     E: sea_orm::EntityTrait,
     KairoCtx: Visible<E>,
 {
-    loader(ByIdLoader {
-        source: ctx.clone(),
-        keys: Keys { id, id_of },
-        lazy,
-        row: std::marker::PhantomData,
-    })
+    loader(ByIdLoader::new(ctx.clone(), Keys { id, id_of }, lazy))
 }
 
 fn paged<E>(ctx: &Arc<KairoCtx>, relation: Relation<E>) -> (Paged<E>, Counted<E>)

@@ -89,12 +89,7 @@ where
     E: sea_orm::EntityTrait,
     MasstockCtx: Visible<E>,
 {
-    loader(ByIdLoader {
-        source: ctx.clone(),
-        keys: Keys { id, id_of },
-        lazy,
-        row: std::marker::PhantomData,
-    })
+    loader(ByIdLoader::new(ctx.clone(), Keys { id, id_of }, lazy))
 }
 
 fn paged<E>(ctx: &Arc<MasstockCtx>, relation: Relation<E>) -> Paging<E>

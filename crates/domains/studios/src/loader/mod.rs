@@ -123,12 +123,7 @@ where
     E: sea_orm::EntityTrait,
     StudiosCtx: Visible<E>,
 {
-    ByIdLoader {
-        source: ctx.clone(),
-        keys: Keys { id, id_of },
-        lazy: &[],
-        row: PhantomData,
-    }
+    ByIdLoader::new(ctx.clone(), Keys { id, id_of }, &[])
 }
 
 fn paged<E, F, R>(ctx: &Arc<StudiosCtx>, relation: Relation<E>) -> (Paged<E, F, R>, Counted<E, F>)
@@ -253,10 +248,14 @@ impl Loaders {
         Self {
             company: by_id(ctx, companies::Column::Id, |m: &companies::Model| m.id),
             studio: by_id(ctx, studios::Column::Id, |m: &studios::Model| m.id),
-            execution: loader(ByIdLoader {
-                lazy: EXECUTION_LAZY,
-                ..rows_by_id(ctx, E::Id, |m: &executions::Model| m.id)
-            }),
+            execution: loader(ByIdLoader::new(
+                ctx.clone(),
+                Keys {
+                    id: E::Id,
+                    id_of: |m: &executions::Model| m.id,
+                },
+                EXECUTION_LAZY,
+            )),
             file: loader(Shared(rows_by_id::<_, FileRow>(
                 ctx,
                 files::Column::Id,
