@@ -18,6 +18,7 @@ pub mod policy;
 pub mod schema;
 pub mod telemetry;
 pub mod tenant;
+pub mod txn;
 pub mod viewer;
 
 pub use date::Date;
@@ -36,4 +37,5 @@ pub use policy::{Policy, PolicyRegistry};
 pub use schema::{NoSubscription, SchemaSettings};
 pub use telemetry::{RequestId, RequestScope};
 pub use tenant::{MembershipCache, Tenants};
+pub use txn::{BeginWrite, WriteTxn};
 pub use viewer::{bearer, AuthError, Claims, JwtKeys, PlatformRole, Viewer};

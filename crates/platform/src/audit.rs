@@ -6,11 +6,11 @@ use sea_orm::sea_query::{
     Alias, Asterisk, CommonTableExpression, Expr, Query, SimpleExpr, WithClause,
 };
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryTrait, Set,
-    TransactionTrait, UpdateMany,
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryTrait, Set, UpdateMany,
 };
 use serde_json::Value;
 use studiogate_entities_platform::audit_events;
+use studiogate_graph::BeginWrite;
 use uuid::Uuid;
 
 /// One change, as a domain describes it. `before` and `after` are what the domain chooses to
@@ -55,11 +55,11 @@ pub async fn update_recorded<E, C>(
 where
     E: EntityTrait,
     E::Model: FromQueryResult,
-    C: ConnectionTrait + TransactionTrait,
+    C: ConnectionTrait + BeginWrite,
 {
     let backend = db.get_database_backend();
     if backend != DbBackend::Postgres {
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let rows = crate::jobs::returning(&txn, update).await?;
         if !rows.is_empty() {
             record(&txn, event).await?;

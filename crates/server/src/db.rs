@@ -1,5 +1,6 @@
 //! Connecting, counting statements, migrating.
 
+use sea_orm::sqlx::sqlite::SqliteJournalMode;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 use std::sync::Mutex;
@@ -76,8 +77,14 @@ pub async fn connect(
             // Each connection's thread hands its rows to the request through a bounded
             // channel; at sqlx's 50 a page of a thousand rows stops the thread about twenty
             // times to wait for the request to catch up, a thread switch each way.
+            //
+            // Write-ahead log: readers never wait for the writer nor the writer for readers,
+            // and a commit appends to the log instead of rewriting pages through a rollback
+            // journal. The mode is kept in the file (beside it, `-wal` and `-shm` files while
+            // it is open). Writers still take turns: `studiogate_graph::txn`.
             .map_sqlx_sqlite_opts(move |opts| {
                 opts.busy_timeout(busy_timeout)
+                    .journal_mode(SqliteJournalMode::Wal)
                     .row_buffer_size(SQLITE_ROW_BUFFER)
             });
         Database::connect(options).await?
@@ -201,6 +208,15 @@ mod tests {
                 .or_else(|_| row.try_get_by_index::<i64>(0).map(|v| v.to_string()))
                 .expect("a value");
             assert_eq!(value, expected, "{sql}");
+            if let Backend::Sqlite = backend {
+                let mode = db
+                    .query_one(Statement::from_string(backend_kind, "PRAGMA journal_mode"))
+                    .await
+                    .expect("query")
+                    .expect("a row");
+                let mode = mode.try_get_by_index::<String>(0).expect("a mode");
+                assert_eq!(mode, "wal", "the pool writes ahead");
+            }
             if let Backend::Postgres(_) = backend {
                 let err = db
                     .execute_unprepared("SELECT pg_sleep(2)")

@@ -4,7 +4,7 @@
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, SqlErr, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, SqlErr};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::service::normalize_email;
 use crate::sessions::SessionCache;
+use studiogate_graph::BeginWrite;
 use studiogate_graph::{AccountHooks, Authenticate};
 
 /// Where an external issuer publishes its keys, and what its tokens must say.
@@ -267,7 +268,7 @@ impl Authenticator {
                 .filter(|n| (2..=100).contains(&n.chars().count()))
                 .unwrap_or_else(|| email.clone().chars().take(100).collect());
             let now = chrono::Utc::now().fixed_offset();
-            let txn = self.db.begin().await.map_err(internal)?;
+            let txn = self.db.begin_write().await.map_err(internal)?;
             let inserted = accounts::ActiveModel {
                 id: Set(claims.sub),
                 email: Set(email),

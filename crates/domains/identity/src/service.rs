@@ -4,16 +4,14 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, QueryFilter, Set, SqlErr,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, QueryFilter, Set, SqlErr};
 use studiogate_entities_identity::{accounts, refresh_tokens, scope, sessions};
 use studiogate_graph::{ErrorCode, GraphError};
 use uuid::Uuid;
 
 use crate::status::AccountStatus;
 use crate::{password, tokens, IdentityCtx};
+use studiogate_graph::BeginWrite;
 
 /// What went wrong, as the identity rules see it; mapped to a client code in one place.
 #[derive(Debug)]
@@ -145,7 +143,7 @@ pub async fn sign_up(
     }
     let hashed = hash(pass.to_owned()).await?;
     let account_id = Uuid::new_v4();
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     let inserted = accounts::ActiveModel {
         id: Set(account_id),
         email: Set(email),
@@ -209,7 +207,7 @@ pub async fn sign_in(ctx: &IdentityCtx, email: &str, pass: &str) -> Result<Issue
         ctx.throttle.failed(&key, source);
         return Err(IdentityError::InvalidCredentials);
     };
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     scope::update_account(account.id)
         .col_expr(accounts::Column::LastLoginAt, Expr::value(now()))
         .col_expr(
@@ -297,7 +295,7 @@ pub async fn refresh(ctx: &IdentityCtx, token: &str) -> Result<Issued> {
         .one(&ctx.db)
         .await?
         .ok_or(IdentityError::InvalidSession)?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     // Only one of two concurrent refreshes with the same token can mark it used.
     let marked = scope::update_refresh_token(row.id)
         .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now()))
@@ -374,7 +372,7 @@ pub async fn change_password(ctx: &IdentityCtx, current: &str, new: &str) -> Res
         .into());
     }
     let hashed = hash(new.to_owned()).await?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     scope::update_account(account_id)
         .col_expr(accounts::Column::PasswordHash, Expr::value(hashed))
         .exec(&txn)

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, TransactionTrait,
+    PaginatorTrait,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -16,6 +16,7 @@ use studiogate_entities_kairo::{
     kairo_companies as companies, kairo_leads as leads, kairo_profiles as profiles,
     kairo_projects as projects, kairo_services as services, scope,
 };
+use studiogate_graph::BeginWrite;
 use uuid::Uuid;
 
 const NAMESPACE: Uuid = Uuid::from_u128(0x6b61_6972_6f00_4c5e_9a1b_7d0c_2e3f_4a5c);
@@ -124,7 +125,7 @@ pub async fn load(db: &DatabaseConnection, shape: &Shape) -> anyhow::Result<Summ
         "the database already holds KAIRO companies; seed only an empty one"
     );
     let (rows, summary) = generate(shape);
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let backend = txn.get_database_backend();
     for chunk in rows.accounts.chunks(500) {
         let mut insert = Query::insert();

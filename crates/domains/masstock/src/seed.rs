@@ -5,10 +5,7 @@
 //! MasStock platform admin (the seed grants no platform role itself).
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
-use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait};
 use serde::Serialize;
 use serde_json::json;
 use studiogate_entities_identity::accounts;
@@ -18,6 +15,7 @@ use studiogate_entities_masstock::{
     masstock_workflow_executions as executions, masstock_workflow_requests as requests,
     masstock_workflow_templates as templates, masstock_workflows as workflows, scope,
 };
+use studiogate_graph::BeginWrite;
 use studiogate_graph::SeedError;
 use uuid::Uuid;
 
@@ -347,7 +345,7 @@ pub async fn load(db: &DatabaseConnection, scale: usize) -> Result<Summary, Seed
         return Err("the MasStock tables already hold clients; seed only an empty domain".into());
     }
     let (rows, summary) = generate(scale);
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     insert::<accounts::Entity>(&txn, rows.accounts).await?;
     insert::<profiles::Entity>(&txn, rows.profiles).await?;
     insert::<clients::Entity>(&txn, rows.clients).await?;
@@ -380,7 +378,7 @@ pub async fn open_demo_to(db: &DatabaseConnection, account: Uuid) -> Result<(), 
     else {
         return Ok(());
     };
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     if scope::own_profile(account).one(&txn).await?.is_none() {
         profiles::ActiveModel {
             id: sea_orm::Set(account),

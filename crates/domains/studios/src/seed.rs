@@ -5,16 +5,14 @@
 use anyhow::{ensure, Context};
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use futures_util::{StreamExt, TryStreamExt};
-use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait};
 use serde::Serialize;
 use serde_json::json;
 use studiogate_entities_studios::{
     accounts, card_field_definitions, companies, files, kanban_boards, kanban_cards, kanban_stages,
     studios, user_companies, user_profiles, workflow_executions, workflow_templates,
 };
+use studiogate_graph::BeginWrite;
 use studiogate_platform::FileStore;
 use uuid::Uuid;
 
@@ -178,7 +176,7 @@ pub async fn load(
     );
     let (rows, summary) = generate(shape);
     put_contents(store, &rows.files).await?;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     insert::<accounts::Entity>(&txn, rows.accounts).await?;
     insert::<user_profiles::Entity>(&txn, rows.profiles).await?;
     insert::<companies::Entity>(&txn, rows.companies).await?;

@@ -2,7 +2,7 @@
 //! shape and the status moves as `rules::automation` allows.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use studiogate_entities_kairo::kairo_automations as automations;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
@@ -12,6 +12,7 @@ use crate::context::KairoCtx;
 use crate::enums::KairoAutomationStatus;
 use crate::error::KairoError;
 use crate::rules::{automation as rules, text};
+use studiogate_graph::BeginWrite;
 
 pub struct NewAutomation {
     pub title: String,
@@ -119,7 +120,7 @@ pub async fn update(
         rules::flow(&flow)?;
         update = update.col_expr(automations::Column::Flow, Expr::value(flow));
     }
-    let txn = k.db.begin().await?;
+    let txn = k.db.begin_write().await?;
     let mut rows = studiogate_platform::jobs::returning(&txn, update).await?;
     let automation = rows
         .pop()
@@ -135,7 +136,7 @@ pub async fn set_status(
     to: KairoAutomationStatus,
 ) -> Result<automations::Model, KairoError> {
     let scope = k.signed_in_scope().await?;
-    let txn = k.db.begin().await?;
+    let txn = k.db.begin_write().await?;
     let automation = scope
         .automations()
         .filter(automations::Column::Id.eq(id))

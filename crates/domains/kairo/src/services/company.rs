@@ -2,7 +2,7 @@
 //! company.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use studiogate_entities_kairo::{kairo_companies as companies, kairo_profiles as profiles};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
@@ -12,6 +12,7 @@ use crate::context::KairoCtx;
 use crate::enums::KairoRole;
 use crate::error::KairoError;
 use crate::rules::text;
+use studiogate_graph::BeginWrite;
 
 pub struct NewCompany {
     pub name: String,
@@ -76,7 +77,7 @@ pub async fn assign(
             None
         }
     };
-    let txn = k.db.begin().await?;
+    let txn = k.db.begin_write().await?;
     if let Some(id) = company_id {
         let found = scope
             .companies()
@@ -162,7 +163,7 @@ pub async fn update(
         }
         update = update.col_expr(companies::Column::Metadata, Expr::value(metadata));
     }
-    let txn = k.db.begin().await?;
+    let txn = k.db.begin_write().await?;
     let mut rows = studiogate_platform::jobs::returning(&txn, update).await?;
     let company = rows
         .pop()
@@ -208,7 +209,7 @@ pub async fn update_own_profile(
         let avatar = text::optional("avatarUrl", Some(&avatar), 2000)?;
         update = update.col_expr(profiles::Column::AvatarUrl, Expr::value(avatar));
     }
-    let txn = k.db.begin().await?;
+    let txn = k.db.begin_write().await?;
     let mut rows = studiogate_platform::jobs::returning(&txn, update).await?;
     let profile = rows
         .pop()

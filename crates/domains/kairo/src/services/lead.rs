@@ -4,7 +4,7 @@
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use std::num::NonZeroU32;
 use studiogate_entities_kairo::kairo_leads as leads;
 use studiogate_graph::GraphError;
@@ -16,6 +16,7 @@ use crate::enums::{KairoLeadSource, KairoLeadStatus};
 use crate::error::KairoError;
 use crate::events::{publish, KairoEvent};
 use crate::rules::{lead as rules, text};
+use studiogate_graph::BeginWrite;
 
 /// Submissions one address may make at once, and how fast that allowance refills.
 const BURST: u32 = 5;
@@ -125,7 +126,7 @@ pub async fn set_status(
     to: KairoLeadStatus,
 ) -> Result<leads::Model, KairoError> {
     let scope = k.staff_scope().await?;
-    let txn = k.db.begin().await?;
+    let txn = k.db.begin_write().await?;
     let lead = scope
         .leads()
         .filter(leads::Column::Id.eq(id))

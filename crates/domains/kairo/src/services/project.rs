@@ -1,7 +1,7 @@
 //! Projects: the staff write them (the studio's case studies and client work); clients read.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use studiogate_entities_kairo::{kairo_projects as projects, KairoScope};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
@@ -10,6 +10,7 @@ use super::{now, slug_conflict};
 use crate::context::KairoCtx;
 use crate::error::KairoError;
 use crate::rules::{project as rules, text};
+use studiogate_graph::BeginWrite;
 
 pub struct NewProject {
     pub company_id: Option<Uuid>,
@@ -138,7 +139,7 @@ pub async fn update(
         update = update.col_expr(projects::Column::Featured, Expr::value(featured));
     }
     let update = update.col_expr(projects::Column::UpdatedAt, Expr::value(now()));
-    let txn = k.db.begin().await?;
+    let txn = k.db.begin_write().await?;
     let mut rows = studiogate_platform::jobs::returning(&txn, update)
         .await
         .map_err(|e| slug_conflict(e, &slug_value))?;

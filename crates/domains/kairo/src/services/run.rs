@@ -6,9 +6,7 @@
 //! so they always match its runs.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, Set};
 use std::time::Duration;
 use studiogate_entities_kairo::{kairo_automation_runs as runs, kairo_automations as automations};
 use studiogate_graph::{GraphError, Topic};
@@ -22,6 +20,7 @@ use crate::enums::{KairoAutomationStatus, KairoRunStatus};
 use crate::error::KairoError;
 use crate::events::{publish, KairoEvent};
 use crate::rules::automation as rules;
+use studiogate_graph::BeginWrite;
 
 /// The runs table as the job engine sees it. Runs are never pending: they start running.
 fn table() -> JobTable<runs::Entity> {
@@ -59,7 +58,7 @@ fn event(run: &runs::Model) -> KairoEvent {
 pub async fn start(k: &KairoCtx, automation_id: Uuid) -> Result<runs::Model, KairoError> {
     let account = k.account_id()?;
     let scope = k.signed_in_scope().await?;
-    let txn = k.db.begin().await?;
+    let txn = k.db.begin_write().await?;
     let automation = scope
         .automations()
         .filter(automations::Column::Id.eq(automation_id))
@@ -183,7 +182,7 @@ pub async fn finish(k: &KairoCtx, id: Uuid, report: RunReport) -> Result<runs::M
     if let Some(logs) = report.logs {
         update = update.col_expr(runs::Column::Logs, Expr::value(logs));
     }
-    let txn = k.db.begin().await?;
+    let txn = k.db.begin_write().await?;
     let mut rows = returning(&txn, update).await?;
     let Some(done) = rows.pop() else {
         return Err(lost());

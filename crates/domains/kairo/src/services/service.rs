@@ -1,7 +1,7 @@
 //! Services: the studio's offerings, written by the staff.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use studiogate_entities_kairo::kairo_services as services;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
@@ -11,6 +11,7 @@ use crate::context::KairoCtx;
 use crate::error::KairoError;
 use crate::rules::service::{content, featured_order};
 use crate::rules::{project::slug, text};
+use studiogate_graph::BeginWrite;
 
 pub struct NewService {
     pub slug: String,
@@ -118,7 +119,7 @@ pub async fn update(
     if let Some(published) = changes.published {
         update = update.col_expr(services::Column::Published, Expr::value(published));
     }
-    let txn = k.db.begin().await?;
+    let txn = k.db.begin_write().await?;
     let mut rows = studiogate_platform::jobs::returning(&txn, update)
         .await
         .map_err(|e| slug_conflict(e, &slug_value))?;

@@ -3,7 +3,7 @@
 //! `input_data`, so no read of the input, event or error can return it. Reference images
 //! arrive as uploads and go to the `workflow-inputs` bucket; `input_data` names them by id.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use studiogate_entities_masstock::{
     masstock_workflow_batch_results as batch_results, masstock_workflow_executions as executions,
     masstock_workflows as workflows,
@@ -18,6 +18,7 @@ use crate::error::MasstockError;
 use crate::events::{publish, MasstockEvent};
 use crate::rules::input::{self, RunConfig};
 use crate::storage::{read_image, Image, INPUTS, MAX_REFERENCE_IMAGES};
+use studiogate_graph::BeginWrite;
 
 pub struct Start {
     pub workflow_id: Uuid,
@@ -131,7 +132,7 @@ async fn insert(
 ) -> Result<executions::Model, MasstockError> {
     let id = Uuid::new_v4();
     let at = now();
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     let row = executions::ActiveModel {
         id: Set(id),
         workflow_id: Set(workflow.id),

@@ -2,7 +2,7 @@
 //! the spec; see the README). A client that has an owner keeps one.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, Set};
 use studiogate_entities_masstock::{masstock_client_members as members, ClientScope};
 use studiogate_graph::loader::visible_row;
 use studiogate_graph::GraphError;
@@ -12,6 +12,7 @@ use super::{admin_scope, by_id, now, updated_one};
 use crate::context::MasstockCtx;
 use crate::enums::MemberRole;
 use crate::error::MasstockError;
+use studiogate_graph::BeginWrite;
 
 pub async fn add(
     ctx: &MasstockCtx,
@@ -74,7 +75,7 @@ pub async fn change_role(
     role: MemberRole,
 ) -> Result<members::Model, MasstockError> {
     let scope = admin_scope(ctx)?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     let row = visible_row::<members::Entity, _>(ctx, id, "MasstockClientMember").await?;
     if row.role == MemberRole::Owner.as_db()
         && role == MemberRole::Collaborator
@@ -93,7 +94,7 @@ pub async fn change_role(
 /// Removes a membership; the last owner stays.
 pub async fn remove(ctx: &MasstockCtx, id: Uuid) -> Result<members::Model, MasstockError> {
     let scope = admin_scope(ctx)?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     let row = visible_row::<members::Entity, _>(ctx, id, "MasstockClientMember").await?;
     if row.role == MemberRole::Owner.as_db()
         && other_owners(&txn, &scope, row.client_id, row.id).await? == 0

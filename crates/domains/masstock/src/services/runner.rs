@@ -6,10 +6,7 @@
 //! up), swept by a background job.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, QueryFilter, QueryOrder,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, QueryFilter, QueryOrder};
 use studiogate_entities_masstock::{
     masstock_workflow_batch_results as batch_results, masstock_workflow_executions as executions,
     ClientScope,
@@ -25,6 +22,7 @@ use crate::error::MasstockError;
 use crate::events::{publish, MasstockEvent};
 use crate::rules::transition;
 use crate::storage::{extension, read_image, RESULTS};
+use studiogate_graph::BeginWrite;
 
 /// Most executions one claim may take.
 pub const MAX_CLAIM: i32 = 50;
@@ -177,7 +175,7 @@ pub async fn report_batch(
             .col_expr(B::ProcessingTimeMs, Expr::value(report.processing_time_ms))
             .col_expr(B::ResultStoragePath, Expr::value(stored.clone()));
     }
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     let written = updated_one(&txn, update, "MasstockBatchResult").await;
     let row = match written.map_err(changed_meanwhile("The batch result")) {
         Ok(row) => row,
@@ -274,7 +272,7 @@ pub async fn fail(
     let scope = ctx.member_scope().await?;
     let execution = held(ctx, &scope, id).await?;
     let message = crate::rules::input::text("errorMessage", &error_message, 2_000)?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     scope
         .update_batch_results()
         .filter(B::ExecutionId.eq(execution.id))

@@ -1,6 +1,6 @@
 //! Creating and changing companies and their branch lists.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, Set};
 use studiogate_entities_studios::{companies, user_companies};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
@@ -11,6 +11,7 @@ use crate::enums::{IndustryType, MembershipRole, MembershipStatus};
 use crate::error::{Named, StudiosError};
 use crate::rules::company::{self as rules, Branch};
 use crate::rules::text;
+use studiogate_graph::BeginWrite;
 
 pub struct CompanyFields {
     pub name: String,
@@ -46,7 +47,7 @@ pub async fn create(
 ) -> Result<companies::Model, StudiosError> {
     let me = ctx.account_id()?;
     let f = validated(&fields)?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     let company = companies::ActiveModel {
         id: Set(Uuid::new_v4()),
         name: Set(f.name),

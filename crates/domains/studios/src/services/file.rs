@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, IntoActiveModel, ModelTrait,
-    QueryFilter, QuerySelect, QueryTrait, Set, TransactionTrait,
+    QueryFilter, QuerySelect, QueryTrait, Set,
 };
 use std::time::Duration;
 use studiogate_entities_studios::{companies, files, scope, studios, Companies, TenantScope};
@@ -23,6 +23,7 @@ use crate::context::StudiosCtx;
 use crate::enums::{AccessLevel, MembershipStatus};
 use crate::error::StudiosError;
 use crate::rules::file::{self as rules, FILES};
+use studiogate_graph::BeginWrite;
 use studiogate_platform::storage::{blocking, display_name, Object};
 use studiogate_platform::FileStore;
 
@@ -80,7 +81,7 @@ async fn insert_within_quota(
     quota: u64,
 ) -> Result<files::Model, StudiosError> {
     let scope = ctx.scope().await?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     // The INSERT first: on SQLite it takes the database's write lock, so the sum below sees
     // every upload committed before and none can commit until this one ends.
     let row = row.insert(&txn).await?;

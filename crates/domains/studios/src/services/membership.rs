@@ -4,7 +4,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, IntoActiveModel, QueryFilter, QuerySelect,
-    Set, TransactionTrait,
+    Set,
 };
 use studiogate_entities_studios::{scope, user_companies as uc, TenantScope};
 use studiogate_graph::GraphError;
@@ -15,6 +15,7 @@ use crate::context::StudiosCtx;
 use crate::enums::{MembershipRole, MembershipStatus};
 use crate::error::StudiosError;
 use crate::rules::company::keeps_an_admin;
+use studiogate_graph::BeginWrite;
 
 fn transition_error(from: &str, action: &'static str) -> StudiosError {
     StudiosError::MembershipTransition {
@@ -125,7 +126,7 @@ pub async fn decide(
         Decision::Revoke => return Err(transition_error(status, "revoked")),
         Decision::ChangeRole(_) => return Err(transition_error(status, "given another role")),
     };
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     if drops_admin {
         keeps_an_admin(admins_besides(&txn, &scope, current.company_id, current.id).await?)?;
     }
@@ -166,7 +167,7 @@ pub async fn leave(ctx: &StudiosCtx, company_id: Uuid) -> Result<uc::Model, Stud
         .one(&ctx.db)
         .await?
         .ok_or_else(|| GraphError::not_found("Company"))?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     if current.role == MembershipRole::Admin.as_db() {
         // The leaver's approved membership opens the company; no other membership is needed.
         let scope = TenantScope::of_membership(&current);

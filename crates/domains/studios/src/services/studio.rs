@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, ModelTrait, QueryFilter,
-    QuerySelect, Set, TransactionTrait, TryIntoModel,
+    QuerySelect, Set, TryIntoModel,
 };
 use serde_json::{json, Value};
 use studiogate_entities_studios::{files, studios};
@@ -16,6 +16,7 @@ use crate::context::StudiosCtx;
 use crate::enums::BusinessArea;
 use crate::error::{Named, StudiosError};
 use crate::rules::text;
+use studiogate_graph::BeginWrite;
 
 /// What the audit trail keeps of a studio: its API fields.
 fn audited(row: &studios::Model) -> Value {
@@ -63,7 +64,7 @@ pub async fn create(
     business_area: BusinessArea,
 ) -> Result<studios::Model, StudiosError> {
     let company = visible_company(ctx, company_id).await?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     let row = studios::ActiveModel {
         id: Set(Uuid::new_v4()),
         company_id: Set(company.id),
@@ -147,7 +148,7 @@ pub async fn delete(ctx: &StudiosCtx, id: Uuid) -> Result<Uuid, StudiosError> {
     let current = visible_studio(ctx, id).await?;
     require_admin(ctx, current.company_id).await?;
     let scope = ctx.scope().await?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     // The audit row first: on SQLite its INSERT takes the write lock, so no file can be added
     // to the studio between the read of the paths below and the delete.
     record(&txn, ctx, "studio.deleted", Some(&current), None).await?;

@@ -3,9 +3,7 @@
 //! custom fields runs the attribute triggers) and deleted, with every position kept 0..n-1.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, QueryFilter, Set};
 use studiogate_entities_studios::{
     kanban_cards as cards, kanban_stages as stages, user_companies, TenantScope,
 };
@@ -24,6 +22,7 @@ use crate::rules::fields::{self, FieldValue};
 use crate::rules::kanban as rules;
 use crate::rules::trigger::Event;
 use crate::services::{fresh, now, require_admin, trigger, visible_studio};
+use studiogate_graph::BeginWrite;
 
 pub async fn visible(ctx: &StudiosCtx, id: Uuid) -> Result<cards::Model, GraphError> {
     visible_row::<cards::Entity, _>(ctx, id, "KanbanCard").await
@@ -79,7 +78,7 @@ pub async fn create(
     let values = fields::check_values(&definitions(ctx, studio_id).await?, &card.custom_fields)?;
     let custom_fields = serde_json::to_value(values).map_err(|e| GraphError::internal(&e))?;
     let scope = ctx.scope().await?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     lock_stages(&txn, &scope, vec![stage.id]).await?;
     let mut order = card_order(&txn, &scope, stage.id).await?;
     let id = Uuid::new_v4();
@@ -147,7 +146,7 @@ pub async fn move_to(
     }
     let position = rules::position(position)?;
     let scope = ctx.scope().await?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     lock_stages(&txn, &scope, vec![card.stage_id, target.id]).await?;
     // Read again under the lock: a concurrent move may have moved this card already.
     let source = reread(&txn, &scope, card.id).await?.stage_id;
@@ -206,7 +205,7 @@ pub async fn delete(ctx: &StudiosCtx, card_id: Uuid) -> Result<Uuid, StudiosErro
         }
     }
     let scope = ctx.scope().await?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     lock_stages(&txn, &scope, vec![card.stage_id]).await?;
     scope
         .delete_kanban_cards()
@@ -280,7 +279,7 @@ pub async fn update(
     }
     row.updated_at = Set(now());
     let scope = ctx.scope().await?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     let result = scope
         .update_kanban_cards()
         .set(row)

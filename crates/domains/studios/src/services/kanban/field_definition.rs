@@ -3,10 +3,7 @@
 //! their field in the same transaction: renamed with it, removed with it.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, QueryFilter, QueryOrder, Set};
 use studiogate_entities_studios::{
     card_field_definitions as defs, kanban_boards as boards, kanban_cards as cards,
     kanban_stages as stages, TenantScope,
@@ -23,6 +20,7 @@ use crate::events::{publish, KanbanChange, StudiosEvent};
 use crate::rules::fields::{self, Definition};
 use crate::rules::trigger;
 use crate::services::{now, visible_studio};
+use studiogate_graph::BeginWrite;
 
 /// The studio's field definitions, for checking card values.
 pub async fn definitions(ctx: &StudiosCtx, studio_id: Uuid) -> Result<Vec<Definition>, GraphError> {
@@ -123,7 +121,7 @@ pub async fn update(
     if let Some(required) = changes.is_required {
         update = update.col_expr(defs::Column::IsRequired, Expr::value(required));
     }
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     if changed {
         update
             .exec(&txn)
@@ -155,7 +153,7 @@ pub async fn reorder(
 ) -> Result<Vec<defs::Model>, StudiosError> {
     let studio = visible_studio(ctx, studio_id).await?;
     let scope = ctx.scope().await?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     let current = lock_order(&txn, &scope, studio.id).await?;
     fields::check_order(&current, &ids)?;
     write_order(&txn, &scope, &ids).await?;
@@ -174,7 +172,7 @@ pub async fn reorder(
 pub async fn delete(ctx: &StudiosCtx, id: Uuid) -> Result<Uuid, StudiosError> {
     let def = visible(ctx, id).await?;
     let scope = ctx.scope().await?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     let mut order = lock_order(&txn, &scope, def.studio_id).await?;
     let deleted = scope
         .delete_card_field_definitions()

@@ -1,9 +1,7 @@
 //! Stages (columns) of a board: created, moved and deleted with the board's other stages
 //! renumbered, renamed and recoloured, and their workflow triggers.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ModelTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ModelTrait, QueryFilter, QueryOrder, Set};
 use studiogate_entities_studios::{
     kanban_cards as cards, kanban_stages as stages, workflow_templates as templates,
 };
@@ -21,6 +19,7 @@ use crate::events::{publish, KanbanChange, StudiosEvent};
 use crate::rules::kanban as rules;
 use crate::rules::trigger::Event;
 use crate::services::{fresh, now, trigger};
+use studiogate_graph::BeginWrite;
 
 pub async fn create(
     ctx: &StudiosCtx,
@@ -36,7 +35,7 @@ pub async fn create(
         rules::position(position)?,
     );
     let scope = ctx.scope().await?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     lock_board(&txn, &scope, board.id).await?;
     let mut order = stage_order(&txn, &scope, board.id).await?;
     let id = Uuid::new_v4();
@@ -70,7 +69,7 @@ pub async fn move_to(
     let stage = visible_stage(ctx, stage_id).await?;
     let position = rules::position(Some(position))?;
     let scope = ctx.scope().await?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     lock_board(&txn, &scope, stage.board_id).await?;
     let mut order = stage_order(&txn, &scope, stage.board_id).await?;
     order.retain(|id| *id != stage.id);
@@ -198,7 +197,7 @@ pub async fn delete(
         }
     };
     let scope = ctx.scope().await?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.db.begin_write().await?;
     lock_board(&txn, &scope, stage.board_id).await?;
     let mut locked = vec![stage.id];
     locked.extend(target.as_ref().map(|t| t.id));
