@@ -95,6 +95,10 @@ pub struct Keys<E: EntityTrait> {
 /// (sea-orm's derive reads each column by name), or a domain's row type that reads the same
 /// columns its own way (by position, say) and gives the model back.
 pub trait ModelRow<E: EntityTrait>: FromQueryResult + Send + 'static {
+    /// Whether this row reads SQL `NULL` in a `NOT NULL` JSON column as JSON `null` (see
+    /// [`PageRow::NULL_JSON`]).
+    const NULL_JSON: bool = false;
+
     fn into_model(self) -> E::Model;
 }
 
@@ -278,12 +282,20 @@ where
         let db = self.source.db();
         let backend = db.get_database_backend();
         let row = self.source.visible().await?.filter(self.keys.id.eq(id));
-        let row = project(row, self.lazy, &[self.keys.id.as_str()], omit, backend);
+        // The row is read into the generated model, which refuses `NULL` JSON.
+        let row = project(
+            row,
+            self.lazy,
+            &[self.keys.id.as_str()],
+            omit,
+            backend,
+            false,
+        );
         let rel = &pages.relation;
         let page = filter.apply(pages.source.visible().await?, backend);
         let page = page.filter(rel.parent.eq(id));
         let keys = [rel.parent.as_str(), rel.time.as_str(), rel.id.as_str()];
-        let page = project(page, rel.lazy, &keys, args.omit, backend);
+        let page = project(page, rel.lazy, &keys, args.omit, backend, Q::NULL_JSON);
         let page = args.apply(page, rel.time, rel.id);
         // Both halves have the page's columns first, at the positions its rows read them
         // from, then the row's as `row_<column>`; each half's other columns are `NULL`. The
@@ -347,7 +359,8 @@ where
             .await?
             .filter(self.keys.id.is_in(ids.iter().copied()));
         let keys = [self.keys.id.as_str()];
-        let rows = project(select, self.lazy, &keys, omit, db.get_database_backend())
+        let backend = db.get_database_backend();
+        let rows = project(select, self.lazy, &keys, omit, backend, R::NULL_JSON)
             .into_model::<R>()
             .all(db)
             .await?;
@@ -437,8 +450,8 @@ pub struct Relation<E: EntityTrait> {
 }
 
 /// A column and the GraphQL fields of the node that read it. A page whose selection names
-/// none of them reads a stand-in instead: a JSON `null` for a JSON column, SQL `NULL` for a
-/// nullable one. The database does not send the value (nor detoast a large document), and the
+/// none of them reads a stand-in instead: SQL `NULL` for a nullable column, and for a JSON one
+/// when the page's row takes it ([`PageRow::NULL_JSON`]); a JSON `null` for other JSON columns. The database does not send the value (nor detoast a large document), and the
 /// gateway decodes a `NULL` instead of parsing it. Every field that reads the column must be
 /// listed, or it would answer the stand-in. A column with no stand-in (`NOT NULL` and not
 /// JSON) and the relation's keys (parent, time, id) are always read, whatever the list says.
@@ -451,17 +464,33 @@ pub struct LazyColumn<E: EntityTrait> {
 const MAX_LAZY_COLUMNS: usize = 64;
 
 /// What a page reads in place of a column it leaves out; `None` when the column's type has no
-/// stand-in that decodes into its model field.
-fn stand_in(def: &sea_orm::ColumnDef, backend: sea_orm::DbBackend) -> Option<&'static str> {
+/// stand-in that decodes into its model field. `NULL` wherever the reader takes it: in a
+/// nullable column, and in a `NOT NULL` JSON column when the row reads `NULL` there as JSON
+/// `null` (`null_json`, [`PageRow::NULL_JSON`]); else a JSON `null`.
+fn stand_in(
+    def: &sea_orm::ColumnDef,
+    backend: sea_orm::DbBackend,
+    null_json: bool,
+) -> Option<&'static str> {
     use sea_orm::sea_query::ColumnType;
     match def.get_column_type() {
+        _ if def.is_null() => Some("NULL"),
+        ColumnType::Json | ColumnType::JsonBinary if null_json => Some("NULL"),
         ColumnType::Json | ColumnType::JsonBinary => Some(match backend {
             sea_orm::DbBackend::Postgres => "'null'::jsonb",
             _ => "'null'",
         }),
-        _ if def.is_null() => Some("NULL"),
         _ => None,
     }
+}
+
+/// A `NOT NULL` JSON column of a row that takes `NULL` for JSON `null` ([`PageRow::NULL_JSON`]),
+/// as [`nullable`] reads it.
+pub fn json_or_null(
+    res: &sea_orm::QueryResult,
+    idx: usize,
+) -> Result<serde_json::Value, sea_orm::DbErr> {
+    Ok(nullable(res, idx)?.unwrap_or(serde_json::Value::Null))
 }
 
 /// The bits over `lazy` of the columns no field of the selection reads (`selects` tells
@@ -477,7 +506,7 @@ fn omitted<E: EntityTrait>(lazy: &[LazyColumn<E>], selects: impl Fn(&str) -> boo
 }
 
 /// `select` reading every column of `E` in its declared order, those in `omit` (bits over
-/// `lazy`) replaced by their stand-ins, except `keys`. The list is written here as one piece
+/// `lazy`) replaced by their stand-ins (`null_json`: see [`stand_in`]), except `keys`. The list is written here as one piece
 /// of SQL text (`"table"."column", 'null'::jsonb AS "column", ...`) rather than as a column
 /// expression each: sea-query quotes an identifier with two allocations and a formatted write
 /// each time it builds the statement, and a lookup of a wide row spent more CPU writing its
@@ -488,6 +517,7 @@ fn project<E: EntityTrait>(
     keys: &[&str],
     omit: u64,
     backend: sea_orm::DbBackend,
+    null_json: bool,
 ) -> Select<E> {
     use sea_orm::Iterable;
     let quoted = |out: &mut String, name: &str| push_quoted(out, name, backend);
@@ -507,7 +537,7 @@ fn project<E: EntityTrait>(
         }
         let name = column.as_str();
         match left_out(name)
-            .then(|| stand_in(&column.def(), backend))
+            .then(|| stand_in(&column.def(), backend, null_json))
             .flatten()
         {
             Some(sql) => {
@@ -559,6 +589,14 @@ fn node_selects_by(wanted: &async_graphql::Lookahead<'_>, field: &str) -> bool {
 /// values, say, rather than into a `serde_json::Value` first). The page's statement is the
 /// same; the row only has to hand back the model its keys are read from.
 pub trait PageRow<E: EntityTrait>: FromQueryResult + Clone + Send + Sync + 'static {
+    /// Whether this row reads SQL `NULL` in a `NOT NULL` JSON column as JSON `null` (through
+    /// [`json_or_null`]). Then a statement that leaves such a column out
+    /// ([`LazyColumn`]) reads `NULL` in its place rather than `'null'::jsonb`: PostgreSQL
+    /// sends a `NULL` as a length alone, while it encodes a JSON `null` for every row and the
+    /// gateway parses it back. sea-orm's generated models cannot (their `serde_json::Value`
+    /// fields refuse `NULL`), so the default is no.
+    const NULL_JSON: bool = false;
+
     fn model(&self) -> &E::Model;
 }
 
@@ -657,7 +695,7 @@ where
             let backend = db.get_database_backend();
             let select = filter.apply(self.source.visible().await?, backend);
             let keys = [rel.parent.as_str(), rel.time.as_str(), rel.id.as_str()];
-            let select = project(select, rel.lazy, &keys, args.omit, backend);
+            let select = project(select, rel.lazy, &keys, args.omit, backend, R::NULL_JSON);
             let stmt = args.per_parent(backend, select, rel.parent, &parents, rel.time, rel.id);
             let rows = E::find()
                 .from_raw_sql(stmt)
@@ -1324,6 +1362,76 @@ mod tests {
                 lean.rows.iter().all(|r| r.doc.0.is_none()),
                 "left out: null"
             );
+        }
+    }
+
+    /// An item read by position, taking `NULL` in `doc` for JSON `null`.
+    #[derive(Clone)]
+    struct NullJsonItem(item::Model);
+
+    impl FromQueryResult for NullJsonItem {
+        fn from_query_result(res: &sea_orm::QueryResult, _: &str) -> Result<Self, sea_orm::DbErr> {
+            use item::Column as C;
+            Ok(Self(item::Model {
+                id: column(res, C::Id as usize)?,
+                tenant: column(res, C::Tenant as usize)?,
+                parent: column(res, C::Parent as usize)?,
+                created_at: column(res, C::CreatedAt as usize)?,
+                doc: json_or_null(res, C::Doc as usize)?,
+                note: nullable(res, C::Note as usize)?,
+            }))
+        }
+    }
+
+    impl PageRow<item::Entity> for NullJsonItem {
+        const NULL_JSON: bool = true;
+
+        fn model(&self) -> &item::Model {
+            &self.0
+        }
+    }
+
+    /// A row that takes `NULL` for JSON `null` gets `NULL` in place of a `NOT NULL` JSON column
+    /// its page leaves out, and reads it as JSON `null`; a row that does not gets a JSON `null`.
+    #[tokio::test]
+    async fn a_row_that_takes_null_json_gets_null_for_a_left_out_json_column() {
+        use sea_orm::{DatabaseBackend::Postgres, QueryTrait};
+        let sql = |null_json| {
+            project(item::Entity::find(), DOC, &[], 1, Postgres, null_json)
+                .build(Postgres)
+                .to_string()
+        };
+        assert!(
+            sql(false).contains(r#"'null'::jsonb AS "doc""#),
+            "{}",
+            sql(false)
+        );
+        assert!(sql(true).contains(r#", NULL AS "doc""#), "{}", sql(true));
+
+        let w = world().await;
+        let pages = PagedLoader::<item::Entity, (), NullJsonItem>::new(
+            w.source.clone() as Arc<dyn Visible<item::Entity>>,
+            Relation {
+                lazy: DOC,
+                ..relation()
+            },
+        );
+        let args =
+            PageArgs::parse(Some(10), None, Some(crate::ListOrder::OldestFirst)).expect("args");
+        let lean = PageArgs {
+            omit: 1,
+            ..args.clone()
+        };
+        let (parent, ours) = &w.parents[1];
+        let keys = [(*parent, args.clone(), ()), (*parent, lean.clone(), ())];
+        let loaded = pages.load(&keys).await.expect("pages");
+        let (full, lean) = (&loaded[&keys[0]], &loaded[&keys[1]]);
+        let ids = |page: &Page<NullJsonItem>| page.rows.iter().map(|r| r.0.id).collect::<Vec<_>>();
+        assert_eq!((ids(full), ids(lean)), (ours.clone(), ours.clone()));
+        for (full, lean) in full.rows.iter().zip(&lean.rows) {
+            assert!(full.0.doc.is_object(), "read: {:?}", full.0.doc);
+            assert_eq!(lean.0.doc, serde_json::Value::Null, "left out: null");
+            assert_eq!(lean.0.note, full.0.note, "not left out: read");
         }
     }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer};
 use std::collections::HashMap;
 use std::sync::Arc;
 use studiogate_entities_studios::{files, workflow_executions as executions};
-use studiogate_graph::loader::{column, nullable, ModelRow, PageRow, Visible};
+use studiogate_graph::loader::{column, json_or_null, nullable, ModelRow, PageRow, Visible};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
@@ -29,7 +29,8 @@ pub fn usages(execution: &executions::Model) -> Vec<FileUsage> {
 }
 
 /// `files_used` decoded from the database's bytes straight into its entries, with no
-/// `serde_json::Value` in between; a JSON `null` (the column left out of a page) is no entry.
+/// `serde_json::Value` in between; a JSON `null` is no entry, and so is SQL `NULL` (the column
+/// left out of a page).
 #[derive(Clone, Default)]
 pub struct Usages(pub Vec<FileUsage>);
 
@@ -66,7 +67,7 @@ impl FromQueryResult for ExecutionRow {
             studio_id: column(res, C::StudioId as usize)?,
             template_id: column(res, C::TemplateId as usize)?,
             user_id: column(res, C::UserId as usize)?,
-            input_data: column(res, C::InputData as usize)?,
+            input_data: json_or_null(res, C::InputData as usize)?,
             output_data: nullable(res, C::OutputData as usize)?,
             status: column(res, C::Status as usize)?,
             activepieces_run_id: nullable(res, C::ActivepiecesRunId as usize)?,
@@ -75,13 +76,16 @@ impl FromQueryResult for ExecutionRow {
             duration_seconds: nullable(res, C::DurationSeconds as usize)?,
             error_message: nullable(res, C::ErrorMessage as usize)?,
             retry_count: column(res, C::RetryCount as usize)?,
-            logs: column(res, C::Logs as usize)?,
+            logs: json_or_null(res, C::Logs as usize)?,
             files_used: serde_json::Value::Null,
             created_at: column(res, C::CreatedAt as usize)?,
             lease_expires_at: nullable(res, C::LeaseExpiresAt as usize)?,
             claimed_by: nullable(res, C::ClaimedBy as usize)?,
         };
-        let usages = res.try_get_by_index::<Usages>(C::FilesUsed as usize)?;
+        // `NULL` when the page left the column out: no usages.
+        let usages = res
+            .try_get_by_index::<Option<Usages>>(C::FilesUsed as usize)?
+            .unwrap_or_default();
         Ok(Self { model, usages })
     }
 }
@@ -118,6 +122,8 @@ impl ModelRow<files::Entity> for FileRow {
 }
 
 impl PageRow<executions::Entity> for ExecutionRow {
+    const NULL_JSON: bool = true;
+
     fn model(&self) -> &executions::Model {
         &self.model
     }
