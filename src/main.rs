@@ -158,6 +158,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     summary.extend(fields);
                 }
             }
+            // Closed before the runtime winds down: a pool dropped while it runs keeps its
+            // maintenance task alive into the runtime's shutdown, where sqlx's task can spin
+            // and the process never exits (seen once, a seed beside a running server).
+            db.close().await?;
             println!("{}", serde_json::to_string(&summary)?);
             Ok(())
         }
@@ -196,6 +200,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 println!("{} did not administer {}", args.account, domain.name());
             }
+            db.close().await?;
             Ok(())
         }
         Command::Runner(args) => {

@@ -1316,10 +1316,12 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_page_reads_into_a_domains_own_row() {
-        let w = world().await;
-        let pages = PagedLoader::<item::Entity, (), TypedItem>::new(
+    /// Pages of `w` read into `R`, with `doc` lazy; the arguments that read it and the same
+    /// arguments leaving it out.
+    fn doc_pages<R: PageRow<item::Entity>>(
+        w: &World,
+    ) -> (PagedLoader<item::Entity, (), R>, PageArgs, PageArgs) {
+        let pages = PagedLoader::new(
             w.source.clone() as Arc<dyn Visible<item::Entity>>,
             Relation {
                 lazy: DOC,
@@ -1332,6 +1334,13 @@ mod tests {
             omit: 1,
             ..args.clone()
         };
+        (pages, args, lean)
+    }
+
+    #[tokio::test]
+    async fn a_page_reads_into_a_domains_own_row() {
+        let w = world().await;
+        let (pages, args, lean) = doc_pages::<TypedItem>(&w);
         let keys: Vec<_> = w
             .parents
             .iter()
@@ -1409,19 +1418,7 @@ mod tests {
         assert!(sql(true).contains(r#", NULL AS "doc""#), "{}", sql(true));
 
         let w = world().await;
-        let pages = PagedLoader::<item::Entity, (), NullJsonItem>::new(
-            w.source.clone() as Arc<dyn Visible<item::Entity>>,
-            Relation {
-                lazy: DOC,
-                ..relation()
-            },
-        );
-        let args =
-            PageArgs::parse(Some(10), None, Some(crate::ListOrder::OldestFirst)).expect("args");
-        let lean = PageArgs {
-            omit: 1,
-            ..args.clone()
-        };
+        let (pages, args, lean) = doc_pages::<NullJsonItem>(&w);
         let (parent, ours) = &w.parents[1];
         let keys = [(*parent, args.clone(), ()), (*parent, lean.clone(), ())];
         let loaded = pages.load(&keys).await.expect("pages");

@@ -9,13 +9,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use studiogate_entities_identity::{accounts, scope};
-use studiogate_graph::{bearer, AuthError, Claims, JwtKeys, Viewer};
+use studiogate_graph::{bearer, AuthError, BeginWrite, Claims, JwtKeys, Viewer};
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
 use crate::service::normalize_email;
 use crate::sessions::SessionCache;
-use studiogate_graph::BeginWrite;
 use studiogate_graph::{AccountHooks, Authenticate};
 
 /// Where an external issuer publishes its keys, and what its tokens must say.

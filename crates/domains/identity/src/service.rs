@@ -6,12 +6,11 @@ use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, QueryFilter, Set, SqlErr};
 use studiogate_entities_identity::{accounts, refresh_tokens, scope, sessions};
-use studiogate_graph::{ErrorCode, GraphError};
+use studiogate_graph::{BeginWrite, ErrorCode, GraphError};
 use uuid::Uuid;
 
 use crate::status::AccountStatus;
 use crate::{password, tokens, IdentityCtx};
-use studiogate_graph::BeginWrite;
 
 /// What went wrong, as the identity rules see it; mapped to a client code in one place.
 #[derive(Debug)]

@@ -15,8 +15,7 @@ use studiogate_entities_masstock::{
     masstock_workflow_executions as executions, masstock_workflow_requests as requests,
     masstock_workflow_templates as templates, masstock_workflows as workflows, scope,
 };
-use studiogate_graph::BeginWrite;
-use studiogate_graph::SeedError;
+use studiogate_graph::{BeginWrite, SeedError};
 use uuid::Uuid;
 
 const NAMESPACE: Uuid = Uuid::from_u128(0x3a55_70c4_9e1d_4b7a_8c2f_6d5e_1b0a_9f3c);

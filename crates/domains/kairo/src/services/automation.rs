@@ -4,7 +4,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use studiogate_entities_kairo::kairo_automations as automations;
-use studiogate_graph::GraphError;
+use studiogate_graph::{BeginWrite, GraphError};
 use uuid::Uuid;
 
 use super::now;
@@ -12,7 +12,6 @@ use crate::context::KairoCtx;
 use crate::enums::KairoAutomationStatus;
 use crate::error::KairoError;
 use crate::rules::{automation as rules, text};
-use studiogate_graph::BeginWrite;
 
 pub struct NewAutomation {
     pub title: String,

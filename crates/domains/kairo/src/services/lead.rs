@@ -7,7 +7,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use std::num::NonZeroU32;
 use studiogate_entities_kairo::kairo_leads as leads;
-use studiogate_graph::GraphError;
+use studiogate_graph::{BeginWrite, GraphError};
 use uuid::Uuid;
 
 use super::now;
@@ -16,7 +16,6 @@ use crate::enums::{KairoLeadSource, KairoLeadStatus};
 use crate::error::KairoError;
 use crate::events::{publish, KairoEvent};
 use crate::rules::{lead as rules, text};
-use studiogate_graph::BeginWrite;
 
 /// Submissions one address may make at once, and how fast that allowance refills.
 const BURST: u32 = 5;

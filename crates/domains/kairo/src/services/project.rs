@@ -3,14 +3,13 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use studiogate_entities_kairo::{kairo_projects as projects, KairoScope};
-use studiogate_graph::GraphError;
+use studiogate_graph::{BeginWrite, GraphError};
 use uuid::Uuid;
 
 use super::{now, slug_conflict};
 use crate::context::KairoCtx;
 use crate::error::KairoError;
 use crate::rules::{project as rules, text};
-use studiogate_graph::BeginWrite;
 
 pub struct NewProject {
     pub company_id: Option<Uuid>,

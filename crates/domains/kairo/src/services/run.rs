@@ -9,7 +9,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, Set};
 use std::time::Duration;
 use studiogate_entities_kairo::{kairo_automation_runs as runs, kairo_automations as automations};
-use studiogate_graph::{GraphError, Topic};
+use studiogate_graph::{BeginWrite, GraphError, Topic};
 use studiogate_platform::jobs::{lease_until, returning};
 use studiogate_platform::{JobColumns, JobTable, Statuses};
 use uuid::Uuid;
@@ -20,7 +20,6 @@ use crate::enums::{KairoAutomationStatus, KairoRunStatus};
 use crate::error::KairoError;
 use crate::events::{publish, KairoEvent};
 use crate::rules::automation as rules;
-use studiogate_graph::BeginWrite;
 
 /// The runs table as the job engine sees it. Runs are never pending: they start running.
 fn table() -> JobTable<runs::Entity> {

@@ -3,7 +3,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use studiogate_entities_kairo::kairo_services as services;
-use studiogate_graph::GraphError;
+use studiogate_graph::{BeginWrite, GraphError};
 use uuid::Uuid;
 
 use super::{now, slug_conflict};
@@ -11,7 +11,6 @@ use crate::context::KairoCtx;
 use crate::error::KairoError;
 use crate::rules::service::{content, featured_order};
 use crate::rules::{project::slug, text};
-use studiogate_graph::BeginWrite;
 
 pub struct NewService {
     pub slug: String,

@@ -8,7 +8,7 @@ use studiogate_entities_masstock::{
     masstock_workflow_batch_results as batch_results, masstock_workflow_executions as executions,
     masstock_workflows as workflows,
 };
-use studiogate_graph::GraphError;
+use studiogate_graph::{BeginWrite, GraphError};
 use uuid::Uuid;
 
 use super::{member_of, now};
@@ -18,7 +18,6 @@ use crate::error::MasstockError;
 use crate::events::{publish, MasstockEvent};
 use crate::rules::input::{self, RunConfig};
 use crate::storage::{read_image, Image, INPUTS, MAX_REFERENCE_IMAGES};
-use studiogate_graph::BeginWrite;
 
 pub struct Start {
     pub workflow_id: Uuid,

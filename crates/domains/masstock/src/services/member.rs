@@ -4,15 +4,14 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, Set};
 use studiogate_entities_masstock::{masstock_client_members as members, ClientScope};
-use studiogate_graph::loader::visible_row;
 use studiogate_graph::GraphError;
+use studiogate_graph::{loader::visible_row, BeginWrite};
 use uuid::Uuid;
 
 use super::{admin_scope, by_id, now, updated_one};
 use crate::context::MasstockCtx;
 use crate::enums::MemberRole;
 use crate::error::MasstockError;
-use studiogate_graph::BeginWrite;
 
 pub async fn add(
     ctx: &MasstockCtx,

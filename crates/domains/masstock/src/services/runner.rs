@@ -11,7 +11,7 @@ use studiogate_entities_masstock::{
     masstock_workflow_batch_results as batch_results, masstock_workflow_executions as executions,
     ClientScope,
 };
-use studiogate_graph::{GraphError, Topic};
+use studiogate_graph::{BeginWrite, GraphError, Topic};
 use uuid::Uuid;
 
 use super::lease::table;
@@ -22,7 +22,6 @@ use crate::error::MasstockError;
 use crate::events::{publish, MasstockEvent};
 use crate::rules::transition;
 use crate::storage::{extension, read_image, RESULTS};
-use studiogate_graph::BeginWrite;
 
 /// Most executions one claim may take.
 pub const MAX_CLAIM: i32 = 50;

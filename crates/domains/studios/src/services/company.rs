@@ -2,7 +2,7 @@
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, Set};
 use studiogate_entities_studios::{companies, user_companies};
-use studiogate_graph::GraphError;
+use studiogate_graph::{BeginWrite, GraphError};
 use uuid::Uuid;
 
 use super::{fresh, now, require_admin, visible_company};
@@ -11,7 +11,6 @@ use crate::enums::{IndustryType, MembershipRole, MembershipStatus};
 use crate::error::{Named, StudiosError};
 use crate::rules::company::{self as rules, Branch};
 use crate::rules::text;
-use studiogate_graph::BeginWrite;
 
 pub struct CompanyFields {
     pub name: String,

@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use std::time::Duration;
 use studiogate_entities_studios::{companies, files, scope, studios, Companies, TenantScope};
-use studiogate_graph::loader::visible_row;
+use studiogate_graph::{loader::visible_row, BeginWrite};
 use studiogate_graph::{ErrorCode, GraphError};
 use uuid::Uuid;
 
@@ -23,7 +23,6 @@ use crate::context::StudiosCtx;
 use crate::enums::{AccessLevel, MembershipStatus};
 use crate::error::StudiosError;
 use crate::rules::file::{self as rules, FILES};
-use studiogate_graph::BeginWrite;
 use studiogate_platform::storage::{blocking, display_name, Object};
 use studiogate_platform::FileStore;
 

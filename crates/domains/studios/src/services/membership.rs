@@ -7,7 +7,7 @@ use sea_orm::{
     Set,
 };
 use studiogate_entities_studios::{scope, user_companies as uc, TenantScope};
-use studiogate_graph::GraphError;
+use studiogate_graph::{BeginWrite, GraphError};
 use uuid::Uuid;
 
 use super::{now, require_admin};
@@ -15,7 +15,6 @@ use crate::context::StudiosCtx;
 use crate::enums::{MembershipRole, MembershipStatus};
 use crate::error::StudiosError;
 use crate::rules::company::keeps_an_admin;
-use studiogate_graph::BeginWrite;
 
 fn transition_error(from: &str, action: &'static str) -> StudiosError {
     StudiosError::MembershipTransition {

@@ -7,7 +7,7 @@ use sea_orm::{
 };
 use serde_json::{json, Value};
 use studiogate_entities_studios::{files, studios};
-use studiogate_graph::GraphError;
+use studiogate_graph::{BeginWrite, GraphError};
 use studiogate_platform::{audit, AuditEvent};
 use uuid::Uuid;
 
@@ -16,7 +16,6 @@ use crate::context::StudiosCtx;
 use crate::enums::BusinessArea;
 use crate::error::{Named, StudiosError};
 use crate::rules::text;
-use studiogate_graph::BeginWrite;
 
 /// What the audit trail keeps of a studio: its API fields.
 fn audited(row: &studios::Model) -> Value {

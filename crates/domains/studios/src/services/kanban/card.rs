@@ -8,7 +8,7 @@ use studiogate_entities_studios::{
     kanban_cards as cards, kanban_stages as stages, user_companies, TenantScope,
 };
 use studiogate_graph::loader::{visible_row, Visible};
-use studiogate_graph::GraphError;
+use studiogate_graph::{BeginWrite, GraphError};
 use uuid::Uuid;
 
 use super::field_definition::definitions;
@@ -22,7 +22,6 @@ use crate::rules::fields::{self, FieldValue};
 use crate::rules::kanban as rules;
 use crate::rules::trigger::Event;
 use crate::services::{fresh, now, require_admin, trigger, visible_studio};
-use studiogate_graph::BeginWrite;
 
 pub async fn visible(ctx: &StudiosCtx, id: Uuid) -> Result<cards::Model, GraphError> {
     visible_row::<cards::Entity, _>(ctx, id, "KanbanCard").await

@@ -9,7 +9,7 @@ use studiogate_entities_studios::{
     kanban_stages as stages, TenantScope,
 };
 use studiogate_graph::loader::{visible_row, Visible};
-use studiogate_graph::GraphError;
+use studiogate_graph::{BeginWrite, GraphError};
 use uuid::Uuid;
 
 use super::position::PARKING;
@@ -20,7 +20,6 @@ use crate::events::{publish, KanbanChange, StudiosEvent};
 use crate::rules::fields::{self, Definition};
 use crate::rules::trigger;
 use crate::services::{now, visible_studio};
-use studiogate_graph::BeginWrite;
 
 /// The studio's field definitions, for checking card values.
 pub async fn definitions(ctx: &StudiosCtx, studio_id: Uuid) -> Result<Vec<Definition>, GraphError> {

@@ -6,7 +6,7 @@ use studiogate_entities_studios::{
     kanban_cards as cards, kanban_stages as stages, workflow_templates as templates,
 };
 use studiogate_graph::loader::{visible_row, Visible};
-use studiogate_graph::GraphError;
+use studiogate_graph::{BeginWrite, GraphError};
 use uuid::Uuid;
 
 use super::position::{
@@ -19,7 +19,6 @@ use crate::events::{publish, KanbanChange, StudiosEvent};
 use crate::rules::kanban as rules;
 use crate::rules::trigger::Event;
 use crate::services::{fresh, now, trigger};
-use studiogate_graph::BeginWrite;
 
 pub async fn create(
     ctx: &StudiosCtx,
