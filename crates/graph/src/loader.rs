@@ -451,10 +451,12 @@ pub struct Relation<E: EntityTrait> {
 
 /// A column and the GraphQL fields of the node that read it. A page whose selection names
 /// none of them reads a stand-in instead: SQL `NULL` for a nullable column, and for a JSON one
-/// when the page's row takes it ([`PageRow::NULL_JSON`]); a JSON `null` for other JSON columns. The database does not send the value (nor detoast a large document), and the
-/// gateway decodes a `NULL` instead of parsing it. Every field that reads the column must be
-/// listed, or it would answer the stand-in. A column with no stand-in (`NOT NULL` and not
-/// JSON) and the relation's keys (parent, time, id) are always read, whatever the list says.
+/// when the page's row takes it ([`PageRow::NULL_JSON`]); a JSON `null` for other JSON
+/// columns. The database does not send the value (nor detoast a large document), and the
+/// gateway decodes a `NULL` or a JSON `null` instead of the document. Every field that reads
+/// the column must be listed, or it would answer the stand-in. A column with no stand-in
+/// (`NOT NULL` and not JSON) and the relation's keys (parent, time, id) are always read,
+/// whatever the list says.
 pub struct LazyColumn<E: EntityTrait> {
     pub column: E::Column,
     pub fields: &'static [&'static str],
@@ -506,11 +508,12 @@ fn omitted<E: EntityTrait>(lazy: &[LazyColumn<E>], selects: impl Fn(&str) -> boo
 }
 
 /// `select` reading every column of `E` in its declared order, those in `omit` (bits over
-/// `lazy`) replaced by their stand-ins (`null_json`: see [`stand_in`]), except `keys`. The list is written here as one piece
-/// of SQL text (`"table"."column", 'null'::jsonb AS "column", ...`) rather than as a column
-/// expression each: sea-query quotes an identifier with two allocations and a formatted write
-/// each time it builds the statement, and a lookup of a wide row spent more CPU writing its
-/// select list than reading its row. The text is what sea-query writes for the same columns.
+/// `lazy`) replaced by their stand-ins (`null_json`: see [`stand_in`]), except `keys`. The
+/// list is written here as one piece of SQL text (`"table"."column", NULL AS "column", ...`)
+/// rather than as a column expression each: sea-query quotes an identifier with two
+/// allocations and a formatted write each time it builds the statement, and a lookup of a wide
+/// row spent more CPU writing its select list than reading its row. The text is what
+/// sea-query writes for the same columns.
 fn project<E: EntityTrait>(
     select: Select<E>,
     lazy: &[LazyColumn<E>],

@@ -17,8 +17,8 @@
 //! transaction begun inside another is a savepoint and takes no gate either.
 
 use sea_orm::{
-    AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    ExecResult, IsolationLevel, QueryResult, Statement, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
+    QueryResult, Statement, TransactionTrait,
 };
 use std::collections::BTreeMap;
 use std::ops::Deref;
@@ -41,7 +41,7 @@ pub trait BeginWrite {
 impl BeginWrite for DatabaseConnection {
     async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
         let gate = match self.get_database_backend() {
-            DbBackend::Sqlite => enter(&gate_of(self)).await,
+            DbBackend::Sqlite => enter(gate_of(self)).await,
             _ => None,
         };
         // Begun after the gate is held: a waiting writer holds no pooled connection.
@@ -54,12 +54,6 @@ impl BeginWrite for DatabaseTransaction {
     async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
         let txn = self.begin().await?;
         Ok(WriteTxn { txn, _gate: None })
-    }
-}
-
-impl BeginWrite for WriteTxn {
-    async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
-        self.txn.begin_write().await
     }
 }
 
@@ -131,60 +125,9 @@ impl ConnectionTrait for WriteTxn {
     }
 }
 
-/// Savepoints inside a [`WriteTxn`], for code generic over sea-orm's transactions.
-#[async_trait::async_trait]
-impl TransactionTrait for WriteTxn {
-    async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
-        self.txn.begin().await
-    }
-
-    async fn begin_with_config(
-        &self,
-        isolation_level: Option<IsolationLevel>,
-        access_mode: Option<AccessMode>,
-    ) -> Result<DatabaseTransaction, DbErr> {
-        self.txn
-            .begin_with_config(isolation_level, access_mode)
-            .await
-    }
-
-    async fn transaction<F, T, E>(&self, callback: F) -> Result<T, sea_orm::TransactionError<E>>
-    where
-        F: for<'c> FnOnce(
-                &'c DatabaseTransaction,
-            ) -> std::pin::Pin<
-                Box<dyn std::future::Future<Output = Result<T, E>> + Send + 'c>,
-            > + Send,
-        T: Send,
-        E: std::fmt::Display + std::fmt::Debug + Send,
-    {
-        self.txn.transaction(callback).await
-    }
-
-    async fn transaction_with_config<F, T, E>(
-        &self,
-        callback: F,
-        isolation_level: Option<IsolationLevel>,
-        access_mode: Option<AccessMode>,
-    ) -> Result<T, sea_orm::TransactionError<E>>
-    where
-        F: for<'c> FnOnce(
-                &'c DatabaseTransaction,
-            ) -> std::pin::Pin<
-                Box<dyn std::future::Future<Output = Result<T, E>> + Send + 'c>,
-            > + Send,
-        T: Send,
-        E: std::fmt::Display + std::fmt::Debug + Send,
-    {
-        self.txn
-            .transaction_with_config(callback, isolation_level, access_mode)
-            .await
-    }
-}
-
 /// Takes `gate`, or gives up after [`GATE_WAIT`].
-async fn enter(gate: &Arc<Gate<()>>) -> Option<OwnedMutexGuard<()>> {
-    let taken = tokio::time::timeout(GATE_WAIT, Arc::clone(gate).lock_owned()).await;
+async fn enter(gate: Arc<Gate<()>>) -> Option<OwnedMutexGuard<()>> {
+    let taken = tokio::time::timeout(GATE_WAIT, gate.lock_owned()).await;
     if taken.is_err() {
         tracing::warn!(
             wait_ms = GATE_WAIT.as_millis() as u64,
