@@ -4,7 +4,7 @@
 For each backend (PostgreSQL, SQLite) it seeds a fresh database, makes one account an approved
 member of every company (through the GraphQL membership mutations), starts `studiogate serve`
 and drives POST /graphql with wrk as that member for the scenarios nested, flat, counts, write
-and lookup (and mixed on request). Each point records requests/s, p50/p99 latency, errors, SQL
+lookup and empty (and mixed on request). Each point records requests/s, p50/p99 latency, errors, SQL
 statements per request (from /metrics), the gateway's and PostgreSQL's CPU time per request
 (from /proc) and the server's peak RSS. On PostgreSQL it also captures the SQL one request of
 each read scenario sends and replays it with pgbench: PostgreSQL alone doing the same work (the
@@ -41,12 +41,12 @@ BENCH = ROOT / "bench"
 LUA = BENCH / "graphql.lua"
 JWT_SECRET = "studiogate-bench-secret"
 PG_DB = "studiogate_bench"
-SCENARIOS = ("nested", "flat", "counts", "write", "lookup", "mixed")
-DEFAULT_SCENARIOS = ("nested", "flat", "counts", "write", "lookup")
+SCENARIOS = ("nested", "flat", "counts", "write", "lookup", "empty", "mixed")
+DEFAULT_SCENARIOS = ("nested", "flat", "counts", "write", "lookup", "empty")
 FLOOR_SCENARIOS = ("nested", "flat", "counts", "lookup")  # the read scenarios
 # Connections per scenario unless --concurrency is given (the issue's numbers: oha at 16
 # connections, the lookup at one).
-DEFAULT_CONCURRENCY = {"lookup": [1]}
+DEFAULT_CONCURRENCY = {"lookup": [1], "empty": [1]}
 DEFAULT_C = [16]
 WRITE_EVERY = 10  # mixed: every 10th request is a write
 
@@ -58,6 +58,7 @@ QUERIES = {
     "durationSeconds } } } }",
     "lookup": "query($id: UUID!) { workflowExecution(id: $id) { id status createdAt "
     "inputData } }",
+    "empty": "{ __typename }",
     "counts": "{ companies(first: 10) { nodes { studios(first: 10) { nodes { id "
     "executions { totalCount } files { totalCount } } } } } }",
     "write": "mutation($input: UpdateStudioInput!) { updateStudio(input: $input) { studio { id "
@@ -70,6 +71,8 @@ DESCRIPTIONS = {
     "nested": "companies(first: 10) -> studios(first: 10) -> executions(first: 10) -> files",
     "flat": "one studio's executions(first: 50), three scalar fields",
     "lookup": "workflowExecution(id), one row",
+    "empty": "`{ __typename }`: the gateway's own path for a request (HTTP, the token, "
+    "admission, GraphQL) with no SQL; with the floor, it bounds what the lookup can reach",
     "counts": "companies(first: 10) -> studios(first: 10) with their executions' and files' "
     "totalCount only",
     "write": "updateStudio: a new description, with the updatedAt of the previous answer "
@@ -96,7 +99,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--scale", type=int, default=20, help="seed scale: companies (default 20)")
     p.add_argument("--concurrency", default=None,
                    help="comma-separated connection counts for every scenario (default: 1 for "
-                   "lookup, 16 for the others)")
+                   "lookup and empty, 16 for the others)")
     p.add_argument("--duration", type=int, default=10, help="seconds per point (default 10)")
     p.add_argument("--backends", default="postgres,sqlite",
                    help="comma-separated: postgres, sqlite (default both)")
@@ -447,6 +450,7 @@ def write_bodies(tmp: Path, studio_id: str, execution_id: str) -> dict[str, Path
         "nested": body(QUERIES["nested"]),
         "flat": body(QUERIES["flat"], {"id": studio_id}),
         "lookup": body(QUERIES["lookup"], {"id": execution_id}),
+        "empty": body(QUERIES["empty"]),
         "counts": body(QUERIES["counts"]),
         "create": create_body("__NAME__"),
         "update": update_body("__ID__", "__UPDATED_AT__", "__DESC__"),
@@ -527,6 +531,8 @@ def describe(scenario: str, data: dict) -> str:
         return f"{len(data['studio']['executions']['nodes'])} executions"
     if scenario == "lookup":
         return "1 execution" if data["workflowExecution"] else "no execution"
+    if scenario == "empty":
+        return "no rows"
     if scenario == "counts":
         studios = [s for c in data["companies"]["nodes"] for s in c["studios"]["nodes"]]
         return f"{len(studios)} studios, two counts each"
@@ -1152,6 +1158,7 @@ def markdown(report: dict) -> str:
                          f"{fmt(g.get('postgres_cpu_ms', NAN), 3) if g else '-'} | "
                          f"{fmt(f.get('postgres_cpu_ms', NAN), 3)} |")
         lines.append("")
+        lines += serial_bounds(report)
     for note in report["notes"]:
         lines.append(f"Note: {note}")
     for row in report["points"] + report["floor"]:
@@ -1165,6 +1172,29 @@ def markdown(report: dict) -> str:
 
 
 NAN = float("nan")
+
+
+def serial_bounds(report: dict) -> list[str]:
+    """At one connection a request's time is the gateway's own path (`empty`) and then the
+    database's answer, one after the other: no gateway can beat the sum of the two, however
+    little it spends on the statements and rows. For each floor row at one connection, the
+    most that allows, as a share of the floor."""
+    empty = next((p for p in report["points"] if p["backend"] == "postgres"
+                  and p["scenario"] == "empty" and p["concurrency"] == 1), None)
+    rows = [f for f in report["floor"] if f["concurrency"] == 1 and f["tps"]]
+    if not empty or not empty["rps"] or not rows:
+        return []
+    own_us = 1e6 / empty["rps"]
+    lines = ["At one connection the gateway's own path and the database's answer follow each "
+             f"other. `empty` (no SQL) takes {fmt(own_us, 1)} µs a request here "
+             f"({fmt(empty['rps'])} req/s):", ""]
+    for f in rows:
+        db_us = 1e6 / f["tps"]
+        bound = 1e6 / (own_us + db_us)
+        lines.append(f"- `{f['scenario']}`: PostgreSQL alone answers in {fmt(db_us, 1)} µs; "
+                     f"the two in turn allow at most {fmt(bound)} req/s, "
+                     f"{fmt(bound / f['tps'], 2)} of the floor.")
+    return lines + [""]
 
 
 def gateway_point(report: dict, f: dict) -> dict | None:
