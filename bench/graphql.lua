@@ -3,6 +3,8 @@
 --
 --   BENCH_TOKEN        bearer token for the Authorization header
 --   BENCH_BODY         a JSON body file sent unchanged on every request (nested, flat, lookup)
+-- varied:
+--   BENCH_BODIES       a file of JSON bodies, one a line, sent in turn
 -- or, for the mixed scenario:
 --   BENCH_READS        comma-separated JSON body files, sent in turn
 --   BENCH_WRITE        a mutation body file whose placeholder __NAME__ becomes a unique name
@@ -163,6 +165,29 @@ elseif os.getenv("BENCH_UPDATE") then
     end
     last = last + 1
     free[last] = {id, updated_at}
+  end
+elseif os.getenv("BENCH_BODIES") then
+  -- varied: the bodies of a file, one a line, in turn; each thread starts at its own place.
+  local bodies = {}
+  for line in io.lines(os.getenv("BENCH_BODIES")) do
+    if line ~= "" then table.insert(bodies, line) end
+  end
+  local turn = 0
+
+  -- init() runs after setup() has set thread_id: threads start far apart in the list.
+  function init(args)
+    turn = thread_id * 97
+  end
+
+  function request()
+    turn = turn + 1
+    return wrk.format(nil, nil, nil, bodies[turn % #bodies + 1])
+  end
+
+  function response(status, headers, body)
+    if status == 200 and string.find(body, '"errors"', 1, true) then
+      graphql_errors = graphql_errors + 1
+    end
   end
 else
   wrk.body = slurp(assert(os.getenv("BENCH_BODY"), "BENCH_BODY unset"))

@@ -4,7 +4,7 @@
 For each backend (PostgreSQL, SQLite) it seeds a fresh database, makes one account an approved
 member of every company (through the GraphQL membership mutations), starts `studiogate serve`
 and drives POST /graphql with wrk as that member for the scenarios nested, flat, counts, write
-lookup and empty (and mixed on request). Each point records requests/s, p50/p99 latency, errors, SQL
+lookup, empty and varied (and mixed on request). Each point records requests/s, p50/p99 latency, errors, SQL
 statements per request (from /metrics), the gateway's and PostgreSQL's CPU time per request
 (from /proc) and the server's peak RSS. On PostgreSQL it also captures the SQL one request of
 each read scenario sends and replays it with pgbench: PostgreSQL alone doing the same work (the
@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import queue
+import random
 import re
 import shutil
 import signal
@@ -41,14 +42,15 @@ BENCH = ROOT / "bench"
 LUA = BENCH / "graphql.lua"
 JWT_SECRET = "studiogate-bench-secret"
 PG_DB = "studiogate_bench"
-SCENARIOS = ("nested", "flat", "counts", "write", "lookup", "empty", "mixed")
-DEFAULT_SCENARIOS = ("nested", "flat", "counts", "write", "lookup", "empty")
+SCENARIOS = ("nested", "flat", "counts", "write", "lookup", "empty", "varied", "mixed")
+DEFAULT_SCENARIOS = ("nested", "flat", "counts", "write", "lookup", "empty", "varied")
 FLOOR_SCENARIOS = ("nested", "flat", "counts", "lookup")  # the read scenarios
 # Connections per scenario unless --concurrency is given (the numbers: oha at 16
 # connections, the lookup at one).
 DEFAULT_CONCURRENCY = {"lookup": [1], "empty": [1]}
 DEFAULT_C = [16]
 WRITE_EVERY = 10  # mixed: every 10th request is a write
+VARIED_BODIES = 300  # varied: distinct (first, first, first) triples, sent in turn
 
 QUERIES = {
     "nested": "{ companies(first: 10) { nodes { id name studios(first: 10) { nodes { id name "
@@ -59,6 +61,9 @@ QUERIES = {
     "lookup": "query($id: UUID!) { workflowExecution(id: $id) { id status createdAt "
     "inputData } }",
     "empty": "{ __typename }",
+    "varied": "query($a: Int!, $b: Int!, $c: Int!) { companies(first: $a) { nodes { id "
+    "studios(first: $b) { nodes { id executions(first: $c) { nodes { id status files { "
+    "usageType file { id filename } } } } } } } } }",
     "counts": "{ companies(first: 10) { nodes { studios(first: 10) { nodes { id "
     "executions { totalCount } files { totalCount } } } } } }",
     "write": "mutation($input: UpdateStudioInput!) { updateStudio(input: $input) { studio { id "
@@ -77,6 +82,8 @@ DESCRIPTIONS = {
     "totalCount only",
     "write": "updateStudio: a new description, with the updatedAt of the previous answer "
     "(stale-object check); each connection has its own studio; returns the studio",
+    "varied": f"nested's shape with `first` drawn from 1-10 at each level, {VARIED_BODIES} "
+    "such queries in turn: batches of many sizes, as a client's queries make them",
     "mixed": f"{100 - 100 // WRITE_EVERY}% reads (lookup and flat in turn), "
     f"{100 // WRITE_EVERY}% createWorkflowTemplate with a unique name (platform-admin token)",
 }
@@ -459,6 +466,11 @@ def write_bodies(tmp: Path, studio_id: str, execution_id: str) -> dict[str, Path
     for name, data in bodies.items():
         paths[name] = tmp / f"{name}.json"
         paths[name].write_bytes(data)
+    # varied: one body a line (JSON without newlines), the same list in every run.
+    rng = random.Random(14)
+    triples = [{k: rng.randint(1, 10) for k in "abc"} for _ in range(VARIED_BODIES)]
+    paths["varied"] = tmp / "varied.jsonl"
+    paths["varied"].write_bytes(b"\n".join(body(QUERIES["varied"], t) for t in triples) + b"\n")
     return paths
 
 
@@ -533,6 +545,8 @@ def describe(scenario: str, data: dict) -> str:
         return "1 execution" if data["workflowExecution"] else "no execution"
     if scenario == "empty":
         return "no rows"
+    if scenario == "varied":
+        return ""
     if scenario == "counts":
         studios = [s for c in data["companies"]["nodes"] for s in c["studios"]["nodes"]]
         return f"{len(studios)} studios, two counts each"
@@ -557,6 +571,10 @@ def check_scenario(server: Server, tokens: dict[str, str], scenario: str,
             studio, data["updateStudio"]["studio"]["updatedAt"], f"bench check {tag} 2"),
             token), "write (with the updatedAt of the previous answer)")
         return ""
+    if scenario == "varied":
+        for line in bodies["varied"].read_bytes().splitlines()[:3]:
+            checked(server.graphql(line, token), "varied")
+        return describe(scenario, {})
     data = checked(server.graphql(bodies[scenario].read_bytes(), token), scenario)
     return describe(scenario, data)
 
@@ -707,6 +725,8 @@ def run_wrk(server: Server, token: str, scenario: str, bodies: dict[str, Path], 
         listing.write_text("".join(f"{i} {u}\n" for i, u in studios))
         env.update(BENCH_UPDATE=str(bodies["update"]), BENCH_STUDIOS=str(listing),
                    BENCH_THREADS=str(threads), BENCH_RUN=tag)
+    elif scenario == "varied":
+        env["BENCH_BODIES"] = str(bodies["varied"])
     else:
         env["BENCH_BODY"] = str(bodies[scenario])
     cmd = ["wrk", "-t", str(threads), "-c", str(c), "-d", f"{args.duration + args.timeout + 30}s",
