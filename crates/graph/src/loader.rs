@@ -3,10 +3,11 @@
 //! can return a row the viewer may not see.
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::extension::postgres::PgFunc;
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
+    IdenStatic, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -25,6 +26,19 @@ pub const MAX_BATCH: usize = 5_000;
 /// keys within microseconds of each other, but async-graphql's default of 1 ms let a slow debug
 /// build split one level into two batches now and then; 2 ms keeps one statement per level.
 pub const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// `column IN (keys)`, for a batch of keys. On PostgreSQL it is `column = ANY($1)` with the keys
+/// as one `uuid[]` parameter, so a loader's statement has one text whatever the batch's size:
+/// sqlx prepares each text once per connection (and keeps 100 of them) and PostgreSQL plans a
+/// prepared statement once, where `IN ($1, ..., $n)` is another statement for every `n`.
+/// SQLite has no arrays: `IN ($1, ..., $n)` there.
+pub fn in_keys<C: ColumnTrait>(column: C, keys: &[Uuid], backend: DbBackend) -> SimpleExpr {
+    if backend == DbBackend::Postgres {
+        Expr::col((column.entity_name(), column)).eq(PgFunc::any(Expr::val(keys.to_vec())))
+    } else {
+        column.is_in(keys.iter().copied())
+    }
+}
 
 /// A request-scoped dataloader with the house batch size and window.
 pub fn dataloader<T: Send + Sync + 'static>(inner: T) -> DataLoader<T> {
@@ -353,13 +367,13 @@ where
         omit: u64,
     ) -> Result<HashMap<Uuid, E::Model>, GraphError> {
         let db = self.source.db();
+        let backend = db.get_database_backend();
         let select = self
             .source
             .visible()
             .await?
-            .filter(self.keys.id.is_in(ids.iter().copied()));
+            .filter(in_keys(self.keys.id, ids, backend));
         let keys = [self.keys.id.as_str()];
-        let backend = db.get_database_backend();
         let rows = project(select, self.lazy, &keys, omit, backend, R::NULL_JSON)
             .into_model::<R>()
             .all(db)
@@ -751,9 +765,10 @@ where
         let db = self.source.db();
         let mut out = HashMap::with_capacity(keys.len());
         for (filter, parents) in group(keys, |(p, f)| (f.clone(), *p)) {
+            let backend = db.get_database_backend();
             let counts: HashMap<Uuid, i64> = filter
-                .apply(self.source.visible().await?, db.get_database_backend())
-                .filter(self.parent.is_in(parents.iter().copied()))
+                .apply(self.source.visible().await?, backend)
+                .filter(in_keys(self.parent, &parents, backend))
                 .select_only()
                 .column(self.parent)
                 .column_as(Expr::cust("COUNT(*)"), "count")
@@ -802,13 +817,14 @@ where
         &self,
         parents: &[Uuid],
     ) -> Result<HashMap<Uuid, Vec<E::Model>>, GraphError> {
+        let db = self.source.db();
         let rows = self
             .source
             .visible()
             .await?
-            .filter(self.parent.is_in(parents.iter().copied()))
+            .filter(in_keys(self.parent, parents, db.get_database_backend()))
             .order_by_asc(self.order)
-            .all(self.source.db())
+            .all(db)
             .await?;
         let mut out: HashMap<Uuid, Vec<E::Model>> =
             parents.iter().map(|p| (*p, Vec::new())).collect();
@@ -1514,5 +1530,56 @@ mod tests {
             nullable::<String>(&row, 3).is_err(),
             "there is no fourth column"
         );
+    }
+
+    /// On PostgreSQL a batch's keys are one array parameter: batches of any size send one
+    /// statement text (one prepared statement per connection, planned once), for rows by key
+    /// and for pages of many parents. SQLite lists the keys.
+    #[test]
+    fn batches_of_any_size_share_one_statement_text_on_postgres() {
+        use sea_orm::QueryTrait;
+        let keys = |n: usize| (0..n).map(|_| Uuid::new_v4()).collect::<Vec<_>>();
+        let values = |st: &sea_orm::Statement| st.values.as_ref().map_or(0, |v| v.0.len());
+        let by_key = |backend, n| {
+            item::Entity::find()
+                .filter(item::Column::Tenant.eq("a"))
+                .filter(in_keys(item::Column::Id, &keys(n), backend))
+                .build(backend)
+        };
+        let (one, many) = (
+            by_key(DbBackend::Postgres, 1),
+            by_key(DbBackend::Postgres, 300),
+        );
+        assert_eq!(one.sql, many.sql);
+        assert!(one.sql.contains(r#""items"."id" = ANY($2)"#), "{}", one.sql);
+        assert_eq!((values(&one), values(&many)), (2, 2));
+        let (one, many) = (by_key(DbBackend::Sqlite, 1), by_key(DbBackend::Sqlite, 3));
+        assert_ne!(one.sql, many.sql);
+        assert_eq!(values(&many), 4);
+
+        let args = PageArgs::parse(Some(2), None, None).expect("args");
+        let pages = |backend, n| {
+            args.per_parent(
+                backend,
+                item::Entity::find().filter(item::Column::Tenant.eq("a")),
+                item::Column::Parent,
+                &keys(n),
+                item::Column::CreatedAt,
+                item::Column::Id,
+            )
+        };
+        let (one, many) = (
+            pages(DbBackend::Postgres, 1),
+            pages(DbBackend::Postgres, 50),
+        );
+        assert_eq!(one.sql, many.sql);
+        assert!(
+            one.sql.contains("unnest(CAST($1 AS uuid[]))"),
+            "{}",
+            one.sql
+        );
+        assert_eq!(values(&many), 3, "the parents, the tenant, the limit");
+        let (one, many) = (pages(DbBackend::Sqlite, 1), pages(DbBackend::Sqlite, 3));
+        assert_ne!(one.sql, many.sql);
     }
 }

@@ -11,7 +11,7 @@ use async_graphql::{Enum, Object, OutputType};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, FixedOffset};
-use sea_orm::sea_query::{Alias, Asterisk, Expr, JoinType, Order, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, JoinType, Order, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, DbBackend, EntityTrait, IdenStatic, QueryFilter, QueryTrait, Select, Statement,
 };
@@ -184,15 +184,20 @@ impl PageArgs {
         let outer = if backend == DbBackend::Postgres {
             use sea_orm::{QueryOrder, QuerySelect};
             let (parents_alias, paged) = (Alias::new("parents"), Alias::new("paged"));
-            // `(VALUES ($1), ...) AS parents` names its one column `column1`; the cast keeps
-            // the comparison typed when the statement is replayed with its values inlined.
+            let parent_id = Alias::new("id");
+            // The parents are one `uuid[]` parameter, unnested: one statement text for any
+            // number of parents (see `loader::in_keys`). The cast keeps it typed when the
+            // statement is replayed with its values inlined.
+            let parent_ids = Query::select()
+                .expr_as(
+                    Func::cust(Alias::new("unnest"))
+                        .arg(Expr::val(parents.to_vec()).cast_as(Alias::new("uuid[]"))),
+                    parent_id.clone(),
+                )
+                .to_owned();
             let inner = select
                 .filter(
-                    Expr::col((E::default(), parent)).eq(Expr::col((
-                        parents_alias.clone(),
-                        Alias::new("column1"),
-                    ))
-                    .cast_as(Alias::new("uuid"))),
+                    Expr::col((E::default(), parent)).equals((parents_alias.clone(), parent_id)),
                 )
                 .order_by(time, self.order.order())
                 .order_by(id, self.order.order())
@@ -200,7 +205,7 @@ impl PageArgs {
                 .into_query();
             Query::select()
                 .column((paged.clone(), Asterisk))
-                .from_values(parents.iter().copied(), parents_alias)
+                .from_subquery(parent_ids, parents_alias)
                 .join_lateral(
                     JoinType::InnerJoin,
                     inner,
@@ -216,7 +221,7 @@ impl PageArgs {
                 .to_owned()
         } else {
             let mut inner = select
-                .filter(parent.is_in(parents.iter().copied()))
+                .filter(crate::loader::in_keys(parent, parents, backend))
                 .into_query();
             inner.expr_as(
                 Expr::cust(format!(

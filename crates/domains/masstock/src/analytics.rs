@@ -5,10 +5,11 @@
 use async_graphql::dataloader::Loader;
 use async_graphql::SimpleObject;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use std::collections::HashMap;
 use std::sync::Arc;
 use studiogate_entities_masstock::masstock_workflow_executions as executions;
+use studiogate_graph::loader::in_keys;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
@@ -87,9 +88,11 @@ impl Loader<Uuid> for SuccessByClientIdLoader {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, SuccessRate>, GraphError> {
         let scope = self.0.scope().await?;
         let rows: Vec<Figures> = figures(
-            scope
-                .executions()
-                .filter(executions::Column::ClientId.is_in(keys.iter().copied())),
+            scope.executions().filter(in_keys(
+                executions::Column::ClientId,
+                keys,
+                self.0.db.get_database_backend(),
+            )),
             executions::Column::ClientId,
         )
         .into_tuple()

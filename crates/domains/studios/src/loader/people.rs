@@ -2,10 +2,11 @@
 //! `account_emails` lets read it. One statement per batch, two columns.
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+use sea_orm::{ConnectionTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 use std::sync::Arc;
 use studiogate_entities_studios::accounts;
+use studiogate_graph::loader::in_keys;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
@@ -21,9 +22,10 @@ impl Loader<Uuid> for EmailByUserIdLoader {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, String>, GraphError> {
         studiogate_graph::telemetry::batch("accounts.email_by_id", keys.len(), async {
             let scope = self.0.scope().await?;
+            let backend = self.0.db.get_database_backend();
             let rows: Vec<(Uuid, String)> = scope
                 .account_emails()
-                .filter(accounts::Column::Id.is_in(keys.iter().copied()))
+                .filter(in_keys(accounts::Column::Id, keys, backend))
                 .select_only()
                 .column(accounts::Column::Id)
                 .column(accounts::Column::Email)
