@@ -27,16 +27,20 @@ pub const MAX_BATCH: usize = 5_000;
 /// build split one level into two batches now and then; 2 ms keeps one statement per level.
 pub const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(2);
 
-/// `column IN (keys)`, for a batch of keys. On PostgreSQL it is `column = ANY($1)` with the keys
-/// as one `uuid[]` parameter, so a loader's statement has one text whatever the batch's size:
-/// sqlx prepares each text once per connection (and keeps 100 of them) and PostgreSQL plans a
-/// prepared statement once, where `IN ($1, ..., $n)` is another statement for every `n`.
-/// SQLite has no arrays: `IN ($1, ..., $n)` there.
+/// `column IN (keys)`, for a batch of keys. One key is `column = $1`. On PostgreSQL more keys
+/// are `column = ANY($1)`, the keys one `uuid[]` parameter, so a loader's statement has one
+/// text whatever the batch's size: sqlx prepares each text once per connection (and keeps 100
+/// of them), where `IN ($1, ..., $n)` is another statement for every `n`. A single key stays
+/// an equality because PostgreSQL plans a prepared `= ANY($1)` for an array of unknown length:
+/// its generic plan expects ten keys (a hash join where one key wants an index probe), so it
+/// plans a lookup anew on every call instead. SQLite has no arrays: `IN ($1, ..., $n)` there.
 pub fn in_keys<C: ColumnTrait>(column: C, keys: &[Uuid], backend: DbBackend) -> SimpleExpr {
-    if backend == DbBackend::Postgres {
-        Expr::col((column.entity_name(), column)).eq(PgFunc::any(Expr::val(keys.to_vec())))
-    } else {
-        column.is_in(keys.iter().copied())
+    match keys {
+        [key] => column.eq(*key),
+        _ if backend == DbBackend::Postgres => {
+            Expr::col((column.entity_name(), column)).eq(PgFunc::any(Expr::val(keys.to_vec())))
+        }
+        _ => column.is_in(keys.iter().copied()),
     }
 }
 
@@ -1533,8 +1537,8 @@ mod tests {
     }
 
     /// On PostgreSQL a batch's keys are one array parameter: batches of any size send one
-    /// statement text (one prepared statement per connection, planned once), for rows by key
-    /// and for pages of many parents. SQLite lists the keys.
+    /// statement text (one prepared statement per connection), for rows by key and for pages
+    /// of many parents; one key is an equality. SQLite lists the keys.
     #[test]
     fn batches_of_any_size_share_one_statement_text_on_postgres() {
         use sea_orm::QueryTrait;
@@ -1546,16 +1550,21 @@ mod tests {
                 .filter(in_keys(item::Column::Id, &keys(n), backend))
                 .build(backend)
         };
-        let (one, many) = (
-            by_key(DbBackend::Postgres, 1),
+        let (two, many) = (
+            by_key(DbBackend::Postgres, 2),
             by_key(DbBackend::Postgres, 300),
         );
-        assert_eq!(one.sql, many.sql);
-        assert!(one.sql.contains(r#""items"."id" = ANY($2)"#), "{}", one.sql);
-        assert_eq!((values(&one), values(&many)), (2, 2));
-        let (one, many) = (by_key(DbBackend::Sqlite, 1), by_key(DbBackend::Sqlite, 3));
-        assert_ne!(one.sql, many.sql);
-        assert_eq!(values(&many), 4);
+        assert_eq!(two.sql, many.sql);
+        assert!(two.sql.contains(r#""items"."id" = ANY($2)"#), "{}", two.sql);
+        assert_eq!((values(&two), values(&many)), (2, 2));
+        // One key is an equality, which PostgreSQL's generic plan serves with an index probe.
+        let one = by_key(DbBackend::Postgres, 1);
+        assert!(one.sql.ends_with(r#""items"."id" = $2"#), "{}", one.sql);
+        let one = by_key(DbBackend::Sqlite, 1);
+        assert!(one.sql.ends_with(r#""items"."id" = ?"#), "{}", one.sql);
+        let (two, three) = (by_key(DbBackend::Sqlite, 2), by_key(DbBackend::Sqlite, 3));
+        assert_ne!(two.sql, three.sql);
+        assert_eq!(values(&three), 4);
 
         let args = PageArgs::parse(Some(2), None, None).expect("args");
         let pages = |backend, n| {
