@@ -201,7 +201,8 @@ async fn daily(
     let scope = ctx.scope().await?;
     let mut out = HashMap::new();
     for (range, parents) in by_range(keys) {
-        let found = series(&ctx.db, range, &parents, per.sources(&scope, &parents)).await?;
+        let sources = per.sources(&scope, &parents, ctx.db.get_database_backend());
+        let found = series(&ctx.db, range, &parents, sources).await?;
         keyed(range, found, &mut out);
     }
     Ok(out)

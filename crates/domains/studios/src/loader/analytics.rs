@@ -7,10 +7,13 @@ use async_graphql::dataloader::Loader;
 use async_graphql::SimpleObject;
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::sea_query::{ColumnRef, Expr, IntoColumnRef};
-use sea_orm::{ColumnTrait, JoinType, QueryFilter, QuerySelect, RelationTrait, Select};
+use sea_orm::{
+    ConnectionTrait, DbBackend, JoinType, QueryFilter, QuerySelect, RelationTrait, Select,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 use studiogate_entities_studios::{files, studios, workflow_executions as executions, TenantScope};
+use studiogate_graph::loader::in_keys;
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
@@ -57,21 +60,24 @@ pub(super) struct Sources {
 }
 
 impl Per {
-    pub(super) fn sources(self, scope: &TenantScope, parents: &[Uuid]) -> Sources {
-        let ids = || parents.iter().copied();
+    pub(super) fn sources(self, scope: &TenantScope, parents: &[Uuid], db: DbBackend) -> Sources {
         match self {
             Per::Studio => Sources {
-                execs: scope
-                    .executions()
-                    .filter(executions::Column::StudioId.is_in(ids())),
-                stored: scope
-                    .files_for_totals()
-                    .filter(files::Column::StudioId.is_in(ids())),
+                execs: scope.executions().filter(in_keys(
+                    executions::Column::StudioId,
+                    parents,
+                    db,
+                )),
+                stored: scope.files_for_totals().filter(in_keys(
+                    files::Column::StudioId,
+                    parents,
+                    db,
+                )),
                 // Both tables name the studio `studio_id`.
                 parent: executions::Column::StudioId.into_column_ref(),
             },
             Per::Company => {
-                let in_companies = studios::Column::CompanyId.is_in(ids());
+                let in_companies = in_keys(studios::Column::CompanyId, parents, db);
                 Sources {
                     execs: scope
                         .executions()
@@ -183,7 +189,8 @@ impl Loader<Uuid> for AnalyticsByStudioIdLoader {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Analytics>, GraphError> {
         studiogate_graph::telemetry::batch("analytics.by_studio", keys.len(), async {
             let scope = self.0.scope().await?;
-            figures(&self.0.db, keys, Per::Studio.sources(&scope, keys)).await
+            let sources = Per::Studio.sources(&scope, keys, self.0.db.get_database_backend());
+            figures(&self.0.db, keys, sources).await
         })
         .await
     }
@@ -199,7 +206,8 @@ impl Loader<Uuid> for AnalyticsByCompanyIdLoader {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Analytics>, GraphError> {
         studiogate_graph::telemetry::batch("analytics.by_company", keys.len(), async {
             let scope = self.0.scope().await?;
-            figures(&self.0.db, keys, Per::Company.sources(&scope, keys)).await
+            let sources = Per::Company.sources(&scope, keys, self.0.db.get_database_backend());
+            figures(&self.0.db, keys, sources).await
         })
         .await
     }
