@@ -70,6 +70,13 @@ end
 graphql_errors = 0
 writes = 0
 
+-- mixed and varied: a 200 with an `errors` member is a failed operation.
+function count_graphql_errors(status, headers, body)
+  if status == 200 and string.find(body, '"errors"', 1, true) then
+    graphql_errors = graphql_errors + 1
+  end
+end
+
 if os.getenv("BENCH_WRITE") then
   local reads = {}
   for path in string.gmatch(os.getenv("BENCH_READS"), "[^,]+") do
@@ -94,12 +101,7 @@ if os.getenv("BENCH_WRITE") then
     return wrk.format(nil, nil, nil, body)
   end
 
-  -- Mixed responses are small; a 200 with an `errors` member is a failed operation.
-  function response(status, headers, body)
-    if status == 200 and string.find(body, '"errors"', 1, true) then
-      graphql_errors = graphql_errors + 1
-    end
-  end
+  response = count_graphql_errors
 elseif os.getenv("BENCH_UPDATE") then
   -- Each studio belongs to one connection at a time: request() takes a studio that has no
   -- request in flight, response() reads the studio's id and new updatedAt from the answer
@@ -184,11 +186,7 @@ elseif os.getenv("BENCH_BODIES") then
     return wrk.format(nil, nil, nil, bodies[turn % #bodies + 1])
   end
 
-  function response(status, headers, body)
-    if status == 200 and string.find(body, '"errors"', 1, true) then
-      graphql_errors = graphql_errors + 1
-    end
-  end
+  response = count_graphql_errors
 else
   wrk.body = slurp(assert(os.getenv("BENCH_BODY"), "BENCH_BODY unset"))
 end
