@@ -1199,8 +1199,7 @@ def serial_bounds(report: dict) -> list[str]:
     database's answer, one after the other: no gateway can beat the sum of the two, however
     little it spends on the statements and rows. For each floor row at one connection, the
     most that allows, as a share of the floor."""
-    empty = next((p for p in report["points"] if p["backend"] == "postgres"
-                  and p["scenario"] == "empty" and p["concurrency"] == 1), None)
+    empty = gateway_point(report, {"scenario": "empty", "concurrency": 1})
     rows = [f for f in report["floor"] if f["concurrency"] == 1 and f["tps"]]
     if not empty or not empty["rps"] or not rows:
         return []

@@ -767,9 +767,9 @@ where
 {
     async fn load_counts(&self, keys: &[(Uuid, F)]) -> Result<HashMap<(Uuid, F), i64>, GraphError> {
         let db = self.source.db();
+        let backend = db.get_database_backend();
         let mut out = HashMap::with_capacity(keys.len());
         for (filter, parents) in group(keys, |(p, f)| (f.clone(), *p)) {
-            let backend = db.get_database_backend();
             let counts: HashMap<Uuid, i64> = filter
                 .apply(self.source.visible().await?, backend)
                 .filter(in_keys(self.parent, &parents, backend))
