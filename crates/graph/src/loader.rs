@@ -301,26 +301,35 @@ where
         let backend = db.get_database_backend();
         let row = self.source.visible().await?.filter(self.keys.id.eq(id));
         // The row is read into the generated model, which refuses `NULL` JSON.
-        let row = project(
+        let (row, _) = project(
             row,
             self.lazy,
             &[self.keys.id.as_str()],
             omit,
             backend,
             false,
+            false,
         );
         let rel = &pages.relation;
         let page = filter.apply(pages.source.visible().await?, backend);
         let page = page.filter(rel.parent.eq(id));
         let keys = [rel.parent.as_str(), rel.time.as_str(), rel.id.as_str()];
-        let page = project(page, rel.lazy, &keys, args.omit, backend, Q::NULL_JSON);
+        let (page, present) = project(
+            page,
+            rel.lazy,
+            &keys,
+            args.omit,
+            backend,
+            Q::NULL_JSON,
+            Q::LEAN,
+        );
         let page = args.apply(page, rel.time, rel.id);
         // Both halves have the page's columns first, at the positions its rows read them
         // from, then the row's as `row_<column>`; each half's other columns are `NULL`. The
         // row's columns come back once, not on every line of the page.
         let mut page_list = String::from("\"page\".*");
         let mut row_list = String::new();
-        for _ in C::Column::iter() {
+        for _ in 0..present.count(C::Column::iter().len()) {
             row_list.push_str("NULL, ");
         }
         for (i, column) in E::Column::iter().enumerate() {
@@ -347,12 +356,13 @@ where
             .to_owned();
         let id_at = C::Column::iter()
             .position(|c| c.as_str() == rel.id.as_str())
+            .and_then(|i| present.at(i))
             .ok_or_else(|| GraphError::internal(&"a page without its id column"))?;
         let mut model = None;
         let mut page = Page::default();
         for r in db.query_all(backend.build(&stmt)).await? {
             if nullable::<Uuid>(&r, id_at)?.is_some() {
-                page.rows.push(Q::from_query_result(&r, "")?);
+                page.rows.push(Q::from_page(&r, present)?);
             } else {
                 model = Some(E::Model::from_query_result(&r, ROW)?);
             }
@@ -378,7 +388,8 @@ where
             .await?
             .filter(in_keys(self.keys.id, ids, backend));
         let keys = [self.keys.id.as_str()];
-        let rows = project(select, self.lazy, &keys, omit, backend, R::NULL_JSON)
+        let rows = project(select, self.lazy, &keys, omit, backend, R::NULL_JSON, false)
+            .0
             .into_model::<R>()
             .all(db)
             .await?;
@@ -526,7 +537,9 @@ fn omitted<E: EntityTrait>(lazy: &[LazyColumn<E>], selects: impl Fn(&str) -> boo
 }
 
 /// `select` reading every column of `E` in its declared order, those in `omit` (bits over
-/// `lazy`) replaced by their stand-ins (`null_json`: see [`stand_in`]), except `keys`. The
+/// `lazy`) replaced by their stand-ins (`null_json`: see [`stand_in`]), except `keys`; when
+/// `lean`, those columns are not in the list at all, and the [`Present`] returned tells a row
+/// read by position where each column is (`lean` needs at most 64 columns). The
 /// list is written here as one piece of SQL text (`"table"."column", NULL AS "column", ...`)
 /// rather than as a column expression each: sea-query quotes an identifier with two
 /// allocations and a formatted write each time it builds the statement, and a lookup of a wide
@@ -539,8 +552,10 @@ fn project<E: EntityTrait>(
     omit: u64,
     backend: sea_orm::DbBackend,
     null_json: bool,
-) -> Select<E> {
+    lean: bool,
+) -> (Select<E>, Present) {
     use sea_orm::Iterable;
+    let lean = lean && E::Column::iter().len() <= Present::MAX_COLUMNS;
     let quoted = |out: &mut String, name: &str| push_quoted(out, name, backend);
     let left_out = |name: &str| {
         omit != 0
@@ -552,15 +567,20 @@ fn project<E: EntityTrait>(
     };
     let table = E::default();
     let mut list = String::with_capacity(64 * 16);
+    let mut present = Present::ALL;
     for (i, column) in E::Column::iter().enumerate() {
-        if i > 0 {
+        let name = column.as_str();
+        let stand_in = left_out(name)
+            .then(|| stand_in(&column.def(), backend, null_json))
+            .flatten();
+        if lean && stand_in.is_some() {
+            present.0 &= !(1 << i);
+            continue;
+        }
+        if !list.is_empty() {
             list.push_str(", ");
         }
-        let name = column.as_str();
-        match left_out(name)
-            .then(|| stand_in(&column.def(), backend, null_json))
-            .flatten()
-        {
+        match stand_in {
             Some(sql) => {
                 list.push_str(sql);
                 list.push_str(" AS ");
@@ -573,7 +593,81 @@ fn project<E: EntityTrait>(
             }
         }
     }
-    select.select_only().expr(Expr::cust(list))
+    (select.select_only().expr(Expr::cust(list)), present)
+}
+
+/// Which of an entity's columns a statement reads, by their place in the entity's
+/// `Column::iter()`, in that order: column `i` is at [`Present::at`]`(i)` of the row. A page
+/// whose row reads it ([`PageRow::LEAN`]) leaves a column it does not need out of the
+/// statement, rather than reading a stand-in in its place: PostgreSQL then carries no `NULL`
+/// through each step of the plan for it, and the gateway decodes no value for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Present(u64);
+
+impl Present {
+    /// Every column, each at its own place.
+    pub const ALL: Present = Present(u64::MAX);
+
+    /// Most columns an entity can have for its statements to leave columns out.
+    pub const MAX_COLUMNS: usize = 64;
+
+    /// Where column `i` is in the row; `None` when the statement leaves it out.
+    pub fn at(self, i: usize) -> Option<usize> {
+        if i >= Self::MAX_COLUMNS {
+            return (self == Self::ALL).then_some(i);
+        }
+        if self.0 & (1 << i) == 0 {
+            return None;
+        }
+        Some((self.0 & ((1 << i) - 1)).count_ones() as usize)
+    }
+
+    /// How many of the first `columns` columns the statement reads.
+    fn count(self, columns: usize) -> usize {
+        (0..columns).filter(|&i| self.at(i).is_some()).count()
+    }
+
+    /// Column `i`, which every statement reads (a key, or a column with no stand-in), as
+    /// [`column`] reads it.
+    pub fn column<T>(self, res: &sea_orm::QueryResult, i: usize) -> Result<T, sea_orm::DbErr>
+    where
+        T: sea_orm::TryGetable + for<'r> sea_orm::sqlx::Decode<'r, sea_orm::sqlx::Postgres>,
+    {
+        match self.at(i) {
+            Some(idx) => column(res, idx),
+            None => Err(sea_orm::DbErr::Custom(format!(
+                "column {i} is always read, but the statement left it out"
+            ))),
+        }
+    }
+
+    /// Nullable column `i`, as [`nullable`] reads it; `None` when the statement leaves it out.
+    pub fn nullable<T>(
+        self,
+        res: &sea_orm::QueryResult,
+        i: usize,
+    ) -> Result<Option<T>, sea_orm::DbErr>
+    where
+        T: sea_orm::TryGetable + for<'r> sea_orm::sqlx::Decode<'r, sea_orm::sqlx::Postgres>,
+    {
+        match self.at(i) {
+            Some(idx) => nullable(res, idx),
+            None => Ok(None),
+        }
+    }
+
+    /// `NOT NULL` JSON column `i` of a row that takes `NULL` for JSON `null`, as
+    /// [`json_or_null`] reads it; JSON `null` when the statement leaves it out.
+    pub fn json_or_null(
+        self,
+        res: &sea_orm::QueryResult,
+        i: usize,
+    ) -> Result<serde_json::Value, sea_orm::DbErr> {
+        match self.at(i) {
+            Some(idx) => json_or_null(res, idx),
+            None => Ok(serde_json::Value::Null),
+        }
+    }
 }
 
 /// `name` quoted as an identifier of `backend`, appended to `out`.
@@ -617,6 +711,19 @@ pub trait PageRow<E: EntityTrait>: FromQueryResult + Clone + Send + Sync + 'stat
     /// gateway parses it back. sea-orm's generated models cannot (their `serde_json::Value`
     /// fields refuse `NULL`), so the default is no.
     const NULL_JSON: bool = false;
+
+    /// Whether this row reads a page by position through [`Present`]
+    /// ([`PageRow::from_page`]): then a column the page leaves out is not in its statement at
+    /// all. A row read by name (sea-orm's generated models) needs every column, so the
+    /// default is no: a left-out column is there as its stand-in.
+    const LEAN: bool = false;
+
+    /// One line of a page whose statement reads the columns `present`. By default the row
+    /// reads itself by name ([`FromQueryResult`]), from a statement with every column.
+    fn from_page(res: &sea_orm::QueryResult, present: Present) -> Result<Self, sea_orm::DbErr> {
+        debug_assert!(present == Present::ALL || Self::LEAN);
+        Self::from_query_result(res, "")
+    }
 
     fn model(&self) -> &E::Model;
 }
@@ -716,15 +823,19 @@ where
             let backend = db.get_database_backend();
             let select = filter.apply(self.source.visible().await?, backend);
             let keys = [rel.parent.as_str(), rel.time.as_str(), rel.id.as_str()];
-            let select = project(select, rel.lazy, &keys, args.omit, backend, R::NULL_JSON);
+            let (select, present) = project(
+                select,
+                rel.lazy,
+                &keys,
+                args.omit,
+                backend,
+                R::NULL_JSON,
+                R::LEAN,
+            );
             let stmt = args.per_parent(backend, select, rel.parent, &parents, rel.time, rel.id);
-            let rows = E::find()
-                .from_raw_sql(stmt)
-                .into_model::<R>()
-                .all(db)
-                .await?;
             let mut pages: HashMap<Uuid, Page<R>> = HashMap::new();
-            for row in rows {
+            for res in db.query_all(stmt).await? {
+                let row = R::from_page(&res, present)?;
                 pages
                     .entry((rel.parent_of)(row.model()))
                     .or_default()
@@ -1429,9 +1540,18 @@ mod tests {
     async fn a_row_that_takes_null_json_gets_null_for_a_left_out_json_column() {
         use sea_orm::{DatabaseBackend::Postgres, QueryTrait};
         let sql = |null_json| {
-            project(item::Entity::find(), DOC, &[], 1, Postgres, null_json)
-                .build(Postgres)
-                .to_string()
+            project(
+                item::Entity::find(),
+                DOC,
+                &[],
+                1,
+                Postgres,
+                null_json,
+                false,
+            )
+            .0
+            .build(Postgres)
+            .to_string()
         };
         assert!(
             sql(false).contains(r#"'null'::jsonb AS "doc""#),
@@ -1452,6 +1572,139 @@ mod tests {
             assert!(full.0.doc.is_object(), "read: {:?}", full.0.doc);
             assert_eq!(lean.0.doc, serde_json::Value::Null, "left out: null");
             assert_eq!(lean.0.note, full.0.note, "not left out: read");
+        }
+    }
+
+    /// An item read by position through [`Present`], as a page of it reads it.
+    #[derive(Clone)]
+    struct LeanItem(item::Model);
+
+    impl FromQueryResult for LeanItem {
+        fn from_query_result(res: &sea_orm::QueryResult, _: &str) -> Result<Self, sea_orm::DbErr> {
+            Self::from_page(res, Present::ALL)
+        }
+    }
+
+    impl PageRow<item::Entity> for LeanItem {
+        const NULL_JSON: bool = true;
+        const LEAN: bool = true;
+
+        fn from_page(res: &sea_orm::QueryResult, at: Present) -> Result<Self, sea_orm::DbErr> {
+            use item::Column as C;
+            Ok(Self(item::Model {
+                id: at.column(res, C::Id as usize)?,
+                tenant: at.column(res, C::Tenant as usize)?,
+                parent: at.column(res, C::Parent as usize)?,
+                created_at: at.column(res, C::CreatedAt as usize)?,
+                doc: at.json_or_null(res, C::Doc as usize)?,
+                note: at.nullable(res, C::Note as usize)?,
+            }))
+        }
+
+        fn model(&self) -> &item::Model {
+            &self.0
+        }
+    }
+
+    /// A lean row's page leaves what it does not read out of the statement: no stand-in in
+    /// its place, and the columns after it move up. Left out in the middle (`doc`), at the
+    /// end (`note`) or both, the rows read the same as a page that leaves nothing out.
+    #[tokio::test]
+    async fn a_lean_rows_page_has_no_column_it_leaves_out() {
+        use sea_orm::{DatabaseBackend::Postgres, QueryTrait};
+        const DOC_NOTE: &[LazyColumn<item::Entity>] = &[
+            LazyColumn {
+                column: item::Column::Doc,
+                fields: &["doc"],
+            },
+            LazyColumn {
+                column: item::Column::Note,
+                fields: &["note"],
+            },
+        ];
+        let (select, present) = project(
+            item::Entity::find(),
+            DOC_NOTE,
+            &[],
+            0b11,
+            Postgres,
+            true,
+            true,
+        );
+        let sql = select.build(Postgres).to_string();
+        assert!(sql.starts_with(r#"SELECT "items"."id", "items"."tenant", "items"."parent", "items"."created_at" FROM"#), "{sql}");
+        assert_eq!(
+            (0..6).map(|i| present.at(i)).collect::<Vec<_>>(),
+            [Some(0), Some(1), Some(2), Some(3), None, None]
+        );
+        let (select, present) = project(
+            item::Entity::find(),
+            DOC_NOTE,
+            &[],
+            0b01,
+            Postgres,
+            true,
+            true,
+        );
+        assert!(!select.build(Postgres).to_string().contains("doc"));
+        assert_eq!(
+            (present.at(4), present.at(5)),
+            (None, Some(4)),
+            "note moves up"
+        );
+        let (_, present) = project(
+            item::Entity::find(),
+            DOC_NOTE,
+            &[],
+            0b11,
+            Postgres,
+            true,
+            false,
+        );
+        assert_eq!(
+            present,
+            Present::ALL,
+            "not lean: stand-ins keep every place"
+        );
+
+        let w = world().await;
+        let pages = PagedLoader::<item::Entity, (), LeanItem>::new(
+            w.source.clone() as Arc<dyn Visible<item::Entity>>,
+            Relation {
+                lazy: DOC_NOTE,
+                ..relation()
+            },
+        );
+        let args =
+            PageArgs::parse(Some(10), None, Some(crate::ListOrder::OldestFirst)).expect("args");
+        let with = |omit| PageArgs {
+            omit,
+            ..args.clone()
+        };
+        let (parent, ours) = &w.parents[2];
+        let keys: Vec<_> = (0..4).map(|omit| (*parent, with(omit), ())).collect();
+        let loaded = pages.load(&keys).await.expect("pages");
+        let full = &loaded[&keys[0]];
+        assert_eq!(full.rows.iter().map(|r| r.0.id).collect::<Vec<_>>(), *ours);
+        for key in &keys[1..] {
+            let lean = &loaded[key];
+            assert_eq!(lean.rows.len(), full.rows.len());
+            for (full, lean) in full.rows.iter().zip(&lean.rows) {
+                let want = item::Model {
+                    doc: if key.1.omit & 1 == 0 {
+                        full.0.doc.clone()
+                    } else {
+                        serde_json::Value::Null
+                    },
+                    note: if key.1.omit & 2 == 0 {
+                        full.0.note.clone()
+                    } else {
+                        None
+                    },
+                    ..full.0.clone()
+                };
+                assert_eq!(lean.0, want, "omit {:#b}", key.1.omit);
+            }
         }
     }
 

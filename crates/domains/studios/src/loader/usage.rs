@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer};
 use std::collections::HashMap;
 use std::sync::Arc;
 use studiogate_entities_studios::{files, workflow_executions as executions};
-use studiogate_graph::loader::{column, json_or_null, nullable, ModelRow, PageRow, Visible};
+use studiogate_graph::loader::{column, nullable, ModelRow, PageRow, Present, Visible};
 use studiogate_graph::GraphError;
 use uuid::Uuid;
 
@@ -54,39 +54,14 @@ pub struct ExecutionRow {
     pub usages: Usages,
 }
 
-/// A page's columns come in the model's column order (the page selects `Column::iter()`, in
-/// which a left-out column keeps its place), so a row is read by position: by name, every
-/// value costs a hash lookup of its name, and every SQL `NULL` a formatted copy of it (the
-/// error sea-orm builds before `Option` turns it into `None`). Pages have no prefix.
+/// A page's columns come in the model's column order, less the columns it leaves out
+/// ([`PageRow::LEAN`]), so a row is read by position ([`Present`]): by name, every value costs
+/// a hash lookup of its name, and every SQL `NULL` a formatted copy of it (the error sea-orm
+/// builds before `Option` turns it into `None`). Pages have no prefix.
 impl FromQueryResult for ExecutionRow {
     fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        use executions::Column as C;
         debug_assert!(pre.is_empty(), "a page's row has no prefix");
-        let model = executions::Model {
-            id: column(res, C::Id as usize)?,
-            studio_id: column(res, C::StudioId as usize)?,
-            template_id: column(res, C::TemplateId as usize)?,
-            user_id: column(res, C::UserId as usize)?,
-            input_data: json_or_null(res, C::InputData as usize)?,
-            output_data: nullable(res, C::OutputData as usize)?,
-            status: column(res, C::Status as usize)?,
-            activepieces_run_id: nullable(res, C::ActivepiecesRunId as usize)?,
-            started_at: nullable(res, C::StartedAt as usize)?,
-            completed_at: nullable(res, C::CompletedAt as usize)?,
-            duration_seconds: nullable(res, C::DurationSeconds as usize)?,
-            error_message: nullable(res, C::ErrorMessage as usize)?,
-            retry_count: column(res, C::RetryCount as usize)?,
-            logs: json_or_null(res, C::Logs as usize)?,
-            files_used: serde_json::Value::Null,
-            created_at: column(res, C::CreatedAt as usize)?,
-            lease_expires_at: nullable(res, C::LeaseExpiresAt as usize)?,
-            claimed_by: nullable(res, C::ClaimedBy as usize)?,
-        };
-        // `NULL` when the page left the column out: no usages.
-        let usages = res
-            .try_get_by_index::<Option<Usages>>(C::FilesUsed as usize)?
-            .unwrap_or_default();
-        Ok(Self { model, usages })
+        Self::from_page(res, Present::ALL)
     }
 }
 
@@ -123,6 +98,40 @@ impl ModelRow<files::Entity> for FileRow {
 
 impl PageRow<executions::Entity> for ExecutionRow {
     const NULL_JSON: bool = true;
+    const LEAN: bool = true;
+
+    fn from_page(res: &QueryResult, at: Present) -> Result<Self, DbErr> {
+        use executions::Column as C;
+        let model = executions::Model {
+            id: at.column(res, C::Id as usize)?,
+            studio_id: at.column(res, C::StudioId as usize)?,
+            template_id: at.column(res, C::TemplateId as usize)?,
+            user_id: at.column(res, C::UserId as usize)?,
+            input_data: at.json_or_null(res, C::InputData as usize)?,
+            output_data: at.nullable(res, C::OutputData as usize)?,
+            status: at.column(res, C::Status as usize)?,
+            activepieces_run_id: at.nullable(res, C::ActivepiecesRunId as usize)?,
+            started_at: at.nullable(res, C::StartedAt as usize)?,
+            completed_at: at.nullable(res, C::CompletedAt as usize)?,
+            duration_seconds: at.nullable(res, C::DurationSeconds as usize)?,
+            error_message: at.nullable(res, C::ErrorMessage as usize)?,
+            retry_count: at.column(res, C::RetryCount as usize)?,
+            logs: at.json_or_null(res, C::Logs as usize)?,
+            files_used: serde_json::Value::Null,
+            created_at: at.column(res, C::CreatedAt as usize)?,
+            lease_expires_at: at.nullable(res, C::LeaseExpiresAt as usize)?,
+            claimed_by: at.nullable(res, C::ClaimedBy as usize)?,
+        };
+        // `NULL`, or not in the statement, when the page left the column out: no usages.
+        let usages = match at.at(C::FilesUsed as usize) {
+            Some(idx) => res.try_get_by_index::<Option<Usages>>(idx)?,
+            None => None,
+        };
+        Ok(Self {
+            model,
+            usages: usages.unwrap_or_default(),
+        })
+    }
 
     fn model(&self) -> &executions::Model {
         &self.model
