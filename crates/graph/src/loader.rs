@@ -1450,20 +1450,26 @@ mod tests {
         }
     }
 
+    /// Pages of `w` read into `R`, with `lazy` lazy, and arguments that read every column.
+    fn lazy_pages<R: PageRow<item::Entity>>(
+        w: &World,
+        lazy: &'static [LazyColumn<item::Entity>],
+    ) -> (PagedLoader<item::Entity, (), R>, PageArgs) {
+        let pages = PagedLoader::new(
+            w.source.clone() as Arc<dyn Visible<item::Entity>>,
+            Relation { lazy, ..relation() },
+        );
+        let args =
+            PageArgs::parse(Some(10), None, Some(crate::ListOrder::OldestFirst)).expect("args");
+        (pages, args)
+    }
+
     /// Pages of `w` read into `R`, with `doc` lazy; the arguments that read it and the same
     /// arguments leaving it out.
     fn doc_pages<R: PageRow<item::Entity>>(
         w: &World,
     ) -> (PagedLoader<item::Entity, (), R>, PageArgs, PageArgs) {
-        let pages = PagedLoader::new(
-            w.source.clone() as Arc<dyn Visible<item::Entity>>,
-            Relation {
-                lazy: DOC,
-                ..relation()
-            },
-        );
-        let args =
-            PageArgs::parse(Some(10), None, Some(crate::ListOrder::OldestFirst)).expect("args");
+        let (pages, args) = lazy_pages(w, DOC);
         let lean = PageArgs {
             omit: 1,
             ..args.clone()
@@ -1612,55 +1618,38 @@ mod tests {
     #[tokio::test]
     async fn a_lean_rows_page_has_no_column_it_leaves_out() {
         use sea_orm::{DatabaseBackend::Postgres, QueryTrait};
-        const DOC_NOTE: &[LazyColumn<item::Entity>] = &[
-            LazyColumn {
-                column: item::Column::Doc,
-                fields: &["doc"],
-            },
-            LazyColumn {
-                column: item::Column::Note,
-                fields: &["note"],
-            },
-        ];
-        let (select, present) = project(
-            item::Entity::find(),
-            DOC_NOTE,
-            &[],
-            0b11,
-            Postgres,
-            true,
-            true,
-        );
-        let sql = select.build(Postgres).to_string();
-        assert!(sql.starts_with(r#"SELECT "items"."id", "items"."tenant", "items"."parent", "items"."created_at" FROM"#), "{sql}");
+        // `doc` and `note`: the columns with a stand-in.
+        const DOC_NOTE: &[LazyColumn<item::Entity>] = ALL.split_at(2).0;
+        // The select list and where each column is, leaving out `omit` of `DOC_NOTE`.
+        let projected = |omit, lean| {
+            let (select, present) = project(
+                item::Entity::find(),
+                DOC_NOTE,
+                &[],
+                omit,
+                Postgres,
+                true,
+                lean,
+            );
+            (select.build(Postgres).to_string(), present)
+        };
+        let (sql, present) = projected(0b11, true);
+        let list =
+            r#"SELECT "items"."id", "items"."tenant", "items"."parent", "items"."created_at" FROM"#;
+        assert!(sql.starts_with(list), "{sql}");
         assert_eq!(
             (0..6).map(|i| present.at(i)).collect::<Vec<_>>(),
             [Some(0), Some(1), Some(2), Some(3), None, None]
         );
-        let (select, present) = project(
-            item::Entity::find(),
-            DOC_NOTE,
-            &[],
-            0b01,
-            Postgres,
-            true,
-            true,
-        );
-        assert!(!select.build(Postgres).to_string().contains("doc"));
+        let (sql, present) = projected(0b01, true);
+        assert!(!sql.contains("doc"), "{sql}");
         assert_eq!(
             (present.at(4), present.at(5)),
             (None, Some(4)),
             "note moves up"
         );
-        let (_, present) = project(
-            item::Entity::find(),
-            DOC_NOTE,
-            &[],
-            0b11,
-            Postgres,
-            true,
-            false,
-        );
+        let (sql, present) = projected(0b11, false);
+        assert!(sql.contains(r#"NULL AS "note""#), "{sql}");
         assert_eq!(
             present,
             Present::ALL,
@@ -1668,15 +1657,7 @@ mod tests {
         );
 
         let w = world().await;
-        let pages = PagedLoader::<item::Entity, (), LeanItem>::new(
-            w.source.clone() as Arc<dyn Visible<item::Entity>>,
-            Relation {
-                lazy: DOC_NOTE,
-                ..relation()
-            },
-        );
-        let args =
-            PageArgs::parse(Some(10), None, Some(crate::ListOrder::OldestFirst)).expect("args");
+        let (pages, args) = lazy_pages::<LeanItem>(&w, DOC_NOTE);
         let with = |omit| PageArgs {
             omit,
             ..args.clone()
