@@ -453,3 +453,65 @@ async fn each_field_of_a_page_answers_as_a_lookup_does(backend: Backend) {
     }
 }
 on_both_backends!(each_field_of_a_page_answers_as_a_lookup_does);
+
+/// The tenant scope's lookup of the viewer's approved companies, as every reading statement
+/// on PostgreSQL carries it, is answered from `idx_user_companies_user_id` alone: on
+/// PostgreSQL in the plan kept for the prepared statement (a generic plan, which can use the
+/// partial index only because the status is written into the statement), on SQLite as a
+/// covering index.
+async fn the_scope_lookup_reads_its_index_alone(backend: Backend) {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    use studiogate_entities_studios::scope::approved_companies;
+    let (app, seed) = seeded(&backend, 2).await;
+    let viewer = member(&seed, 0, 1);
+    let db = app.db.connect().await.expect("connect");
+    let kind = db.get_database_backend();
+    let scope = kind.build(&approved_companies(viewer, "approved"));
+    let sql = scope.sql;
+    let plan: Vec<String> = match kind {
+        DbBackend::Postgres => {
+            rows(&app, "VACUUM ANALYZE user_companies").await;
+            let txn = db.begin().await.expect("begin");
+            for setting in [
+                "SET LOCAL plan_cache_mode = force_generic_plan",
+                "SET LOCAL enable_seqscan = off",
+                "SET LOCAL enable_bitmapscan = off",
+            ] {
+                txn.execute_unprepared(setting).await.expect(setting);
+            }
+            txn.execute_unprepared(&format!("PREPARE scope AS {sql}"))
+                .await
+                .expect("prepare");
+            let explain = format!("EXPLAIN EXECUTE scope('{viewer}')");
+            let lines = txn
+                .query_all(Statement::from_string(kind, explain))
+                .await
+                .expect("one parameter, the viewer");
+            txn.execute_unprepared("DEALLOCATE scope")
+                .await
+                .expect("deallocate");
+            txn.rollback().await.expect("rollback");
+            lines.iter().map(|r| text(r, "QUERY PLAN")).collect()
+        }
+        _ => {
+            let explain = format!("EXPLAIN QUERY PLAN {sql}");
+            let values = scope.values.map(|v| v.0).unwrap_or_default();
+            db.query_all(Statement::from_sql_and_values(kind, explain, values))
+                .await
+                .expect("explain")
+                .iter()
+                .map(|r| text(r, "detail"))
+                .collect()
+        }
+    };
+    let expected = match kind {
+        DbBackend::Postgres => "Index Only Scan using idx_user_companies_user_id",
+        _ => "USING COVERING INDEX idx_user_companies_user_id",
+    };
+    assert!(
+        plan.iter().any(|line| line.contains(expected)),
+        "{backend:?}: {sql}\n{}",
+        plan.join("\n")
+    );
+}
+on_both_backends!(the_scope_lookup_reads_its_index_alone);
