@@ -133,13 +133,8 @@ impl TenantScope {
     /// approved admin. Plain members see names, not addresses.
     pub fn account_emails(&self) -> Select<crate::generated::accounts::Entity> {
         use crate::generated::accounts;
-        let administered = Query::select()
-            .column(user_companies::Column::CompanyId)
-            .from(user_companies::Entity)
-            .and_where(user_companies::Column::UserId.eq(self.account_id))
-            .and_where(user_companies::Column::Role.eq("admin"))
-            .and_where(user_companies::Column::Status.eq("approved"))
-            .to_owned();
+        let mut administered = approved_companies(self.account_id, "approved");
+        administered.and_where(user_companies::Column::Role.eq("admin"));
         let colleagues = Query::select()
             .column(user_companies::Column::UserId)
             .from(user_companies::Entity)
