@@ -5,6 +5,8 @@
 --   BENCH_BODY         a JSON body file sent unchanged on every request (nested, flat, lookup)
 -- varied:
 --   BENCH_BODIES       a file of JSON bodies, one a line, sent in turn
+-- route:
+--   BENCH_PATH         a path fetched with a bare GET (no body, no token): the HTTP server alone
 -- or, for the mixed scenario:
 --   BENCH_READS        comma-separated JSON body files, sent in turn
 --   BENCH_WRITE        a mutation body file whose placeholder __NAME__ becomes a unique name
@@ -187,6 +189,11 @@ elseif os.getenv("BENCH_BODIES") then
   end
 
   response = count_graphql_errors
+elseif os.getenv("BENCH_PATH") then
+  wrk.method = "GET"
+  wrk.path = os.getenv("BENCH_PATH")
+  wrk.headers["Content-Type"] = nil
+  wrk.headers["Authorization"] = nil
 else
   wrk.body = slurp(assert(os.getenv("BENCH_BODY"), "BENCH_BODY unset"))
 end

@@ -42,12 +42,14 @@ BENCH = ROOT / "bench"
 LUA = BENCH / "graphql.lua"
 JWT_SECRET = "studiogate-bench-secret"
 PG_DB = "studiogate_bench"
-SCENARIOS = ("nested", "flat", "counts", "write", "lookup", "empty", "varied", "mixed")
-DEFAULT_SCENARIOS = ("nested", "flat", "counts", "write", "lookup", "empty", "varied")
+SCENARIOS = ("nested", "flat", "counts", "write", "lookup", "empty", "route", "varied", "mixed")
+DEFAULT_SCENARIOS = ("nested", "flat", "counts", "write", "lookup", "empty", "route", "varied")
 FLOOR_SCENARIOS = ("nested", "flat", "counts", "lookup")  # the read scenarios
 # Connections per scenario unless --concurrency is given (the issue's numbers: oha at 16
 # connections, the lookup at one).
-DEFAULT_CONCURRENCY = {"lookup": [1], "empty": [1]}
+DEFAULT_CONCURRENCY = {"lookup": [1], "empty": [1], "route": [1]}
+# route: a bare HTTP route, no GraphQL, no token, no SQL (not a GraphQL request).
+ROUTE_PATH = "/healthz"
 DEFAULT_C = [16]
 WRITE_EVERY = 10  # mixed: every 10th request is a write
 VARIED_BODIES = 300  # varied: distinct (first, first, first) triples, sent in turn
@@ -78,6 +80,8 @@ DESCRIPTIONS = {
     "lookup": "workflowExecution(id), one row",
     "empty": "`{ __typename }`: the gateway's own path for a request (HTTP, the token, "
     "admission, GraphQL) with no SQL; with the floor, it bounds what the lookup can reach",
+    "route": f"`GET {ROUTE_PATH}`: hyper and axum answering a bare route, no token, GraphQL or "
+    "SQL; with the floor, it bounds what any HTTP gateway on this machine can reach",
     "counts": "companies(first: 10) -> studios(first: 10) with their executions' and files' "
     "totalCount only",
     "write": "updateStudio: a new description, with the updatedAt of the previous answer "
@@ -557,6 +561,11 @@ def check_scenario(server: Server, tokens: dict[str, str], scenario: str,
                    bodies: dict[str, Path], tag: str) -> str:
     """One request of each kind the scenario sends; fails on any GraphQL error."""
     token = tokens[scenario]
+    if scenario == "route":
+        with urllib.request.urlopen(server.base + ROUTE_PATH, timeout=10) as r:
+            if r.status != 200:
+                raise BenchError(f"route: GET {ROUTE_PATH} answered {r.status}")
+        return ""
     if scenario == "mixed":
         for kind in ("lookup", "flat"):
             checked(server.graphql(bodies[kind].read_bytes(), token), f"mixed/{kind}")
@@ -727,6 +736,8 @@ def run_wrk(server: Server, token: str, scenario: str, bodies: dict[str, Path], 
                    BENCH_THREADS=str(threads), BENCH_RUN=tag)
     elif scenario == "varied":
         env["BENCH_BODIES"] = str(bodies["varied"])
+    elif scenario == "route":
+        env["BENCH_PATH"] = ROUTE_PATH
     else:
         env["BENCH_BODY"] = str(bodies[scenario])
     cmd = ["wrk", "-t", str(threads), "-c", str(c), "-d", f"{args.duration + args.timeout + 30}s",
@@ -778,8 +789,9 @@ def measure_point(server: Server, backend: str, scenario: str, c: int, args, tok
     pg_cpu = postgres_cpu_seconds(pg0, pg1, notes)
     sampled = sampler.stop()
     peak_kib = server.status_kib("VmHWM") if hwm_reset else sampled
-    # Older binaries have no request counter: fall back to wrk's count.
-    server_reqs = w["requests"] if reqs1 != reqs1 else int(reqs1 - reqs0)
+    # Older binaries have no request counter, and `route` is no GraphQL request: wrk's count.
+    server_reqs = (w["requests"] if reqs1 != reqs1 or scenario == "route"
+                   else int(reqs1 - reqs0))
     detail = ", ".join(f"{w[k]} {label}" for k, label in ERROR_KINDS.items() if w.get(k))
     if server_reqs != w["requests"]:
         # Requests the server started but wrk did not see complete (cut off or timed out).
@@ -1195,24 +1207,31 @@ NAN = float("nan")
 
 
 def serial_bounds(report: dict) -> list[str]:
-    """At one connection a request's time is the gateway's own path (`empty`) and then the
-    database's answer, one after the other: no gateway can beat the sum of the two, however
-    little it spends on the statements and rows. For each floor row at one connection, the
-    most that allows, as a share of the floor."""
-    empty = gateway_point(report, {"scenario": "empty", "concurrency": 1})
+    """At one connection a request's time is the gateway's own path and then the database's
+    answer, one after the other: no gateway can beat the sum of the two, however little it
+    spends on the statements and rows. The gateway's path is `empty` (no SQL), and for any
+    HTTP server on this machine at all `route` (a bare route). For each floor row at one
+    connection, the most each allows, as a share of the floor."""
     rows = [f for f in report["floor"] if f["concurrency"] == 1 and f["tps"]]
-    if not empty or not empty["rps"] or not rows:
+    paths = [(scenario, p) for scenario in ("empty", "route")
+             for p in [gateway_point(report, {"scenario": scenario, "concurrency": 1})]
+             if p and p["rps"]]
+    if not paths or not rows:
         return []
-    own_us = 1e6 / empty["rps"]
     lines = ["At one connection the gateway's own path and the database's answer follow each "
-             f"other. `empty` (no SQL) takes {fmt(own_us, 1)} µs a request here "
-             f"({fmt(empty['rps'])} req/s):", ""]
-    for f in rows:
-        db_us = 1e6 / f["tps"]
-        bound = 1e6 / (own_us + db_us)
-        lines.append(f"- `{f['scenario']}`: PostgreSQL alone answers in {fmt(db_us, 1)} µs; "
-                     f"the two in turn allow at most {fmt(bound)} req/s, "
-                     f"{fmt(bound / f['tps'], 2)} of the floor.")
+             "other, so their sum bounds what a request can reach:", ""]
+    for scenario, p in paths:
+        own_us = 1e6 / p["rps"]
+        what = ("the gateway's own path (no SQL)" if scenario == "empty"
+                else "a bare HTTP route (no token, GraphQL or SQL)")
+        lines.append(f"- `{scenario}`, {what}: {fmt(own_us, 1)} µs a request "
+                     f"({fmt(p['rps'])} req/s).")
+        for f in rows:
+            db_us = 1e6 / f["tps"]
+            bound = 1e6 / (own_us + db_us)
+            lines.append(f"  - `{f['scenario']}`: PostgreSQL alone answers in {fmt(db_us, 1)} "
+                         f"µs; the two in turn allow at most {fmt(bound)} req/s, "
+                         f"{fmt(bound / f['tps'], 2)} of the floor.")
     return lines + [""]
 
 
